@@ -1,0 +1,3 @@
+from slotbook.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""The ASGI application: one engine, every surface."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from slotbook import __version__
+from slotbook.db import Database
+from slotbook.errors import DomainError
+from slotbook.services.engine import Clock, Engine, system_clock
+from slotbook.settings import Settings, get_settings
+from slotbook.surfaces import bookings, owners, providers
+from slotbook.surfaces.errors import domain_error_handler
+
+log = logging.getLogger("slotbook")
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    """Build the app. Migrations are not run here: `slotbook serve` runs them first."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        app.state.engine = Engine(settings, db, clock)
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="slotbook",
+        version=__version__,
+        description="One booking engine behind five booking APIs.",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(DomainError, domain_error_handler)
+    for surface in (owners, providers, bookings):
+        app.include_router(surface.router)
+    return app

@@ -1,0 +1,64 @@
+"""`slotbook` command line: serve, migrate."""
+
+import ipaddress
+import logging
+
+import typer
+import uvicorn
+
+from slotbook.settings import get_settings
+from slotbook.store.migrate import upgrade
+
+cli = typer.Typer(
+    help="slotbook — one booking engine behind five booking APIs.", no_args_is_help=True
+)
+log = logging.getLogger("slotbook")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply database migrations to the configured database."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    typer.echo(f"migrated {settings.database_url.split('@')[-1]}")
+
+
+@cli.command()
+def serve(
+    host: str = typer.Option(None, help="Address to bind (default: SLOTBOOK_HOST or 127.0.0.1)"),
+    port: int = typer.Option(None, help="Port (default: SLOTBOOK_PORT or 8000)"),
+    workers: int = typer.Option(1, min=1, help="Worker processes"),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations"),
+) -> None:
+    """Apply migrations, then serve the API."""
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    logging.basicConfig(level=logging.INFO)
+    if migrate_first:
+        upgrade(settings.database_url)
+    if settings.auth == "open" and not _is_loopback(host):
+        log.warning(
+            "serving in open mode on %s: anyone who can reach it can change availability; "
+            "set SLOTBOOK_AUTH=strict",
+            host,
+        )
+    uvicorn.run(
+        "slotbook.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def main() -> None:
+    cli()

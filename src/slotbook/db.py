@@ -1,0 +1,76 @@
+"""The database handle: one engine, and one transaction per use case.
+
+`Database.transaction(write=True)` is the only place a transaction is committed. On
+SQLite a write transaction starts with `BEGIN IMMEDIATE`, so check-then-insert is
+serialised across every process using the file; on PostgreSQL constraints decide.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from slotbook.errors import Busy
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, say when transactions start.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("slotbook_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _is_lock_timeout(exc: DBAPIError) -> bool:
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+class Database:
+    """Owns the engine; hands out transactions."""
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        options: dict[str, Any] = {"pool_pre_ping": False}
+        if not self.is_sqlite:
+            options |= {"pool_size": pool_size, "max_overflow": pool_size}
+        self.engine = create_async_engine(url, **options)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        try:
+            async with self.engine.connect() as conn:
+                if write:
+                    await conn.execution_options(slotbook_write=True)
+                async with conn.begin():
+                    yield conn
+        except DBAPIError as exc:
+            if _is_lock_timeout(exc):
+                raise Busy() from exc
+            raise
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,123 @@
+"""Domain errors: each carries an HTTP status and a stable code.
+
+Surfaces never raise HTTP exceptions for business rules; they raise (or let through)
+one of these, and `surfaces.errors` renders it in that surface's documented shape.
+"""
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """Base of every error a client may see. `code` is stable; `message` is for people."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    default_message: ClassVar[str] = "Bad request"
+
+    def __init__(self, message: str | None = None, **context: object) -> None:
+        self.message = message or self.default_message
+        self.context = context
+        super().__init__(self.message)
+
+
+class InvalidInput(DomainError):
+    status, code, default_message = 422, "invalid_input", "Invalid input"
+
+
+class InvalidHours(DomainError):
+    status, code, default_message = 400, "invalid_hours", "Start time must be before end time"
+
+
+class OutsideHours(DomainError):
+    status, code, default_message = 400, "outside_hours", "Invalid time"
+
+
+class InPast(DomainError):
+    status, code, default_message = 400, "in_past", "That time is in the past"
+
+
+class TooSoon(DomainError):
+    status, code, default_message = 400, "too_soon", "That time is within the minimum notice"
+
+
+class BeyondHorizon(DomainError):
+    status, code, default_message = 400, "beyond_horizon", "That date is too far ahead"
+
+
+class WindowTooLong(DomainError):
+    status, code, default_message = 400, "window_too_long", "The date window is too long"
+
+
+class ChangeCutoff(DomainError):
+    status, code, default_message = 409, "change_cutoff", "Too close to the start to change"
+
+
+class NotFound(DomainError):
+    status, code, default_message = 404, "not_found", "Not found"
+
+
+class CalendarNotFound(NotFound):
+    code, default_message = "calendar_not_found", "Calendar not found"
+
+
+class ProviderNotFound(NotFound):
+    code, default_message = "provider_not_found", "Provider not found"
+
+
+class SlotNotFound(NotFound):
+    code, default_message = "slot_not_found", "Time slot not found"
+
+
+class EventNotFound(NotFound):
+    code, default_message = "event_not_found", "Event not found"
+
+
+class BookingNotFound(NotFound):
+    code, default_message = "booking_not_found", "Booking not found"
+
+
+class Conflict(DomainError):
+    status, code, default_message = 409, "conflict", "Conflict"
+
+
+class SlotTaken(Conflict):
+    code, default_message = "slot_taken", "Slot already booked"
+
+
+class SlotFull(Conflict):
+    code, default_message = "slot_full", "Time slot is full"
+
+
+class ReservationExpired(Conflict):
+    code, default_message = "reservation_expired", "Reservation expired"
+
+
+class NotChangeable(Conflict):
+    code, default_message = "not_changeable", "This booking can no longer be changed"
+
+
+class EmailTaken(Conflict):
+    code, default_message = "email_taken", "Email already registered"
+
+
+class IdempotencyMismatch(DomainError):
+    status, code = 422, "idempotency_key_reused"
+    default_message = "Idempotency-Key was already used with a different request"
+
+
+class Unauthorized(DomainError):
+    status, code, default_message = 401, "unauthorized", "Not authenticated"
+
+
+class Forbidden(DomainError):
+    status, code, default_message = 403, "forbidden", "Not allowed"
+
+
+class Busy(DomainError):
+    """The database stayed locked longer than the busy timeout; safe to retry."""
+
+    status, code, default_message = 503, "busy", "The booking store is busy; retry shortly"
+
+
+class PastDate(DomainError):
+    status, code, default_message = 400, "past_date", "That date is in the past"

@@ -1,0 +1,1 @@
+"""Alembic migrations; `slotbook migrate` (and `serve`) apply them."""

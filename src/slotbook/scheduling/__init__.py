@@ -1,0 +1,20 @@
+"""Pure scheduling: opening hours + grid + existing claims + now -> bookable slots.
+
+Nothing here touches a database or a web framework; `now` is always passed in.
+"""
+
+from slotbook.scheduling.grid import Slot, day_slots, window_slots
+from slotbook.scheduling.hours import DateHours, WeeklyRule, opening_hours
+from slotbook.scheduling.window import BookingWindow, Interval, free_slots
+
+__all__ = [
+    "BookingWindow",
+    "DateHours",
+    "Interval",
+    "Slot",
+    "WeeklyRule",
+    "day_slots",
+    "free_slots",
+    "opening_hours",
+    "window_slots",
+]

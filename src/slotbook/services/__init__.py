@@ -1,0 +1,1 @@
+"""Use cases over one unit of work: verbs with keyword-only arguments."""

@@ -1,0 +1,81 @@
+"""Free time on a calendar: its schedule, minus active claims, inside its booking window."""
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from slotbook.errors import WindowTooLong
+from slotbook.scheduling import Interval, Slot, day_slots, free_slots, opening_hours, window_slots
+from slotbook.services.calendars import Calendar, Schedule, load_schedule
+from slotbook.services.engine import UnitOfWork
+from slotbook.store.queries import occupying
+from slotbook.store.tables import bookings
+
+#: No calendar-time claim is longer than this, so a window query can bound its scan.
+LONGEST_CLAIM = timedelta(days=1)
+
+
+async def busy_between(
+    uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
+) -> list[Interval]:
+    """Active claims on the calendar that overlap [start, end)."""
+    rows = await uow.conn.execute(
+        select(bookings.c.start_at, bookings.c.end_at).where(
+            bookings.c.calendar_id == calendar_id,
+            bookings.c.start_at < end,
+            bookings.c.start_at > start - LONGEST_CLAIM,
+            bookings.c.end_at > start,
+            bookings.c.slot_id.is_(None),
+            occupying(uow.now),
+        )
+    )
+    return [Interval(r.start_at, r.end_at) for r in rows]
+
+
+def _day_bounds(calendar: Calendar, first: date, last: date) -> tuple[datetime, datetime]:
+    zone = calendar.zone
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(last + timedelta(days=1), time(), zone)
+    # Slots may run past local midnight; widen by one slot so their claims are seen.
+    return start, end + calendar.slot_length
+
+
+def grid(calendar: Calendar, schedule: Schedule, first: date, last: date) -> list[Slot]:
+    """Every slot the schedule opens from `first` to `last`, booked or not."""
+    return window_slots(
+        first,
+        last,
+        calendar.zone,
+        lambda day: opening_hours(day, schedule.rules, schedule.dates),
+        calendar.slot_minutes,
+    )
+
+
+async def free_slots_between(
+    uow: UnitOfWork, calendar: Calendar, first: date, last: date
+) -> list[Slot]:
+    """Bookable slots of the local days `first`..`last`, in time order."""
+    if (last - first).days + 1 > uow.settings.max_window_days:
+        raise WindowTooLong(f"The date window may span at most {uow.settings.max_window_days} days")
+    schedule = await load_schedule(uow, calendar.id)
+    candidates = grid(calendar, schedule, first, last)
+    if not candidates:
+        return []
+    start, end = _day_bounds(calendar, first, last)
+    busy = await busy_between(uow, calendar.id, start, end)
+    return free_slots(candidates, busy, uow.now, calendar.window)
+
+
+async def grid_slot_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:
+    """The slot of the calendar's schedule that starts at `start_at`, if there is one."""
+    day = calendar.local_day(start_at)
+    schedule = await load_schedule(uow, calendar.id)
+    hours = opening_hours(day, schedule.rules, schedule.dates)
+    return next(
+        (
+            s
+            for s in day_slots(day, calendar.zone, hours, calendar.slot_minutes)
+            if s.start == start_at
+        ),
+        None,
+    )

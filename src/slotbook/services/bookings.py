@@ -1,0 +1,229 @@
+"""Claims on calendar time: book, hold, confirm, cancel, and expire stale holds.
+
+The no-overlap invariant is the database's: on PostgreSQL an exclusion constraint
+rejects the second of two overlapping claims (SQLSTATE 23P01); on SQLite the write
+transaction began with BEGIN IMMEDIATE, so the overlap check below cannot race.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from slotbook.errors import (
+    BeyondHorizon,
+    BookingNotFound,
+    InPast,
+    NotChangeable,
+    OutsideHours,
+    SlotTaken,
+    TooSoon,
+)
+from slotbook.services.availability import busy_between, grid_slot_at
+from slotbook.services.calendars import Calendar
+from slotbook.services.engine import UnitOfWork
+from slotbook.services.tokens import hash_token, new_token
+from slotbook.store.queries import occupying
+from slotbook.store.tables import bookings, calendars, slots
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    id: int
+    calendar_id: int
+    slot_id: int | None
+    start_at: datetime
+    end_at: datetime
+    status: str
+    hold_expires_at: datetime | None
+    name: str | None
+    email: str | None
+    user_id: int | None
+    source: str
+    created_at: datetime
+    updated_at: datetime
+
+    def is_active(self, now: datetime) -> bool:
+        """Whether it still occupies its time (a hold only until it expires)."""
+        if self.status == "held":
+            return self.hold_expires_at is not None and self.hold_expires_at > now
+        return self.status == "confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class NewBooking:
+    """A booking just made, with its manage token (shown once, never stored)."""
+
+    booking: Booking
+    token: str
+
+
+BOOKING_COLUMNS = [c for c in bookings.c if c.name != "token_hash"]
+
+
+def _booking(row: object) -> Booking:
+    return Booking(**row._mapping)  # type: ignore[attr-defined]
+
+
+def check_window(calendar: Calendar, start_at: datetime, now: datetime) -> None:
+    """Reject a start in the past, inside the minimum notice, or beyond the horizon."""
+    window = calendar.window
+    if start_at < now:
+        raise InPast()
+    if start_at < window.earliest(now):
+        raise TooSoon(f"Bookings need at least {calendar.min_notice_minutes} minutes' notice")
+    if start_at > window.latest(now):
+        raise BeyondHorizon(f"Bookings can be made at most {calendar.horizon_days} days ahead")
+
+
+async def expire_stale_holds(
+    uow: UnitOfWork, calendar: Calendar, start: datetime, end: datetime
+) -> None:
+    """Mark holds on [start, end) whose grace period has ended as expired."""
+    rows = await uow.conn.execute(
+        update(bookings)
+        .where(
+            bookings.c.calendar_id == calendar.id,
+            bookings.c.slot_id.is_(None),
+            bookings.c.status == "held",
+            bookings.c.hold_expires_at <= uow.now,
+            bookings.c.start_at < end,
+            bookings.c.end_at > start,
+        )
+        .values(status="expired", updated_at=uow.now)
+        .returning(bookings.c.start_at)
+    )
+    for row in rows:
+        uow.touch(calendar.id, calendar.local_day(row.start_at))
+
+
+def _is_overlap_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    return (
+        getattr(orig, "sqlstate", None) == EXCLUSION_VIOLATION
+        or getattr(orig, "pgcode", None) == EXCLUSION_VIOLATION
+    )
+
+
+async def claim_time(
+    uow: UnitOfWork,
+    *,
+    calendar: Calendar,
+    start_at: datetime,
+    source: str,
+    name: str | None = None,
+    email: str | None = None,
+    user_id: int | None = None,
+    hold_for: timedelta | None = None,
+) -> NewBooking:
+    """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`."""
+    now = uow.now
+    end_at = start_at + calendar.slot_length
+    check_window(calendar, start_at, now)
+    if calendar.enforce_hours and await grid_slot_at(uow, calendar, start_at) is None:
+        raise OutsideHours()
+    await expire_stale_holds(uow, calendar, start_at, end_at)
+    if uow.conn.dialect.name != "postgresql" and await busy_between(
+        uow, calendar.id, start_at, end_at
+    ):
+        raise SlotTaken()
+    token, token_hash = new_token()
+    values = {
+        "calendar_id": calendar.id,
+        "slot_id": None,
+        "start_at": start_at,
+        "end_at": end_at,
+        "status": "held" if hold_for else "confirmed",
+        "hold_expires_at": now + hold_for if hold_for else None,
+        "name": name,
+        "email": email,
+        "user_id": user_id,
+        "source": source,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        new_id = (
+            await uow.conn.execute(
+                insert(bookings).returning(bookings.c.id), values | {"token_hash": token_hash}
+            )
+        ).scalar_one()
+    except IntegrityError as exc:
+        if _is_overlap_violation(exc):
+            raise SlotTaken() from exc
+        raise
+    uow.touch(calendar.id, calendar.local_day(start_at))
+    return NewBooking(Booking(id=new_id, **values), token)
+
+
+async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking:
+    row = (
+        await uow.conn.execute(select(*BOOKING_COLUMNS).where(bookings.c.id == booking_id))
+    ).first()
+    if row is None:
+        raise BookingNotFound()
+    return _booking(row)
+
+
+async def get_booking_by_token(uow: UnitOfWork, token: str) -> Booking:
+    """The booking this manage token belongs to; unknown or malformed: BookingNotFound."""
+    row = (
+        await uow.conn.execute(
+            select(*BOOKING_COLUMNS).where(bookings.c.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None:
+        raise BookingNotFound()
+    return _booking(row)
+
+
+async def list_bookings(
+    uow: UnitOfWork,
+    *,
+    calendar_ids: list[int] | None = None,
+    kind: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    active_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Booking]:
+    """Bookings in start order, filtered by calendar, calendar kind and start time."""
+    query = select(*BOOKING_COLUMNS).order_by(bookings.c.start_at, bookings.c.id)
+    if calendar_ids is not None:
+        query = query.where(bookings.c.calendar_id.in_(calendar_ids))
+    if kind is not None:
+        query = query.join(calendars, calendars.c.id == bookings.c.calendar_id).where(
+            calendars.c.kind == kind
+        )
+    if start is not None:
+        query = query.where(bookings.c.start_at >= start)
+    if end is not None:
+        query = query.where(bookings.c.start_at < end)
+    if active_only:
+        query = query.where(occupying(uow.now))
+    rows = await uow.conn.execute(query.limit(limit).offset(offset))
+    return [_booking(r) for r in rows]
+
+
+async def cancel_booking(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
+    """Cancel an active booking; its time or seat is free as soon as this commits."""
+    cancelled = (
+        await uow.conn.execute(
+            update(bookings)
+            .where(bookings.c.id == booking.id, occupying(uow.now))
+            .values(status="cancelled", updated_at=uow.now)
+            .returning(*BOOKING_COLUMNS)
+        )
+    ).first()
+    if cancelled is None:
+        raise NotChangeable("This booking is not active")
+    if booking.slot_id is not None:
+        await uow.conn.execute(
+            update(slots).where(slots.c.id == booking.slot_id).values(taken=slots.c.taken - 1)
+        )
+    uow.touch(calendar.id, calendar.local_day(booking.start_at))
+    return _booking(cancelled)

@@ -1,0 +1,86 @@
+"""Configuration: every setting has a SLOTBOOK_ name; the seed documents' names work too."""
+
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str, *aliases: str) -> AliasChoices:
+    return AliasChoices(f"SLOTBOOK_{name}", name, *aliases)
+
+
+class Settings(BaseSettings):
+    """All of slotbook's configuration, read from the environment and `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./slotbook.db", validation_alias=_env("DATABASE_URL")
+    )
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+    secret_key: str = Field(
+        "change-me-slotbook-dev-secret-key-32b",
+        validation_alias=_env("JWT_SECRET_KEY", "SECRET_KEY", "SLOTBOOK_SECRET_KEY"),
+    )
+    auth: Literal["open", "strict"] = Field("open", validation_alias=_env("AUTH"))
+    access_token_expire_minutes: int = Field(
+        30, gt=0, validation_alias=_env("ACCESS_TOKEN_EXPIRE_MINUTES")
+    )
+    confirmation_grace_period_minutes: int = Field(
+        30, gt=0, validation_alias=_env("CONFIRMATION_GRACE_PERIOD_MINUTES")
+    )
+    cache_expiry_seconds: int = Field(3600, gt=0, validation_alias=_env("CACHE_EXPIRY_SECONDS"))
+    default_slot_duration_minutes: int = Field(
+        60, gt=0, le=1440, validation_alias=_env("DEFAULT_SLOT_DURATION_MINUTES")
+    )
+    max_advance_booking_days: int = Field(
+        365, gt=0, validation_alias=_env("MAX_ADVANCE_BOOKING_DAYS")
+    )
+    default_timezone: str = Field("UTC", validation_alias=_env("DEFAULT_TIMEZONE"))
+    reservation_slot_minutes: int = Field(
+        15, gt=0, le=1440, validation_alias=_env("RESERVATION_SLOT_MINUTES")
+    )
+    max_window_days: int = Field(62, gt=0, validation_alias=_env("MAX_WINDOW_DAYS"))
+    board_timezone: str = Field("UTC", validation_alias=_env("BOARD_TIMEZONE"))
+    board_first_hour: int = Field(3, ge=0, le=23, validation_alias=_env("BOARD_FIRST_HOUR"))
+    board_last_hour: int = Field(15, ge=1, le=24, validation_alias=_env("BOARD_LAST_HOUR"))
+    board_slot_minutes: int = Field(60, gt=0, validation_alias=_env("BOARD_SLOT_MINUTES"))
+    sweep_interval_seconds: float = Field(
+        5.0, gt=0, validation_alias=_env("SWEEP_INTERVAL_SECONDS")
+    )
+    host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
+    port: int = Field(8000, validation_alias=_env("PORT"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept the plain URLs people write and pick the async driver for them."""
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url.removeprefix(plain)
+        return url
+
+    @field_validator("default_timezone", "board_timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {name!r}") from exc
+        return name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

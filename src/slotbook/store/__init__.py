@@ -1,0 +1,1 @@
+"""Persistence: tables, the database handle, and the few queries that matter."""

@@ -1,0 +1,161 @@
+"""The schema, as SQLAlchemy Core tables. Migrations in `slotbook.migrations` create it."""
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+
+from slotbook.store.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: Booking statuses that occupy time or a seat (a held one only until it expires).
+ACTIVE_STATUSES = ("held", "confirmed")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("role IN ('provider', 'patient', 'admin')", name="role"),
+)
+
+calendars = Table(
+    "calendars",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # owner: surface 001; provider: 002/004; board: 000; event: 003
+    Column("kind", String(16), nullable=False),
+    # the client's own key for this calendar (001's calendar_owner_id, the board's name)
+    Column("owner_key", String(200), nullable=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("email", String(320), nullable=True, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True, unique=True),
+    Column("description", Text, nullable=True),
+    Column("event_date", Date, nullable=True),
+    Column("timezone", String(64), nullable=False),
+    Column("slot_minutes", Integer, nullable=False),
+    # bookings must fit the opening hours (001, 004, board); 002 providers take any time
+    Column("enforce_hours", Boolean, nullable=False, server_default=text("true")),
+    Column("min_notice_minutes", Integer, nullable=False, server_default="0"),
+    Column("horizon_days", Integer, nullable=False),
+    # no moves or cancellations by token this close to the start
+    Column("change_cutoff_minutes", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "owner_key"),
+    CheckConstraint("kind IN ('owner', 'provider', 'board', 'event')", name="kind"),
+    CheckConstraint("slot_minutes > 0", name="slot_minutes"),
+)
+
+availability_rules = Table(
+    "availability_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    Column("weekday", SmallInteger, nullable=False),  # Monday = 0
+    Column("start_time", Time, nullable=False),
+    Column("end_time", Time, nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_until", Date, nullable=True),
+    CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+    CheckConstraint("start_time < end_time", name="hours"),
+    Index(None, "calendar_id"),
+)
+
+date_hours = Table(
+    "date_hours",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    Column("on_date", Date, nullable=False),
+    # replace: these hours instead of the weekly ones (none = closed); extra: added hours
+    Column("mode", String(8), nullable=False),
+    Column("start_time", Time, nullable=True),
+    Column("end_time", Time, nullable=True),
+    CheckConstraint("mode IN ('replace', 'extra')", name="mode"),
+    CheckConstraint(
+        "(start_time IS NULL AND end_time IS NULL) OR start_time < end_time", name="hours"
+    ),
+    Index(None, "calendar_id", "on_date"),
+)
+
+slots = Table(
+    "slots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("taken", Integer, nullable=False, server_default="0"),
+    CheckConstraint("capacity > 0", name="capacity"),
+    CheckConstraint("taken >= 0 AND taken <= capacity", name="taken"),
+    CheckConstraint("start_at < end_at", name="times"),
+    Index(None, "calendar_id", "start_at"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    Column("slot_id", Integer, ForeignKey("slots.id", ondelete="CASCADE"), nullable=True),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("hold_expires_at", UTCDateTime, nullable=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("source", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
+    CheckConstraint("start_at < end_at", name="times"),
+    CheckConstraint("status <> 'held' OR hold_expires_at IS NOT NULL", name="hold_expiry"),
+    Index(None, "calendar_id", "start_at"),
+    Index(None, "slot_id"),
+    Index(
+        None,
+        "hold_expires_at",
+        postgresql_where=text("status = 'held'"),
+        sqlite_where=text("status = 'held'"),
+    ),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""One router module per documented surface; thin: parse, call a service, shape the answer."""

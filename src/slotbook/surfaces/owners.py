@@ -1,0 +1,166 @@
+"""Surface 001 — calendar owners with daily working hours (`/api/v1`)."""
+
+from datetime import date
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, EmailStr
+
+from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
+from slotbook.services import calendars as cal
+from slotbook.services.availability import free_slots_between
+from slotbook.services.bookings import claim_time, list_bookings
+from slotbook.services.engine import UnitOfWork
+from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
+
+KIND = "owner"
+STYLE = ErrorStyle(
+    overrides={
+        "calendar_not_found": (404, "User Not Found"),
+        "slot_taken": (409, "Slot already booked"),
+        "outside_hours": (400, "Invalid time"),
+        "in_past": (422, "Cannot book an appointment in the past"),
+        "too_soon": (422, None),
+        "beyond_horizon": (422, None),
+    }
+)
+router = APIRouter(prefix="/api/v1", tags=["001 calendar owners"], route_class=surface_route(STYLE))
+
+
+class AvailabilityIn(BaseModel):
+    calendar_owner_id: OwnerKey
+    start_time: HourOfDay
+    end_time: HourOfDay
+    timezone: str | None = None
+    min_notice_minutes: Minutes | None = None
+    horizon_days: Days | None = None
+
+
+class AppointmentIn(BaseModel):
+    calendar_owner_id: OwnerKey
+    invitee_name: Name
+    invitee_email: EmailStr
+    date: date
+    slot_start_time: HourOfDay
+
+
+class AppointmentOut(BaseModel):
+    id: int
+    invitee_name: str | None
+    invitee_email: str | None
+    date: date
+    start_time: str
+    end_time: str
+    status: str
+
+
+async def _owner_calendar(uow: UnitOfWork, owner_key: str) -> cal.Calendar:
+    calendar = await cal.find_calendar(uow, kind=KIND, owner_key=owner_key)
+    if calendar is None:
+        raise CalendarNotFound()
+    return calendar
+
+
+@router.post("/availability", summary="Set an owner's daily working hours")
+async def set_availability(body: AvailabilityIn, engine: EngineDep) -> dict[str, str]:
+    cal.check_hours(body.start_time, body.end_time)
+    settings = {
+        k: v
+        for k, v in body.model_dump(
+            include={"timezone", "min_notice_minutes", "horizon_days"}
+        ).items()
+        if v is not None
+    }
+    async with engine.unit(write=True) as uow:
+        calendar = await cal.find_calendar(uow, kind=KIND, owner_key=body.calendar_owner_id)
+        if calendar is None:
+            calendar = await cal.create_calendar(
+                uow,
+                kind=KIND,
+                owner_key=body.calendar_owner_id,
+                name=body.calendar_owner_id,
+                **settings,
+            )
+        elif settings:
+            calendar = await cal.update_calendar(uow, calendar, **settings)
+        await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
+    return {"message": "Availability set successfully"}
+
+
+@router.get("/slots", summary="Free slot start times of an owner on a date")
+async def get_slots(
+    engine: EngineDep,
+    calendar_owner_id: OwnerKey = Query(...),
+    for_date: date = Query(...),
+) -> dict[str, list[str]]:
+    async with engine.unit() as uow:
+        calendar = await _owner_calendar(uow, calendar_owner_id)
+        if for_date < calendar.today(uow.now):
+            raise PastDate("Cannot retrieve slots for a past date")
+        free = await free_slots_between(uow, calendar, for_date, for_date)
+    return {"available_slots": [s.local_start.strftime("%H:%M") for s in free]}
+
+
+@router.post("/appointments", summary="Book an appointment with an owner")
+async def book_appointment(
+    body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
+) -> dict[str, object]:
+    async def book(uow: UnitOfWork) -> Reply:
+        calendar = await _owner_calendar(uow, body.calendar_owner_id)
+        start_at = calendar.at(body.date, body.slot_start_time)
+        if start_at is None:  # a wall time that DST skips
+            raise OutsideHours()
+        made = await claim_time(
+            uow,
+            calendar=calendar,
+            start_at=start_at,
+            source="owners",
+            name=body.invitee_name,
+            email=str(body.invitee_email),
+        )
+        return Reply(
+            200,
+            {
+                "message": "Appointment booked",
+                "appointment_id": made.booking.id,
+                "booking_token": made.token,
+            },
+        )
+
+    key = IdempotencyKey.of(
+        idempotency_key, scope="owners.appointments", request=body.model_dump(mode="json")
+    )
+    return (await idempotent(engine, key, book)).body
+
+
+@router.get("/appointments", summary="An owner's upcoming appointments")
+async def list_appointments(
+    engine: EngineDep, calendar_owner_id: OwnerKey = Query(...)
+) -> list[AppointmentOut]:
+    async with engine.unit() as uow:
+        calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
+        if calendar is None:
+            return []
+        upcoming = await list_bookings(
+            uow,
+            calendar_ids=[calendar.id],
+            start=uow.now - calendar.slot_length,
+            active_only=True,
+            limit=1000,
+        )
+    zone = calendar.zone
+    return [
+        AppointmentOut(
+            id=b.id,
+            invitee_name=b.name,
+            invitee_email=b.email,
+            date=b.start_at.astimezone(zone).date(),
+            start_time=b.start_at.astimezone(zone).strftime("%H:%M"),
+            end_time=b.end_at.astimezone(zone).strftime("%H:%M"),
+            status=b.status,
+        )
+        for b in upcoming
+        if b.end_at > uow.now
+    ]
