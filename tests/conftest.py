@@ -1,0 +1,74 @@
+"""Fixtures: every API test runs once on SQLite and once on PostgreSQL."""
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from slotbook.app import create_app
+from slotbook.settings import Settings
+from tests.support.clock import FrozenClock
+from tests.support.databases import (
+    create_postgres_database,
+    create_sqlite_database,
+    drop_postgres_database,
+    wipe,
+)
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return create_sqlite_database(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A blank, migrated database of the parametrised backend."""
+    url = request.getfixturevalue(f"{backend}_url")
+    await wipe(url)
+    yield url
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, _env_file=None)
+
+
+@pytest.fixture
+async def client(settings: Settings, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to an in-process app on the test's database and clock."""
+    app = create_app(settings, clock=clock)
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://slotbook.test"
+        ) as http,
+    ):
+        yield http
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).name.startswith("test_concurrency"):
+            item.add_marker(pytest.mark.slow)

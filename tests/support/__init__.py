@@ -1,0 +1,1 @@
+"""Test helpers: real databases, a clock you set, real server processes."""

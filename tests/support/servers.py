@@ -1,0 +1,79 @@
+"""Real `slotbook serve` processes on loopback, for concurrency and scale-out tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_servers(
+    database_url: str, count: int = 2, *, env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[list[str]]:
+    """Start `count` server processes on one database; yield their base URLs."""
+    procs: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("SLOTBOOK_")}
+    base_env |= {"PYTHONPATH": str(SRC), "SLOTBOOK_DATABASE_URL": database_url} | (env or {})
+    try:
+        for _ in range(count):
+            port = free_port()
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "slotbook",
+                        "serve",
+                        "--no-migrate",
+                        "--port",
+                        str(port),
+                        "--workers",
+                        str(workers),
+                    ],
+                    env=base_env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, proc in zip(urls, procs, strict=True):
+            _wait_until_up(url, proc)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"server at {url} exited with {proc.returncode}:\n{err}")
+        try:
+            if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling a starting process, not waiting for time to pass
+    raise RuntimeError(f"server at {url} did not start within {timeout}s")
