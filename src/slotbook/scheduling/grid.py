@@ -2,7 +2,9 @@
 
 A wall time that does not exist (spring forward) is skipped; one that occurs twice
 (fall back) is offered once, at its first occurrence. A slot lasts `minutes` of real
-time from its start.
+time from its start; a slot that would straddle a UTC-offset change is not offered, so
+no two slots of a day ever overlap and every slot's wall-clock start and end agree
+with its length.
 """
 
 from collections.abc import Callable
@@ -35,6 +37,12 @@ def to_instant(local: datetime, zone: ZoneInfo) -> datetime | None:
     return instant
 
 
+def straddles_transition(start: datetime, end: datetime, zone: ZoneInfo) -> bool:
+    """Whether the zone's UTC offset changes inside [start, end)."""
+    last = end - timedelta(microseconds=1)
+    return start.astimezone(zone).utcoffset() != last.astimezone(zone).utcoffset()
+
+
 def day_slots(day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> list[Slot]:
     """Every slot of `minutes` that fits inside `hours` on `day`, in time order."""
     step = timedelta(minutes=minutes)
@@ -45,7 +53,7 @@ def day_slots(day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> li
         for offset in range(first, last - minutes + 1, minutes):
             local = midnight + timedelta(minutes=offset)
             instant = to_instant(local, zone)
-            if instant is not None:
+            if instant is not None and not straddles_transition(instant, instant + step, zone):
                 found.append(Slot(instant, instant + step, local))
     return found
 

@@ -25,6 +25,7 @@ STYLE = ErrorStyle(
         "slot_taken": (409, "This time slot is already booked"),
         "in_past": (400, "Cannot book a time in the past"),
         "email_taken": (409, "A provider with that email already exists"),
+        "invalid_input": (400, None),
     },
 )
 router = APIRouter(prefix="/api/v1", tags=["002 providers"], route_class=surface_route(STYLE))
