@@ -18,15 +18,15 @@ run: install
 	$(BIN)/slotbook serve
 
 test: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: install
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis slotbook.db*

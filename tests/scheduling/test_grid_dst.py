@@ -1,5 +1,6 @@
 """Slot generation across real time zones and DST transition days (property tests)."""
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -99,7 +100,7 @@ def test_slots_are_never_duplicated_lost_or_shifted(zone_day, opening, minutes):
 def test_slots_of_one_day_never_overlap(zone_day, minutes):
     name, day = zone_day
     slots = day_slots(day, ZoneInfo(name), [(time(0), time(23, 59))], minutes)
-    for earlier, later in zip(slots, slots[1:], strict=False):
+    for earlier, later in itertools.pairwise(slots):
         assert earlier.end <= later.start
 
 
