@@ -4,12 +4,15 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+LOGS = Path(tempfile.gettempdir()) / "slotbook-test-servers"
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -27,11 +30,13 @@ def running_servers(
     """Start `count` server processes on one database; yield their base URLs."""
     procs: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
+    LOGS.mkdir(exist_ok=True)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("SLOTBOOK_")}
     base_env |= {"PYTHONPATH": str(SRC), "SLOTBOOK_DATABASE_URL": database_url} | (env or {})
     try:
         for _ in range(count):
             port = free_port()
+            log = (LOGS / f"{port}.log").open("wb")  # a file, not a pipe: never fills up
             procs.append(
                 subprocess.Popen(
                     [
@@ -46,10 +51,11 @@ def running_servers(
                         str(workers),
                     ],
                     env=base_env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             )
+            log.close()
             urls.append(f"http://127.0.0.1:{port}")
         for url, proc in zip(urls, procs, strict=True):
             _wait_until_up(url, proc)
@@ -68,8 +74,8 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"server at {url} exited with {proc.returncode}:\n{err}")
+            log = (LOGS / f"{url.rsplit(':', 1)[1]}.log").read_text(errors="replace")
+            raise RuntimeError(f"server at {url} exited with {proc.returncode}:\n{log}")
         try:
             if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
                 return

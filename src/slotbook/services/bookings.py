@@ -20,7 +20,7 @@ from slotbook.errors import (
     SlotTaken,
     TooSoon,
 )
-from slotbook.services.availability import busy_between, grid_slot_at
+from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid_slot_at
 from slotbook.services.calendars import Calendar
 from slotbook.services.engine import UnitOfWork
 from slotbook.services.tokens import hash_token, new_token
@@ -91,6 +91,7 @@ async def expire_stale_holds(
             bookings.c.status == "held",
             bookings.c.hold_expires_at <= uow.now,
             bookings.c.start_at < end,
+            bookings.c.start_at > start - LONGEST_CLAIM,
             bookings.c.end_at > start,
         )
         .values(status="expired", updated_at=uow.now)

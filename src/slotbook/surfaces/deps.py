@@ -7,7 +7,8 @@ from fastapi import Depends, Header, Request
 from slotbook.services.engine import Engine
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
+    """Async on purpose: a sync dependency would cost a thread hop per request."""
     return request.app.state.engine
 
 
