@@ -10,6 +10,7 @@ with its length.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from slotbook.scheduling.hours import Hours
@@ -43,18 +44,33 @@ def straddles_transition(start: datetime, end: datetime, zone: ZoneInfo) -> bool
     return start.astimezone(zone).utcoffset() != last.astimezone(zone).utcoffset()
 
 
+@lru_cache(maxsize=65_536)
+def steady_offset(day: date, zone: ZoneInfo) -> timedelta | None:
+    """The zone's UTC offset on `day` if it holds all day (sampled hourly), else None."""
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    offsets = {(start + timedelta(hours=h)).astimezone(zone).utcoffset() for h in range(26)}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
 def day_slots(day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> list[Slot]:
     """Every slot of `minutes` that fits inside `hours` on `day`, in time order."""
     step = timedelta(minutes=minutes)
     midnight = datetime.combine(day, time())
+    offset = steady_offset(day, zone)
+    utc_midnight = (midnight - offset).replace(tzinfo=UTC) if offset is not None else None
     found: list[Slot] = []
     for open_at, close_at in hours:
         first, last = _minutes(open_at), _minutes(close_at)
-        for offset in range(first, last - minutes + 1, minutes):
-            local = midnight + timedelta(minutes=offset)
-            instant = to_instant(local, zone)
-            if instant is not None and not straddles_transition(instant, instant + step, zone):
-                found.append(Slot(instant, instant + step, local))
+        for minute in range(first, last - minutes + 1, minutes):
+            since_midnight = timedelta(minutes=minute)
+            local = midnight + since_midnight
+            if utc_midnight is not None:  # the common day: plain arithmetic
+                instant = utc_midnight + since_midnight
+            else:
+                instant = to_instant(local, zone)
+                if instant is None or straddles_transition(instant, instant + step, zone):
+                    continue
+            found.append(Slot(instant, instant + step, local))
     return found
 
 

@@ -34,7 +34,7 @@ class Claims:
     """Claimed intervals, indexed so that an overlap test costs O(log n)."""
 
     def __init__(self, busy: list[Interval]) -> None:
-        ordered = sorted(busy, key=lambda b: b.start)
+        ordered = busy if _is_sorted(busy) else sorted(busy, key=lambda b: b.start)
         self._starts = [b.start for b in ordered]
         # _reach[i]: the latest end among the first i+1 intervals
         self._reach = list(itertools.accumulate((b.end for b in ordered), max))
@@ -43,6 +43,10 @@ class Claims:
         """Whether [start, end) overlaps any claim."""
         i = bisect.bisect_left(self._starts, end)
         return i > 0 and self._reach[i - 1] > start
+
+
+def _is_sorted(busy: list[Interval]) -> bool:
+    return all(a.start <= b.start for a, b in itertools.pairwise(busy))
 
 
 def free_slots(

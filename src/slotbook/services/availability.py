@@ -18,9 +18,11 @@ LONGEST_CLAIM = timedelta(days=1)
 async def busy_between(
     uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
 ) -> list[Interval]:
-    """Active claims on the calendar that overlap [start, end)."""
+    """Active claims on the calendar that overlap [start, end), in start order."""
     rows = await uow.conn.execute(
-        select(bookings.c.start_at, bookings.c.end_at).where(
+        select(bookings.c.start_at, bookings.c.end_at)
+        .order_by(bookings.c.start_at)
+        .where(
             bookings.c.calendar_id == calendar_id,
             bookings.c.start_at < end,
             bookings.c.start_at > start - LONGEST_CLAIM,
@@ -29,7 +31,7 @@ async def busy_between(
             occupying(uow.now),
         )
     )
-    return [Interval(r.start_at, r.end_at) for r in rows]
+    return [Interval(start, end) for start, end in rows]
 
 
 def _day_bounds(calendar: Calendar, first: date, last: date) -> tuple[datetime, datetime]:
