@@ -1,6 +1,6 @@
 """Availability read latency: how it grows with the window, not with the bookings held.
 
-    .venv/bin/python bench/availability.py [--backends postgresql,sqlite] [--sizes 1000,10000,100000]
+    .venv/bin/python bench/availability.py [--backends postgresql,sqlite] [--sizes 1000,10000]
 
 A calendar with 15-minute slots, weekday and Saturday rules, closed dates and extra
 hours, and N existing bookings spread over the years around `now`. Measures the
