@@ -58,7 +58,7 @@ def running_servers(
             log.close()
             urls.append(f"http://127.0.0.1:{port}")
         for url, proc in zip(urls, procs, strict=True):
-            _wait_until_up(url, proc)
+            wait_until_up(url, proc)
         yield urls
     finally:
         for proc in procs:
@@ -70,7 +70,7 @@ def running_servers(
                 proc.kill()
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
