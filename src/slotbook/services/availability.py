@@ -16,19 +16,25 @@ LONGEST_CLAIM = timedelta(days=1)
 
 
 async def busy_between(
-    uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
+    uow: UnitOfWork,
+    calendar_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    excluding: int | None = None,
 ) -> list[Interval]:
-    """Active claims on the calendar that overlap [start, end)."""
-    rows = await uow.conn.execute(
-        select(bookings.c.start_at, bookings.c.end_at).where(
-            bookings.c.calendar_id == calendar_id,
-            bookings.c.start_at < end,
-            bookings.c.start_at > start - LONGEST_CLAIM,
-            bookings.c.end_at > start,
-            bookings.c.slot_id.is_(None),
-            occupying(uow.now),
-        )
+    """Active claims on the calendar that overlap [start, end), but booking `excluding`."""
+    query = select(bookings.c.start_at, bookings.c.end_at).where(
+        bookings.c.calendar_id == calendar_id,
+        bookings.c.start_at < end,
+        bookings.c.start_at > start - LONGEST_CLAIM,
+        bookings.c.end_at > start,
+        bookings.c.slot_id.is_(None),
+        occupying(uow.now),
     )
+    if excluding is not None:
+        query = query.where(bookings.c.id != excluding)
+    rows = await uow.conn.execute(query)
     return [Interval(r.start_at, r.end_at) for r in rows]
 
 

@@ -21,6 +21,7 @@ STYLE = ErrorStyle(
     key="error",
     validation_status=400,
     overrides={
+        "invalid_input": (400, None),
         "calendar_not_found": (404, "Provider not found"),
         "slot_taken": (409, "This time slot is already booked"),
         "in_past": (400, "Cannot book a time in the past"),
@@ -38,6 +39,7 @@ class ProviderIn(BaseModel):
     slot_minutes: int | None = None
     min_notice_minutes: Minutes = 0
     horizon_days: Days | None = None
+    change_cutoff_minutes: Minutes = 0
 
 
 class ProviderOut(BaseModel):
@@ -46,6 +48,7 @@ class ProviderOut(BaseModel):
     email: str | None
     timezone: str
     slot_minutes: int
+    change_cutoff_minutes: int
 
     @classmethod
     def of(cls, calendar: cal.Calendar) -> "ProviderOut":
@@ -55,6 +58,7 @@ class ProviderOut(BaseModel):
             email=calendar.email,
             timezone=calendar.timezone,
             slot_minutes=calendar.slot_minutes,
+            change_cutoff_minutes=calendar.change_cutoff_minutes,
         )
 
 
@@ -91,6 +95,7 @@ async def create_provider(body: ProviderIn, engine: EngineDep) -> ProviderOut:
             enforce_hours=False,
             min_notice_minutes=body.min_notice_minutes,
             horizon_days=body.horizon_days,
+            change_cutoff_minutes=body.change_cutoff_minutes,
         )
     return ProviderOut.of(calendar)
 
