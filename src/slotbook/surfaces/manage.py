@@ -88,7 +88,7 @@ async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> dict[str,
 
 
 @router.delete("/bookings/{token}", status_code=204, summary="Cancel a booking")
-async def cancel_booking(token: str, engine: EngineDep) -> Response:
+async def cancel(token: str, engine: EngineDep) -> Response:
     async with engine.unit(write=True) as uow:
         await manage.cancel_by_token(uow, token)
     return Response(status_code=204)
