@@ -21,7 +21,6 @@ STYLE = ErrorStyle(
     key="error",
     validation_status=400,
     overrides={
-        "invalid_input": (400, None),
         "calendar_not_found": (404, "Provider not found"),
         "slot_taken": (409, "This time slot is already booked"),
         "in_past": (400, "Cannot book a time in the past"),
