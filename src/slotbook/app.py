@@ -11,7 +11,7 @@ from slotbook.db import Database
 from slotbook.errors import DomainError
 from slotbook.services.engine import Clock, Engine, system_clock
 from slotbook.settings import Settings, get_settings
-from slotbook.surfaces import bookings, owners, providers
+from slotbook.surfaces import bookings, events, manage, owners, providers
 from slotbook.surfaces.errors import domain_error_handler
 
 log = logging.getLogger("slotbook")
@@ -37,6 +37,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
-    for surface in (owners, providers, bookings):
+    for surface in (owners, providers, bookings, events, manage):
         app.include_router(surface.router)
     return app

@@ -16,10 +16,16 @@ LONGEST_CLAIM = timedelta(days=1)
 
 
 async def busy_between(
-    uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
+    uow: UnitOfWork,
+    calendar_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    excluding: int | None = None,
 ) -> list[Interval]:
-    """Active claims on the calendar that overlap [start, end), in start order."""
-    rows = await uow.conn.execute(
+    """Active claims on the calendar that overlap [start, end), in start order, but
+    booking `excluding`."""
+    query = (
         select(bookings.c.start_at, bookings.c.end_at)
         .order_by(bookings.c.start_at)
         .where(
@@ -31,6 +37,9 @@ async def busy_between(
             occupying(uow.now),
         )
     )
+    if excluding is not None:
+        query = query.where(bookings.c.id != excluding)
+    rows = await uow.conn.execute(query)
     return [Interval(start, end) for start, end in rows]
 
 

@@ -24,8 +24,8 @@ from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid_slo
 from slotbook.services.calendars import Calendar
 from slotbook.services.engine import UnitOfWork
 from slotbook.services.tokens import hash_token, new_token
-from slotbook.store.queries import occupying
-from slotbook.store.tables import bookings, calendars, slots
+from slotbook.store.queries import occupying, seat_released
+from slotbook.store.tables import bookings, calendars
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -109,6 +109,64 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
     )
 
 
+async def _check_free(
+    uow: UnitOfWork,
+    calendar: Calendar,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    moving: int | None = None,
+) -> None:
+    """What a claim of [start_at, end_at) checks before it writes (`moving`: the booking
+    being moved there, which does not block itself). On SQLite the write lock makes the
+    overlap check safe; on PostgreSQL the exclusion constraint decides at the write."""
+    check_window(calendar, start_at, uow.now)
+    if calendar.enforce_hours and await grid_slot_at(uow, calendar, start_at) is None:
+        raise OutsideHours()
+    await expire_stale_holds(uow, calendar, start_at, end_at)
+    if uow.conn.dialect.name != "postgresql" and await busy_between(
+        uow, calendar.id, start_at, end_at, excluding=moving
+    ):
+        raise SlotTaken()
+
+
+async def insert_booking(
+    uow: UnitOfWork,
+    *,
+    calendar_id: int,
+    slot_id: int | None,
+    start_at: datetime,
+    end_at: datetime,
+    source: str,
+    name: str | None = None,
+    email: str | None = None,
+    user_id: int | None = None,
+    hold_expires_at: datetime | None = None,
+) -> NewBooking:
+    """Write a booking (a hold when `hold_expires_at`) with a fresh manage token."""
+    token, token_hash = new_token()
+    values = {
+        "calendar_id": calendar_id,
+        "slot_id": slot_id,
+        "start_at": start_at,
+        "end_at": end_at,
+        "status": "held" if hold_expires_at else "confirmed",
+        "hold_expires_at": hold_expires_at,
+        "name": name,
+        "email": email,
+        "user_id": user_id,
+        "source": source,
+        "created_at": uow.now,
+        "updated_at": uow.now,
+    }
+    new_id = (
+        await uow.conn.execute(
+            insert(bookings).returning(bookings.c.id), values | {"token_hash": token_hash}
+        )
+    ).scalar_one()
+    return NewBooking(Booking(id=new_id, **values), token)
+
+
 async def claim_time(
     uow: UnitOfWork,
     *,
@@ -121,43 +179,57 @@ async def claim_time(
     hold_for: timedelta | None = None,
 ) -> NewBooking:
     """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`."""
-    now = uow.now
     end_at = start_at + calendar.slot_length
-    check_window(calendar, start_at, now)
-    if calendar.enforce_hours and await grid_slot_at(uow, calendar, start_at) is None:
-        raise OutsideHours()
-    await expire_stale_holds(uow, calendar, start_at, end_at)
-    if uow.conn.dialect.name != "postgresql" and await busy_between(
-        uow, calendar.id, start_at, end_at
-    ):
-        raise SlotTaken()
-    token, token_hash = new_token()
-    values = {
-        "calendar_id": calendar.id,
-        "slot_id": None,
-        "start_at": start_at,
-        "end_at": end_at,
-        "status": "held" if hold_for else "confirmed",
-        "hold_expires_at": now + hold_for if hold_for else None,
-        "name": name,
-        "email": email,
-        "user_id": user_id,
-        "source": source,
-        "created_at": now,
-        "updated_at": now,
-    }
+    await _check_free(uow, calendar, start_at, end_at)
     try:
-        new_id = (
-            await uow.conn.execute(
-                insert(bookings).returning(bookings.c.id), values | {"token_hash": token_hash}
-            )
-        ).scalar_one()
+        made = await insert_booking(
+            uow,
+            calendar_id=calendar.id,
+            slot_id=None,
+            start_at=start_at,
+            end_at=end_at,
+            source=source,
+            name=name,
+            email=email,
+            user_id=user_id,
+            hold_expires_at=uow.now + hold_for if hold_for else None,
+        )
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken() from exc
         raise
     uow.touch(calendar.id, calendar.local_day(start_at))
-    return NewBooking(Booking(id=new_id, **values), token)
+    return made
+
+
+async def move_time(
+    uow: UnitOfWork, booking: Booking, calendar: Calendar, start_at: datetime
+) -> Booking:
+    """Move an active (and locked) calendar-time booking to `start_at`, keeping its length.
+
+    Release and claim are one write: if the new time is not free, SlotTaken is raised and
+    the booking stays where it was once the transaction rolls back.
+    """
+    if start_at == booking.start_at:
+        return booking
+    end_at = start_at + (booking.end_at - booking.start_at)
+    await _check_free(uow, calendar, start_at, end_at, moving=booking.id)
+    try:
+        moved = (
+            await uow.conn.execute(
+                update(bookings)
+                .where(bookings.c.id == booking.id)
+                .values(start_at=start_at, end_at=end_at, updated_at=uow.now)
+                .returning(*BOOKING_COLUMNS)
+            )
+        ).one()
+    except IntegrityError as exc:
+        if _is_overlap_violation(exc):
+            raise SlotTaken() from exc
+        raise
+    uow.touch(calendar.id, calendar.local_day(booking.start_at))
+    uow.touch(calendar.id, calendar.local_day(start_at))
+    return _booking(moved)
 
 
 async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking:
@@ -169,13 +241,13 @@ async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking:
     return _booking(row)
 
 
-async def get_booking_by_token(uow: UnitOfWork, token: str) -> Booking:
-    """The booking this manage token belongs to; unknown or malformed: BookingNotFound."""
-    row = (
-        await uow.conn.execute(
-            select(*BOOKING_COLUMNS).where(bookings.c.token_hash == hash_token(token))
-        )
-    ).first()
+async def get_booking_by_token(uow: UnitOfWork, token: str, *, lock: bool = False) -> Booking:
+    """The booking this manage token belongs to; unknown or malformed: BookingNotFound.
+
+    `lock` holds its row until the transaction ends (PostgreSQL; SQLite's write
+    transaction already excludes every other writer)."""
+    query = select(*BOOKING_COLUMNS).where(bookings.c.token_hash == hash_token(token))
+    row = (await uow.conn.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise BookingNotFound()
     return _booking(row)
@@ -223,8 +295,6 @@ async def cancel_booking(uow: UnitOfWork, booking: Booking, calendar: Calendar) 
     if cancelled is None:
         raise NotChangeable("This booking is not active")
     if booking.slot_id is not None:
-        await uow.conn.execute(
-            update(slots).where(slots.c.id == booking.slot_id).values(taken=slots.c.taken - 1)
-        )
+        await uow.conn.execute(seat_released(booking.slot_id))
     uow.touch(calendar.id, calendar.local_day(booking.start_at))
     return _booking(cancelled)

@@ -52,4 +52,13 @@ def parse_clock(value: str, field: str = "time") -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def parse_wall_time(value: Any) -> time:
+    """`HH:MM` or `HH:MM:SS` (seconds zero), as a request field."""
+    try:
+        return parse_clock(value)
+    except InvalidInput as exc:
+        raise ValueError("must be a time written HH:MM or HH:MM:SS") from exc
+
+
 HourOfDay = Annotated[time, BeforeValidator(parse_hour)]
+WallTime = Annotated[time, BeforeValidator(parse_wall_time)]

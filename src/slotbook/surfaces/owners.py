@@ -36,6 +36,7 @@ class AvailabilityIn(BaseModel):
     timezone: str | None = None
     min_notice_minutes: Minutes | None = None
     horizon_days: Days | None = None
+    change_cutoff_minutes: Minutes | None = None
 
 
 class AppointmentIn(BaseModel):
@@ -69,7 +70,7 @@ async def set_availability(body: AvailabilityIn, engine: EngineDep) -> dict[str,
     settings = {
         k: v
         for k, v in body.model_dump(
-            include={"timezone", "min_notice_minutes", "horizon_days"}
+            include={"timezone", "min_notice_minutes", "horizon_days", "change_cutoff_minutes"}
         ).items()
         if v is not None
     }

@@ -38,6 +38,7 @@ class ProviderIn(BaseModel):
     slot_minutes: int | None = None
     min_notice_minutes: Minutes = 0
     horizon_days: Days | None = None
+    change_cutoff_minutes: Minutes = 0
 
 
 class ProviderOut(BaseModel):
@@ -46,6 +47,7 @@ class ProviderOut(BaseModel):
     email: str | None
     timezone: str
     slot_minutes: int
+    change_cutoff_minutes: int
 
     @classmethod
     def of(cls, calendar: cal.Calendar) -> "ProviderOut":
@@ -55,6 +57,7 @@ class ProviderOut(BaseModel):
             email=calendar.email,
             timezone=calendar.timezone,
             slot_minutes=calendar.slot_minutes,
+            change_cutoff_minutes=calendar.change_cutoff_minutes,
         )
 
 
@@ -91,6 +94,7 @@ async def create_provider(body: ProviderIn, engine: EngineDep) -> ProviderOut:
             enforce_hours=False,
             min_notice_minutes=body.min_notice_minutes,
             horizon_days=body.horizon_days,
+            change_cutoff_minutes=body.change_cutoff_minutes,
         )
     return ProviderOut.of(calendar)
 

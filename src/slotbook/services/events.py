@@ -1,0 +1,110 @@
+"""Events: calendars whose bookable time is a list of explicit slots with seats."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy import insert, select
+
+from slotbook.errors import CalendarNotFound, EventNotFound, InvalidInput, PastDate
+from slotbook.services.calendars import Calendar, create_calendar, get_calendar, list_calendars
+from slotbook.services.engine import UnitOfWork
+from slotbook.services.seats import SeatSlot
+from slotbook.store.tables import slots
+
+KIND = "event"
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSpec:
+    """A slot asked for: wall times on the event's date, and its number of seats."""
+
+    start: time
+    end: time
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    calendar: Calendar
+    slots: list[SeatSlot]
+
+
+async def create_event(
+    uow: UnitOfWork,
+    *,
+    name: str,
+    event_date: date,
+    description: str | None,
+    slot_specs: list[SlotSpec],
+    timezone: str | None = None,
+    change_cutoff_minutes: int = 0,
+) -> Event:
+    """Create an event on `event_date` (in its zone) with the given slots."""
+    calendar = await create_calendar(
+        uow,
+        kind=KIND,
+        name=name,
+        description=description,
+        event_date=event_date,
+        timezone=timezone,
+        change_cutoff_minutes=change_cutoff_minutes,
+    )
+    if event_date < calendar.today(uow.now):
+        raise PastDate("event_date is in the past")
+    rows = []
+    for number, spec in enumerate(slot_specs):
+        if spec.capacity <= 0:
+            raise InvalidInput(f"time_slots.{number}: max_capacity must be greater than 0")
+        if spec.end <= spec.start:
+            raise InvalidInput(f"time_slots.{number}: end_time must be after start_time")
+        start_at, end_at = calendar.at(event_date, spec.start), calendar.at(event_date, spec.end)
+        if start_at is None or end_at is None:
+            raise InvalidInput(
+                f"time_slots.{number}: that time does not exist on {event_date} "
+                f"in {calendar.timezone}"
+            )
+        rows.append(
+            {
+                "calendar_id": calendar.id,
+                "start_at": start_at,
+                "end_at": end_at,
+                "capacity": spec.capacity,
+                "taken": 0,
+            }
+        )
+    created = await uow.conn.execute(insert(slots).returning(*slots.c), rows)
+    uow.touch(calendar.id, event_date)
+    return Event(calendar, sorted((SeatSlot(**r._mapping) for r in created), key=_slot_order))
+
+
+def _slot_order(slot: SeatSlot) -> tuple[object, ...]:
+    return (slot.start_at, slot.end_at, slot.id)
+
+
+async def slots_of(uow: UnitOfWork, calendar_ids: list[int]) -> dict[int, list[SeatSlot]]:
+    """The slots of each event, in time order, with their live seat counts."""
+    rows = await uow.conn.execute(
+        select(slots)
+        .where(slots.c.calendar_id.in_(calendar_ids))
+        .order_by(slots.c.start_at, slots.c.end_at, slots.c.id)
+    )
+    found: dict[int, list[SeatSlot]] = defaultdict(list)
+    for row in rows:
+        found[row.calendar_id].append(SeatSlot(**row._mapping))
+    return found
+
+
+async def get_event(uow: UnitOfWork, event_id: int) -> Event:
+    try:
+        calendar = await get_calendar(uow, event_id, kind=KIND)
+    except CalendarNotFound as exc:
+        raise EventNotFound() from exc
+    return Event(calendar, (await slots_of(uow, [calendar.id]))[calendar.id])
+
+
+async def list_events(uow: UnitOfWork, *, limit: int, offset: int) -> list[Event]:
+    """Events, oldest first, each with its slots."""
+    calendars = await list_calendars(uow, kind=KIND, limit=limit, offset=offset)
+    by_event = await slots_of(uow, [c.id for c in calendars])
+    return [Event(c, by_event[c.id]) for c in calendars]

@@ -1,0 +1,86 @@
+"""Managing any booking by its token: read, move, cancel, within the calendar's cut-off.
+
+Whatever surface made a booking, its token reaches it here. A seat booking moves to
+another slot of its event; a calendar-time booking moves to another start time.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from slotbook.errors import ChangeCutoff, InvalidInput, NotChangeable
+from slotbook.services.bookings import (
+    Booking,
+    cancel_booking,
+    get_booking_by_token,
+    move_time,
+)
+from slotbook.services.calendars import Calendar, get_calendar
+from slotbook.services.engine import UnitOfWork
+from slotbook.services.seats import move_seat
+
+
+def live_status(booking: Booking, now: datetime) -> str:
+    """The status a client sees: a hold past its expiry is expired, swept or not."""
+    if booking.status == "held" and not booking.is_active(now):
+        return "expired"
+    return booking.status
+
+
+def check_cutoff(calendar: Calendar, booking: Booking, now: datetime) -> None:
+    """No change once the booking has started, nor within the calendar's cut-off."""
+    cutoff = timedelta(minutes=calendar.change_cutoff_minutes)
+    if booking.start_at <= now:
+        raise ChangeCutoff("This booking has already started and can no longer be changed")
+    if booking.start_at - now < cutoff:
+        raise ChangeCutoff(
+            f"Bookings cannot be changed or cancelled less than "
+            f"{calendar.change_cutoff_minutes} minutes before the start"
+        )
+
+
+async def find_by_token(uow: UnitOfWork, token: str) -> tuple[Booking, Calendar]:
+    booking = await get_booking_by_token(uow, token)
+    return booking, await get_calendar(uow, booking.calendar_id)
+
+
+async def _changeable(uow: UnitOfWork, token: str) -> tuple[Booking, Calendar]:
+    """The token's booking, locked, if it is active and outside its cut-off."""
+    booking = await get_booking_by_token(uow, token, lock=True)
+    calendar = await get_calendar(uow, booking.calendar_id)
+    if not booking.is_active(uow.now):
+        raise NotChangeable(
+            f"This booking is {live_status(booking, uow.now)} and can no longer be changed"
+        )
+    check_cutoff(calendar, booking, uow.now)
+    return booking, calendar
+
+
+async def cancel_by_token(uow: UnitOfWork, token: str) -> Booking:
+    """Cancel the booking; its seat or time is free once this commits."""
+    booking, calendar = await _changeable(uow, token)
+    return await cancel_booking(uow, booking, calendar)
+
+
+async def move_to_slot(uow: UnitOfWork, token: str, slot_id: int) -> tuple[Booking, Calendar]:
+    """Move a seat booking to another slot of its event."""
+    booking, calendar = await _changeable(uow, token)
+    if booking.slot_id is None:
+        raise InvalidInput(
+            "This booking is not on an event time slot: move it with new_time "
+            "(and new_date), not new_time_slot_id"
+        )
+    return await move_seat(uow, booking, calendar, slot_id), calendar
+
+
+async def move_to_time(
+    uow: UnitOfWork, token: str, day: date | None, wall: time
+) -> tuple[Booking, Calendar]:
+    """Move a calendar-time booking to `wall` on `day` (default: its current day), in the
+    calendar's zone."""
+    booking, calendar = await _changeable(uow, token)
+    if booking.slot_id is not None:
+        raise InvalidInput("This booking is on an event time slot: move it with new_time_slot_id")
+    day = day or calendar.local_day(booking.start_at)
+    start_at = calendar.at(day, wall)
+    if start_at is None:
+        raise InvalidInput(f"{wall:%H:%M} does not exist on {day} in {calendar.timezone}")
+    return await move_time(uow, booking, calendar, start_at), calendar

@@ -1,0 +1,94 @@
+"""Managing any booking by its token (`/api/v1/bookings/{token}`), in surface 003's style.
+
+Whatever surface made the booking: GET reads it, PUT moves it (`new_time_slot_id` for an
+event seat; `new_time` and optionally `new_date` for calendar time), DELETE cancels it.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, model_validator
+
+from slotbook.services import manage
+from slotbook.services.bookings import Booking
+from slotbook.services.calendars import Calendar
+from slotbook.surfaces.deps import EngineDep
+from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.fields import Id, WallTime
+
+STYLE = ErrorStyle()
+router = APIRouter(
+    prefix="/api/v1", tags=["003 manage a booking"], route_class=surface_route(STYLE)
+)
+
+
+class MoveIn(BaseModel):
+    """Where to: another slot of the event, or another time on the calendar."""
+
+    new_time_slot_id: Id | None = None
+    new_date: date | None = None
+    new_time: WallTime | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "MoveIn":
+        by_slot = self.new_time_slot_id is not None
+        by_time = self.new_time is not None or self.new_date is not None
+        if by_slot == by_time:
+            raise ValueError(
+                "give either new_time_slot_id (event bookings) or new_time and optionally "
+                "new_date (calendar bookings)"
+            )
+        if by_time and self.new_time is None:
+            raise ValueError("new_time is required to move to another date")
+        return self
+
+
+def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
+    """A booking as every surface's token holder sees it (surface 003's fields first)."""
+    zone = calendar.zone
+    start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
+    return {
+        "id": booking.id,
+        "attendee_name": booking.name,
+        "time_slot_id": booking.slot_id,
+        "booking_token": token,
+        "email": booking.email,
+        "created_at": booking.created_at.isoformat(),
+        "status": manage.live_status(booking, now),
+        "calendar_id": calendar.id,
+        "calendar_kind": calendar.kind,
+        "timezone": calendar.timezone,
+        "date": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M:%S"),
+        "end_time": end.strftime("%H:%M:%S"),
+        "start_at": start.isoformat(),
+        "end_at": end.isoformat(),
+        "hold_expires_at": booking.hold_expires_at.isoformat() if booking.hold_expires_at else None,
+        "updated_at": booking.updated_at.isoformat(),
+    }
+
+
+@router.get("/bookings/{token}", summary="A booking, by its manage token")
+async def show_booking(token: str, engine: EngineDep) -> dict[str, Any]:
+    async with engine.unit() as uow:
+        booking, calendar = await manage.find_by_token(uow, token)
+    return booking_out(booking, calendar, token, uow.now)
+
+
+@router.put("/bookings/{token}", summary="Move a booking to another slot or time")
+async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> dict[str, Any]:
+    async with engine.unit(write=True) as uow:
+        if body.new_time_slot_id is not None:
+            booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
+        else:
+            assert body.new_time is not None  # checked by MoveIn
+            booking, calendar = await manage.move_to_time(uow, token, body.new_date, body.new_time)
+    return booking_out(booking, calendar, token, uow.now)
+
+
+@router.delete("/bookings/{token}", status_code=204, summary="Cancel a booking")
+async def cancel(token: str, engine: EngineDep) -> Response:
+    async with engine.unit(write=True) as uow:
+        await manage.cancel_by_token(uow, token)
+    return Response(status_code=204)
