@@ -293,3 +293,25 @@ async def test_reusing_an_idempotency_key_with_another_body_is_rejected(client):
     )
     assert other.status_code == 422
     assert "Idempotency-Key" in other.json()["detail"]
+
+
+async def test_an_unreachable_database_is_a_503_not_a_500(settings, clock):
+    from asgi_lifespan import LifespanManager
+
+    from slotbook.app import create_app
+
+    down = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
+    )
+    app = create_app(down, clock=clock)
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://slotbook.test"
+        ) as http,
+    ):
+        response = await http.get(
+            "/api/v1/slots", params={"calendar_owner_id": "a", "for_date": DAY}
+        )
+    assert response.status_code == 503
+    assert response.json()["code"] == "unavailable"

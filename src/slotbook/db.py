@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from slotbook.errors import Busy
+from slotbook.errors import Busy, Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -43,7 +43,7 @@ def _is_lock_timeout(exc: DBAPIError) -> bool:
 class Database:
     """Owns the engine; hands out transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"pool_pre_ping": False}
@@ -56,16 +56,22 @@ class Database:
     @asynccontextmanager
     async def transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
         """One transaction: committed when the block ends, rolled back on any error."""
+        conn = self.engine.connect()
         try:
-            async with self.engine.connect() as conn:
-                if write:
-                    await conn.execution_options(slotbook_write=True)
-                async with conn.begin():
-                    yield conn
+            await conn.start()
+        except (DBAPIError, OSError) as exc:
+            raise Unavailable() from exc
+        try:
+            if write:
+                await conn.execution_options(slotbook_write=True)
+            async with conn.begin():
+                yield conn
         except DBAPIError as exc:
             if _is_lock_timeout(exc):
                 raise Busy() from exc
             raise
+        finally:
+            await conn.close()
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

@@ -113,6 +113,12 @@ class Forbidden(DomainError):
     status, code, default_message = 403, "forbidden", "Not allowed"
 
 
+class Unavailable(DomainError):
+    """The database could not be reached (down, or out of connections); safe to retry."""
+
+    status, code, default_message = 503, "unavailable", "The booking store is unavailable"
+
+
 class Busy(DomainError):
     """The database stayed locked longer than the busy timeout; safe to retry."""
 

@@ -60,9 +60,13 @@ async def _take_seat(uow: UnitOfWork, slot: SeatSlot) -> None:
 async def claim_seat(
     uow: UnitOfWork, *, slot_id: int, name: str, email: str | None, source: str
 ) -> tuple[NewBooking, Calendar]:
-    """Book one seat of the slot; SlotNotFound, InPast (started) or SlotFull otherwise."""
+    """Book one seat of the slot; SlotNotFound, InPast (started) or SlotFull otherwise.
+
+    The seat is taken by the transaction's last statement: the slot's row stays locked
+    from that UPDATE to the commit only, so a hot slot serialises as little as it can.
+    """
     slot = await get_slot(uow, slot_id)
-    await _take_seat(uow, slot)
+    _check_open(slot, uow.now)
     calendar = await get_calendar(uow, slot.calendar_id)
     made = await insert_booking(
         uow,
@@ -74,6 +78,7 @@ async def claim_seat(
         name=name,
         email=email,
     )
+    await _take_seat(uow, slot)
     uow.touch(calendar.id, calendar.local_day(slot.start_at))
     return made, calendar
 

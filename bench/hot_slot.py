@@ -1,0 +1,204 @@
+"""Hot slot: one event slot of 1,000 seats, 200 clients at once, through HTTP.
+
+    .venv/bin/python bench/hot_slot.py [--backends postgresql,sqlite] [--seats 1000]
+                                       [--clients 200] [--servers 1]
+
+Sends seats + 20% seat bookings, 200 in flight at a time, to `slotbook serve`; checks
+that exactly `seats` succeed and the rest get 409 "Time slot is full"; prints successful
+bookings per second and p50/p99 latency. Baseline in the same run: the same claim (the
+conditional UPDATE of the slot's counter and the booking INSERT, one transaction)
+straight through the driver with the same concurrency.
+"""
+
+import argparse
+import asyncio
+import secrets
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from harness import (
+    create_postgres_database,
+    create_sqlite_database,
+    drop_postgres_database,
+    percentile,
+    run_concurrently,
+    running_servers,
+    wipe,
+    write_section,
+)
+
+EVENT_DAY = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+TAKE = "UPDATE slots SET taken = taken + 1 WHERE id = {p1} AND taken < capacity RETURNING id"
+INSERT = (
+    "INSERT INTO bookings (calendar_id, slot_id, start_at, end_at, status, token_hash, "
+    "name, source, created_at, updated_at) SELECT calendar_id, id, start_at, end_at, "
+    "'confirmed', {p2}, 'raw', 'events', {p3}, {p3} FROM slots WHERE id = {p1}"
+)
+
+
+async def through_http(bases: list[str], seats: int, clients: int) -> tuple[float, list, Counter]:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
+        event = await http.post(
+            f"{bases[0]}/api/v1/events",
+            json={
+                "name": "Hot",
+                "event_date": EVENT_DAY,
+                "time_slots": [{"start_time": "10:00", "end_time": "11:00", "max_capacity": seats}],
+            },
+        )
+        slot_id = event.json()["time_slots"][0]["id"]
+        codes: Counter[int] = Counter()
+
+        async def book(i: int) -> None:
+            r = await http.post(
+                f"{bases[i % len(bases)]}/api/v1/bookings",
+                json={"attendee_name": f"Fan {i}", "time_slot_id": slot_id},
+            )
+            codes[r.status_code] += 1
+
+        seconds, latencies = await run_concurrently(seats * 6 // 5, clients, book)
+    return seconds, latencies, codes
+
+
+async def raw_postgres(url: str, seats: int, clients: int) -> tuple[float, Counter]:
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn)
+    calendar = await conn.fetchval(
+        "INSERT INTO calendars (kind, name, timezone, slot_minutes, horizon_days, created_at) "
+        "VALUES ('event', 'raw', 'UTC', 60, 365, now()) RETURNING id"
+    )
+    slot_id = await conn.fetchval(
+        "INSERT INTO slots (calendar_id, start_at, end_at, capacity) VALUES "
+        "($1, now() + interval '30 days', now() + interval '31 days', $2) RETURNING id",
+        calendar,
+        seats,
+    )
+    await conn.close()
+    pool = await asyncpg.create_pool(dsn, min_size=min(clients, 90), max_size=min(clients, 90))
+    codes: Counter[str] = Counter()
+    take = TAKE.format(p1="$1")
+    insert = INSERT.format(p1="$1", p2="$2", p3="$3")
+
+    async def book(_: int) -> None:
+        async with pool.acquire() as c, c.transaction():
+            if await c.fetchval(take, slot_id) is None:
+                codes["full"] += 1
+                return
+            await c.execute(insert, slot_id, secrets.token_hex(32), datetime.now(UTC))
+            codes["ok"] += 1
+
+    seconds, _ = await run_concurrently(seats * 6 // 5, clients, book)
+    await pool.close()
+    return seconds, codes
+
+
+def raw_sqlite(url: str, seats: int, clients: int) -> tuple[float, Counter]:
+    path = url.removeprefix("sqlite+aiosqlite:///")
+    setup = sqlite3.connect(path, isolation_level=None)
+    calendar = setup.execute(
+        "INSERT INTO calendars (kind, name, timezone, slot_minutes, horizon_days, created_at) "
+        "VALUES ('event', 'raw', 'UTC', 60, 365, '2030-01-01 00:00:00.000000') RETURNING id"
+    ).fetchone()[0]
+    slot_id = setup.execute(
+        "INSERT INTO slots (calendar_id, start_at, end_at, capacity) VALUES (?, "
+        "'2099-01-01 10:00:00.000000', '2099-01-01 11:00:00.000000', ?) RETURNING id",
+        (calendar, seats),
+    ).fetchone()[0]
+    setup.close()
+    codes: Counter[str] = Counter()
+    jobs = iter(range(seats * 6 // 5))
+    lock = threading.Lock()
+    take, insert = TAKE.format(p1="?"), INSERT.format(p1="?3", p2="?1", p3="?2")
+
+    def worker() -> None:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        while True:
+            with lock:
+                if next(jobs, None) is None:
+                    break
+            conn.execute("BEGIN IMMEDIATE")
+            if conn.execute(take, (slot_id,)).fetchone() is None:
+                conn.execute("COMMIT")
+                outcome = "full"
+            else:
+                conn.execute(insert, (secrets.token_hex(32), str(datetime.now(UTC)), slot_id))
+                conn.execute("COMMIT")
+                outcome = "ok"
+            with lock:
+                codes[outcome] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(min(clients, 64))]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - began, codes
+
+
+async def measure(backend: str, url: str, seats: int, clients: int, servers: int) -> str:
+    await wipe(url)
+    with running_servers(url, count=servers) as bases:
+        seconds, latencies, codes = await through_http(bases, seats, clients)
+    assert codes == {201: seats, 409: seats // 5}, codes
+    await wipe(url)
+    if backend == "postgresql":
+        raw_seconds, raw_codes = await raw_postgres(url, seats, clients)
+    else:
+        raw_seconds, raw_codes = await asyncio.to_thread(raw_sqlite, url, seats, clients)
+    assert raw_codes["ok"] == seats, raw_codes
+    ours, raw = seats / seconds, seats / raw_seconds
+    return (
+        f"| {backend} | {servers} | {seats} of {seats * 6 // 5} | {ours:,.0f} | "
+        f"{percentile(latencies, 50) * 1000:.0f} / {percentile(latencies, 99) * 1000:.0f} "
+        f"| {raw:,.0f} | {ours / raw:.0%} |"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--seats", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--servers", type=int, default=1)
+    args = parser.parse_args()
+    header = (
+        "| database | server processes | successes | slotbook bookings/s | p50 / p99 ms "
+        "| raw driver bookings/s | ratio |\n|---|---|---|---|---|---|---|"
+    )
+    print(header)
+    rows = []
+    for backend in args.backends.split(","):
+        if backend == "postgresql":
+            url = await asyncio.to_thread(create_postgres_database)
+            try:
+                rows.append(await measure(backend, url, args.seats, args.clients, args.servers))
+            finally:
+                await asyncio.to_thread(drop_postgres_database, url)
+        else:
+            url = await asyncio.to_thread(create_sqlite_database, Path(tempfile.mkdtemp()))
+            rows.append(await measure(backend, url, args.seats, args.clients, args.servers))
+        print(rows[-1], flush=True)
+    write_section(
+        "hot-slot",
+        "## Hot slot\n\n`bench/hot_slot.py`: one event slot of "
+        f"{args.seats} seats, {args.seats * 6 // 5} bookings sent with "
+        f"{args.clients} in flight; exactly {args.seats} succeed (checked), the rest "
+        "get 409. Baseline: the same conditional UPDATE + INSERT transaction straight "
+        "through the driver at the same concurrency.\n\n" + header + "\n" + "\n".join(rows),
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
