@@ -33,6 +33,7 @@ from harness import (
     wipe,
     write_section,
 )
+from loadgen import run_load
 
 EVENT_DAY = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 TAKE = "UPDATE slots SET taken = taken + 1 WHERE id = {p1} AND taken < capacity RETURNING id"
@@ -44,8 +45,7 @@ INSERT = (
 
 
 async def through_http(bases: list[str], seats: int, clients: int) -> tuple[float, list, Counter]:
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
+    async with httpx.AsyncClient() as http:
         event = await http.post(
             f"{bases[0]}/api/v1/events",
             json={
@@ -54,18 +54,17 @@ async def through_http(bases: list[str], seats: int, clients: int) -> tuple[floa
                 "time_slots": [{"start_time": "10:00", "end_time": "11:00", "max_capacity": seats}],
             },
         )
-        slot_id = event.json()["time_slots"][0]["id"]
-        codes: Counter[int] = Counter()
-
-        async def book(i: int) -> None:
-            r = await http.post(
-                f"{bases[i % len(bases)]}/api/v1/bookings",
-                json={"attendee_name": f"Fan {i}", "time_slot_id": slot_id},
-            )
-            codes[r.status_code] += 1
-
-        seconds, latencies = await run_concurrently(seats * 6 // 5, clients, book)
-    return seconds, latencies, codes
+    slot_id = event.json()["time_slots"][0]["id"]
+    return await run_load(
+        bases,
+        clients,
+        seats * 6 // 5,
+        lambda i: (
+            "POST",
+            "/api/v1/bookings",
+            {"attendee_name": f"Fan {i}", "time_slot_id": slot_id},
+        ),
+    )
 
 
 async def raw_postgres(url: str, seats: int, clients: int) -> tuple[float, Counter]:

@@ -22,10 +22,10 @@ from harness import (
     ROOT,
     create_sqlite_database,
     percentile,
-    run_concurrently,
     running_servers,
     write_section,
 )
+from loadgen import run_load
 from tests.support.servers import free_port, wait_until_up
 
 DAY = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
@@ -33,14 +33,11 @@ PATHS = ["/health", f"/api/v1/slots?calendar_owner_id=bench&for_date={DAY}"]
 
 
 async def load(base: str, path: str, requests: int, concurrency: int) -> tuple[float, list]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
-
-        async def get(_: int) -> None:
-            response = await http.get(path)
-            assert response.status_code == 200, response.text
-
-        return await run_concurrently(requests, concurrency, get)
+    seconds, latencies, statuses = await run_load(
+        [base], concurrency, requests, lambda _: ("GET", path, None)
+    )
+    assert statuses == {200: requests}, statuses
+    return seconds, latencies
 
 
 def bare_server(bodies: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:

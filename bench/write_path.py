@@ -29,6 +29,7 @@ from harness import (
     wipe,
     write_section,
 )
+from loadgen import Request, run_load
 
 FIRST_DAY = (datetime.now(UTC) + timedelta(days=1)).date()
 JOBS = {1: 300, 16: 1500, 64: 2000}
@@ -39,22 +40,23 @@ def slot(i: int) -> tuple[date, int]:
 
 
 async def through_http(base: str, jobs: int, concurrency: int) -> tuple[float, list[float]]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=base) as http:
         created = await http.post(
             "/api/v1/providers", json={"name": "Bench", "email": "bench@example.com"}
         )
-        provider = created.json()["id"]
+    provider = created.json()["id"]
 
-        async def book(i: int) -> None:
-            day, hour = slot(i)
-            r = await http.post(
-                "/api/v1/bookings",
-                json={"provider_id": provider, "date": day.isoformat(), "time": f"{hour:02d}:00"},
-            )
-            assert r.status_code == 201, r.text
+    def booking(i: int) -> Request:
+        day, hour = slot(i)
+        return (
+            "POST",
+            "/api/v1/bookings",
+            {"provider_id": provider, "date": day.isoformat(), "time": f"{hour:02d}:00"},
+        )
 
-        return await run_concurrently(jobs, concurrency, book)
+    seconds, latencies, statuses = await run_load([base], concurrency, jobs, booking)
+    assert statuses == {201: jobs}, statuses
+    return seconds, latencies
 
 
 CALENDAR_SQL = "SELECT * FROM calendars WHERE id = $1 AND kind = 'provider'"
