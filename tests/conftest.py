@@ -52,7 +52,13 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, _env_file=None)
+    # Cheap Argon2 keeps sign-ups fast; test_accounts checks the real defaults separately.
+    return Settings(
+        database_url=database_url,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        _env_file=None,
+    )
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The ASGI application: one engine, every surface."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,8 +12,10 @@ from slotbook import __version__
 from slotbook.db import Database
 from slotbook.errors import DomainError
 from slotbook.services.engine import Clock, Engine, system_clock
+from slotbook.services.slot_cache import SlotCache
+from slotbook.services.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
-from slotbook.surfaces import bookings, events, manage, owners, providers
+from slotbook.surfaces import bookings, events, manage, owners, providers, reservations
 from slotbook.surfaces.errors import domain_error_handler
 
 log = logging.getLogger("slotbook")
@@ -24,10 +28,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
-        app.state.engine = Engine(settings, db, clock)
+        engine = app.state.engine = Engine(settings, db, clock)
+        cache = app.state.slot_cache = SlotCache.for_settings(settings)
+        engine.on_change(cache.invalidate)
+        sweeper = asyncio.create_task(run_sweeper(engine, settings.sweep_interval_seconds))
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await cache.close()
             await db.dispose()
 
     app = FastAPI(
@@ -37,6 +48,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
-    for surface in (owners, providers, bookings, events, manage):
+    for surface in (owners, providers, bookings, events, manage, reservations):
         app.include_router(surface.router)
     return app

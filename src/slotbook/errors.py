@@ -4,6 +4,7 @@ Surfaces never raise HTTP exceptions for business rules; they raise (or let thro
 one of these, and `surfaces.errors` renders it in that surface's documented shape.
 """
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 
@@ -13,6 +14,7 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
     default_message: ClassVar[str] = "Bad request"
+    headers: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, message: str | None = None, **context: object) -> None:
         self.message = message or self.default_message
@@ -42,6 +44,10 @@ class TooSoon(DomainError):
 
 class BeyondHorizon(DomainError):
     status, code, default_message = 400, "beyond_horizon", "That date is too far ahead"
+
+
+class InvalidWindow(DomainError):
+    status, code, default_message = 400, "invalid_window", "end_date must not be before start_date"
 
 
 class WindowTooLong(DomainError):
@@ -107,6 +113,7 @@ class IdempotencyMismatch(DomainError):
 
 class Unauthorized(DomainError):
     status, code, default_message = 401, "unauthorized", "Not authenticated"
+    headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(DomainError):

@@ -33,6 +33,15 @@ class Settings(BaseSettings):
         30, gt=0, validation_alias=_env("CONFIRMATION_GRACE_PERIOD_MINUTES")
     )
     cache_expiry_seconds: int = Field(3600, gt=0, validation_alias=_env("CACHE_EXPIRY_SECONDS"))
+    #: namespaces the cache's Redis keys, so deployments (or test runs) can share a Redis
+    cache_key_prefix: str = Field("slotbook:", validation_alias=_env("CACHE_KEY_PREFIX"))
+    #: Argon2 cost; the defaults are pwdlib's recommended ones (about 0.2 s a hash)
+    password_hash_time_cost: int = Field(
+        3, ge=1, le=20, validation_alias=_env("PASSWORD_HASH_TIME_COST")
+    )
+    password_hash_memory_kib: int = Field(
+        65536, ge=8, le=4_194_304, validation_alias=_env("PASSWORD_HASH_MEMORY_KIB")
+    )
     default_slot_duration_minutes: int = Field(
         60, gt=0, le=1440, validation_alias=_env("DEFAULT_SLOT_DURATION_MINUTES")
     )

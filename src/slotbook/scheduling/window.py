@@ -49,14 +49,20 @@ def _is_sorted(busy: list[Interval]) -> bool:
     return all(a.start <= b.start for a, b in itertools.pairwise(busy))
 
 
+def unclaimed(candidates: list[Slot], busy: list[Interval]) -> list[Slot]:
+    """The candidates that overlap no claim."""
+    claims = Claims(busy)
+    return [s for s in candidates if not claims.overlaps(s.start, s.end)]
+
+
+def in_window(slots: list[Slot], now: datetime, window: BookingWindow) -> list[Slot]:
+    """The slots that start inside the booking window as seen at `now`."""
+    earliest, latest = window.earliest(now), window.latest(now)
+    return [s for s in slots if earliest <= s.start <= latest]
+
+
 def free_slots(
     candidates: list[Slot], busy: list[Interval], now: datetime, window: BookingWindow
 ) -> list[Slot]:
     """The candidates that start inside the booking window and overlap no claim."""
-    claims = Claims(busy)
-    earliest, latest = window.earliest(now), window.latest(now)
-    return [
-        s
-        for s in candidates
-        if earliest <= s.start <= latest and not claims.overlaps(s.start, s.end)
-    ]
+    return in_window(unclaimed(candidates, busy), now, window)

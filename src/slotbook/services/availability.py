@@ -5,9 +5,18 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from slotbook.errors import WindowTooLong
-from slotbook.scheduling import Interval, Slot, day_slots, free_slots, opening_hours, window_slots
+from slotbook.scheduling import (
+    Interval,
+    Slot,
+    day_slots,
+    in_window,
+    opening_hours,
+    unclaimed,
+    window_slots,
+)
 from slotbook.services.calendars import Calendar, Schedule, load_schedule
 from slotbook.services.engine import UnitOfWork
+from slotbook.settings import Settings
 from slotbook.store.queries import occupying
 from slotbook.store.tables import bookings
 
@@ -43,7 +52,7 @@ async def busy_between(
     return [Interval(start, end) for start, end in rows]
 
 
-def _day_bounds(calendar: Calendar, first: date, last: date) -> tuple[datetime, datetime]:
+def day_bounds(calendar: Calendar, first: date, last: date) -> tuple[datetime, datetime]:
     zone = calendar.zone
     start = datetime.combine(first, time(), zone)
     end = datetime.combine(last + timedelta(days=1), time(), zone)
@@ -62,19 +71,32 @@ def grid(calendar: Calendar, schedule: Schedule, first: date, last: date) -> lis
     )
 
 
-async def free_slots_between(
+def check_window_length(settings: Settings, first: date, last: date) -> None:
+    """Refuse a date window longer than `max_window_days`."""
+    if (last - first).days + 1 > settings.max_window_days:
+        raise WindowTooLong(f"The date window may span at most {settings.max_window_days} days")
+
+
+async def unclaimed_slots_between(
     uow: UnitOfWork, calendar: Calendar, first: date, last: date
 ) -> list[Slot]:
-    """Bookable slots of the local days `first`..`last`, in time order."""
-    if (last - first).days + 1 > uow.settings.max_window_days:
-        raise WindowTooLong(f"The date window may span at most {uow.settings.max_window_days} days")
+    """Slots of the local days `first`..`last` that no active claim overlaps, whatever
+    the booking window (past ones included)."""
     schedule = await load_schedule(uow, calendar.id)
     candidates = grid(calendar, schedule, first, last)
     if not candidates:
         return []
-    start, end = _day_bounds(calendar, first, last)
-    busy = await busy_between(uow, calendar.id, start, end)
-    return free_slots(candidates, busy, uow.now, calendar.window)
+    start, end = day_bounds(calendar, first, last)
+    return unclaimed(candidates, await busy_between(uow, calendar.id, start, end))
+
+
+async def free_slots_between(
+    uow: UnitOfWork, calendar: Calendar, first: date, last: date
+) -> list[Slot]:
+    """Bookable slots of the local days `first`..`last`, in time order."""
+    check_window_length(uow.settings, first, last)
+    slots = await unclaimed_slots_between(uow, calendar, first, last)
+    return in_window(slots, uow.now, calendar.window)
 
 
 async def grid_slot_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:

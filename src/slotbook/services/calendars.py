@@ -85,6 +85,12 @@ async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = 
     return _calendar(row)
 
 
+async def find_calendar_of_user(uow: UnitOfWork, user_id: int) -> Calendar | None:
+    """The calendar this user owns, if any (a user owns at most one)."""
+    row = (await uow.conn.execute(select(calendars).where(calendars.c.user_id == user_id))).first()
+    return _calendar(row) if row else None
+
+
 async def list_calendars(
     uow: UnitOfWork, *, kind: str, limit: int | None = 50, offset: int = 0
 ) -> list[Calendar]:

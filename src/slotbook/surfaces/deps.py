@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from slotbook.services.engine import Engine
+from slotbook.services.slot_cache import SlotCache
 
 
 async def get_engine(request: Request) -> Engine:
@@ -12,7 +13,12 @@ async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
+def get_slot_cache(request: Request) -> SlotCache:
+    return request.app.state.slot_cache
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
+SlotCacheDep = Annotated[SlotCache, Depends(get_slot_cache)]
 IdempotencyHeader = Annotated[
     str | None,
     Header(alias="Idempotency-Key", description="Retry-safe key: same key and body, same answer"),

@@ -38,7 +38,7 @@ class ErrorStyle:
     def render(self, exc: DomainError) -> JSONResponse:
         status, message = self.overrides.get(exc.code, (exc.status, None))
         body = {self.key: message or exc.message, "code": exc.code}
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(body, status_code=status, headers=dict(exc.headers) or None)
 
     def render_validation(self, exc: RequestValidationError) -> JSONResponse:
         body = {

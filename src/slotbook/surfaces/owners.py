@@ -7,10 +7,12 @@ from pydantic import BaseModel, EmailStr
 
 from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
 from slotbook.services import calendars as cal
+from slotbook.services import permissions
 from slotbook.services.availability import free_slots_between
 from slotbook.services.bookings import claim_time, list_bookings
 from slotbook.services.engine import UnitOfWork
 from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
@@ -65,7 +67,9 @@ async def _owner_calendar(uow: UnitOfWork, owner_key: str) -> cal.Calendar:
 
 
 @router.post("/availability", summary="Set an owner's daily working hours")
-async def set_availability(body: AvailabilityIn, engine: EngineDep) -> dict[str, str]:
+async def set_availability(
+    body: AvailabilityIn, engine: EngineDep, user: StrictUser
+) -> dict[str, str]:
     cal.check_hours(body.start_time, body.end_time)
     settings = {
         k: v
@@ -82,10 +86,13 @@ async def set_availability(body: AvailabilityIn, engine: EngineDep) -> dict[str,
                 kind=KIND,
                 owner_key=body.calendar_owner_id,
                 name=body.calendar_owner_id,
+                user_id=await permissions.owner_of_new_calendar(uow, user),
                 **settings,
             )
-        elif settings:
-            calendar = await cal.update_calendar(uow, calendar, **settings)
+        else:
+            permissions.check_owner(user, calendar)
+            if settings:
+                calendar = await cal.update_calendar(uow, calendar, **settings)
         await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
     return {"message": "Availability set successfully"}
 
@@ -138,12 +145,13 @@ async def book_appointment(
 
 @router.get("/appointments", summary="An owner's upcoming appointments")
 async def list_appointments(
-    engine: EngineDep, calendar_owner_id: OwnerKey = Query(...)
+    engine: EngineDep, user: StrictUser, calendar_owner_id: OwnerKey = Query(...)
 ) -> list[AppointmentOut]:
     async with engine.unit() as uow:
         calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
         if calendar is None:
             return []
+        permissions.check_owner(user, calendar)
         upcoming = await list_bookings(
             uow,
             calendar_ids=[calendar.id],

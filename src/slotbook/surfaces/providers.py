@@ -8,9 +8,11 @@ from pydantic import BaseModel, EmailStr
 
 from slotbook.errors import InvalidInput
 from slotbook.services import calendars as cal
+from slotbook.services import permissions
 from slotbook.services.bookings import Booking, claim_time, list_bookings
 from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Days, Id, Minutes, Name, parse_clock, parse_id
@@ -80,7 +82,7 @@ async def get_provider(uow: UnitOfWork, provider_id: int) -> cal.Calendar:
 
 
 @router.post("/providers", status_code=201, summary="Register a provider")
-async def create_provider(body: ProviderIn, engine: EngineDep) -> ProviderOut:
+async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser) -> ProviderOut:
     if body.slot_minutes is not None and not 0 < body.slot_minutes <= 1440:
         raise InvalidInput("slot_minutes must be between 1 and 1440")
     async with engine.unit(write=True) as uow:
@@ -89,6 +91,7 @@ async def create_provider(body: ProviderIn, engine: EngineDep) -> ProviderOut:
             kind=KIND,
             name=body.name,
             email=str(body.email).lower(),
+            user_id=await permissions.owner_of_new_calendar(uow, user),
             timezone=body.timezone,
             slot_minutes=body.slot_minutes,
             enforce_hours=False,
@@ -117,6 +120,7 @@ async def show_provider(provider_id: Id, engine: EngineDep) -> ProviderOut:
 @router.get("/bookings", summary="Provider bookings, paged, by provider and dates")
 async def list_provider_bookings(
     engine: EngineDep,
+    user: StrictUser,
     provider_id: Id | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -124,11 +128,12 @@ async def list_provider_bookings(
     offset: int = Query(0, ge=0),
 ) -> list[dict[str, Any]]:
     async with engine.unit() as uow:
-        providers = (
-            [await get_provider(uow, provider_id)]
-            if provider_id is not None
-            else await cal.list_calendars(uow, kind=KIND, limit=None)
-        )
+        if provider_id is not None:
+            providers = [await get_provider(uow, provider_id)]
+            permissions.check_owner(user, providers[0])
+        else:
+            permissions.check_admin(user)
+            providers = await cal.list_calendars(uow, kind=KIND, limit=None)
         by_id = {p.id: p for p in providers}
         zone = providers[0].zone if provider_id is not None else None
         found = await list_bookings(

@@ -1,0 +1,45 @@
+"""Who may do what: roles, and (in strict mode) the owners of calendars.
+
+`user` is None when the service runs open (surfaces 000-003 without sign-in): then
+anyone may. In strict mode it is the signed-in user.
+"""
+
+from slotbook.errors import Forbidden
+from slotbook.services import calendars as cal
+from slotbook.services.accounts import User
+from slotbook.services.engine import UnitOfWork
+
+
+def check_role(user: User, roles: tuple[str, ...]) -> None:
+    if user.role not in roles:
+        raise Forbidden(f"This needs the {' or '.join(roles)} role")
+
+
+def check_is_provider(user: User, provider_id: int, *, or_admin: bool = False) -> None:
+    """Only the provider `provider_id` themself (or an admin, if `or_admin`)."""
+    if (user.role == "provider" and user.id == provider_id) or (or_admin and user.is_admin):
+        return
+    raise Forbidden("Only that provider" + (" or an admin" if or_admin else "") + " may do that")
+
+
+def check_owner(user: User | None, calendar: cal.Calendar) -> None:
+    """Only the calendar's owner or an admin (anyone when open)."""
+    if user is None or user.is_admin or calendar.user_id == user.id:
+        return
+    raise Forbidden("Only this calendar's owner or an admin may do that")
+
+
+def check_admin(user: User | None) -> None:
+    """Only an admin (anyone when open)."""
+    if user is not None and not user.is_admin:
+        raise Forbidden("Only an admin may do that")
+
+
+async def owner_of_new_calendar(uow: UnitOfWork, user: User | None) -> int | None:
+    """Who owns a calendar `user` creates: they do, unless open mode or an admin (then
+    nobody, and admins manage it). A user owns at most one calendar."""
+    if user is None or user.is_admin:
+        return None
+    if await cal.find_calendar_of_user(uow, user.id) is not None:
+        raise Forbidden("You already own a calendar; an admin can create more")
+    return user.id

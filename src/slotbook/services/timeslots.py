@@ -1,0 +1,72 @@
+"""A calendar's offered slots for a window of dates, answered through the slot cache."""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from slotbook.scheduling import Slot, in_window
+from slotbook.services.availability import (
+    check_window_length,
+    day_bounds,
+    unclaimed_slots_between,
+)
+from slotbook.services.calendars import Calendar
+from slotbook.services.engine import Engine, UnitOfWork
+from slotbook.services.slot_cache import DaySlots, SlotCache
+from slotbook.store.tables import bookings
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+async def _hold_ends(
+    uow: UnitOfWork, calendar: Calendar, first: date, last: date
+) -> dict[date, datetime]:
+    """For each local day, when the first unexpired hold on it runs out."""
+    start, end = day_bounds(calendar, first, last)
+    rows = await uow.conn.execute(
+        select(bookings.c.start_at, bookings.c.hold_expires_at).where(
+            bookings.c.calendar_id == calendar.id,
+            bookings.c.status == "held",
+            bookings.c.hold_expires_at > uow.now,
+            bookings.c.start_at < end,
+            bookings.c.end_at > start,
+        )
+    )
+    ends: dict[date, datetime] = {}
+    for row in rows:
+        day = calendar.local_day(row.start_at)
+        ends[day] = min(row.hold_expires_at, ends.get(day, row.hold_expires_at))
+    return ends
+
+
+async def _unclaimed_days(
+    uow: UnitOfWork, calendar: Calendar, first: date, last: date
+) -> dict[date, DaySlots]:
+    by_day: defaultdict[date, list[Slot]] = defaultdict(list)
+    for slot in await unclaimed_slots_between(uow, calendar, first, last):
+        by_day[slot.local_start.date()].append(slot)
+    ends = await _hold_ends(uow, calendar, first, last)
+    return {d: DaySlots(tuple(by_day[d]), ends.get(d)) for d in _days(first, last)}
+
+
+async def offered_slots(
+    engine: Engine, cache: SlotCache, calendar: Calendar, first: date, last: date
+) -> list[Slot]:
+    """Bookable slots of the local days `first`..`last`; cached days come from the cache,
+    the others from the database (and are cached)."""
+    check_window_length(engine.settings, first, last)
+    days = _days(first, last)
+    now = engine.clock()
+    snapshot = await cache.read(calendar.id, days, now)
+    missing = [d for d in days if d not in snapshot.days]
+    fresh: dict[date, DaySlots] = {}
+    if missing:
+        async with engine.unit() as uow:
+            fresh = await _unclaimed_days(uow, calendar, missing[0], missing[-1])
+        await cache.store(snapshot, {d: fresh[d] for d in missing})
+    known = snapshot.days | fresh
+    slots = [slot for day in days for slot in known[day].slots]
+    return in_window(slots, now, calendar.window)

@@ -1,0 +1,340 @@
+"""Surface 004 — accounts and reservations (no prefix; every route but sign-up and
+sign-in needs a bearer token).
+
+Ids: a provider's id here is their user id (GET /providers also shows the `calendar_id`
+that surface 002 knows them by). A time slot's `id` is its start instant in whole
+minutes since the Unix epoch (unique per provider). A reservation's `slot_id` is the
+booking's id, the same id every other surface shows for that booking.
+"""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, model_validator
+
+from slotbook.errors import InvalidWindow, OutsideHours
+from slotbook.scheduling import DateHours, Slot, WeeklyRule
+from slotbook.services import accounts, permissions, reservations
+from slotbook.services import calendars as cal
+from slotbook.services.accounts import User
+from slotbook.services.availability import check_window_length
+from slotbook.services.bookings import Booking
+from slotbook.services.engine import UnitOfWork
+from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.services.timeslots import offered_slots
+from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, require_role
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, SlotCacheDep
+from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.fields import Id, Name
+from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
+
+STYLE = ErrorStyle(
+    overrides={
+        "email_taken": (409, "Email already registered"),
+        "slot_taken": (409, "Time slot is not available"),
+        "outside_hours": (409, "Time slot is not available"),
+        "in_past": (409, "Time slot is in the past"),
+        "too_soon": (409, None),
+        "beyond_horizon": (409, None),
+    }
+)
+router = APIRouter(tags=["004 reservations"], route_class=surface_route(STYLE))
+
+#: how many days `time-slots` and `booked-appointments` show when no end_date is given
+DEFAULT_WINDOW_DAYS = 7
+Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+Admin = Annotated[User, Depends(require_role("admin"))]
+Patient = Annotated[User, Depends(require_role("patient"))]
+Provider = Annotated[User, Depends(require_role("provider"))]
+ProviderOrAdmin = Annotated[User, Depends(require_role("provider", "admin"))]
+PatientOrProvider = Annotated[User, Depends(require_role("patient", "provider"))]
+
+
+class RegisterIn(BaseModel):
+    name: Name
+    email: EmailStr
+    password: Password
+    role: accounts.Role
+
+
+class ResetIn(BaseModel):
+    email: EmailStr
+    new_password: Password
+
+
+class TimeRange(BaseModel):
+    start: TimeOfDay
+    end: TimeOfDay
+
+
+class WeeklyTimes(TimeRange):
+    days: DayCodes
+
+
+class GeneralSchedule(BaseModel):
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    times: list[WeeklyTimes] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "GeneralSchedule":
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class DateException(BaseModel):
+    date: dt.date
+    times: list[TimeRange] = Field(default_factory=list, max_length=100)
+
+
+class ManualSlots(BaseModel):
+    date: dt.date
+    times: list[TimeRange] = Field(min_length=1, max_length=100)
+
+
+class AvailabilityIn(BaseModel):
+    general_schedule: GeneralSchedule | None = None
+    exceptions: list[DateException] = Field(default_factory=list, max_length=1000)
+    manual_appointment_slots: list[ManualSlots] = Field(default_factory=list, max_length=1000)
+    timezone: str | None = None
+
+    def schedule(self) -> cal.Schedule:
+        """Weekly rules valid from start_date to end_date; an exception replaces its date's
+        hours (none: closed); manual slots add hours on their date."""
+        general = self.general_schedule or GeneralSchedule()
+        rules = [
+            WeeklyRule(day, t.start, t.end, general.start_date, general.end_date)
+            for t in general.times
+            for day in t.days
+        ]
+        closed = [DateHours(e.date, None, None, True) for e in self.exceptions if not e.times]
+        replaced = [
+            DateHours(e.date, t.start, t.end, True) for e in self.exceptions for t in e.times
+        ]
+        added = [
+            DateHours(m.date, t.start, t.end, False)
+            for m in self.manual_appointment_slots
+            for t in m.times
+        ]
+        return cal.Schedule(rules=rules, dates=closed + replaced + added)
+
+
+class ReserveIn(BaseModel):
+    provider_id: Id
+    start_time: dt.datetime
+
+
+class SlotIdIn(BaseModel):
+    slot_id: Id
+
+
+def _iso(instant: dt.datetime, calendar: cal.Calendar) -> str:
+    return instant.astimezone(calendar.zone).isoformat()
+
+
+def slot_out(slot: Slot, calendar: cal.Calendar, provider_id: int) -> dict[str, Any]:
+    return {
+        "id": int(slot.start.timestamp()) // 60,
+        "provider_id": provider_id,
+        "start_time": _iso(slot.start, calendar),
+        "end_time": _iso(slot.end, calendar),
+        "status": "available",
+    }
+
+
+def appointment_out(booking: Booking, calendar: cal.Calendar, provider_id: int) -> dict[str, Any]:
+    held = booking.status == "held"
+    return {
+        "id": booking.id,
+        "provider_id": provider_id,
+        "start_time": _iso(booking.start_at, calendar),
+        "end_time": _iso(booking.end_at, calendar),
+        "status": "reserved" if held else "booked",
+        "client_id": booking.user_id,
+        "reserved_by": booking.name,
+        "reserved_until": _iso(booking.hold_expires_at, calendar)
+        if held and booking.hold_expires_at
+        else None,
+        "confirmed": booking.status == "confirmed",
+    }
+
+
+def _window(
+    calendar: cal.Calendar, now: dt.datetime, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The local days asked for; by default a week from today in the provider's zone."""
+    first = start or calendar.today(now)
+    last = end or first + dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    if last < first:
+        raise InvalidWindow()
+    return first, last
+
+
+def _instant(calendar: cal.Calendar, start: dt.datetime) -> dt.datetime:
+    """An instant as given, or a wall time in the provider's zone."""
+    if start.tzinfo is not None:
+        return start.astimezone(dt.UTC)
+    instant = calendar.at(start.date(), start.time())
+    if instant is None:  # a wall time that DST skips
+        raise OutsideHours()
+    return instant
+
+
+@router.post("/register", summary="Register a provider, patient or admin")
+async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> dict[str, Any]:
+    actor = await current_user(engine, token) if body.role == "admin" and token else None
+    user = await accounts.register(
+        engine,
+        name=body.name,
+        email=str(body.email),
+        password=body.password,
+        role=body.role,
+        actor=actor,
+    )
+    return {"message": "User registered successfully", "id": user.id}
+
+
+@router.post("/token", summary="Sign in (OAuth2 password form: username = email)")
+async def sign_in(
+    engine: EngineDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> dict[str, Any]:
+    user = await accounts.authenticate(engine, email=form.username, password=form.password)
+    return {
+        "access_token": accounts.access_token(engine, user),
+        "token_type": "bearer",
+        "expires_in": engine.settings.access_token_expire_minutes * 60,
+    }
+
+
+@router.post("/reset-password", summary="Reset a password (yourself, or anyone as an admin)")
+async def reset_password(
+    engine: EngineDep,
+    user: CurrentUser,
+    email: str | None = Query(None),
+    new_password: str | None = Query(None),
+    body: dict[str, Any] | None = Body(None),
+) -> dict[str, str]:
+    given = {k: v for k, v in {"email": email, "new_password": new_password}.items() if v}
+    try:
+        reset = ResetIn.model_validate((body or {}) | given)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+    await accounts.reset_password(
+        engine, actor=user, email=str(reset.email), new_password=reset.new_password
+    )
+    return {"message": "Password reset successfully"}
+
+
+@router.get("/providers", summary="Every provider (admins only)")
+async def list_providers(
+    engine: EngineDep,
+    _: Admin,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    async with engine.unit() as uow:
+        found = await accounts.list_providers(uow, limit=limit, offset=offset)
+    return [
+        {"id": u.id, "name": u.name, "email": u.email, "calendar_id": c.id if c else None}
+        for u, c in found
+    ]
+
+
+@router.post(
+    "/providers/{provider_id}/availability", summary="Set your availability (that provider only)"
+)
+async def set_availability(
+    provider_id: Id, body: AvailabilityIn, engine: EngineDep, user: Provider
+) -> dict[str, str]:
+    permissions.check_is_provider(user, provider_id)
+    async with engine.unit(write=True) as uow:
+        calendar = await accounts.provider_calendar(uow, provider_id)
+        if body.timezone and body.timezone != calendar.timezone:
+            calendar = await cal.update_calendar(uow, calendar, timezone=body.timezone)
+        await cal.set_schedule(uow, calendar, body.schedule())
+    return {"message": "Availability set successfully"}
+
+
+@router.get("/providers/{provider_id}/time-slots", summary="A provider's free slots")
+async def time_slots(
+    provider_id: Id,
+    engine: EngineDep,
+    cache: SlotCacheDep,
+    _: CurrentUser,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    async with engine.unit() as uow:
+        calendar = await accounts.provider_calendar(uow, provider_id)
+    first, last = _window(calendar, engine.clock(), start_date, end_date)
+    slots = await offered_slots(engine, cache, calendar, first, last)
+    return [slot_out(s, calendar, provider_id) for s in slots]
+
+
+@router.post("/appointments/reserve", summary="Hold a slot for the grace period (patients)")
+async def reserve(
+    body: ReserveIn,
+    engine: EngineDep,
+    patient: Patient,
+    idempotency_key: IdempotencyHeader = None,
+) -> dict[str, Any]:
+    async def hold(uow: UnitOfWork) -> Reply:
+        calendar = await accounts.provider_calendar(uow, body.provider_id)
+        made = await reservations.reserve(
+            uow, patient=patient, calendar=calendar, start_at=_instant(calendar, body.start_time)
+        )
+        booking = made.booking
+        return Reply(
+            200,
+            {
+                "message": "Slot reserved successfully",
+                "slot_id": booking.id,
+                **appointment_out(booking, calendar, body.provider_id),
+                "booking_token": made.token,
+            },
+        )
+
+    key = IdempotencyKey.of(
+        idempotency_key,
+        scope="reservations.reserve",
+        request={"patient": patient.id} | body.model_dump(mode="json"),
+    )
+    return (await idempotent(engine, key, hold)).body
+
+
+@router.post("/appointments/confirm", summary="Confirm your reservation (patients)")
+async def confirm(body: SlotIdIn, engine: EngineDep, patient: Patient) -> dict[str, Any]:
+    async with engine.unit(write=True) as uow:
+        await reservations.confirm(uow, patient=patient, booking_id=body.slot_id)
+    return {"message": "Reservation confirmed successfully", "slot_id": body.slot_id}
+
+
+@router.post("/appointments/cancel", summary="Cancel an appointment (its patient or provider)")
+async def cancel(body: SlotIdIn, engine: EngineDep, user: PatientOrProvider) -> dict[str, Any]:
+    async with engine.unit(write=True) as uow:
+        await reservations.cancel(uow, user=user, booking_id=body.slot_id)
+    return {"message": "Appointment cancelled successfully", "slot_id": body.slot_id}
+
+
+@router.get(
+    "/providers/{provider_id}/booked-appointments",
+    summary="A provider's reserved and booked appointments (that provider or an admin)",
+)
+async def booked_appointments(
+    provider_id: Id,
+    engine: EngineDep,
+    user: ProviderOrAdmin,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    permissions.check_is_provider(user, provider_id, or_admin=True)
+    async with engine.unit() as uow:
+        calendar = await accounts.provider_calendar(uow, provider_id)
+        first, last = _window(calendar, uow.now, start_date, end_date)
+        check_window_length(engine.settings, first, last)
+        found = await reservations.appointments(uow, calendar, first, last)
+    return [appointment_out(b, calendar, provider_id) for b in found]

@@ -1,0 +1,40 @@
+"""Signing up and in on surface 004, as a client would."""
+
+from dataclasses import dataclass
+
+import httpx
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    headers: dict[str, str]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> str:
+    response = await client.post("/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+async def sign_up(
+    client: httpx.AsyncClient,
+    role: str,
+    email: str | None = None,
+    *,
+    name: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Account:
+    """Register and sign in; returns the account with its Authorization header."""
+    email = email or f"{role}@example.com"
+    body = {"name": name or role.title(), "email": email, "password": PASSWORD, "role": role}
+    response = await client.post("/register", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return Account(response.json()["id"], email, bearer(await sign_in(client, email)))
