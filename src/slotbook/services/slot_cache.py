@@ -229,9 +229,16 @@ class _Skipped(Exception):
 class SlotCache:
     """Cached day slots; never raises, whatever happens to the store behind it."""
 
-    def __init__(self, store: Store, *, retry_after: float = RETRY_AFTER) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        retry_after: float = RETRY_AFTER,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
         self._retry_after = retry_after
+        self._monotonic = monotonic
         self._down_until: float | None = None
 
     @classmethod
@@ -243,7 +250,7 @@ class SlotCache:
         return cls(MemoryStore(ttl))
 
     async def _guarded(self, operation: Callable[[], Awaitable[T]]) -> T:
-        if self._down_until is not None and time.monotonic() < self._down_until:
+        if self._down_until is not None and self._monotonic() < self._down_until:
             raise _Skipped()
         try:
             if self._down_until is not None:
@@ -252,7 +259,7 @@ class SlotCache:
         except (TimeoutError, RedisError, OSError) as exc:
             if self._down_until is None:
                 log.warning("slot cache unreachable (%s); answering uncached meanwhile", exc)
-            self._down_until = time.monotonic() + self._retry_after
+            self._down_until = self._monotonic() + self._retry_after
             raise _Skipped() from exc
         if self._down_until is not None:
             log.info("slot cache reachable again; caching resumes")
