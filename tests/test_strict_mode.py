@@ -117,3 +117,21 @@ async def test_a_providers_bookings_are_for_its_owner_or_an_admin(client):
     assert everyone.status_code == 403
     admin = await sign_up(client, "admin")
     assert len((await client.get("/api/v1/bookings", headers=admin.headers)).json()) == 1
+
+
+async def test_creating_an_event_needs_a_token(client):
+    body = {
+        "name": "Workshop",
+        "event_date": "2031-02-01",
+        "time_slots": [{"start_time": "10:00", "end_time": "11:00", "max_capacity": 5}],
+    }
+    anonymous = await client.post("/api/v1/events", json=body)
+    assert anonymous.status_code == 401
+    admin = await sign_up(client, "admin")
+    created = await client.post("/api/v1/events", json=body, headers=admin.headers)
+    assert created.status_code == 201
+    slot_id = created.json()["time_slots"][0]["id"]
+    seat = await client.post(
+        "/api/v1/bookings", json={"attendee_name": "Ann", "time_slot_id": slot_id}
+    )
+    assert seat.status_code == 201  # booking stays open

@@ -39,8 +39,10 @@ async def create_event(
     slot_specs: list[SlotSpec],
     timezone: str | None = None,
     change_cutoff_minutes: int = 0,
+    user_id: int | None = None,
 ) -> Event:
-    """Create an event on `event_date` (in its zone) with the given slots."""
+    """Create an event on `event_date` (in its zone) with the given slots, owned by the
+    user `user_id` (if any)."""
     calendar = await create_calendar(
         uow,
         kind=KIND,
@@ -49,6 +51,7 @@ async def create_event(
         event_date=event_date,
         timezone=timezone,
         change_cutoff_minutes=change_cutoff_minutes,
+        user_id=user_id,
     )
     if event_date < calendar.today(uow.now):
         raise PastDate("event_date is in the past")

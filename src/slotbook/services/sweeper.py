@@ -7,14 +7,14 @@ anyone calling anything.
 
 import asyncio
 import logging
-from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, select, update
 
 from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.store.tables import bookings, calendars, slots
+from slotbook.store.queries import seat_released
+from slotbook.store.tables import bookings, calendars
 
 log = logging.getLogger("slotbook.sweeper")
 
@@ -41,11 +41,9 @@ async def sweep_expired_holds(uow: UnitOfWork) -> int:
     ).all()
     if not expired:
         return 0
-    seats = Counter(r.slot_id for r in expired if r.slot_id is not None)
-    for slot_id, count in seats.items():
-        await uow.conn.execute(
-            update(slots).where(slots.c.id == slot_id).values(taken=slots.c.taken - count)
-        )
+    for row in expired:
+        if row.slot_id is not None:
+            await uow.conn.execute(seat_released(row.slot_id))
     zones = {
         row.id: ZoneInfo(row.timezone)
         for row in await uow.conn.execute(

@@ -8,10 +8,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 
 from slotbook.services import events as ev
+from slotbook.services import permissions
 from slotbook.services.calendars import Calendar
 from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.services.seats import SeatSlot, claim_seat
+from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Minutes, Name, Text, WallTime
@@ -96,7 +98,7 @@ class SeatBookingIn(BaseModel):
 
 
 @router.post("/events", status_code=201, summary="Create an event with its time slots")
-async def create_event(body: EventIn, engine: EngineDep) -> EventOut:
+async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> EventOut:
     async with engine.unit(write=True) as uow:
         event = await ev.create_event(
             uow,
@@ -108,6 +110,7 @@ async def create_event(body: EventIn, engine: EngineDep) -> EventOut:
             slot_specs=[
                 ev.SlotSpec(s.start_time, s.end_time, s.max_capacity) for s in body.time_slots
             ],
+            user_id=await permissions.owner_of_new_calendar(uow, user),
         )
     return EventOut.of(event)
 
