@@ -21,7 +21,7 @@ from slotbook.services import access_tokens
 from slotbook.services import calendars as cal
 from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.settings import Settings
-from slotbook.store.tables import users
+from slotbook.store.tables import calendars, users
 
 Role = Literal["provider", "patient", "admin"]
 WRONG_CREDENTIALS = "Incorrect email or password"
@@ -44,7 +44,8 @@ class User:
 
 
 def _user(row: object) -> User:
-    return User(**row._mapping)  # type: ignore[attr-defined]
+    """The user in a row that has (at least) every column of `users`."""
+    return User(**{c.name: row._mapping[c.name] for c in users.c})  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=4)
@@ -76,17 +77,17 @@ async def find_user_by_email(uow: UnitOfWork, email: str) -> User | None:
 
 async def list_providers(
     uow: UnitOfWork, *, limit: int, offset: int
-) -> list[tuple[User, cal.Calendar | None]]:
-    """Provider users, oldest first, each with the calendar they own."""
+) -> list[tuple[User, int | None]]:
+    """Provider users, oldest first, each with the id of the calendar they own."""
     rows = await uow.conn.execute(
-        select(users)
+        select(users, calendars.c.id.label("calendar_id"))
+        .outerjoin(calendars, calendars.c.user_id == users.c.id)
         .where(users.c.role == "provider")
         .order_by(users.c.id)
         .limit(limit)
         .offset(offset)
     )
-    found = [_user(r) for r in rows]
-    return [(u, await cal.find_calendar_of_user(uow, u.id)) for u in found]
+    return [(_user(row), row.calendar_id) for row in rows]
 
 
 async def provider_calendar(uow: UnitOfWork, provider_id: int) -> cal.Calendar:

@@ -27,13 +27,7 @@ async def current_user(engine: EngineDep, token: BearerToken) -> User:
     return await accounts.user_for_token(engine, token)
 
 
-async def optional_user(engine: EngineDep, token: BearerToken) -> User | None:
-    """The signed-in user if a token was sent (a bad one is still a 401), else None."""
-    return await current_user(engine, token) if token else None
-
-
 CurrentUser = Annotated[User, Depends(current_user)]
-OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 def require_role(*roles: str) -> Callable[[User], Awaitable[User]]:

@@ -13,7 +13,7 @@ async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_slot_cache(request: Request) -> SlotCache:
+async def get_slot_cache(request: Request) -> SlotCache:
     return request.app.state.slot_cache
 
 

@@ -136,12 +136,12 @@ def _iso(instant: dt.datetime, calendar: cal.Calendar) -> str:
     return instant.astimezone(calendar.zone).isoformat()
 
 
-def slot_out(slot: Slot, calendar: cal.Calendar, provider_id: int) -> dict[str, Any]:
+def slot_out(slot: Slot, zone: dt.tzinfo, provider_id: int) -> dict[str, Any]:
     return {
         "id": int(slot.start.timestamp()) // 60,
         "provider_id": provider_id,
-        "start_time": _iso(slot.start, calendar),
-        "end_time": _iso(slot.end, calendar),
+        "start_time": slot.start.astimezone(zone).isoformat(),
+        "end_time": slot.end.astimezone(zone).isoformat(),
         "status": "available",
     }
 
@@ -239,8 +239,8 @@ async def list_providers(
     async with engine.unit() as uow:
         found = await accounts.list_providers(uow, limit=limit, offset=offset)
     return [
-        {"id": u.id, "name": u.name, "email": u.email, "calendar_id": c.id if c else None}
-        for u, c in found
+        {"id": u.id, "name": u.name, "email": u.email, "calendar_id": calendar_id}
+        for u, calendar_id in found
     ]
 
 
@@ -272,7 +272,8 @@ async def time_slots(
         calendar = await accounts.provider_calendar(uow, provider_id)
     first, last = _window(calendar, engine.clock(), start_date, end_date)
     slots = await offered_slots(engine, cache, calendar, first, last)
-    return [slot_out(s, calendar, provider_id) for s in slots]
+    zone = calendar.zone
+    return [slot_out(s, zone, provider_id) for s in slots]
 
 
 @router.post("/appointments/reserve", summary="Hold a slot for the grace period (patients)")
