@@ -17,6 +17,8 @@ from slotbook.services.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
 from slotbook.surfaces import bookings, events, manage, owners, providers, reservations
 from slotbook.surfaces.errors import domain_error_handler
+from slotbook.web import api as web_api
+from slotbook.web import routes as pages
 
 log = logging.getLogger("slotbook")
 
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
-    for surface in (owners, providers, bookings, events, manage, reservations):
+    for surface in (owners, providers, bookings, events, manage, reservations, web_api, pages):
         app.include_router(surface.router)
+    app.mount("/static", pages.static_files(), name="static")
     return app

@@ -1,0 +1,1 @@
+"""The browser pages slotbook serves itself: booking, managing a booking, the live board."""

@@ -1,0 +1,181 @@
+"""JSON the booking pages need that no documented surface gives (`/api/v1/calendars`).
+
+Any calendar by its id: its zone and kind, its free slots for one day of the visitor's
+time zone, and booking one of them with a name and an email.
+"""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
+
+from slotbook.errors import InvalidInput
+from slotbook.services import calendars as cal
+from slotbook.services.availability import free_slots_between
+from slotbook.services.bookings import Booking, claim_time
+from slotbook.services.engine import UnitOfWork
+from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.fields import Id, Name
+
+STYLE = ErrorStyle()
+#: Days far enough from the ends of the calendar that no zone's offset overflows them.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 1, 1)
+router = APIRouter(
+    prefix="/api/v1/calendars", tags=["booking pages"], route_class=surface_route(STYLE)
+)
+
+
+class CalendarOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    timezone: str
+    slot_minutes: int
+    event_date: date | None
+    today: date
+    now: datetime
+
+    @classmethod
+    def of(cls, calendar: cal.Calendar, now: datetime) -> "CalendarOut":
+        return cls(
+            id=calendar.id,
+            kind=calendar.kind,
+            name=calendar.name,
+            timezone=calendar.timezone,
+            slot_minutes=calendar.slot_minutes,
+            event_date=calendar.event_date,
+            today=calendar.today(now),
+            now=now,
+        )
+
+
+class FreeSlot(BaseModel):
+    start_at: datetime
+    end_at: datetime
+    date: date
+    start_time: str
+    end_time: str
+
+
+class DaySlots(BaseModel):
+    """The free slots starting on `date` in `visitor_timezone`, and which local days of
+    the calendar that day spans (what a live subscriber follows)."""
+
+    calendar_id: int
+    timezone: str
+    visitor_timezone: str
+    date: date
+    calendar_dates: list[date]
+    slots: list[FreeSlot]
+
+
+class BookingIn(BaseModel):
+    start_at: AwareDatetime
+    name: Name
+    email: EmailStr
+
+    @field_validator("start_at")
+    @classmethod
+    def _plausible(cls, start_at: datetime) -> datetime:
+        if not FIRST_DAY <= start_at.date() <= LAST_DAY:
+            raise ValueError(f"must fall between {FIRST_DAY} and {LAST_DAY}")
+        return start_at
+
+
+def booking_out(booking: Booking, calendar: cal.Calendar, token: str) -> dict[str, Any]:
+    zone = calendar.zone
+    start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
+    return {
+        "id": booking.id,
+        "calendar_id": calendar.id,
+        "timezone": calendar.timezone,
+        "date": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M"),
+        "end_time": end.strftime("%H:%M"),
+        "start_at": start.isoformat(),
+        "end_at": end.isoformat(),
+        "name": booking.name,
+        "email": booking.email,
+        "status": booking.status,
+        "booking_token": token,
+    }
+
+
+async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
+    """A calendar booked by time (not an event, whose seats are booked by time slot)."""
+    calendar = await cal.get_calendar(uow, calendar_id)
+    if calendar.kind == "event":
+        raise InvalidInput(
+            f"Calendar {calendar_id} is an event: book one of its time slots "
+            "(POST /api/v1/bookings with time_slot_id)"
+        )
+    return calendar
+
+
+@router.get("/{calendar_id}", summary="A calendar's name, kind, zone and today")
+async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
+    async with engine.unit() as uow:
+        return CalendarOut.of(await cal.get_calendar(uow, calendar_id), uow.now)
+
+
+@router.get("/{calendar_id}/slots", summary="Free slots of one day in the visitor's zone")
+async def day_slots(
+    calendar_id: Id,
+    engine: EngineDep,
+    day: date = Query(..., alias="date", ge=FIRST_DAY, le=LAST_DAY, description="in `tz`"),
+    tz: str | None = Query(None, description="The visitor's IANA zone (default: the calendar's)"),
+) -> DaySlots:
+    async with engine.unit() as uow:
+        calendar = await time_calendar(uow, calendar_id)
+        zone = ZoneInfo(cal.check_zone(tz)) if tz else calendar.zone
+        start = datetime.combine(day, time(), zone)
+        end = datetime.combine(day + timedelta(days=1), time(), zone)
+        first, last = calendar.local_day(start), calendar.local_day(end - timedelta(microseconds=1))
+        free = await free_slots_between(uow, calendar, first, last)
+    local = calendar.zone
+    return DaySlots(
+        calendar_id=calendar.id,
+        timezone=calendar.timezone,
+        visitor_timezone=str(zone),
+        date=day,
+        calendar_dates=[first + timedelta(days=n) for n in range((last - first).days + 1)],
+        slots=[
+            FreeSlot(
+                start_at=s.start.astimezone(local),
+                end_at=s.end.astimezone(local),
+                date=s.local_start.date(),
+                start_time=s.local_start.strftime("%H:%M"),
+                end_time=s.end.astimezone(local).strftime("%H:%M"),
+            )
+            for s in free
+            if start <= s.start < end
+        ],
+    )
+
+
+@router.post("/{calendar_id}/bookings", status_code=201, summary="Book a free slot by its start")
+async def book(
+    calendar_id: Id, body: BookingIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
+) -> dict[str, Any]:
+    async def claim(uow: UnitOfWork) -> Reply:
+        calendar = await time_calendar(uow, calendar_id)
+        made = await claim_time(
+            uow,
+            calendar=calendar,
+            start_at=body.start_at,
+            source="web",
+            name=body.name,
+            email=str(body.email),
+        )
+        return Reply(201, booking_out(made.booking, calendar, made.token))
+
+    key = IdempotencyKey.of(
+        idempotency_key,
+        scope="web.bookings",
+        request={"calendar_id": calendar_id} | body.model_dump(mode="json"),
+    )
+    return (await idempotent(engine, key, claim)).body

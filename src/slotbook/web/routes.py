@@ -1,0 +1,90 @@
+"""The pages: booking (per calendar, per owner, per event), managing by token, the board.
+
+Each page is a static HTML file whose ES module reads its ids from the URL and talks to
+the JSON APIs and the `/slot-booking` WebSocket; nothing is fetched from elsewhere.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from slotbook.errors import NotFound
+from slotbook.services import calendars as cal
+from slotbook.surfaces.deps import EngineDep
+from slotbook.surfaces.fields import parse_id
+from slotbook.surfaces.owners import KIND as OWNER_KIND
+
+WEB = Path(__file__).parent
+#: Pages load only this server's scripts and styles, and talk only to this server; the
+#: manage token in a page's URL is never sent on as a referrer.
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@cache
+def _html(name: str) -> str:
+    return (WEB / "templates" / f"{name}.html").read_text(encoding="utf-8")
+
+
+def page(name: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(_html(name), status_code=status_code, headers=HEADERS)
+
+
+def static_files() -> StaticFiles:
+    """The pages' scripts and styles, mounted at /static."""
+    return StaticFiles(directory=WEB / "static")
+
+
+async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Response:
+    try:
+        async with engine.unit() as uow:
+            calendar = await cal.get_calendar(uow, parse_id(calendar_id))
+    except (NotFound, ValueError):
+        return page("not-found", 404)
+    if calendar.kind == "event" and kind != "event":
+        return RedirectResponse(f"/book/event/{calendar.id}")
+    if kind == "event" and calendar.kind != "event":
+        return RedirectResponse(f"/book/calendar/{calendar.id}")
+    return page("book")
+
+
+@router.get("/book/calendar/{calendar_id}")
+async def book_calendar(calendar_id: str, engine: EngineDep) -> Response:
+    return await _calendar_page(engine, calendar_id, "calendar")
+
+
+@router.get("/book/event/{event_id}")
+async def book_event(event_id: str, engine: EngineDep) -> Response:
+    return await _calendar_page(engine, event_id, "event")
+
+
+@router.get("/book/owner/{owner_id}")
+async def book_owner(owner_id: str, engine: EngineDep) -> Response:
+    """Surface 001's owners are known by their `calendar_owner_id`: send them to their
+    calendar's page."""
+    async with engine.unit() as uow:
+        calendar = await cal.find_calendar(uow, kind=OWNER_KIND, owner_key=owner_id)
+    if calendar is None:
+        return page("not-found", 404)
+    return RedirectResponse(f"/book/calendar/{calendar.id}")
+
+
+@router.get("/manage/{token}")
+async def manage(token: str) -> HTMLResponse:
+    return page("manage")
+
+
+@router.get("/board")
+async def board() -> HTMLResponse:
+    return page("board")

@@ -1,0 +1,183 @@
+/** Pick a free time: the day (for calendars), the free slots as radio buttons, kept live. */
+
+import { api } from './api.js';
+import { DayFollower } from './live.js';
+import { addDays, dayIn, elsewhere, longDay, span, visitorZone } from './time.js';
+import { announce, el } from './ui.js';
+
+/** Where the server offers no live feed for these slots, look again this often. */
+const POLL_MS = 5000;
+const LIVE_NOTES = {
+  live: 'Live: times booked by others disappear as it happens.',
+  connecting: 'Connecting to live updates…',
+  refused: 'Checking for changes every few seconds.',
+};
+
+/** Free times of a calendar on one day of the visitor's zone. */
+export function calendarSource(calendar, zone = visitorZone()) {
+  return {
+    byDay: true,
+    calendarId: calendar.id,
+    zone: calendar.timezone,
+    firstDay: dayIn(calendar.now, zone),
+    async load(day) {
+      const query = new URLSearchParams({ date: day, tz: zone });
+      const data = await api('GET', `/api/v1/calendars/${calendar.id}/slots?${query}`);
+      return {
+        liveDates: data.calendar_dates,
+        slots: data.slots.map((s) => ({
+          key: s.start_at, startAt: s.start_at, endAt: s.end_at, date: s.date, time: s.start_time,
+        })),
+      };
+    },
+  };
+}
+
+/** An event's time slots that still have places (`except` one slot id). */
+export function eventSource(event, except = null) {
+  return {
+    byDay: false,
+    calendarId: event.id,
+    zone: event.timezone,
+    firstDay: event.event_date,
+    async load() {
+      const slots = await api('GET', `/api/v1/events/${event.id}/slots`);
+      return {
+        liveDates: [event.event_date],
+        slots: slots
+          .filter((s) => s.available_spots > 0 && s.id !== except)
+          .map((s) => ({
+            key: String(s.id), id: s.id, startAt: s.start_at, endAt: s.end_at,
+            places: s.available_spots,
+          })),
+      };
+    },
+  };
+}
+
+/** A person's label for a slot, in the visitor's zone. */
+export const slotLabel = (slot) => span(slot.startAt, slot.endAt, visitorZone());
+
+export class SlotPicker {
+  /** `onSelect(slot | null)` hears every change of the chosen slot. */
+  constructor(container, source, { legend = 'Free times', onSelect = () => {} } = {}) {
+    this.source = source;
+    this.onSelect = onSelect;
+    this.day = source.firstDay;
+    this.slots = [];
+    this.selected = null;
+    this.claiming = null; // the key this visitor is booking now: its going is no news
+    this.loads = 0;
+    this.name = `slot-${Math.random().toString(36).slice(2)}`;
+    this.follower = new DayFollower(source.calendarId, {
+      onUpdate: () => this.refresh({ live: true }),
+      onStatus: (state) => this.liveStatus(state),
+    });
+    this.legend = el('legend', {}, legend);
+    this.list = el('div', { class: 'slots' });
+    this.liveNote = el('p', { class: 'live-note', 'data-state': 'connecting' }, 'Connecting to live updates…');
+    container.replaceChildren(
+      ...(source.byDay ? [this.dayControls()] : []),
+      el('fieldset', { class: 'slot-set' }, this.legend, this.list),
+      this.liveNote,
+    );
+  }
+
+  liveStatus(state) {
+    this.liveNote.textContent = LIVE_NOTES[state];
+    this.liveNote.dataset.state = state;
+    if (state === 'refused' && !this.poller) {
+      this.poller = setInterval(() => this.refresh({ live: true }), POLL_MS);
+    }
+  }
+
+  dayControls() {
+    this.dayInput = el('input', {
+      type: 'date', id: `${this.name}-day`, value: this.day, min: this.source.firstDay, required: true,
+      onchange: () => this.dayInput.value && this.show(this.dayInput.value),
+    });
+    this.previous = el('button', { type: 'button', class: 'secondary', onclick: () => this.show(addDays(this.day, -1)) },
+      el('span', { 'aria-hidden': 'true' }, '‹ '), 'Previous day');
+    return el('div', { class: 'day-controls' },
+      el('label', { for: this.dayInput.id }, 'Day'),
+      this.dayInput,
+      el('div', { class: 'day-steps' },
+        this.previous,
+        el('button', { type: 'button', class: 'secondary', onclick: () => this.show(addDays(this.day, 1)) },
+          'Next day', el('span', { 'aria-hidden': 'true' }, ' ›'))));
+  }
+
+  show(day) {
+    this.day = day < this.source.firstDay ? this.source.firstDay : day;
+    if (this.selected) {
+      this.selected = null;
+      this.onSelect(null);
+    }
+    return this.refresh();
+  }
+
+  /** Reload the slots; `live`: because someone changed them, so say what went. */
+  async refresh({ live = false } = {}) {
+    const load = ++this.loads;
+    let result;
+    try {
+      result = await this.source.load(this.day);
+    } catch (error) {
+      if (load === this.loads) announce(error.message, { urgent: true });
+      return;
+    }
+    if (load !== this.loads) return; // a newer load is on its way
+    this.follower.follow(result.liveDates);
+    const gone = this.slots.filter((s) => !result.slots.some((n) => n.key === s.key));
+    this.render(result.slots);
+    if (live && this.lost && this.lost.key !== this.claiming) {
+      announce(`Sorry, ${slotLabel(this.lost)} has just been booked by someone else. Please choose another time.`, { urgent: true });
+    } else if (live && gone.length) {
+      announce(`No longer free: ${gone.map(slotLabel).join(', ')}.`);
+    }
+  }
+
+  render(slots) {
+    const previous = this.selected;
+    this.slots = slots;
+    this.selected = previous && slots.find((s) => s.key === previous.key) || null;
+    this.lost = previous && !this.selected ? previous : null;
+    if (this.dayInput) {
+      this.dayInput.value = this.day;
+      this.previous.disabled = this.day <= this.source.firstDay;
+    }
+    const dayText = this.source.byDay ? ` on ${longDay(this.day)}` : '';
+    this.legend.textContent = `Free times${dayText} (your time, ${visitorZone()})`;
+    this.list.replaceChildren(...(slots.length ? slots.map((slot) => this.option(slot))
+      : [el('p', { class: 'empty' }, `No free times${dayText}.`)]));
+    if (this.lost) this.onSelect(null);
+  }
+
+  option(slot) {
+    const other = elsewhere(slot.startAt, slot.endAt, this.source.zone);
+    const places = slot.places === undefined ? '' : `${slot.places} ${slot.places === 1 ? 'place' : 'places'} left`;
+    const detail = [other, places].filter(Boolean).join(' · ');
+    const input = el('input', {
+      type: 'radio', name: this.name, value: slot.key, checked: this.selected?.key === slot.key,
+      onchange: () => {
+        this.selected = slot;
+        this.onSelect(slot);
+      },
+    });
+    return el('label', { class: 'slot' }, input,
+      el('span', { class: 'slot-time' }, slotLabel(slot)),
+      detail ? el('span', { class: 'slot-detail' }, detail) : null);
+  }
+
+  close() {
+    this.loads += 1;
+    clearInterval(this.poller);
+    this.follower.close();
+  }
+
+  /** Forget the chosen slot (after booking it) and reload. */
+  reset() {
+    this.selected = null;
+    return this.refresh();
+  }
+}

@@ -1,0 +1,79 @@
+"""A real uvicorn server inside the test's event loop, and headless Chromium to drive it.
+
+The server runs `create_app(settings, clock=...)`, so browser tests share the test's
+frozen clock. Chromium is Debian's (`apt-get install chromium`), driven by Playwright's
+Python package; no browser is ever downloaded.
+"""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from tests.support.servers import free_port
+
+CHROMIUM = os.environ.get("SLOTBOOK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REQUIRE_BROWSER = os.environ.get("SLOTBOOK_REQUIRE_SERVICES") == "1" or (
+    os.environ.get("CI", "").lower() == "true"
+)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def no_browser(reason: str) -> None:
+    """Skip for want of Chromium; in CI (CI=true or SLOTBOOK_REQUIRE_SERVICES=1), fail."""
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason}; CI requires the browser tests to run", pytrace=False)
+    pytest.skip(f"{reason}; install it with `apt-get install chromium` to run browser tests")
+
+
+def missing_route(app: FastAPI, path: str, what: str) -> None:
+    """Skip a test whose feature another issue has not delivered on this branch yet."""
+    if not any(getattr(route, "path", None) == path for route in app.routes):
+        pytest.skip(f"{path} is not served on this branch yet ({what})")
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """Serve `app` on a free loopback port until the block ends; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("the server stopped while starting")
+        await asyncio.sleep(0.01)  # polling a starting server, not waiting for time to pass
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=15)
+
+
+async def screenshots(page: object, name: str) -> None:
+    """Save the page as it looks at desktop and phone sizes, under artifacts/screenshots."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        await page.set_viewport_size(viewport)  # type: ignore[attr-defined]
+        await page.screenshot(  # type: ignore[attr-defined]
+            path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True
+        )
+    await page.set_viewport_size(DESKTOP)  # type: ignore[attr-defined]
