@@ -12,7 +12,7 @@ export function dayIn(instant, zone) {
 }
 
 export function timeIn(instant, zone) {
-  return new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: 'numeric', minute: '2-digit' })
+  return new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' })
     .format(new Date(instant));
 }
 
@@ -43,8 +43,11 @@ export function when(startAt, endAt, zone = visitorZone()) {
   return `${longDay(dayIn(startAt, zone))}, ${span(startAt, endAt, zone)}`;
 }
 
+/** "Buenos Aires" for America/Argentina/Buenos_Aires. */
+export const place = (zone) => zone.split('/').pop().replaceAll('_', ' ');
+
 /** The same range in the calendar's zone, when that differs from the visitor's. */
 export function elsewhere(startAt, endAt, calendarZone, zone = visitorZone()) {
   if (calendarZone === zone) return '';
-  return `${span(startAt, endAt, calendarZone)} ${calendarZone} time`;
+  return `${span(startAt, endAt, calendarZone)} in ${place(calendarZone)}`;
 }

@@ -1,0 +1,167 @@
+"""The booking page (/book/calendar/{id}, /book/event/{id}) and the manage page."""
+
+import re
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.support.web import missing_route, screenshots
+
+# Alice's hours are 09:00-17:00 in Berlin; the visitor is in New York, six hours behind.
+DAY = "2031-01-20"
+VISITOR = "America/New_York"
+MANAGE = "/api/v1/bookings/{token}"
+
+
+async def alice(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/api/v1/availability",
+        json={
+            "calendar_owner_id": "alice",
+            "start_time": "09:00",
+            "end_time": "17:00",
+            "timezone": "Europe/Berlin",
+        },
+    )
+    assert response.status_code == 200
+
+
+async def appointments(api: httpx.AsyncClient) -> list[tuple[str, str, str]]:
+    """Alice's upcoming appointments as (date, Berlin time, name)."""
+    listed = await api.get("/api/v1/appointments", params={"calendar_owner_id": "alice"})
+    return [(a["date"], a["start_time"], a["invitee_name"]) for a in listed.json()]
+
+
+async def open_day(new_context, day: str = DAY) -> Page:
+    page = await (await new_context(timezone_id=VISITOR)).new_page()
+    await page.goto("/book/owner/alice")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("alice")
+    await page.get_by_label("Day").fill(day)
+    await expect(page.locator(".slot-set legend")).to_contain_text("20 January 2031")
+    return page
+
+
+async def book(page: Page, time: str, name: str = "Bob", email: str = "bob@example.com") -> None:
+    await page.get_by_role("radio", name=re.compile(f"^{time}")).check()
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_role("button", name=re.compile("^Book ")).click()
+
+
+async def test_the_page_shows_free_times_in_the_visitors_zone_with_the_calendars_beside(
+    api, new_context
+):
+    await alice(api)
+    page = await open_day(new_context)
+    await expect(page.locator("#zone-note")).to_contain_text(
+        "Times are shown in your time zone, America/New_York."
+    )
+    await expect(page.locator("#zone-note")).to_contain_text("Europe/Berlin")
+    # 09:00-17:00 in Berlin is 03:00-11:00 in New York.
+    radios = page.get_by_role("radio")
+    await expect(radios).to_have_count(8)
+    await expect(radios.first).to_have_accessible_name(
+        "03:00–04:00 09:00–10:00 in Berlin"
+    )
+    await page.get_by_role("radio", name=re.compile("^04:00")).check()
+    await expect(page.locator("#chosen")).to_have_text(
+        re.compile("Your time: Monday,? 20 January 2031, 04:00–05:00")
+    )
+    await screenshots(page, "booking")
+
+
+async def test_book_then_manage_move_and_cancel_from_the_link(app, api, new_context):
+    missing_route(app, MANAGE, "managing a booking by its token, issue 3")
+    await alice(api)
+    page = await open_day(new_context)
+    await book(page, "04:00")
+
+    done = page.locator("#done")
+    await expect(done).to_be_visible()
+    await expect(done).to_contain_text("04:00–05:00")
+    await expect(done).to_contain_text("10:00–11:00 in Berlin")
+    link = page.get_by_role("link", name=re.compile("/manage/"))
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/manage/[\w-]{43,}", await link.inner_text())
+    assert await appointments(api) == [(DAY, "10:00", "Bob")]
+
+    await link.click()
+    await expect(page.locator("#details")).to_contain_text("Confirmed")
+    await expect(page.locator("#details")).to_contain_text("04:00–05:00")
+    await screenshots(page, "manage")
+
+    await page.get_by_role("button", name="Move to another time").click()
+    await page.get_by_role("radio", name=re.compile("^06:00")).check()
+    await page.get_by_role("button", name="Move to 06:00–07:00").click()
+    await expect(page.get_by_role("status")).to_contain_text("Moved. Your booking is now")
+    await expect(page.locator("#details")).to_contain_text("06:00–07:00")
+    assert await appointments(api) == [(DAY, "12:00", "Bob")]
+
+    await page.get_by_role("button", name="Cancel booking").click()
+    await page.get_by_role("button", name="Yes, cancel it").click()
+    await expect(page.get_by_role("status")).to_have_text("Your booking is cancelled.")
+    await expect(page.locator("#details")).to_contain_text("Cancelled")
+    await expect(page.get_by_role("button", name="Cancel booking")).to_have_count(0)
+    assert await appointments(api) == []
+
+
+async def test_booking_a_time_just_taken_elsewhere_says_so_and_offers_the_rest(api, new_context):
+    await alice(api)
+    page = await open_day(new_context)
+    # This visitor's live feed is cut, as if two people pressed "Book" at the same moment.
+    await page.route_web_socket(re.compile("/slot-booking"), lambda ws: None)
+    await page.reload()
+    await page.get_by_label("Day").fill(DAY)
+    await expect(page.get_by_role("radio")).to_have_count(8)
+
+    other = await (await new_context(timezone_id=VISITOR)).new_page()
+    await other.goto("/book/owner/alice")
+    await other.get_by_label("Day").fill(DAY)
+    await book(other, "04:00", name="Carol", email="carol@example.com")
+    await expect(other.locator("#done")).to_be_visible()
+
+    await book(page, "04:00")
+    await expect(page.get_by_role("alert")).to_have_text(
+        "Sorry, 04:00–05:00 was just booked by someone else. Please choose another time."
+    )
+    await expect(page.get_by_role("radio")).to_have_count(7)
+    await expect(page.get_by_role("radio", name=re.compile("^04:00"))).to_have_count(0)
+    await expect(page.get_by_label("Name")).to_have_value("Bob")
+    assert await appointments(api) == [(DAY, "10:00", "Carol")]
+
+
+async def test_a_time_booked_elsewhere_disappears_without_reload(app, api, new_context):
+    missing_route(app, "/slot-booking", "live slots_update pushes, issue 5")
+    await alice(api)
+    page = await open_day(new_context)
+    await expect(page.locator(".live-note")).to_have_attribute("data-state", "live")
+    await page.get_by_role("radio", name=re.compile("^04:00")).check()
+
+    other = await (await new_context(timezone_id=VISITOR)).new_page()
+    await other.goto("/book/owner/alice")
+    await other.get_by_label("Day").fill(DAY)
+    await book(other, "04:00", name="Carol", email="carol@example.com")
+
+    await expect(page.get_by_role("radio", name=re.compile("^04:00"))).to_have_count(
+        0, timeout=1000
+    )
+    await expect(page.get_by_role("alert")).to_have_text(
+        "Sorry, 04:00–05:00 has just been booked by someone else. Please choose another time."
+    )
+    await expect(page.locator("#chosen")).to_have_text("No time picked yet.")
+
+
+async def test_the_booking_form_works_with_the_keyboard_alone(api, new_context):
+    await alice(api)
+    page = await open_day(new_context)
+    await page.get_by_role("radio").first.focus()
+    await page.keyboard.press("ArrowRight")  # the next time in the group: 04:00
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Name")).to_be_focused()
+    await page.keyboard.type("Dana")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("dana@example.com")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Book 04:00–05:00")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#done")).to_be_focused()
+    assert await appointments(api) == [(DAY, "10:00", "Dana")]
