@@ -5,12 +5,14 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.support.web import missing_route, screenshots
+from tests.support.web import needs_endpoint, needs_websocket, screenshots, span
 
 # Alice's hours are 09:00-17:00 in Berlin; the visitor is in New York, six hours behind.
 DAY = "2031-01-20"
 VISITOR = "America/New_York"
 MANAGE = "/api/v1/bookings/{token}"
+FOUR = span("04:00", "05:00")  # New York time; 10:00-11:00 in Berlin
+PICK_ANOTHER = "by someone else. Please choose another time."
 
 
 async def alice(api: httpx.AsyncClient) -> None:
@@ -61,39 +63,39 @@ async def test_the_page_shows_free_times_in_the_visitors_zone_with_the_calendars
     radios = page.get_by_role("radio")
     await expect(radios).to_have_count(8)
     await expect(radios.first).to_have_accessible_name(
-        "03:00–04:00 09:00–10:00 in Berlin"
+        f"{span('03:00', '04:00')} {span('09:00', '10:00')} in Berlin"
     )
     await page.get_by_role("radio", name=re.compile("^04:00")).check()
     await expect(page.locator("#chosen")).to_have_text(
-        re.compile("Your time: Monday,? 20 January 2031, 04:00–05:00")
+        re.compile(f"Your time: Monday,? 20 January 2031, {FOUR}")
     )
     await screenshots(page, "booking")
 
 
 async def test_book_then_manage_move_and_cancel_from_the_link(app, api, new_context):
-    missing_route(app, MANAGE, "managing a booking by its token, issue 3")
+    needs_endpoint(app, MANAGE, "managing a booking by its token, issue 3")
     await alice(api)
     page = await open_day(new_context)
     await book(page, "04:00")
 
     done = page.locator("#done")
     await expect(done).to_be_visible()
-    await expect(done).to_contain_text("04:00–05:00")
-    await expect(done).to_contain_text("10:00–11:00 in Berlin")
-    link = page.get_by_role("link", name=re.compile("/manage/"))
+    await expect(done).to_contain_text(FOUR)
+    await expect(done).to_contain_text(f"{span('10:00', '11:00')} in Berlin")
+    link = page.locator("#manage-link")
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/manage/[\w-]{43,}", await link.inner_text())
     assert await appointments(api) == [(DAY, "10:00", "Bob")]
 
     await link.click()
     await expect(page.locator("#details")).to_contain_text("Confirmed")
-    await expect(page.locator("#details")).to_contain_text("04:00–05:00")
+    await expect(page.locator("#details")).to_contain_text(FOUR)
     await screenshots(page, "manage")
 
     await page.get_by_role("button", name="Move to another time").click()
     await page.get_by_role("radio", name=re.compile("^06:00")).check()
-    await page.get_by_role("button", name="Move to 06:00–07:00").click()
+    await page.get_by_role("button", name=f"Move to {span('06:00', '07:00')}").click()
     await expect(page.get_by_role("status")).to_contain_text("Moved. Your booking is now")
-    await expect(page.locator("#details")).to_contain_text("06:00–07:00")
+    await expect(page.locator("#details")).to_contain_text(span("06:00", "07:00"))
     assert await appointments(api) == [(DAY, "12:00", "Bob")]
 
     await page.get_by_role("button", name="Cancel booking").click()
@@ -121,7 +123,7 @@ async def test_booking_a_time_just_taken_elsewhere_says_so_and_offers_the_rest(a
 
     await book(page, "04:00")
     await expect(page.get_by_role("alert")).to_have_text(
-        "Sorry, 04:00–05:00 was just booked by someone else. Please choose another time."
+        f"Sorry, {FOUR} was just booked {PICK_ANOTHER}"
     )
     await expect(page.get_by_role("radio")).to_have_count(7)
     await expect(page.get_by_role("radio", name=re.compile("^04:00"))).to_have_count(0)
@@ -129,8 +131,8 @@ async def test_booking_a_time_just_taken_elsewhere_says_so_and_offers_the_rest(a
     assert await appointments(api) == [(DAY, "10:00", "Carol")]
 
 
-async def test_a_time_booked_elsewhere_disappears_without_reload(app, api, new_context):
-    missing_route(app, "/slot-booking", "live slots_update pushes, issue 5")
+async def test_a_time_booked_elsewhere_disappears_without_reload(base_url, api, new_context):
+    await needs_websocket(base_url, "/slot-booking", "live slots_update pushes, issue 5")
     await alice(api)
     page = await open_day(new_context)
     await expect(page.locator(".live-note")).to_have_attribute("data-state", "live")
@@ -145,7 +147,7 @@ async def test_a_time_booked_elsewhere_disappears_without_reload(app, api, new_c
         0, timeout=1000
     )
     await expect(page.get_by_role("alert")).to_have_text(
-        "Sorry, 04:00–05:00 has just been booked by someone else. Please choose another time."
+        f"Sorry, {FOUR} has just been booked {PICK_ANOTHER}"
     )
     await expect(page.locator("#chosen")).to_have_text("No time picked yet.")
 
@@ -161,7 +163,46 @@ async def test_the_booking_form_works_with_the_keyboard_alone(api, new_context):
     await page.keyboard.press("Tab")
     await page.keyboard.type("dana@example.com")
     await page.keyboard.press("Tab")
-    await expect(page.get_by_role("button", name="Book 04:00–05:00")).to_be_focused()
+    await expect(page.get_by_role("button", name=f"Book {FOUR}")).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(page.locator("#done")).to_be_focused()
     assert await appointments(api) == [(DAY, "10:00", "Dana")]
+
+
+async def test_an_event_page_books_a_place_and_the_link_moves_it_to_another_slot(
+    app, api, new_context
+):
+    needs_endpoint(app, "/api/v1/events/{event_id}/slots", "events, issue 3")
+    needs_endpoint(app, MANAGE, "managing a booking by its token, issue 3")
+    created = await api.post(
+        "/api/v1/events",
+        json={
+            "name": "Pottery workshop",
+            "event_date": DAY,
+            "timezone": "Europe/Berlin",
+            "time_slots": [
+                {"start_time": "10:00", "end_time": "11:00", "max_capacity": 2},
+                {"start_time": "14:00", "end_time": "15:00", "max_capacity": 1},
+            ],
+        },
+    )
+    event = created.json()
+    page = await (await new_context(timezone_id=VISITOR)).new_page()
+    await page.goto(f"/book/event/{event['id']}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Pottery workshop")
+    await expect(page.get_by_role("radio")).to_have_count(2)
+    await expect(page.get_by_role("radio").first).to_have_accessible_name(
+        f"{FOUR} {span('10:00', '11:00')} in Berlin · 2 places left"
+    )
+    await screenshots(page, "event")
+    await book(page, "04:00")
+    await expect(page.locator("#done")).to_be_visible()
+
+    await page.locator("#manage-link").click()
+    await page.get_by_role("button", name="Move to another time").click()
+    await expect(page.get_by_role("radio")).to_have_count(1)  # not the slot it is on
+    await page.get_by_role("radio", name=re.compile("^08:00")).check()
+    await page.get_by_role("button", name=f"Move to {span('08:00', '09:00')}").click()
+    await expect(page.locator("#details")).to_contain_text(span("08:00", "09:00"))
+    slots = (await api.get(f"/api/v1/events/{event['id']}/slots")).json()
+    assert [s["current_bookings"] for s in slots] == [0, 1]

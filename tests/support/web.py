@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+import websockets
 from fastapi import FastAPI
 
 from tests.support.servers import free_port
@@ -35,6 +36,11 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
+def span(start: str, end: str) -> str:
+    """A time range as the pages write it: with an en dash."""
+    return f"{start}\u2013{end}"
+
+
 def no_browser(reason: str) -> None:
     """Skip for want of Chromium; in CI (CI=true or SLOTBOOK_REQUIRE_SERVICES=1), fail."""
     if REQUIRE_BROWSER:
@@ -42,19 +48,26 @@ def no_browser(reason: str) -> None:
     pytest.skip(f"{reason}; install it with `apt-get install chromium` to run browser tests")
 
 
-def missing_route(app: FastAPI, path: str, what: str) -> None:
-    """Skip a test whose feature another issue has not delivered on this branch yet."""
-    if not any(getattr(route, "path", None) == path for route in app.routes):
+def needs_endpoint(app: FastAPI, path: str, what: str) -> None:
+    """Skip a test whose HTTP endpoint (another issue's) is not on this branch yet."""
+    if path not in app.openapi()["paths"]:
         pytest.skip(f"{path} is not served on this branch yet ({what})")
+
+
+async def needs_websocket(base_url: str, path: str, what: str) -> None:
+    """Skip a test whose WebSocket endpoint (another issue's) is not on this branch yet."""
+    try:
+        async with websockets.connect(base_url.replace("http", "ws", 1) + path):
+            pass
+    except websockets.InvalidStatus:
+        pytest.skip(f"WebSocket {path} is not served on this branch yet ({what})")
 
 
 @asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` on a free loopback port until the block ends; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
