@@ -206,3 +206,22 @@ async def test_an_event_page_books_a_place_and_the_link_moves_it_to_another_slot
     await expect(page.locator("#details")).to_contain_text(span("08:00", "09:00"))
     slots = (await api.get(f"/api/v1/events/{event['id']}/slots")).json()
     assert [s["current_bookings"] for s in slots] == [0, 1]
+
+
+async def test_an_event_slot_filled_elsewhere_disappears_without_reload(app, api, new_context):
+    needs_endpoint(app, "/api/v1/events/{event_id}/slots", "events, issue 3")
+    slot = {"start_time": "10:00", "end_time": "11:00", "max_capacity": 1}
+    created = await api.post(
+        "/api/v1/events", json={"name": "Talk", "event_date": DAY, "time_slots": [slot]}
+    )
+    event = created.json()
+    page = await (await new_context()).new_page()
+    await page.goto(f"/book/event/{event['id']}")
+    await expect(page.get_by_role("radio")).to_have_count(1)
+
+    seat = {"attendee_name": "Carol", "time_slot_id": event["time_slots"][0]["id"]}
+    assert (await api.post("/api/v1/bookings", json=seat)).status_code == 201
+    # Pushed at once where the server has a live feed for events, else seen by the page's
+    # check every five seconds.
+    await expect(page.get_by_role("radio")).to_have_count(0, timeout=7000)
+    await expect(page.locator(".slots")).to_have_text("No free times.")

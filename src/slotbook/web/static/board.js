@@ -3,6 +3,7 @@
 `/board?calendar=<id>&date=YYYY-MM-DD` opens the same board on any calendar and day.
 */
 
+import { api } from './api.js';
 import { LiveSocket, socketUrl } from './live.js';
 import { longDay } from './time.js';
 import { announce, el } from './ui.js';
@@ -11,6 +12,7 @@ const params = new URLSearchParams(location.search);
 const list = document.getElementById('board');
 const connection = document.getElementById('connection');
 const day = document.getElementById('board-day');
+const zone = document.getElementById('board-zone');
 const links = document.getElementById('links');
 const manage = document.getElementById('manage-note');
 let last = null; // the last slots_update's data
@@ -29,10 +31,13 @@ const STATE_TEXT = { booked: 'Booked', free: 'Free', closed: 'Not bookable' };
 
 function item(slot, data) {
   const now = state(slot, data);
-  const busy = pending.has(slot.id);
-  const action = now === 'booked'
-    ? el('button', { type: 'button', class: 'secondary', disabled: busy, 'aria-label': `Cancel the booking of ${label(slot)}`, onclick: () => send('cancel_slot', slot) }, 'Cancel')
-    : el('button', { type: 'button', disabled: busy || now !== 'free', 'aria-label': `Book ${label(slot)}`, onclick: () => send('book_slot', slot) }, 'Book');
+  // A slot waiting for the server's answer keeps its focus: aria-disabled, not disabled.
+  const waiting = pending.has(slot.id) ? 'true' : null;
+  const action = {
+    booked: () => el('button', { type: 'button', class: 'secondary', 'aria-disabled': waiting, 'aria-label': `Cancel the booking of ${label(slot)}`, onclick: () => send('cancel_slot', slot) }, 'Cancel'),
+    free: () => el('button', { type: 'button', 'aria-disabled': waiting, 'aria-label': `Book ${label(slot)}`, onclick: () => send('book_slot', slot) }, 'Book'),
+    closed: () => null,
+  }[now]();
   return el('li', { class: `board-slot is-${now}`, 'data-slot-id': slot.id, 'data-state': now },
     el('span', { class: 'board-time' }, label(slot)),
     el('span', { class: 'board-state' }, STATE_TEXT[now]),
@@ -62,6 +67,9 @@ function render(data) {
   if (said.length) announce(`${said.join('; ')}.`);
   if (data.calendar_id && !links.hasChildNodes()) {
     links.append(el('a', { href: `/book/calendar/${data.calendar_id}` }, 'Book with your name and email instead'));
+    api('GET', `/api/v1/calendars/${data.calendar_id}`)
+      .then((calendar) => { zone.textContent = `Times in ${calendar.timezone}`; })
+      .catch(() => {});
   }
 }
 
@@ -80,12 +88,13 @@ function answered(message) {
 }
 
 function send(type, slot) {
+  if (pending.has(slot.id)) return;
   if (!socket.send({ type, slot_id: slot.id })) {
     announce('Not connected to the board; trying again…', { urgent: true });
     return;
   }
   pending.set(slot.id, type);
-  list.querySelector(`[data-slot-id="${slot.id}"] button`).disabled = true;
+  list.querySelector(`[data-slot-id="${slot.id}"] button`).setAttribute('aria-disabled', 'true');
 }
 
 const socket = new LiveSocket(socketUrl({ calendar: params.get('calendar'), date: params.get('date') }), {
