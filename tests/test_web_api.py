@@ -92,7 +92,10 @@ async def test_booking_a_free_slot_returns_the_manage_token_and_shows_on_its_sur
     body = response.json()
     assert len(body["booking_token"]) >= 43
     assert body["start_at"] == "2031-01-20T10:00:00+01:00"
-    assert (body["date"], body["start_time"], body["status"]) == (DAY, "10:00", "confirmed")
+    assert (body["date"], body["start_time"], body["status"]) == (DAY, "10:00:00", "confirmed")
+    assert (body["attendee_name"], body["email"]) == ("Bob", "bob@example.com")
+    managed = await client.get(f"/api/v1/bookings/{body['booking_token']}")
+    assert managed.json() == body
     listed = await client.get("/api/v1/appointments", params={"calendar_owner_id": "alice"})
     assert [(a["date"], a["start_time"], a["invitee_email"]) for a in listed.json()] == [
         (DAY, "10:00", "bob@example.com")

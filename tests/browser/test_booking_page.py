@@ -221,7 +221,7 @@ async def test_an_event_slot_filled_elsewhere_disappears_without_reload(app, api
 
     seat = {"attendee_name": "Carol", "time_slot_id": event["time_slots"][0]["id"]}
     assert (await api.post("/api/v1/bookings", json=seat)).status_code == 201
-    # Pushed at once where the server has a live feed for events, else seen by the page's
-    # check every five seconds.
+    # Pushed at once where the server has a live feed for this event's slots; without one,
+    # the page looks again every five seconds.
     await expect(page.get_by_role("radio")).to_have_count(0, timeout=7000)
     await expect(page.locator(".slots")).to_have_text("No free times.")

@@ -14,12 +14,13 @@ from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
 from slotbook.errors import InvalidInput
 from slotbook.services import calendars as cal
 from slotbook.services.availability import free_slots_between
-from slotbook.services.bookings import Booking, claim_time
+from slotbook.services.bookings import claim_time
 from slotbook.services.engine import UnitOfWork
 from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
+from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()
 #: Days far enough from the ends of the calendar that no zone's offset overflows them.
@@ -84,25 +85,6 @@ class BookingIn(BaseModel):
         if not FIRST_DAY <= start_at.date() <= LAST_DAY:
             raise ValueError(f"must fall between {FIRST_DAY} and {LAST_DAY}")
         return start_at
-
-
-def booking_out(booking: Booking, calendar: cal.Calendar, token: str) -> dict[str, Any]:
-    zone = calendar.zone
-    start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
-    return {
-        "id": booking.id,
-        "calendar_id": calendar.id,
-        "timezone": calendar.timezone,
-        "date": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M"),
-        "end_time": end.strftime("%H:%M"),
-        "start_at": start.isoformat(),
-        "end_at": end.isoformat(),
-        "name": booking.name,
-        "email": booking.email,
-        "status": booking.status,
-        "booking_token": token,
-    }
 
 
 async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
@@ -171,7 +153,7 @@ async def book(
             name=body.name,
             email=str(body.email),
         )
-        return Reply(201, booking_out(made.booking, calendar, made.token))
+        return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
 
     key = IdempotencyKey.of(
         idempotency_key,

@@ -38,7 +38,7 @@ function showDone(slot, booking) {
   const link = new URL(`/manage/${booking.booking_token}`, location.href).href;
   const other = elsewhere(slot.startAt, slot.endAt, picker.source.zone);
   document.getElementById('done-when').textContent =
-    `${when(slot.startAt, slot.endAt)}${other ? ` (${other})` : ''}, for ${booking.attendee_name ?? booking.name}.`;
+    `${when(slot.startAt, slot.endAt)}${other ? ` (${other})` : ''}, for ${booking.attendee_name}.`;
   const anchor = document.getElementById('manage-link');
   anchor.href = link;
   anchor.textContent = link;

@@ -5,7 +5,7 @@ import { DayFollower } from './live.js';
 import { addDays, dayIn, elsewhere, longDay, span, visitorZone } from './time.js';
 import { announce, el } from './ui.js';
 
-/** Where the server offers no live feed for these slots, look again this often. */
+/** Without a live feed for these slots, look again this often. */
 const POLL_MS = 5000;
 const LIVE_NOTES = {
   live: 'Live: times booked by others disappear as it happens.',
@@ -83,10 +83,14 @@ export class SlotPicker {
     );
   }
 
+  /** While no live feed reaches this page (down, or none for these slots), poll. */
   liveStatus(state) {
     this.liveNote.textContent = LIVE_NOTES[state];
     this.liveNote.dataset.state = state;
-    if (state === 'refused' && !this.poller) {
+    if (state === 'live') {
+      clearInterval(this.poller);
+      this.poller = null;
+    } else if (!this.poller) {
       this.poller = setInterval(() => this.refresh({ live: true }), POLL_MS);
     }
   }
