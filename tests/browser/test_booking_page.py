@@ -128,6 +128,7 @@ async def test_booking_a_time_just_taken_elsewhere_says_so_and_offers_the_rest(a
     await expect(page.get_by_role("radio")).to_have_count(7)
     await expect(page.get_by_role("radio", name=re.compile("^04:00"))).to_have_count(0)
     await expect(page.get_by_label("Name")).to_have_value("Bob")
+    await screenshots(page, "booking-taken")
     assert await appointments(api) == [(DAY, "10:00", "Carol")]
 
 

@@ -12,7 +12,7 @@ const details = document.getElementById('details');
 const actions = document.getElementById('actions');
 const panel = document.getElementById('panel');
 let booking;
-let owner; // the event or calendar the booking is on
+let calendar; // the event or calendar the booking is on
 let picker;
 
 const STATUS = {
@@ -31,7 +31,7 @@ function row(term, ...value) {
 function render() {
   const other = elsewhere(booking.start_at, booking.end_at, booking.timezone);
   details.replaceChildren(
-    ...row('What', owner.name || `Calendar ${owner.id}`),
+    ...row('What', calendar.name || `Calendar ${calendar.id}`),
     ...row('When', when(booking.start_at, booking.end_at),
       el('span', { class: 'zone' }, ` (your time, ${visitorZone()})`),
       other ? el('span', { class: 'slot-detail' }, other) : null),
@@ -68,9 +68,8 @@ function openMove() {
   const confirm = el('button', { type: 'button', disabled: true, onclick: () => move(confirm) }, 'Move here');
   openPanel('Move to another time', pickerBox, el('div', { class: 'actions' }, confirm,
     el('button', { type: 'button', class: 'secondary', onclick: closePanel }, 'Keep the current time')));
-  const source = isEvent() ? eventSource(owner, booking.time_slot_id) : calendarSource(owner);
+  const source = isEvent() ? eventSource(calendar, booking.time_slot_id) : calendarSource(calendar);
   picker = new SlotPicker(pickerBox, source, {
-    legend: 'Free times',
     onSelect: (slot) => {
       confirm.disabled = !slot;
       confirm.textContent = slot ? `Move to ${slotLabel(slot)}` : 'Move here';
@@ -134,7 +133,7 @@ async function cancel(yes) {
 async function start() {
   try {
     booking = await api('GET', path);
-    owner = isEvent()
+    calendar = isEvent()
       ? await api('GET', `/api/v1/events/${booking.calendar_id}`)
       : await api('GET', `/api/v1/calendars/${booking.calendar_id}`);
   } catch (error) {

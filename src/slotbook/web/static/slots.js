@@ -60,11 +60,12 @@ export const slotLabel = (slot) => span(slot.startAt, slot.endAt, visitorZone())
 
 export class SlotPicker {
   /** `onSelect(slot | null)` hears every change of the chosen slot. */
-  constructor(container, source, { legend = 'Free times', onSelect = () => {} } = {}) {
+  constructor(container, source, { onSelect = () => {} } = {}) {
     this.source = source;
     this.onSelect = onSelect;
     this.day = source.firstDay;
     this.slots = [];
+    this.shownDay = null; // the day `slots` are of
     this.selected = null;
     this.claiming = null; // the key this visitor is booking now: its going is no news
     this.loads = 0;
@@ -73,7 +74,7 @@ export class SlotPicker {
       onUpdate: () => this.refresh({ live: true }),
       onStatus: (state) => this.liveStatus(state),
     });
-    this.legend = el('legend', {}, legend);
+    this.legend = el('legend', {}, 'Free times');
     this.list = el('div', { class: 'slots' });
     this.liveNote = el('p', { class: 'live-note', 'data-state': 'connecting' }, 'Connecting to live updates…');
     container.replaceChildren(
@@ -127,12 +128,14 @@ export class SlotPicker {
     try {
       result = await this.source.load(this.day);
     } catch (error) {
-      if (load === this.loads) announce(error.message, { urgent: true });
+      // A failed live reload says nothing: the live note already tells the feed is down.
+      if (!live && load === this.loads) announce(error.message, { urgent: true });
       return;
     }
     if (load !== this.loads) return; // a newer load is on its way
     this.follower.follow(result.liveDates);
-    const gone = this.slots.filter((s) => !result.slots.some((n) => n.key === s.key));
+    const before = this.shownDay === this.day ? this.slots : [];
+    const gone = before.filter((s) => !result.slots.some((n) => n.key === s.key));
     this.render(result.slots);
     if (live && this.lost && this.lost.key !== this.claiming) {
       announce(`Sorry, ${slotLabel(this.lost)} has just been booked by someone else. Please choose another time.`, { urgent: true });
@@ -144,6 +147,7 @@ export class SlotPicker {
   render(slots) {
     const previous = this.selected;
     this.slots = slots;
+    this.shownDay = this.day;
     this.selected = previous && slots.find((s) => s.key === previous.key) || null;
     this.lost = previous && !this.selected ? previous : null;
     if (this.dayInput) {
