@@ -93,6 +93,7 @@ async def test_book_then_manage_move_and_cancel_from_the_link(app, api, new_cont
 
     await page.get_by_role("button", name="Move to another time").click()
     await page.get_by_role("radio", name=re.compile("^06:00")).check()
+    await screenshots(page, "manage-move")
     await page.get_by_role("button", name=f"Move to {span('06:00', '07:00')}").click()
     await expect(page.get_by_role("status")).to_contain_text("Moved. Your booking is now")
     await expect(page.locator("#details")).to_contain_text(span("06:00", "07:00"))
