@@ -42,11 +42,6 @@ async def browser() -> AsyncIterator["Browser"]:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
 async def app(sqlite_url: str, clock: FrozenClock):
     await wipe(sqlite_url)
     return create_app(Settings(database_url=sqlite_url, _env_file=None), clock=clock)
