@@ -34,12 +34,17 @@ async def appointments(api: httpx.AsyncClient) -> list[tuple[str, str, str]]:
     return [(a["date"], a["start_time"], a["invitee_name"]) for a in listed.json()]
 
 
-async def open_day(new_context, day: str = DAY) -> Page:
+async def show_day(page: Page) -> None:
+    await expect(page.get_by_role("heading", level=1)).to_have_text("alice")
+    await page.get_by_label("Day").fill(DAY)
+    await expect(page.locator(".slot-set legend")).to_contain_text("20 January 2031")
+
+
+async def open_day(new_context) -> Page:
+    """Alice's booking page, opened by a visitor in New York, on DAY."""
     page = await (await new_context(timezone_id=VISITOR)).new_page()
     await page.goto("/book/owner/alice")
-    await expect(page.get_by_role("heading", level=1)).to_have_text("alice")
-    await page.get_by_label("Day").fill(day)
-    await expect(page.locator(".slot-set legend")).to_contain_text("20 January 2031")
+    await show_day(page)
     return page
 
 
@@ -113,12 +118,10 @@ async def test_booking_a_time_just_taken_elsewhere_says_so_and_offers_the_rest(a
     # This visitor's live feed is cut, as if two people pressed "Book" at the same moment.
     await page.route_web_socket(re.compile("/slot-booking"), lambda ws: None)
     await page.reload()
-    await page.get_by_label("Day").fill(DAY)
+    await show_day(page)
     await expect(page.get_by_role("radio")).to_have_count(8)
 
-    other = await (await new_context(timezone_id=VISITOR)).new_page()
-    await other.goto("/book/owner/alice")
-    await other.get_by_label("Day").fill(DAY)
+    other = await open_day(new_context)
     await book(other, "04:00", name="Carol", email="carol@example.com")
     await expect(other.locator("#done")).to_be_visible()
 
@@ -140,9 +143,7 @@ async def test_a_time_booked_elsewhere_disappears_without_reload(base_url, api, 
     await expect(page.locator(".live-note")).to_have_attribute("data-state", "live")
     await page.get_by_role("radio", name=re.compile("^04:00")).check()
 
-    other = await (await new_context(timezone_id=VISITOR)).new_page()
-    await other.goto("/book/owner/alice")
-    await other.get_by_label("Day").fill(DAY)
+    other = await open_day(new_context)
     await book(other, "04:00", name="Carol", email="carol@example.com")
 
     await expect(page.get_by_role("radio", name=re.compile("^04:00"))).to_have_count(

@@ -150,15 +150,24 @@ export class SlotPicker {
     this.shownDay = this.day;
     this.selected = previous && slots.find((s) => s.key === previous.key) || null;
     this.lost = previous && !this.selected ? previous : null;
+    if (this.lost) this.onSelect(null);
+    const shown = JSON.stringify([this.day, slots.map((s) => [s.key, s.places])]);
+    if (shown === this.shown) return; // unchanged: leave the controls (and focus) alone
+    this.shown = shown;
     if (this.dayInput) {
       this.dayInput.value = this.day;
-      this.previous.disabled = this.day <= this.source.firstDay;
+      this.previous.setAttribute('aria-disabled', String(this.day <= this.source.firstDay));
     }
     const dayText = this.source.byDay ? ` on ${longDay(this.day)}` : '';
     this.legend.textContent = `Free times${dayText} (your time, ${visitorZone()})`;
+    const focused = this.list.contains(document.activeElement) ? document.activeElement.value : null;
     this.list.replaceChildren(...(slots.length ? slots.map((slot) => this.option(slot))
       : [el('p', { class: 'empty' }, `No free times${dayText}.`)]));
-    if (this.lost) this.onSelect(null);
+    if (focused !== null) {
+      // Keep a keyboard user's place: the same time, or the first one left.
+      const same = [...this.list.querySelectorAll('input')].find((input) => input.value === focused);
+      (same ?? this.list.querySelector('input'))?.focus();
+    }
   }
 
   option(slot) {
