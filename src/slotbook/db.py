@@ -5,6 +5,7 @@ SQLite a write transaction starts with `BEGIN IMMEDIATE`, so check-then-insert i
 serialised across every process using the file; on PostgreSQL constraints decide.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,10 +53,24 @@ class Database:
         self.engine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        # SQLite has one writer at a time. Queueing this process's writers here, rather
+        # than letting their connections race for the file lock, avoids the busy
+        # handler's sleeps (the latency tail); BEGIN IMMEDIATE still guards across
+        # processes. PostgreSQL needs no such queue.
+        self._writers = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
         """One transaction: committed when the block ends, rolled back on any error."""
+        if write and self._writers is not None:
+            async with self._writers, self._transaction(write=True) as conn:
+                yield conn
+        else:
+            async with self._transaction(write=write) as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
         conn = self.engine.connect()
         try:
             await conn.start()
