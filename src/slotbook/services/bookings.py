@@ -7,6 +7,7 @@ transaction began with BEGIN IMMEDIATE, so the overlap check below cannot race.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -130,7 +131,7 @@ async def _check_free(
         raise SlotTaken()
 
 
-async def insert_booking(
+def booking_values(
     uow: UnitOfWork,
     *,
     calendar_id: int,
@@ -142,10 +143,9 @@ async def insert_booking(
     email: str | None = None,
     user_id: int | None = None,
     hold_expires_at: datetime | None = None,
-) -> NewBooking:
-    """Write a booking (a hold when `hold_expires_at`) with a fresh manage token."""
-    token, token_hash = new_token()
-    values = {
+) -> dict[str, Any]:
+    """The columns of a new booking (a hold when `hold_expires_at`), token aside."""
+    return {
         "calendar_id": calendar_id,
         "slot_id": slot_id,
         "start_at": start_at,
@@ -159,6 +159,12 @@ async def insert_booking(
         "created_at": uow.now,
         "updated_at": uow.now,
     }
+
+
+async def insert_booking(uow: UnitOfWork, **fields: Any) -> NewBooking:
+    """Write a booking (fields as `booking_values` takes them) with a fresh manage token."""
+    values = booking_values(uow, **fields)
+    token, token_hash = new_token()
     new_id = (
         await uow.conn.execute(
             insert(bookings).returning(bookings.c.id), values | {"token_hash": token_hash}

@@ -87,16 +87,24 @@ async def _remember(uow: UnitOfWork, key: IdempotencyKey, reply: Reply) -> None:
 
 
 async def idempotent(
-    engine: Engine, key: IdempotencyKey | None, action: Callable[[UnitOfWork], Awaitable[Reply]]
+    engine: Engine,
+    key: IdempotencyKey | None,
+    action: Callable[[UnitOfWork], Awaitable[Reply]],
+    *,
+    single_write: bool = False,
 ) -> Reply:
     """Run `action` in a write transaction, once per key.
+
+    `single_write`: the action writes with one statement, so without a key it may run
+    in autocommit (see `Database.transaction`); with a key, the key's row must commit
+    with it, so it never does.
 
     A concurrent twin of the same request either waits on the key's row (PostgreSQL) or
     on the write lock (SQLite), or loses the race for the slot; either way it is then
     answered with the winner's stored reply.
     """
     if key is None:
-        async with engine.unit(write=True) as uow:
+        async with engine.unit(write=True, autocommit=single_write) as uow:
             return await action(uow)
     try:
         async with engine.unit(write=True) as uow:

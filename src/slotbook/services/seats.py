@@ -7,13 +7,21 @@ once, so a slot's `taken` counts exactly its active bookings.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, literal, select, update
 
 from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound
-from slotbook.services.bookings import BOOKING_COLUMNS, Booking, NewBooking, insert_booking
+from slotbook.services.bookings import (
+    BOOKING_COLUMNS,
+    Booking,
+    NewBooking,
+    booking_values,
+    insert_booking,
+)
 from slotbook.services.calendars import Calendar, get_calendar
 from slotbook.services.engine import UnitOfWork
+from slotbook.services.tokens import new_token
 from slotbook.store.queries import seat_released, seat_taken
 from slotbook.store.tables import bookings, slots
 
@@ -62,25 +70,46 @@ async def claim_seat(
 ) -> tuple[NewBooking, Calendar]:
     """Book one seat of the slot; SlotNotFound, InPast (started) or SlotFull otherwise.
 
-    The seat is taken by the transaction's last statement: the slot's row stays locked
-    from that UPDATE to the commit only, so a hot slot serialises as little as it can.
+    The seat is taken as late as possible, so a hot slot's row stays locked briefly: on
+    PostgreSQL seat and booking are one statement (in autocommit, see
+    `idempotency.idempotent(single_write=True)`, the lock lasts that statement only);
+    on SQLite the seat is the transaction's last statement.
     """
     slot = await get_slot(uow, slot_id)
     _check_open(slot, uow.now)
     calendar = await get_calendar(uow, slot.calendar_id)
-    made = await insert_booking(
-        uow,
-        calendar_id=slot.calendar_id,
-        slot_id=slot.id,
-        start_at=slot.start_at,
-        end_at=slot.end_at,
-        source=source,
-        name=name,
-        email=email,
-    )
-    await _take_seat(uow, slot)
+    fields = {
+        "calendar_id": slot.calendar_id,
+        "slot_id": slot.id,
+        "start_at": slot.start_at,
+        "end_at": slot.end_at,
+        "source": source,
+        "name": name,
+        "email": email,
+    }
+    if uow.conn.dialect.name == "postgresql":
+        made = await _book_with_seat(uow, slot, booking_values(uow, **fields))
+    else:
+        made = await insert_booking(uow, **fields)
+        await _take_seat(uow, slot)
     uow.touch(calendar.id, calendar.local_day(slot.start_at))
     return made, calendar
+
+
+async def _book_with_seat(uow: UnitOfWork, slot: SeatSlot, values: dict[str, Any]) -> NewBooking:
+    """One statement: take a seat if one is left and write the booking only then."""
+    token, token_hash = new_token()
+    row = values | {"token_hash": token_hash}
+    seat = seat_taken(slot.id).cte("seat")
+    source_row = select(*(literal(v, bookings.c[k].type) for k, v in row.items())).select_from(seat)
+    new_id = (
+        await uow.conn.execute(
+            insert(bookings).from_select(list(row), source_row).returning(bookings.c.id)
+        )
+    ).scalar_one_or_none()
+    if new_id is None:
+        raise SlotFull()
+    return NewBooking(Booking(id=new_id, **values), token)
 
 
 async def move_seat(uow: UnitOfWork, booking: Booking, calendar: Calendar, slot_id: int) -> Booking:

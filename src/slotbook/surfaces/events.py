@@ -156,4 +156,4 @@ async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str |
     key = IdempotencyKey.of(
         idempotency_key, scope="events.bookings", request=seat.model_dump(mode="json")
     )
-    return await idempotent(engine, key, book)
+    return await idempotent(engine, key, book, single_write=True)
