@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from harness import (
+    bar_chart,
     create_postgres_database,
     create_sqlite_database,
     drop_postgres_database,
@@ -124,7 +125,8 @@ async def raw_window(engine: Engine, calendar_id: int, first: date, days: int) -
     return time.perf_counter() - began
 
 
-async def measure(backend: str, url: str, sizes: list[int]) -> list[str]:
+async def measure(backend: str, url: str, sizes: list[int]) -> list[tuple[str, str, float]]:
+    """(row, label, slotbook p99 ms) per size and window."""
     rows = []
     for size in sizes:
         await wipe(url)
@@ -155,7 +157,9 @@ async def measure(backend: str, url: str, sizes: list[int]) -> list[str]:
                 f"{percentile(ours, 50) / percentile(raw, 50):.1f}x |"
             )
             print(row, flush=True)
-            rows.append(row)
+            rows.append(
+                (row, f"{backend[:2]} {size // 1000}k\n{days}d", percentile(ours, 99) * 1e3)
+            )
         await db.dispose()
     return rows
 
@@ -171,7 +175,7 @@ async def main() -> None:
         "| raw SELECT p50 ms | slotbook / raw |\n|---|---|---|---|---|---|---|"
     )
     print(header)
-    rows: list[str] = []
+    rows: list[tuple[str, str, float]] = []
     for backend in args.backends.split(","):
         if backend == "postgresql":
             url = await asyncio.to_thread(create_postgres_database)
@@ -189,7 +193,18 @@ async def main() -> None:
         "(`free_slots_between`: load the schedule, generate the window's 15-minute "
         "grid, fetch the window's claims, subtract) on a calendar with weekly rules, "
         "closed dates and extra hours; baseline: the window's indexed SELECT alone "
-        "through the raw driver.\n\n" + header + "\n" + "\n".join(rows),
+        "through the raw driver.\n\n"
+        + header
+        + "\n"
+        + "\n".join(r[0] for r in rows)
+        + "\n\n"
+        + bar_chart(
+            "availability",
+            "Slot listing p99 by bookings held and window",
+            [r[1] for r in rows],
+            {"p99 ms": [r[2] for r in rows]},
+            "ms",
+        ),
     )
 
 

@@ -90,3 +90,27 @@ def write_section(name: str, body: str) -> None:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def bar_chart(
+    name: str, title: str, groups: list[str], series: dict[str, list[float]], ylabel: str
+) -> str:
+    """Save a grouped bar chart as bench/<name>.png; returns the Markdown to show it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+    width = 0.8 / max(1, len(series))
+    for k, (label, values) in enumerate(series.items()):
+        positions = [i + k * width for i in range(len(groups))]
+        ax.bar(positions, values, width, label=label)
+    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(groups))], groups)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(ROOT / "bench" / f"{name}.png")
+    plt.close(fig)
+    return f"![{title}]({name}.png)"

@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 from harness import (
+    bar_chart,
     create_postgres_database,
     create_sqlite_database,
     drop_postgres_database,
@@ -146,7 +147,10 @@ def raw_sqlite(url: str, seats: int, clients: int) -> tuple[float, Counter]:
     return time.perf_counter() - began, codes
 
 
-async def measure(backend: str, url: str, seats: int, clients: int, servers: int) -> str:
+async def measure(
+    backend: str, url: str, seats: int, clients: int, servers: int
+) -> tuple[str, float, float]:
+    """(row, slotbook bookings/s, raw bookings/s)."""
     await wipe(url)
     with running_servers(url, count=servers) as bases:
         seconds, latencies, codes = await through_http(bases, seats, clients)
@@ -158,11 +162,12 @@ async def measure(backend: str, url: str, seats: int, clients: int, servers: int
         raw_seconds, raw_codes = await asyncio.to_thread(raw_sqlite, url, seats, clients)
     assert raw_codes["ok"] == seats, raw_codes
     ours, raw = seats / seconds, seats / raw_seconds
-    return (
+    row = (
         f"| {backend} | {servers} | {seats} of {seats * 6 // 5} | {ours:,.0f} | "
         f"{percentile(latencies, 50) * 1000:.0f} / {percentile(latencies, 99) * 1000:.0f} "
         f"| {raw:,.0f} | {ours / raw:.0%} |"
     )
+    return row, ours, raw
 
 
 async def main() -> None:
@@ -188,14 +193,25 @@ async def main() -> None:
         else:
             url = await asyncio.to_thread(create_sqlite_database, Path(tempfile.mkdtemp()))
             rows.append(await measure(backend, url, args.seats, args.clients, args.servers))
-        print(rows[-1], flush=True)
+        print(rows[-1][0], flush=True)
     write_section(
         "hot-slot",
         "## Hot slot\n\n`bench/hot_slot.py`: one event slot of "
         f"{args.seats} seats, {args.seats * 6 // 5} bookings sent with "
         f"{args.clients} in flight; exactly {args.seats} succeed (checked), the rest "
         "get 409. Baseline: the same conditional UPDATE + INSERT transaction straight "
-        "through the driver at the same concurrency.\n\n" + header + "\n" + "\n".join(rows),
+        "through the driver at the same concurrency.\n\n"
+        + header
+        + "\n"
+        + "\n".join(r[0] for r in rows)
+        + "\n\n"
+        + bar_chart(
+            "hot_slot",
+            f"Hot slot: {args.seats} seats, {args.clients} clients",
+            args.backends.split(","),
+            {"slotbook (HTTP)": [r[1] for r in rows], "raw driver": [r[2] for r in rows]},
+            "successful bookings/s",
+        ),
     )
 
 

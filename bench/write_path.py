@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 import httpx
 from harness import (
+    bar_chart,
     create_postgres_database,
     create_sqlite_database,
     drop_postgres_database,
@@ -164,7 +165,8 @@ def raw_sqlite(path: str, jobs: int, concurrency: int) -> tuple[float, list[floa
     return time.perf_counter() - began, latencies
 
 
-async def measure(backend: str, url: str, levels: list[int]) -> list[str]:
+async def measure(backend: str, url: str, levels: list[int]) -> list[tuple[str, str, float, float]]:
+    """(row, label, slotbook bookings/s, raw bookings/s) per level."""
     rows = []
     for level in levels:
         jobs = JOBS.get(level, 1000)
@@ -186,7 +188,7 @@ async def measure(backend: str, url: str, levels: list[int]) -> list[str]:
             f"| {raw_rate:,.0f} | {http_rate / raw_rate:.0%} |"
         )
         print(row, flush=True)
-        rows.append(row)
+        rows.append((row, f"{backend}\nc={level}", http_rate, raw_rate))
     return rows
 
 
@@ -201,7 +203,7 @@ async def main() -> None:
         "| raw driver bookings/s | ratio |\n|---|---|---|---|---|---|---|"
     )
     print(header)
-    rows: list[str] = []
+    rows: list[tuple[str, str, float, float]] = []
     for backend in args.backends.split(","):
         if backend == "postgresql":
             url = await asyncio.to_thread(create_postgres_database)
@@ -221,7 +223,18 @@ async def main() -> None:
         "`bench/write_path.py`: provider bookings on distinct slots through HTTP "
         "(one `slotbook serve` process, httpx client in the same machine) vs the "
         "same SQL transaction straight through the driver at the same concurrency."
-        "\n\n" + header + "\n" + "\n".join(rows),
+        "\n\n"
+        + header
+        + "\n"
+        + "\n".join(r[0] for r in rows)
+        + "\n\n"
+        + bar_chart(
+            "write_path",
+            "Bookings per second on distinct slots",
+            [r[1] for r in rows],
+            {"slotbook (HTTP)": [r[2] for r in rows], "raw driver": [r[3] for r in rows]},
+            "bookings/s",
+        ),
     )
 
 
