@@ -15,7 +15,7 @@ from slotbook.services.engine import Clock, Engine, system_clock
 from slotbook.services.slot_cache import SlotCache
 from slotbook.services.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
-from slotbook.surfaces import bookings, events, manage, owners, providers, reservations
+from slotbook.surfaces import board, bookings, events, manage, owners, providers, reservations
 from slotbook.surfaces.errors import domain_error_handler
 from slotbook.web import api as web_api
 from slotbook.web import routes as pages
@@ -35,7 +35,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         engine.on_change(cache.invalidate)
         sweeper = asyncio.create_task(run_sweeper(engine, settings.sweep_interval_seconds))
         try:
-            yield
+            async with board.live_board(app, engine):
+                yield
         finally:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
-    for surface in (owners, providers, bookings, events, manage, reservations, web_api, pages):
+    surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
+    for surface in surfaces:
         app.include_router(surface.router)
     app.mount("/static", pages.static_files(), name="static")
     return app

@@ -6,13 +6,20 @@ import logging
 import typer
 import uvicorn
 
-from slotbook.settings import get_settings
+from slotbook.settings import Settings, get_settings
 from slotbook.store.migrate import upgrade
 
 cli = typer.Typer(
     help="slotbook — one booking engine behind five booking APIs.", no_args_is_help=True
 )
 log = logging.getLogger("slotbook")
+
+
+def server_options(settings: Settings) -> dict[str, object]:
+    """uvicorn options that come from the settings (shared by tests' in-process servers).
+    The app answers a WebSocket message over `ws_max_message_bytes` with a close and a
+    reason; the server drops a frame four times that size before reading all of it."""
+    return {"ws_max_size": 4 * settings.ws_max_message_bytes}
 
 
 def _is_loopback(host: str) -> bool:
@@ -57,6 +64,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        **server_options(settings),
     )
 
 

@@ -102,6 +102,10 @@ class NotChangeable(Conflict):
     code, default_message = "not_changeable", "This booking can no longer be changed"
 
 
+class BookedElsewhere(NotChangeable):
+    code, default_message = "booked_elsewhere", "Booked through another surface"
+
+
 class EmailTaken(Conflict):
     code, default_message = "email_taken", "Email already registered"
 

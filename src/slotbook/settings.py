@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,8 +55,17 @@ class Settings(BaseSettings):
     max_window_days: int = Field(62, gt=0, validation_alias=_env("MAX_WINDOW_DAYS"))
     board_timezone: str = Field("UTC", validation_alias=_env("BOARD_TIMEZONE"))
     board_first_hour: int = Field(3, ge=0, le=23, validation_alias=_env("BOARD_FIRST_HOUR"))
-    board_last_hour: int = Field(15, ge=1, le=24, validation_alias=_env("BOARD_LAST_HOUR"))
-    board_slot_minutes: int = Field(60, gt=0, validation_alias=_env("BOARD_SLOT_MINUTES"))
+    board_last_hour: int = Field(15, ge=1, le=23, validation_alias=_env("BOARD_LAST_HOUR"))
+    board_slot_minutes: int = Field(60, gt=0, le=1440, validation_alias=_env("BOARD_SLOT_MINUTES"))
+    redis_channel_prefix: str = Field(
+        "slotbook", min_length=1, validation_alias=_env("REDIS_CHANNEL_PREFIX")
+    )
+    ws_max_message_bytes: int = Field(4096, gt=0, validation_alias=_env("WS_MAX_MESSAGE_BYTES"))
+    ws_send_queue: int = Field(64, gt=0, validation_alias=_env("WS_SEND_QUEUE"))
+    ws_messages_per_second: float = Field(
+        10.0, gt=0, validation_alias=_env("WS_MESSAGES_PER_SECOND")
+    )
+    ws_message_burst: int = Field(30, gt=0, validation_alias=_env("WS_MESSAGE_BURST"))
     sweep_interval_seconds: float = Field(
         5.0, gt=0, validation_alias=_env("SWEEP_INTERVAL_SECONDS")
     )
@@ -84,6 +93,12 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {name!r}") from exc
         return name
+
+    @model_validator(mode="after")
+    def _board_hours(self) -> "Settings":
+        if self.board_first_hour >= self.board_last_hour:
+            raise ValueError("board_first_hour must be before board_last_hour")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,0 +1,175 @@
+"""The broker: carries "calendar X changed on day D" to every instance, after commit.
+
+In process by default; through Redis pub/sub when `REDIS_URL` is set. Either way the
+instance that committed delivers to its own subscribers first and waits for that (so a
+sender sees the new state before its reply); other instances hear it from Redis. After
+losing Redis, an instance refreshes every subscriber once it is back, since changes may
+have been missed meanwhile.
+"""
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from slotbook.services.engine import CalendarDay
+from slotbook.settings import Settings
+
+log = logging.getLogger("slotbook.realtime")
+
+Deliver = Callable[[Iterable[CalendarDay]], Awaitable[Any]]
+Resync = Callable[[], Awaitable[Any]]
+
+OK = "ok"
+RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+FIRST_SUBSCRIBE_TIMEOUT = 5.0
+PING_TIMEOUT = 2.0
+
+
+class Broker(Protocol):
+    kind: str
+
+    async def start(self) -> None: ...
+
+    async def publish(self, days: frozenset[CalendarDay]) -> None: ...
+
+    async def health(self) -> str:
+        """'ok', or what is wrong."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class LocalBroker:
+    """One process: a change goes straight to this instance's hub."""
+
+    kind = "in-process"
+
+    def __init__(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+
+    async def start(self) -> None:
+        pass
+
+    async def publish(self, days: frozenset[CalendarDay]) -> None:
+        await self._deliver(days)
+
+    async def health(self) -> str:
+        return OK
+
+    async def close(self) -> None:
+        pass
+
+
+def encode(origin: str, days: Iterable[CalendarDay]) -> str:
+    return json.dumps(
+        {
+            "origin": origin,
+            "days": [[d.calendar_id, d.day.isoformat() if d.day else None] for d in days],
+        }
+    )
+
+
+def decode(raw: str | bytes) -> tuple[str, frozenset[CalendarDay]]:
+    """(origin, days) of a message; ValueError (or KeyError, TypeError) if malformed."""
+    message = json.loads(raw)
+    return message["origin"], frozenset(
+        CalendarDay(int(cid), date.fromisoformat(day) if day else None)
+        for cid, day in message["days"]
+    )
+
+
+class RedisBroker:
+    """Many instances: each publishes its changes on one channel and listens to the rest."""
+
+    kind = "redis"
+
+    def __init__(self, url: str, channel: str, deliver: Deliver, resync: Resync) -> None:
+        self._redis = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=10)
+        self._channel = channel
+        self._deliver = deliver
+        self._resync = resync
+        self._origin = uuid.uuid4().hex
+        self._subscribed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start listening; wait (briefly) until subscribed, so no early change is missed."""
+        self._listener = asyncio.create_task(self._listen())
+        try:
+            await asyncio.wait_for(self._subscribed.wait(), FIRST_SUBSCRIBE_TIMEOUT)
+        except TimeoutError:
+            log.warning("redis pub/sub not reachable yet; live updates stay local until it is")
+
+    async def publish(self, days: frozenset[CalendarDay]) -> None:
+        await self._deliver(days)
+        # Other instances need not hold up this request: send in the background.
+        task = asyncio.create_task(self._send(encode(self._origin, days)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, message: str) -> None:
+        try:
+            await self._redis.publish(self._channel, message)
+        except (RedisError, OSError) as exc:
+            log.warning("could not publish a change to redis (%s); other instances miss it", exc)
+
+    async def _listen(self) -> None:
+        failures = 0
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    self._subscribed.set()
+                    if failures:
+                        log.warning("redis pub/sub is back; refreshing every subscriber")
+                        failures = 0
+                        await self._resync()
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._receive(message["data"])
+            except (RedisError, OSError) as exc:
+                self._subscribed.clear()
+                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+                failures += 1
+                log.warning("redis pub/sub lost (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+
+    def _receive(self, raw: str | bytes) -> None:
+        try:
+            origin, days = decode(raw)
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed message on %s", self._channel)
+            return
+        if origin != self._origin:  # our own changes were delivered when published
+            self._deliver(days)
+
+    async def health(self) -> str:
+        if not self._subscribed.is_set():
+            return "not subscribed"
+        try:
+            await asyncio.wait_for(self._redis.ping(), PING_TIMEOUT)
+        except (RedisError, OSError, TimeoutError) as exc:
+            return f"unreachable ({type(exc).__name__})"
+        return OK
+
+    async def close(self) -> None:
+        tasks = [*self._tasks, *([self._listener] if self._listener else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._redis.aclose()
+
+
+def make_broker(settings: Settings, deliver: Deliver, resync: Resync) -> Broker:
+    if settings.redis_url:
+        channel = f"{settings.redis_channel_prefix}:calendar-days"
+        return RedisBroker(settings.redis_url, channel, deliver, resync)
+    return LocalBroker(deliver)

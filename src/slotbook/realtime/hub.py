@@ -1,0 +1,132 @@
+"""This instance's live subscribers, by topic: on a change, one fresh render per topic,
+pushed to every subscriber of it.
+
+Renders of one topic are coalesced: while one runs, any number of further changes wait
+for a single next run, which starts after they were announced and so sees them all.
+"""
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slotbook.realtime.outbox import Outbox, State
+from slotbook.services.engine import CalendarDay
+
+log = logging.getLogger("slotbook.realtime")
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """What a connection watches: one day of a calendar, or (day None) its today, which
+    rolls over with the clock."""
+
+    calendar_id: int
+    day: date | None
+
+
+#: Renders a topic's full state as (key, text); `key` is the part that shows a change.
+Render = Callable[[Topic], Awaitable[tuple[str, str]]]
+
+
+@dataclass(slots=True)
+class _Runs:
+    current: asyncio.Future[None]
+    next: asyncio.Future[None] | None = None
+
+
+class Hub:
+    def __init__(self, render: Render) -> None:
+        self._render = render
+        self._topics: dict[int, dict[Topic, set[Outbox]]] = {}
+        self._runs: dict[Topic, _Runs] = {}
+        self._seq = itertools.count(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self.connections = 0
+
+    def subscribe(self, topic: Topic, outbox: Outbox) -> None:
+        self._topics.setdefault(topic.calendar_id, {}).setdefault(topic, set()).add(outbox)
+        self.connections += 1
+
+    def unsubscribe(self, topic: Topic, outbox: Outbox) -> None:
+        topics = self._topics.get(topic.calendar_id, {})
+        outboxes = topics.get(topic, set())
+        if outbox not in outboxes:
+            return
+        outboxes.discard(outbox)
+        self.connections -= 1
+        if not outboxes:
+            del topics[topic]
+        if not topics:
+            self._topics.pop(topic.calendar_id, None)
+
+    async def state(self, topic: Topic) -> State:
+        """A fresh full state of `topic`."""
+        seq = next(self._seq)
+        key, text = await self._render(topic)
+        return State(seq, key, text)
+
+    def notify(self, days: Iterable[CalendarDay]) -> Awaitable[Any]:
+        """Refresh every topic these calendar-days touch; the result completes once every
+        subscriber's update is queued."""
+        touched = {
+            topic
+            for changed in days
+            for topic in self._topics.get(changed.calendar_id, {})
+            if changed.day is None or topic.day in (None, changed.day)
+        }
+        return self._refresh(touched)
+
+    def notify_all(self) -> Awaitable[Any]:
+        """Refresh every topic (after changes may have been missed)."""
+        return self._refresh({t for topics in self._topics.values() for t in topics})
+
+    def _refresh(self, topics: set[Topic]) -> Awaitable[Any]:
+        return asyncio.gather(*(asyncio.shield(self._request(t)) for t in topics))
+
+    def _request(self, topic: Topic) -> asyncio.Future[None]:
+        """A broadcast of `topic` that starts from now on: a new one, or the queued next."""
+        runs = self._runs.get(topic)
+        if runs is None:
+            done = asyncio.get_running_loop().create_future()
+            self._runs[topic] = _Runs(done)
+            self._spawn(self._broadcast(topic, done))
+            return done
+        if runs.next is None:
+            runs.next = asyncio.get_running_loop().create_future()
+        return runs.next
+
+    async def _broadcast(self, topic: Topic, done: asyncio.Future[None]) -> None:
+        try:
+            state = await self.state(topic)
+        except Exception:
+            log.exception("could not render %s; its subscribers keep their last state", topic)
+        else:
+            for outbox in list(self._topics.get(topic.calendar_id, {}).get(topic, ())):
+                if not outbox.send_state(state):
+                    self.unsubscribe(topic, outbox)
+        finally:
+            done.set_result(None)
+            runs = self._runs[topic]
+            if runs.next is None or self._closed:
+                del self._runs[topic]
+                if runs.next is not None:
+                    runs.next.set_result(None)
+            else:
+                runs.current, runs.next = runs.next, None
+                self._spawn(self._broadcast(topic, runs.current))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,265 @@
+"""Surface 000 — the live slot board: `GET /`, `GET /health`, `WS /slot-booking`.
+
+`/slot-booking` shows the default board's today (in the board's zone, re-evaluated on
+every message); `?calendar=<id>` any calendar-time calendar, `&date=YYYY-MM-DD` a fixed
+day. Every committed change to a watched calendar-day, from any surface and any
+instance, pushes a fresh `slots_update` to its subscribers.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, WebSocket
+from fastapi.responses import JSONResponse
+
+from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput
+from slotbook.realtime.broker import OK, Broker, make_broker
+from slotbook.realtime.hub import Hub, Topic
+from slotbook.realtime.outbox import Outbox
+from slotbook.realtime.ratelimit import TokenBucket
+from slotbook.services import board
+from slotbook.services.calendars import get_calendar
+from slotbook.services.engine import Engine
+from slotbook.surfaces import board_messages as msg
+from slotbook.surfaces.fields import parse_id
+
+log = logging.getLogger("slotbook.board")
+router = APIRouter(tags=["000 live slot board"])
+
+POLICY_VIOLATION, MESSAGE_TOO_BIG = 1008, 1009
+HEALTH_TIMEOUT = 3.0
+TRY_AGAIN = "The booking store is busy; try again"
+
+
+@dataclass(frozen=True)
+class Live:
+    """What the board needs at run time, kept on `app.state.live`."""
+
+    engine: Engine
+    hub: Hub
+    broker: Broker
+    board_id: int
+
+
+async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
+    """The `slots_update` of a topic, as (key, text)."""
+    async with engine.unit() as uow:
+        calendar = await board.live_calendar(uow, topic.calendar_id)
+        day = topic.day or calendar.today(uow.now)
+        slots = await board.board_day(uow, calendar, day)
+    return msg.slots_update(calendar, day, slots, uow.now)
+
+
+@asynccontextmanager
+async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
+    """Ensure the default board, and carry every committed change to live subscribers."""
+    async with engine.unit(write=True) as uow:
+        default = await board.ensure_board(uow)
+    hub = Hub(partial(render, engine))
+    broker = make_broker(engine.settings, hub.notify, hub.notify_all)
+    engine.on_change(broker.publish)
+    await broker.start()
+    app.state.live = Live(engine, hub, broker, default.id)
+    try:
+        yield
+    finally:
+        await broker.close()
+        await hub.close()
+
+
+def _live(app: Any) -> Live:
+    return app.state.live
+
+
+def _day(value: str) -> date:
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InvalidInput(f"Invalid date: {msg.echo(value)} (expected YYYY-MM-DD)")
+
+
+async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
+    """The topic a connection's query string asks for; InvalidInput or CalendarNotFound."""
+    calendar_id = live.board_id
+    if "calendar" in params:
+        try:
+            calendar_id = parse_id(params["calendar"])
+        except ValueError as exc:
+            raise InvalidInput(f"Invalid calendar: {msg.echo(params['calendar'])}") from exc
+    day = _day(params["date"]) if "date" in params else None
+    async with live.engine.unit() as uow:
+        await board.live_calendar(uow, calendar_id)
+    return Topic(calendar_id, day)
+
+
+class Session:
+    """One client's conversation on `/slot-booking`."""
+
+    def __init__(self, live: Live, websocket: WebSocket, topic: Topic, outbox: Outbox) -> None:
+        self.live = live
+        self.websocket = websocket
+        self.topic = topic
+        self.outbox = outbox
+        settings = live.engine.settings
+        self.max_bytes = settings.ws_max_message_bytes
+        self.bucket = TokenBucket(settings.ws_messages_per_second, settings.ws_message_burst)
+
+    async def run(self) -> None:
+        await self.safely(self.send_slots())
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if self.outbox.closing:
+                continue  # being disconnected; the close is on its way
+            text = message.get("text")
+            frame: str | bytes = text if text is not None else message.get("bytes") or b""
+            size = len(frame.encode()) if isinstance(frame, str) else len(frame)
+            if size > self.max_bytes:
+                reason = f"Message too big: at most {self.max_bytes} bytes"
+                self.outbox.close(MESSAGE_TOO_BIG, reason)
+            elif not self.bucket.take():
+                self.outbox.close(POLICY_VIOLATION, "Too many messages: slow down and reconnect")
+            else:
+                await self.answer(frame)
+
+    async def answer(self, frame: str | bytes) -> None:
+        try:
+            request = msg.parse(frame)
+        except msg.BadMessage as exc:
+            self.outbox.send(msg.error(exc.message))
+            return
+        if request.type == msg.GET:
+            await self.safely(self.send_slots())
+        elif request.type == msg.BOOK:
+            await self.safely(self.book(request))
+        else:
+            await self.safely(self.cancel(request))
+
+    async def safely(self, work: Awaitable[str | None]) -> None:
+        """Run one request and queue its answer; whatever goes wrong, the client gets an
+        error message and the connection stays up."""
+        try:
+            answer = await work
+        except Exception:
+            log.exception("board request failed")
+            answer = msg.error("Something went wrong; try again")
+        if answer is not None:
+            self.outbox.send(answer)
+
+    async def send_slots(self) -> None:
+        self.outbox.send_state(await self.live.hub.state(self.topic), always=True)
+
+    async def book(self, request: msg.Request) -> str:
+        if request.slot is None:
+            return msg.booking_response(request, None, None)
+        try:
+            async with self.live.engine.unit(write=True) as uow:
+                calendar = await board.live_calendar(uow, self.topic.calendar_id)
+                day = self.topic.day or calendar.today(uow.now)
+                made = await board.book_slot(uow, calendar, day, request.slot)
+        except Busy:
+            return msg.booking_response(request, None, TRY_AGAIN)
+        except DomainError:
+            return msg.booking_response(request, None, None)
+        # Committed: every subscriber, this client included, has its update queued.
+        return msg.booking_response(request, made, None)
+
+    async def cancel(self, request: msg.Request) -> str:
+        if request.slot is None:
+            return msg.cancellation_response(request, False, None)
+        try:
+            async with self.live.engine.unit(write=True) as uow:
+                calendar = await board.live_calendar(uow, self.topic.calendar_id)
+                day = self.topic.day or calendar.today(uow.now)
+                await board.cancel_slot(uow, calendar, day, request.slot)
+        except Busy:
+            return msg.cancellation_response(request, False, TRY_AGAIN)
+        except BookedElsewhere:
+            return msg.cancellation_response(
+                request,
+                False,
+                f"Slot {request.label} was booked elsewhere; cancel it with its booking token",
+            )
+        except DomainError:
+            return msg.cancellation_response(request, False, None)
+        return msg.cancellation_response(request, True, None)
+
+
+@router.websocket("/slot-booking")
+async def slot_booking(websocket: WebSocket) -> None:
+    live = _live(websocket.app)
+    await websocket.accept()
+    try:
+        topic = await _topic(live, websocket.query_params)
+    except DomainError as exc:
+        await websocket.send_text(msg.error(exc.message))
+        await websocket.close(POLICY_VIOLATION, exc.message[:120])
+        return
+    outbox = Outbox(websocket, live.engine.settings.ws_send_queue)
+    live.hub.subscribe(topic, outbox)
+    try:
+        await Session(live, websocket, topic, outbox).run()
+    finally:
+        live.hub.unsubscribe(topic, outbox)
+        await outbox.stop()
+
+
+async def _today_on_board(live: Live) -> list[board.BoardSlot]:
+    async with live.engine.unit() as uow:
+        default = await get_calendar(uow, live.board_id)
+        return await board.board_day(uow, default, default.today(uow.now))
+
+
+@router.get("/", summary="The board's status")
+async def status(request: Request) -> dict[str, Any]:
+    live = _live(request.app)
+    slots = await _today_on_board(live)
+    return {
+        "message": "Slot Booking API is running",
+        "websocket_endpoint": "/slot-booking",
+        "active_connections": live.hub.connections,
+        "booked_slots": [s.id for s in slots if s.booked],
+    }
+
+
+@router.get("/health", summary="Health of this instance, its database and its broker")
+async def health(request: Request) -> JSONResponse:
+    live = _live(request.app)
+    body: dict[str, Any] = {
+        "status": "healthy",
+        "timestamp": live.engine.clock().isoformat(),
+        "active_connections": live.hub.connections,
+    }
+    broker = {"kind": live.broker.kind, "status": await live.broker.health()}
+    try:
+        slots = await asyncio.wait_for(_today_on_board(live), HEALTH_TIMEOUT)
+    except Exception as exc:  # any failure to read is an unreachable database
+        return JSONResponse(
+            body
+            | {
+                "status": "unhealthy",
+                "failed": ["database"],
+                "database": {"status": f"unreachable ({type(exc).__name__})"},
+                "broker": broker,
+            },
+            status_code=503,
+        )
+    body |= {
+        "total_slots": len(slots),
+        "booked_slots_count": sum(s.booked for s in slots),
+        "available_slots_count": sum(s.available for s in slots),
+        "database": {"status": OK},
+        "broker": broker,
+    }
+    if broker["status"] != OK:
+        body |= {"status": "degraded", "failed": ["broker"]}
+    return JSONResponse(body)
