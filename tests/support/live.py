@@ -3,7 +3,8 @@ and a WebSocket client for the live board."""
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,6 @@ from slotbook.app import create_app
 from slotbook.cli import server_options
 from slotbook.services.engine import Clock
 from slotbook.settings import Settings
-from tests.support.servers import free_port
 
 #: How long a test waits for a message it expects (a deadline, never a pause).
 PATIENCE = 5.0
@@ -41,16 +41,25 @@ class LiveServer:
         return httpx.AsyncClient(base_url=self.base, timeout=PATIENCE)
 
 
+def _listening_socket(send_buffer: int | None) -> socket.socket:
+    sock = socket.socket()
+    if send_buffer:  # accepted connections inherit it: a link that fills up quickly
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 @asynccontextmanager
-async def live_server(settings: Settings, clock: Clock) -> AsyncIterator[LiveServer]:
+async def live_server(
+    settings: Settings, clock: Clock, *, send_buffer: int | None = None
+) -> AsyncIterator[LiveServer]:
     """`create_app(settings, clock=clock)` served by uvicorn on a free loopback port."""
     app = create_app(settings, clock=clock)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", **server_options(settings)
-    )
+    sock = _listening_socket(send_buffer)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", **server_options(settings))
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     async with asyncio.timeout(30):
         while not server.started:  # polling a starting server, not letting time pass
             if task.done():
@@ -62,6 +71,14 @@ async def live_server(settings: Settings, clock: Clock) -> AsyncIterator[LiveSer
     finally:
         server.should_exit = True
         await task
+        sock.close()
+
+
+async def eventually(predicate: Callable[[], bool]) -> None:
+    """Wait, with a deadline, until the server's state satisfies `predicate`."""
+    async with asyncio.timeout(PATIENCE):
+        while not predicate():  # noqa: ASYNC110 - polling another party's state
+            await asyncio.sleep(0.01)
 
 
 class BoardClient:

@@ -12,6 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import suppress
 from datetime import date
 from typing import Any, Protocol
 
@@ -91,21 +92,26 @@ class RedisBroker:
     kind = "redis"
 
     def __init__(self, url: str, channel: str, deliver: Deliver, resync: Resync) -> None:
-        self._redis = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=10)
-        self._channel = channel
+        self._origin = uuid.uuid4().hex
+        self.channel = channel
+        self.client_name = f"slotbook-{self._origin[:12]}"  # in Redis' CLIENT LIST
+        self._redis = Redis.from_url(
+            url, socket_connect_timeout=2, health_check_interval=10, client_name=self.client_name
+        )
         self._deliver = deliver
         self._resync = resync
-        self._origin = uuid.uuid4().hex
         self._subscribed = asyncio.Event()
+        self._tried = asyncio.Event()  # the first subscription attempt is over
         self._tasks: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start listening; wait (briefly) until subscribed, so no early change is missed."""
+        """Start listening; wait for the first try to subscribe, so that no early change
+        from another instance is missed."""
         self._listener = asyncio.create_task(self._listen())
-        try:
-            await asyncio.wait_for(self._subscribed.wait(), FIRST_SUBSCRIBE_TIMEOUT)
-        except TimeoutError:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._tried.wait(), FIRST_SUBSCRIBE_TIMEOUT)
+        if not self._subscribed.is_set():
             log.warning("redis pub/sub not reachable yet; live updates stay local until it is")
 
     async def publish(self, days: frozenset[CalendarDay]) -> None:
@@ -117,7 +123,7 @@ class RedisBroker:
 
     async def _send(self, message: str) -> None:
         try:
-            await self._redis.publish(self._channel, message)
+            await self._redis.publish(self.channel, message)
         except (RedisError, OSError) as exc:
             log.warning("could not publish a change to redis (%s); other instances miss it", exc)
 
@@ -126,8 +132,9 @@ class RedisBroker:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self._channel)
+                    await pubsub.subscribe(self.channel)
                     self._subscribed.set()
+                    self._tried.set()
                     if failures:
                         log.warning("redis pub/sub is back; refreshing every subscriber")
                         failures = 0
@@ -137,6 +144,7 @@ class RedisBroker:
                             self._receive(message["data"])
             except (RedisError, OSError) as exc:
                 self._subscribed.clear()
+                self._tried.set()
                 delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
                 failures += 1
                 log.warning("redis pub/sub lost (%s); retrying in %.1fs", exc, delay)
@@ -146,7 +154,7 @@ class RedisBroker:
         try:
             origin, days = decode(raw)
         except (ValueError, KeyError, TypeError):
-            log.warning("ignoring a malformed message on %s", self._channel)
+            log.warning("ignoring a malformed message on %s", self.channel)
             return
         if origin != self._origin:  # our own changes were delivered when published
             self._deliver(days)

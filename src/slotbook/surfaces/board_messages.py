@@ -71,20 +71,21 @@ def parse(frame: str | bytes) -> Request:
     return Request(kind, None, raw if isinstance(raw, int | float) else echo(raw))
 
 
-def _clock(instant: datetime, calendar: Calendar) -> str:
-    return instant.astimezone(calendar.zone).strftime("%H:%M")
+def _clock(local: datetime) -> str:
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def slots_update(
     calendar: Calendar, day: date, slots: list[BoardSlot], now: datetime
 ) -> tuple[str, str]:
     """A `slots_update` as (key, text): the key is its data, which shows a change."""
+    zone = calendar.zone
     data = {
         "slots": [
             {
                 "id": s.id,
-                "start_time": _clock(s.slot.start, calendar),
-                "end_time": _clock(s.slot.end, calendar),
+                "start_time": _clock(s.slot.local_start),
+                "end_time": _clock(s.slot.end.astimezone(zone)),
                 "is_booked": s.booked,
                 "is_available": s.available,
             }
