@@ -1,8 +1,10 @@
 """This instance's live subscribers, by topic: on a change, one fresh render per topic,
-pushed to every subscriber of it.
+pushed to every subscriber of it that has not seen it yet.
 
-Renders of one topic are coalesced: while one runs, any number of further changes wait
-for a single next run, which starts after they were announced and so sees them all.
+Renders of one topic are coalesced: while one runs, any number of further requests (a
+change, a new subscriber, a `get_slots`) wait for a single next run, which starts after
+they were made and so sees everything committed before them. A thousand clients
+connecting at once cost a few renders, not a thousand.
 """
 
 import asyncio
@@ -34,8 +36,11 @@ Render = Callable[[Topic], Awaitable[tuple[str, str]]]
 
 @dataclass(slots=True)
 class _Runs:
-    current: asyncio.Future[None]
-    next: asyncio.Future[None] | None = None
+    """The render of a topic under way, and the one queued after it. Each future says
+    whether its render succeeded."""
+
+    current: asyncio.Future[bool]
+    next: asyncio.Future[bool] | None = None
 
 
 class Hub:
@@ -64,11 +69,10 @@ class Hub:
         if not topics:
             self._topics.pop(topic.calendar_id, None)
 
-    async def state(self, topic: Topic) -> State:
-        """A fresh full state of `topic`."""
-        seq = next(self._seq)
-        key, text = await self._render(topic)
-        return State(seq, key, text)
+    async def refresh(self, topic: Topic) -> bool:
+        """Render `topic` afresh and queue it for every subscriber that has not seen it
+        (a new one, or one that forgot); False if it could not be rendered."""
+        return await asyncio.shield(self._request(topic))
 
     def notify(self, days: Iterable[CalendarDay]) -> Awaitable[Any]:
         """Refresh every topic these calendar-days touch; the result completes once every
@@ -88,7 +92,7 @@ class Hub:
     def _refresh(self, topics: set[Topic]) -> Awaitable[Any]:
         return asyncio.gather(*(asyncio.shield(self._request(t)) for t in topics))
 
-    def _request(self, topic: Topic) -> asyncio.Future[None]:
+    def _request(self, topic: Topic) -> asyncio.Future[bool]:
         """A broadcast of `topic` that starts from now on: a new one, or the queued next."""
         runs = self._runs.get(topic)
         if runs is None:
@@ -100,22 +104,26 @@ class Hub:
             runs.next = asyncio.get_running_loop().create_future()
         return runs.next
 
-    async def _broadcast(self, topic: Topic, done: asyncio.Future[None]) -> None:
+    async def _broadcast(self, topic: Topic, done: asyncio.Future[bool]) -> None:
+        rendered = False
         try:
-            state = await self.state(topic)
+            seq = next(self._seq)
+            key, text = await self._render(topic)
+            rendered = True
         except Exception:
             log.exception("could not render %s; its subscribers keep their last state", topic)
         else:
+            state = State(seq, key, text)
             for outbox in list(self._topics.get(topic.calendar_id, {}).get(topic, ())):
                 if not outbox.send_state(state):
                     self.unsubscribe(topic, outbox)
         finally:
-            done.set_result(None)
+            done.set_result(rendered)
             runs = self._runs[topic]
             if runs.next is None or self._closed:
                 del self._runs[topic]
                 if runs.next is not None:
-                    runs.next.set_result(None)
+                    runs.next.set_result(False)
             else:
                 runs.current, runs.next = runs.next, None
                 self._spawn(self._broadcast(topic, runs.current))

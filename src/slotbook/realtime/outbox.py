@@ -53,16 +53,20 @@ class Outbox:
         self._queue.put_nowait(text)
         return True
 
-    def send_state(self, state: State, *, always: bool = False) -> bool:
-        """Queue `state`, unless a later one is already queued or (unless `always`) it
-        shows nothing new to this client."""
+    def send_state(self, state: State) -> bool:
+        """Queue `state`, unless a later one is already queued or it shows nothing new to
+        this client."""
         if state.seq <= self._seq:
             return not self.closing
         self._seq = state.seq
-        if state.key == self._key and not always:
+        if state.key == self._key:
             return not self.closing
         self._key = state.key
         return self.send(state.text)
+
+    def forget_state(self) -> None:
+        """Let the next state through even if it shows nothing new (the client asked)."""
+        self._key = None
 
     def close(self, code: int, reason: str) -> None:
         """Drop what is queued and close the connection, telling the client why."""

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from typing import Any
@@ -32,9 +32,10 @@ from slotbook.surfaces.fields import parse_id
 log = logging.getLogger("slotbook.board")
 router = APIRouter(tags=["000 live slot board"])
 
-POLICY_VIOLATION, MESSAGE_TOO_BIG = 1008, 1009
+POLICY_VIOLATION, MESSAGE_TOO_BIG, INTERNAL_ERROR = 1008, 1009, 1011
 HEALTH_TIMEOUT = 3.0
 TRY_AGAIN = "The booking store is busy; try again"
+SOMETHING_WRONG = "Something went wrong; try again"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Live:
     hub: Hub
     broker: Broker
     board_id: int
+    #: calendars known to be showable (calendars are never deleted nor change kind)
+    showable: set[int] = field(default_factory=set)
 
 
 async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
@@ -65,7 +68,7 @@ async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
     broker = make_broker(engine.settings, hub.notify, hub.notify_all)
     engine.on_change(broker.publish)
     await broker.start()
-    app.state.live = Live(engine, hub, broker, default.id)
+    app.state.live = Live(engine, hub, broker, default.id, {default.id})
     try:
         yield
     finally:
@@ -95,8 +98,10 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
         except ValueError as exc:
             raise InvalidInput(f"Invalid calendar: {msg.echo(params['calendar'])}") from exc
     day = _day(params["date"]) if "date" in params else None
-    async with live.engine.unit() as uow:
-        await board.live_calendar(uow, calendar_id)
+    if calendar_id not in live.showable:
+        async with live.engine.unit() as uow:
+            await board.live_calendar(uow, calendar_id)
+        live.showable.add(calendar_id)
     return Topic(calendar_id, day)
 
 
@@ -151,12 +156,14 @@ class Session:
             answer = await work
         except Exception:
             log.exception("board request failed")
-            answer = msg.error("Something went wrong; try again")
+            answer = msg.error(SOMETHING_WRONG)
         if answer is not None:
             self.outbox.send(answer)
 
-    async def send_slots(self) -> None:
-        self.outbox.send_state(await self.live.hub.state(self.topic), always=True)
+    async def send_slots(self) -> str | None:
+        """A fresh `slots_update` (rendered once for everyone who asked meanwhile)."""
+        self.outbox.forget_state()
+        return None if await self.live.hub.refresh(self.topic) else msg.error(SOMETHING_WRONG)
 
     async def book(self, request: msg.Request) -> str:
         if request.slot is None:
@@ -203,6 +210,11 @@ async def slot_booking(websocket: WebSocket) -> None:
     except DomainError as exc:
         await websocket.send_text(msg.error(exc.message))
         await websocket.close(POLICY_VIOLATION, exc.message[:120])
+        return
+    except Exception:
+        log.exception("could not open a board")
+        await websocket.send_text(msg.error(SOMETHING_WRONG))
+        await websocket.close(INTERNAL_ERROR, SOMETHING_WRONG)
         return
     outbox = Outbox(websocket, live.engine.settings.ws_send_queue)
     live.hub.subscribe(topic, outbox)

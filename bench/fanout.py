@@ -1,0 +1,220 @@
+"""Fan-out of one booking to N live-board subscribers (a measurement, not a test).
+
+N WebSocket clients subscribe to one calendar-day; one more client books a slot; each
+subscriber records when the `slots_update` showing the booking reaches it. Reported:
+median, p99 and max of (arrival - moment the booking was sent), for one server process
+(in-process broker) and for two (subscribers split evenly, PostgreSQL + Redis, the
+booking made on the first). Subscribers run in separate client processes so the client
+side is not one serial event loop; all times are CLOCK_MONOTONIC, shared by processes.
+
+    python bench/fanout.py                      # 1,000 subscribers, both set-ups
+    python bench/fanout.py -n 10000 --write     # and append the figures to RESULTS.md
+
+Needs PostgreSQL and Redis as in the tests (SLOTBOOK_TEST_POSTGRES_URL / _REDIS_URL).
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+from websockets.asyncio.client import connect  # noqa: E402
+
+from tests.support.databases import (  # noqa: E402
+    REDIS_TEST_URL,
+    create_postgres_database,
+    drop_postgres_database,
+)
+from tests.support.servers import running_servers  # noqa: E402
+
+SLOT = 9
+CONNECT_BATCH = 200  # connections opened at once per client process (listen backlog)
+
+
+def raise_fd_limit() -> int:
+    """As many open files as the hard limit allows (server processes inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+async def _subscribe(urls: list[str], compression: str | None) -> list:
+    sockets = []
+    for i in range(0, len(urls), CONNECT_BATCH):
+        batch = urls[i : i + CONNECT_BATCH]
+        sockets += await asyncio.gather(
+            *(connect(u, compression=compression, open_timeout=60, max_size=None) for u in batch)
+        )
+    for ws in sockets:
+        assert json.loads(await ws.recv())["type"] == "slots_update"
+    return sockets
+
+
+async def _arrival(ws) -> float:
+    while True:
+        message = json.loads(await ws.recv())
+        if message["type"] == "slots_update" and SLOT in message["data"]["booked_slots"]:
+            return time.monotonic()
+
+
+async def _client(urls, compression, ready, results) -> None:
+    sockets = await _subscribe(urls, compression)
+    ready.put(len(sockets))
+    arrivals = await asyncio.wait_for(
+        asyncio.gather(*(_arrival(ws) for ws in sockets)), timeout=300
+    )
+    results.put(arrivals)
+    await asyncio.gather(*(ws.close() for ws in sockets))
+
+
+def client_process(urls, compression, ready, results) -> None:
+    raise_fd_limit()
+    try:
+        asyncio.run(_client(urls, compression, ready, results))
+    except BaseException as exc:  # tell the parent instead of leaving it waiting
+        ready.put(f"client process failed: {exc!r}")
+        raise
+
+
+async def book(url: str) -> float:
+    async with connect(url) as ws:
+        await ws.recv()
+        sent = time.monotonic()
+        await ws.send(json.dumps({"type": "book_slot", "slot_id": SLOT}))
+        while (answer := json.loads(await ws.recv()))["type"] != "booking_response":
+            pass
+        assert answer["success"], answer
+        return sent
+
+
+def measure(bases: list[str], subscribers: int, procs: int, compression: str | None) -> dict:
+    day = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    urls = [
+        bases[i % len(bases)].replace("http://", "ws://") + f"/slot-booking?date={day}"
+        for i in range(subscribers)
+    ]
+    ctx = multiprocessing.get_context("spawn")
+    ready, results = ctx.Queue(), ctx.Queue()
+    workers = [
+        ctx.Process(target=client_process, args=(urls[i::procs], compression, ready, results))
+        for i in range(procs)
+    ]
+    for worker in workers:
+        worker.start()
+    counts = [ready.get(timeout=600) for _ in workers]
+    if failed := [c for c in counts if isinstance(c, str)]:
+        raise RuntimeError("; ".join(failed))
+    connected = sum(counts)
+    sent = asyncio.run(book(urls[0]))
+    arrivals = [t for _ in workers for t in results.get(timeout=600)]
+    for worker in workers:
+        worker.join()
+    latencies = sorted((t - sent) * 1000 for t in arrivals)
+    return {
+        "subscribers": connected,
+        "median_ms": statistics.median(latencies),
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "max_ms": latencies[-1],
+    }
+
+
+def run(instances: int, subscribers: int, procs: int, compression: str | None) -> dict:
+    database = create_postgres_database()
+    env: dict[str, str] = {}
+    if instances > 1:
+        env |= {
+            "SLOTBOOK_REDIS_URL": REDIS_TEST_URL,
+            "SLOTBOOK_REDIS_CHANNEL_PREFIX": f"bench-{uuid.uuid4().hex}",
+        }
+    try:
+        with running_servers(database, instances, env=env) as bases:
+            return measure(bases, subscribers, procs, compression)
+    finally:
+        drop_postgres_database(database)
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def commit() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def report(rows: list[tuple[str, dict]], args: argparse.Namespace) -> str:
+    lines = [
+        f"## Live-board fan-out ({datetime.now(UTC):%Y-%m-%d}, commit {commit()})",
+        "",
+        f"Machine: {machine()}. One booking, N subscribers of one calendar-day, "
+        f"{args.client_procs} client processes on the same machine, permessage-deflate "
+        f"{'on' if args.compression else 'off'}; `python bench/fanout.py -n {args.subscribers}`.",
+        "",
+        "| set-up | subscribers | median | p99 | max |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['subscribers']:,} | {r['median_ms']:.0f} ms "
+            f"| {r['p99_ms']:.0f} ms | {r['max_ms']:.0f} ms |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--subscribers", type=int, default=1000)
+    parser.add_argument("--instances", choices=["1", "2", "both"], default="both")
+    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--no-compression", dest="compression", action="store_false")
+    parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    args = parser.parse_args()
+    limit = raise_fd_limit()
+    if args.subscribers + 100 > limit:
+        parser.error(f"{args.subscribers} subscribers need more than {limit} open files")
+    compression = "deflate" if args.compression else None
+    setups = {"1": [1], "2": [2], "both": [1, 2]}[args.instances]
+    rows = []
+    for instances in setups:
+        name = "1 instance" if instances == 1 else "2 instances, PostgreSQL + Redis"
+        if instances == 1:
+            name += ", PostgreSQL"
+        result = run(instances, args.subscribers, args.client_procs, compression)
+        print(
+            f"{name}: {result['subscribers']} subscribers, median {result['median_ms']:.1f} ms,"
+            f" p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms",
+            flush=True,
+        )
+        rows.append((name, result))
+    if args.write:
+        results = ROOT / "bench" / "RESULTS.md"
+        existing = results.read_text() if results.exists() else "# Benchmark results\n"
+        results.write_text(existing.rstrip("\n") + "\n\n" + report(rows, args))
+        print(f"wrote {results}")
+
+
+if __name__ == "__main__":
+    main()
