@@ -31,14 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-from websockets.asyncio.client import connect  # noqa: E402
-
 from tests.support.databases import (  # noqa: E402
     REDIS_TEST_URL,
     create_postgres_database,
     drop_postgres_database,
 )
 from tests.support.servers import running_servers  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
 
 SLOT = 9
 CONNECT_BATCH = 200  # connections opened at once per client process (listen backlog)
@@ -46,17 +45,17 @@ CONNECT_BATCH = 200  # connections opened at once per client process (listen bac
 
 def raise_fd_limit() -> int:
     """As many open files as the hard limit allows (server processes inherit it)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
 
 
-async def _subscribe(urls: list[str], compression: str | None) -> list:
+async def _subscribe(urls: list[str]) -> list:
     sockets = []
     for i in range(0, len(urls), CONNECT_BATCH):
         batch = urls[i : i + CONNECT_BATCH]
         sockets += await asyncio.gather(
-            *(connect(u, compression=compression, open_timeout=60, max_size=None) for u in batch)
+            *(connect(u, open_timeout=60, max_size=None) for u in batch)
         )
     for ws in sockets:
         assert json.loads(await ws.recv())["type"] == "slots_update"
@@ -70,20 +69,21 @@ async def _arrival(ws) -> float:
             return time.monotonic()
 
 
-async def _client(urls, compression, ready, results) -> None:
-    sockets = await _subscribe(urls, compression)
+async def _client(targets, ready, results) -> None:
+    sockets = await _subscribe([url for _, url in targets])
     ready.put(len(sockets))
     arrivals = await asyncio.wait_for(
         asyncio.gather(*(_arrival(ws) for ws in sockets)), timeout=300
     )
-    results.put(arrivals)
+    results.put([(instance, t) for (instance, _), t in zip(targets, arrivals, strict=True)])
     await asyncio.gather(*(ws.close() for ws in sockets))
 
 
-def client_process(urls, compression, ready, results) -> None:
+def client_process(targets, ready, results) -> None:
+    """Subscribe to every (instance, url) target; report when each got the update."""
     raise_fd_limit()
     try:
-        asyncio.run(_client(urls, compression, ready, results))
+        asyncio.run(_client(targets, ready, results))
     except BaseException as exc:  # tell the parent instead of leaving it waiting
         ready.put(f"client process failed: {exc!r}")
         raise
@@ -100,16 +100,18 @@ async def book(url: str) -> float:
         return sent
 
 
-def measure(bases: list[str], subscribers: int, procs: int, compression: str | None) -> dict:
+def measure(bases: list[str], subscribers: int, procs: int) -> dict:
     day = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-    urls = [
-        bases[i % len(bases)].replace("http://", "ws://") + f"/slot-booking?date={day}"
-        for i in range(subscribers)
-    ]
+    urls = [base.replace("http://", "ws://") + f"/slot-booking?date={day}" for base in bases]
+    targets = [(i % len(urls), urls[i % len(urls)]) for i in range(subscribers)]
+    share = -(-subscribers // procs)  # each client process gets subscribers of every instance
     ctx = multiprocessing.get_context("spawn")
     ready, results = ctx.Queue(), ctx.Queue()
     workers = [
-        ctx.Process(target=client_process, args=(urls[i::procs], compression, ready, results))
+        ctx.Process(
+            target=client_process,
+            args=(targets[i * share : (i + 1) * share], ready, results),
+        )
         for i in range(procs)
     ]
     for worker in workers:
@@ -118,20 +120,26 @@ def measure(bases: list[str], subscribers: int, procs: int, compression: str | N
     if failed := [c for c in counts if isinstance(c, str)]:
         raise RuntimeError("; ".join(failed))
     connected = sum(counts)
-    sent = asyncio.run(book(urls[0]))
-    arrivals = [t for _ in workers for t in results.get(timeout=600)]
+    sent = asyncio.run(book(urls[0]))  # on the first instance
+    arrivals = [a for _ in workers for a in results.get(timeout=600)]
     for worker in workers:
         worker.join()
+    result = {"subscribers": connected} | summary([t for _, t in arrivals], sent)
+    if len(bases) > 1:
+        result["other_instance"] = summary([t for i, t in arrivals if i != 0], sent)
+    return result
+
+
+def summary(arrivals: list[float], sent: float) -> dict:
     latencies = sorted((t - sent) * 1000 for t in arrivals)
     return {
-        "subscribers": connected,
         "median_ms": statistics.median(latencies),
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "max_ms": latencies[-1],
     }
 
 
-def run(instances: int, subscribers: int, procs: int, compression: str | None) -> dict:
+def run(instances: int, subscribers: int, procs: int) -> dict:
     database = create_postgres_database()
     env: dict[str, str] = {}
     if instances > 1:
@@ -141,7 +149,7 @@ def run(instances: int, subscribers: int, procs: int, compression: str | None) -
         }
     try:
         with running_servers(database, instances, env=env) as bases:
-            return measure(bases, subscribers, procs, compression)
+            return measure(bases, subscribers, procs)
     finally:
         drop_postgres_database(database)
 
@@ -165,22 +173,33 @@ def commit() -> str:
     ).stdout.strip()
 
 
-def report(rows: list[tuple[str, dict]], args: argparse.Namespace) -> str:
+def row(name: str, subscribers: int, r: dict) -> str:
+    return (
+        f"| {name} | {subscribers:,} | {r['median_ms']:.0f} ms | {r['p99_ms']:.0f} ms "
+        f"| {r['max_ms']:.0f} ms |"
+    )
+
+
+def report(results: list[tuple[int, dict]], args: argparse.Namespace) -> str:
     lines = [
         f"## Live-board fan-out ({datetime.now(UTC):%Y-%m-%d}, commit {commit()})",
         "",
-        f"Machine: {machine()}. One booking, N subscribers of one calendar-day, "
-        f"{args.client_procs} client processes on the same machine, permessage-deflate "
-        f"{'on' if args.compression else 'off'}; `python bench/fanout.py -n {args.subscribers}`.",
+        f"Machine: {machine()}. One `book_slot`, N subscribers of one calendar-day, "
+        f"{args.client_procs} client processes on the same machine (they share its cores "
+        f"with the servers, PostgreSQL and Redis); `python bench/fanout.py "
+        f"-n {args.subscribers}`. Time from sending the booking until each subscriber "
+        f"has the `slots_update`.",
         "",
         "| set-up | subscribers | median | p99 | max |",
         "|---|---:|---:|---:|---:|",
     ]
-    for name, r in rows:
-        lines.append(
-            f"| {name} | {r['subscribers']:,} | {r['median_ms']:.0f} ms "
-            f"| {r['p99_ms']:.0f} ms | {r['max_ms']:.0f} ms |"
-        )
+    for instances, r in results:
+        if instances == 1:
+            lines.append(row("1 instance (PostgreSQL)", r["subscribers"], r))
+        else:
+            lines.append(row("2 instances (PostgreSQL + Redis)", r["subscribers"], r))
+            half = r["subscribers"] // 2
+            lines.append(row("... those on the other instance", half, r["other_instance"]))
     return "\n".join(lines) + "\n"
 
 
@@ -189,31 +208,23 @@ def main() -> None:
     parser.add_argument("-n", "--subscribers", type=int, default=1000)
     parser.add_argument("--instances", choices=["1", "2", "both"], default="both")
     parser.add_argument("--client-procs", type=int, default=2)
-    parser.add_argument("--no-compression", dest="compression", action="store_false")
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     limit = raise_fd_limit()
     if args.subscribers + 100 > limit:
         parser.error(f"{args.subscribers} subscribers need more than {limit} open files")
-    compression = "deflate" if args.compression else None
-    setups = {"1": [1], "2": [2], "both": [1, 2]}[args.instances]
-    rows = []
-    for instances in setups:
-        name = "1 instance" if instances == 1 else "2 instances, PostgreSQL + Redis"
-        if instances == 1:
-            name += ", PostgreSQL"
-        result = run(instances, args.subscribers, args.client_procs, compression)
-        print(
-            f"{name}: {result['subscribers']} subscribers, median {result['median_ms']:.1f} ms,"
-            f" p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms",
-            flush=True,
-        )
-        rows.append((name, result))
+    results = []
+    for instances in {"1": [1], "2": [2], "both": [1, 2]}[args.instances]:
+        result = run(instances, args.subscribers, args.client_procs)
+        print(f"{instances} instance(s): {json.dumps(result)}", flush=True)
+        results.append((instances, result))
+    text = report(results, args)
+    print(text)
     if args.write:
-        results = ROOT / "bench" / "RESULTS.md"
-        existing = results.read_text() if results.exists() else "# Benchmark results\n"
-        results.write_text(existing.rstrip("\n") + "\n\n" + report(rows, args))
-        print(f"wrote {results}")
+        path = ROOT / "bench" / "RESULTS.md"
+        existing = path.read_text() if path.exists() else "# Benchmark results\n"
+        path.write_text(existing.rstrip("\n") + "\n\n" + text)
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """The broker: carries "calendar X changed on day D" to every instance, after commit.
 
 In process by default; through Redis pub/sub when `REDIS_URL` is set. Either way the
-instance that committed delivers to its own subscribers first and waits for that (so a
-sender sees the new state before its reply); other instances hear it from Redis. After
+instance that committed delivers to its own subscribers and waits for that (so a sender
+sees the new state before its reply); other instances hear it from Redis meanwhile. After
 losing Redis, an instance refreshes every subscriber once it is back, since changes may
 have been missed meanwhile.
 """
@@ -115,11 +115,12 @@ class RedisBroker:
             log.warning("redis pub/sub not reachable yet; live updates stay local until it is")
 
     async def publish(self, days: frozenset[CalendarDay]) -> None:
-        await self._deliver(days)
-        # Other instances need not hold up this request: send in the background.
+        # Tell the other instances first, in the background (this request need not wait
+        # for them, and they should not wait for this instance's own fan-out).
         task = asyncio.create_task(self._send(encode(self._origin, days)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        await self._deliver(days)
 
     async def _send(self, message: str) -> None:
         try:
