@@ -24,8 +24,8 @@ from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.outbox import Outbox
 from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.services import board
-from slotbook.services.calendars import get_calendar
-from slotbook.services.engine import Engine
+from slotbook.services.calendars import Calendar, get_calendar
+from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.surfaces import board_messages as msg
 from slotbook.surfaces.fields import parse_id
 
@@ -54,7 +54,7 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
     """The `slots_update` of a topic, as (key, text)."""
     async with engine.unit() as uow:
         calendar = await board.live_calendar(uow, topic.calendar_id)
-        day = topic.day or calendar.today(uow.now)
+        day = topic.day or calendar.today(uow.now)  # a rolling board: today, as of now
         slots = await board.board_day(uow, calendar, day)
     return msg.slots_update(calendar, day, slots, uow.now)
 
@@ -165,14 +165,17 @@ class Session:
         self.outbox.forget_state()
         return None if await self.live.hub.refresh(self.topic) else msg.error(SOMETHING_WRONG)
 
+    async def calendar_day(self, uow: UnitOfWork) -> tuple[Calendar, date]:
+        """The calendar and the day this connection shows, as of this unit's `now`."""
+        calendar = await board.live_calendar(uow, self.topic.calendar_id)
+        return calendar, self.topic.day or calendar.today(uow.now)
+
     async def book(self, request: msg.Request) -> str:
         if request.slot is None:
             return msg.booking_response(request, None, None)
         try:
             async with self.live.engine.unit(write=True) as uow:
-                calendar = await board.live_calendar(uow, self.topic.calendar_id)
-                day = self.topic.day or calendar.today(uow.now)
-                made = await board.book_slot(uow, calendar, day, request.slot)
+                made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
         except Busy:
             return msg.booking_response(request, None, TRY_AGAIN)
         except DomainError:
@@ -185,9 +188,7 @@ class Session:
             return msg.cancellation_response(request, False, None)
         try:
             async with self.live.engine.unit(write=True) as uow:
-                calendar = await board.live_calendar(uow, self.topic.calendar_id)
-                day = self.topic.day or calendar.today(uow.now)
-                await board.cancel_slot(uow, calendar, day, request.slot)
+                await board.cancel_slot(uow, *await self.calendar_day(uow), request.slot)
         except Busy:
             return msg.cancellation_response(request, False, TRY_AGAIN)
         except BookedElsewhere:
