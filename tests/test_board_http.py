@@ -80,6 +80,9 @@ async def test_an_unreachable_database_is_a_503_and_the_board_stays_up(server, d
             assert body["broker"] == {"kind": "in-process", "status": "ok"}
             failed = await board.ask({"type": "get_slots"})
             assert failed == {"type": "error", "message": "Something went wrong; try again"}
+            refused = await board.ask({"type": "book_slot", "slot_id": 9})
+            assert refused["success"] is False
+            assert refused["message"] == "The booking store is unavailable; try again"
         finally:
             await _admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         assert (await http.get("/health")).status_code == 200

@@ -18,10 +18,10 @@ from slotbook.errors import (
     InvalidInput,
     SlotNotFound,
 )
-from slotbook.scheduling import Slot, free_slots
+from slotbook.scheduling import Slot, in_window
 from slotbook.scheduling.window import Claims
 from slotbook.services import calendars as cal
-from slotbook.services.availability import busy_between, grid
+from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid
 from slotbook.services.bookings import (
     BOOKING_COLUMNS,
     Booking,
@@ -30,7 +30,8 @@ from slotbook.services.bookings import (
     claim_time,
 )
 from slotbook.services.engine import UnitOfWork
-from slotbook.store.queries import claims_overlapping, occupying
+from slotbook.store.queries import occupying
+from slotbook.store.tables import bookings
 
 BOARD_KIND = "board"
 BOARD_KEY = "default"
@@ -97,17 +98,12 @@ async def board_day(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[
     candidates = await _grid(uow, calendar, day)
     if not candidates:
         return []
-    busy = await busy_between(uow, calendar.id, candidates[0].start, candidates[-1].end)
-    claims = Claims(busy)
-    free = set(free_slots(candidates, busy, uow.now, calendar.window))
+    claims = Claims(await busy_between(uow, calendar.id, candidates[0].start, candidates[-1].end))
+    bookable = set(in_window(candidates, uow.now, calendar.window))
+    states = [(s, claims.overlaps(s.start, s.end)) for s in candidates]
     return [
-        BoardSlot(
-            id=slot_id(s, calendar.slot_minutes),
-            slot=s,
-            booked=claims.overlaps(s.start, s.end),
-            available=s in free,
-        )
-        for s in candidates
+        BoardSlot(slot_id(s, calendar.slot_minutes), s, booked, not booked and s in bookable)
+        for s, booked in states
     ]
 
 
@@ -132,7 +128,12 @@ async def cancel_slot(
     target = await _slot(uow, calendar, day, wanted)
     rows = await uow.conn.execute(
         select(*BOOKING_COLUMNS).where(
-            claims_overlapping(calendar.id, target.start, target.end), occupying(uow.now)
+            bookings.c.calendar_id == calendar.id,
+            bookings.c.slot_id.is_(None),
+            bookings.c.start_at < target.end,
+            bookings.c.start_at > target.start - LONGEST_CLAIM,
+            bookings.c.end_at > target.start,
+            occupying(uow.now),
         )
     )
     overlapping = [Booking(**r._mapping) for r in rows]

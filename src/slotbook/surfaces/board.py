@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
-from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput
+from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
 from slotbook.realtime.broker import OK, Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.outbox import Outbox
@@ -34,7 +34,6 @@ router = APIRouter(tags=["000 live slot board"])
 
 POLICY_VIOLATION, MESSAGE_TOO_BIG, INTERNAL_ERROR = 1008, 1009, 1011
 HEALTH_TIMEOUT = 3.0
-TRY_AGAIN = "The booking store is busy; try again"
 SOMETHING_WRONG = "Something went wrong; try again"
 
 
@@ -176,8 +175,8 @@ class Session:
         try:
             async with self.live.engine.unit(write=True) as uow:
                 made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
-        except Busy:
-            return msg.booking_response(request, None, TRY_AGAIN)
+        except (Busy, Unavailable) as exc:  # nothing was decided: worth retrying
+            return msg.booking_response(request, None, f"{exc.message}; try again")
         except DomainError:
             return msg.booking_response(request, None, None)
         # Committed: every subscriber, this client included, has its update queued.
@@ -189,8 +188,8 @@ class Session:
         try:
             async with self.live.engine.unit(write=True) as uow:
                 await board.cancel_slot(uow, *await self.calendar_day(uow), request.slot)
-        except Busy:
-            return msg.cancellation_response(request, False, TRY_AGAIN)
+        except (Busy, Unavailable) as exc:
+            return msg.cancellation_response(request, False, f"{exc.message}; try again")
         except BookedElsewhere:
             return msg.cancellation_response(
                 request,
