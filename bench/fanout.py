@@ -7,9 +7,9 @@ median, p99 and max of (arrival - moment the booking was sent), for one server p
 booking made on the first). Subscribers run in separate client processes so the client
 side is not one serial event loop; all times are CLOCK_MONOTONIC, shared by processes.
 
-    python bench/fanout.py                      # 1,000 subscribers, both set-ups
-    python bench/fanout.py -n 10000 --write     # and append the figures to RESULTS.md
+    .venv/bin/python bench/fanout.py [-n 1000] [--instances 1|2|both] [--client-procs 2]
 
+Writes its section of bench/RESULTS.md.
 Needs PostgreSQL and Redis as in the tests (SLOTBOOK_TEST_POSTGRES_URL / _REDIS_URL).
 """
 
@@ -17,27 +17,20 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
-import platform
 import resource
-import statistics
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
-
-from tests.support.databases import (  # noqa: E402
-    REDIS_TEST_URL,
+from harness import (
     create_postgres_database,
     drop_postgres_database,
+    percentile,
+    running_servers,
+    write_section,
 )
-from tests.support.servers import running_servers  # noqa: E402
-from websockets.asyncio.client import connect  # noqa: E402
+from tests.support.databases import REDIS_TEST_URL
+from websockets.asyncio.client import connect
 
 SLOT = 9
 CONNECT_BATCH = 200  # connections opened at once per client process (listen backlog)
@@ -131,11 +124,11 @@ def measure(bases: list[str], subscribers: int, procs: int) -> dict:
 
 
 def summary(arrivals: list[float], sent: float) -> dict:
-    latencies = sorted((t - sent) * 1000 for t in arrivals)
+    latencies = [(t - sent) * 1000 for t in arrivals]
     return {
-        "median_ms": statistics.median(latencies),
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-        "max_ms": latencies[-1],
+        "median_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "max_ms": max(latencies),
     }
 
 
@@ -154,25 +147,6 @@ def run(instances: int, subscribers: int, procs: int) -> dict:
         drop_postgres_database(database)
 
 
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
-
-
-def commit() -> str:
-    return subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-
-
 def row(name: str, subscribers: int, r: dict) -> str:
     return (
         f"| {name} | {subscribers:,} | {r['median_ms']:.0f} ms | {r['p99_ms']:.0f} ms "
@@ -182,13 +156,14 @@ def row(name: str, subscribers: int, r: dict) -> str:
 
 def report(results: list[tuple[int, dict]], args: argparse.Namespace) -> str:
     lines = [
-        f"## Live-board fan-out ({datetime.now(UTC):%Y-%m-%d}, commit {commit()})",
+        "## Live-board fan-out",
         "",
-        f"Machine: {machine()}. One `book_slot`, N subscribers of one calendar-day, "
-        f"{args.client_procs} client processes on the same machine (they share its cores "
-        f"with the servers, PostgreSQL and Redis); `python bench/fanout.py "
-        f"-n {args.subscribers}`. Time from sending the booking until each subscriber "
-        f"has the `slots_update`.",
+        f"`bench/fanout.py -n {args.subscribers}`: N WebSocket subscribers of one "
+        "calendar-day, one `book_slot`; the time from sending it until each subscriber has "
+        f"the `slots_update` showing it. Subscribers run in {args.client_procs} client "
+        "processes on the same machine, sharing its cores with the servers, PostgreSQL and "
+        "Redis. With two instances the subscribers are split evenly and the booking is "
+        "made on the first; the other half hears of it through Redis.",
         "",
         "| set-up | subscribers | median | p99 | max |",
         "|---|---:|---:|---:|---:|",
@@ -200,7 +175,7 @@ def report(results: list[tuple[int, dict]], args: argparse.Namespace) -> str:
             lines.append(row("2 instances (PostgreSQL + Redis)", r["subscribers"], r))
             half = r["subscribers"] // 2
             lines.append(row("... those on the other instance", half, r["other_instance"]))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -208,7 +183,6 @@ def main() -> None:
     parser.add_argument("-n", "--subscribers", type=int, default=1000)
     parser.add_argument("--instances", choices=["1", "2", "both"], default="both")
     parser.add_argument("--client-procs", type=int, default=2)
-    parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     limit = raise_fd_limit()
     if args.subscribers + 100 > limit:
@@ -220,11 +194,7 @@ def main() -> None:
         results.append((instances, result))
     text = report(results, args)
     print(text)
-    if args.write:
-        path = ROOT / "bench" / "RESULTS.md"
-        existing = path.read_text() if path.exists() else "# Benchmark results\n"
-        path.write_text(existing.rstrip("\n") + "\n\n" + text)
-        print(f"wrote {path}")
+    write_section("fanout", text)
 
 
 if __name__ == "__main__":

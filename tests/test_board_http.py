@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+import websockets
 
 from slotbook.settings import Settings
 from tests.support.clock import FrozenClock
@@ -112,3 +113,19 @@ async def test_without_redis_the_instance_is_degraded_but_serves(settings, clock
     assert body["failed"] == ["broker"]
     assert body["broker"] == {"kind": "redis", "status": "not subscribed"}
     assert update["data"]["booked_slots"] == [10]
+
+
+async def test_the_board_starts_without_a_database_and_says_so(settings, clock):
+    down = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
+    )
+    async with live_server(down, clock) as running, running.http() as http:
+        health = await http.get("/health")
+        async with running.board() as board:
+            error = await board.receive()
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await board.receive()
+    assert health.status_code == 503
+    assert health.json()["failed"] == ["database"]
+    assert error == {"type": "error", "message": "The booking store is unavailable"}
+    assert closed.value.rcvd.code == 1013  # try again later

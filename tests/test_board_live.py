@@ -131,7 +131,7 @@ async def test_a_hold_blocks_its_slot_until_it_expires(server, clock):
         await asker.receive()
         await watcher.receive()
         async with engine.unit(write=True) as uow:
-            board = await cal.get_calendar(uow, server.app.state.live.board_id)
+            board = await cal.get_calendar(uow, await server.app.state.live.board_id())
             await claim_time(
                 uow,
                 calendar=board,
@@ -172,3 +172,21 @@ async def test_event_calendars_are_not_shown_on_the_board(server):
     async with server.board(calendar=event.id) as client:
         error = await client.receive()
     assert error["message"] == f"Calendar {event.id} has seat-limited slots, not calendar time"
+
+
+async def test_a_board_booking_is_managed_by_its_token_like_any_other(server):
+    async with server.board() as board, server.board() as watcher, server.http() as http:
+        await board.receive()
+        await watcher.receive()
+        await board.ask({"type": "book_slot", "slot_id": 9})
+        token = (await board.receive())["booking_token"]
+        assert booked(await watcher.receive()) == [9]
+        shown = await http.get(f"/api/v1/bookings/{token}")
+        assert shown.status_code == 200
+        assert shown.json()["start_time"] == "09:00:00"
+        assert shown.json()["calendar_kind"] == "board"
+        moved = await http.put(f"/api/v1/bookings/{token}", json={"new_time": "11:00"})
+        assert moved.status_code == 200
+        assert booked(await watcher.receive()) == [11]
+        assert (await http.delete(f"/api/v1/bookings/{token}")).status_code == 204
+        assert booked(await watcher.receive()) == []

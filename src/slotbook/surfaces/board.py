@@ -10,7 +10,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from typing import Any
@@ -21,7 +20,7 @@ from fastapi.responses import JSONResponse
 from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
 from slotbook.realtime.broker import OK, Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
-from slotbook.realtime.outbox import Outbox
+from slotbook.realtime.outbox import TRY_AGAIN_LATER, Outbox
 from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.services import board
 from slotbook.services.calendars import Calendar, get_calendar
@@ -37,16 +36,27 @@ HEALTH_TIMEOUT = 3.0
 SOMETHING_WRONG = "Something went wrong; try again"
 
 
-@dataclass(frozen=True)
 class Live:
     """What the board needs at run time, kept on `app.state.live`."""
 
-    engine: Engine
-    hub: Hub
-    broker: Broker
-    board_id: int
-    #: calendars known to be showable (calendars are never deleted nor change kind)
-    showable: set[int] = field(default_factory=set)
+    def __init__(self, engine: Engine, hub: Hub, broker: Broker) -> None:
+        self.engine = engine
+        self.hub = hub
+        self.broker = broker
+        #: calendars known to be showable (calendars are never deleted nor change kind)
+        self.showable: set[int] = set()
+        self._board_id: int | None = None
+        self._ensuring = asyncio.Lock()
+
+    async def board_id(self) -> int:
+        """The default board's calendar id; the board is made (or brought in line with the
+        settings) the first time it is asked for."""
+        async with self._ensuring:
+            if self._board_id is None:
+                async with self.engine.unit(write=True) as uow:
+                    self._board_id = (await board.ensure_board(uow)).id
+                self.showable.add(self._board_id)
+        return self._board_id
 
 
 async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
@@ -61,13 +71,15 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
 @asynccontextmanager
 async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
     """Ensure the default board, and carry every committed change to live subscribers."""
-    async with engine.unit(write=True) as uow:
-        default = await board.ensure_board(uow)
     hub = Hub(partial(render, engine))
     broker = make_broker(engine.settings, hub.notify, hub.notify_all)
     engine.on_change(broker.publish)
     await broker.start()
-    app.state.live = Live(engine, hub, broker, default.id, {default.id})
+    live = app.state.live = Live(engine, hub, broker)
+    try:
+        await live.board_id()
+    except Unavailable:
+        log.warning("database unreachable at start; the board will be made when it is back")
     try:
         yield
     finally:
@@ -90,12 +102,13 @@ def _day(value: str) -> date:
 
 async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
     """The topic a connection's query string asks for; InvalidInput or CalendarNotFound."""
-    calendar_id = live.board_id
     if "calendar" in params:
         try:
             calendar_id = parse_id(params["calendar"])
         except ValueError as exc:
             raise InvalidInput(f"Invalid calendar: {msg.echo(params['calendar'])}") from exc
+    else:
+        calendar_id = await live.board_id()
     day = _day(params["date"]) if "date" in params else None
     if calendar_id not in live.showable:
         async with live.engine.unit() as uow:
@@ -207,9 +220,10 @@ async def slot_booking(websocket: WebSocket) -> None:
     await websocket.accept()
     try:
         topic = await _topic(live, websocket.query_params)
-    except DomainError as exc:
+    except DomainError as exc:  # a bad request, or (5xx) the database cannot answer
         await websocket.send_text(msg.error(exc.message))
-        await websocket.close(POLICY_VIOLATION, exc.message[:120])
+        code = TRY_AGAIN_LATER if exc.status >= 500 else POLICY_VIOLATION
+        await websocket.close(code, exc.message[:120])
         return
     except Exception:
         log.exception("could not open a board")
@@ -226,8 +240,9 @@ async def slot_booking(websocket: WebSocket) -> None:
 
 
 async def _today_on_board(live: Live) -> list[board.BoardSlot]:
+    board_id = await live.board_id()
     async with live.engine.unit() as uow:
-        default = await get_calendar(uow, live.board_id)
+        default = await get_calendar(uow, board_id)
         return await board.board_day(uow, default, default.today(uow.now))
 
 
