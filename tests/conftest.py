@@ -16,6 +16,7 @@ from tests.support.databases import (
     drop_postgres_database,
     wipe,
 )
+from tests.support.live import LiveServer, live_server
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -72,6 +73,14 @@ async def client(settings: Settings, clock: FrozenClock) -> AsyncIterator[httpx.
         ) as http,
     ):
         yield http
+
+
+@pytest.fixture
+async def server(settings: Settings, clock: FrozenClock) -> AsyncIterator[LiveServer]:
+    """A real server (uvicorn, in the test's loop) on the test's database and clock, for
+    WebSocket tests."""
+    async with live_server(settings, clock) as running:
+        yield running
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

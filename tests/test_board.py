@@ -9,18 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from slotbook.settings import Settings
-from tests.support.clock import FrozenClock
 from tests.support.live import BoardClient, LiveServer, booked, live_server
 
 ALL = list(range(3, 15))
 BOOKABLE = list(range(8, 15))
-
-
-@pytest.fixture
-async def server(settings: Settings, clock: FrozenClock) -> AsyncIterator[LiveServer]:
-    async with live_server(settings, clock) as running:
-        yield running
 
 
 @pytest.fixture

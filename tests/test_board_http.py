@@ -1,22 +1,13 @@
 """Surface 000 over HTTP: `GET /` and `GET /health`, including an unreachable database."""
 
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 import websockets
 
-from slotbook.settings import Settings
-from tests.support.clock import FrozenClock
 from tests.support.databases import POSTGRES_ADMIN_URL, REDIS_TEST_URL
-from tests.support.live import LiveServer, live_server
-
-
-@pytest.fixture
-async def server(settings: Settings, clock: FrozenClock) -> AsyncIterator[LiveServer]:
-    async with live_server(settings, clock) as running:
-        yield running
+from tests.support.live import live_server
 
 
 async def test_the_root_names_the_endpoint_and_lists_booked_slots(server):

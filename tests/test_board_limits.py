@@ -4,7 +4,6 @@ close with a reason (or just go), and everyone else keeps being served."""
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
 from datetime import time
 
 import pytest
@@ -12,8 +11,6 @@ import websockets
 from websockets.asyncio.client import connect
 
 from slotbook.services import calendars as cal
-from slotbook.settings import Settings
-from tests.support.clock import FrozenClock
 from tests.support.live import (
     PATIENCE,
     BoardClient,
@@ -25,12 +22,6 @@ from tests.support.live import (
 from tests.test_owners import DAY
 
 POLICY_VIOLATION, MESSAGE_TOO_BIG, TRY_AGAIN_LATER = 1008, 1009, 1013
-
-
-@pytest.fixture
-async def server(settings: Settings, clock: FrozenClock) -> AsyncIterator[LiveServer]:
-    async with live_server(settings, clock) as running:
-        yield running
 
 
 async def closed_with(client: BoardClient) -> websockets.frames.Close:

@@ -3,7 +3,6 @@
 The clock stands at 2031-01-15 08:00 UTC; DAY is the Monday after.
 """
 
-from collections.abc import AsyncIterator
 from datetime import time, timedelta
 
 import pytest
@@ -12,19 +11,11 @@ import websockets
 from slotbook.services import calendars as cal
 from slotbook.services.bookings import claim_time
 from slotbook.services.sweeper import sweep
-from slotbook.settings import Settings
-from tests.support.clock import FrozenClock
-from tests.support.live import LiveServer, booked, live_server
+from tests.support.live import LiveServer, booked
 from tests.test_owners import DAY, appointment, set_hours
 
 OTHER_DAY = "2031-01-21"
 POLICY_VIOLATION = 1008
-
-
-@pytest.fixture
-async def server(settings: Settings, clock: FrozenClock) -> AsyncIterator[LiveServer]:
-    async with live_server(settings, clock) as running:
-        yield running
 
 
 async def owner_calendar(server: LiveServer, owner: str = "alice") -> cal.Calendar:

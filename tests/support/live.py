@@ -3,7 +3,6 @@ and a WebSocket client for the live board."""
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,13 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from slotbook.app import create_app
 from slotbook.cli import server_options
 from slotbook.services.engine import Clock
 from slotbook.settings import Settings
+from tests.support.web import serving
 
 #: How long a test waits for a message it expects (a deadline, never a pause).
 PATIENCE = 5.0
@@ -41,37 +40,14 @@ class LiveServer:
         return httpx.AsyncClient(base_url=self.base, timeout=PATIENCE)
 
 
-def _listening_socket(send_buffer: int | None) -> socket.socket:
-    sock = socket.socket()
-    if send_buffer:  # accepted connections inherit it: a link that fills up quickly
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @asynccontextmanager
 async def live_server(
     settings: Settings, clock: Clock, *, send_buffer: int | None = None
 ) -> AsyncIterator[LiveServer]:
-    """`create_app(settings, clock=clock)` served by uvicorn on a free loopback port."""
+    """`create_app(settings, clock=clock)` served as `slotbook serve` would serve it."""
     app = create_app(settings, clock=clock)
-    sock = _listening_socket(send_buffer)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", **server_options(settings))
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    async with asyncio.timeout(30):
-        while not server.started:  # polling a starting server, not letting time pass
-            if task.done():
-                task.result()
-                raise RuntimeError("the server stopped while starting")
-            await asyncio.sleep(0.01)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", app)
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    async with serving(app, send_buffer=send_buffer, **server_options(settings)) as base:
+        yield LiveServer(base, app)
 
 
 async def eventually(predicate: Callable[[], bool]) -> None:

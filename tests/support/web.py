@@ -7,6 +7,7 @@ Python package; no browser is ever downloaded.
 
 import asyncio
 import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,8 +16,6 @@ import pytest
 import uvicorn
 import websockets
 from fastapi import FastAPI
-
-from tests.support.servers import free_port
 
 CHROMIUM = os.environ.get("SLOTBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -64,21 +63,29 @@ async def needs_websocket(base_url: str, path: str, what: str) -> None:
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Serve `app` on a free loopback port until the block ends; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
+async def serving(
+    app: FastAPI, *, send_buffer: int | None = None, **options: object
+) -> AsyncIterator[str]:
+    """Serve `app` on a free loopback port until the block ends; yields its base URL.
+    `options` are uvicorn's (e.g. `cli.server_options(settings)`); `send_buffer` sets every
+    connection's socket send buffer (small: a link that fills up quickly)."""
+    sock = socket.socket()
+    if send_buffer:  # accepted connections inherit it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **options))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
             task.result()
             raise RuntimeError("the server stopped while starting")
         await asyncio.sleep(0.01)  # polling a starting server, not waiting for time to pass
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=15)
+        sock.close()
 
 
 async def screenshots(page: object, name: str) -> None:
