@@ -8,6 +8,7 @@ booking made on the first). Subscribers run in separate client processes so the 
 side is not one serial event loop; all times are CLOCK_MONOTONIC, shared by processes.
 
     .venv/bin/python bench/fanout.py [-n 1000] [--instances 1|2|both] [--client-procs 2]
+                                     [--runs 3]
 
 Writes its section of bench/RESULTS.md.
 Needs PostgreSQL and Redis as in the tests (SLOTBOOK_TEST_POSTGRES_URL / _REDIS_URL).
@@ -147,14 +148,14 @@ def run(instances: int, subscribers: int, procs: int) -> dict:
         drop_postgres_database(database)
 
 
-def row(name: str, subscribers: int, r: dict) -> str:
+def row(name: str, run: int, subscribers: int, r: dict) -> str:
     return (
-        f"| {name} | {subscribers:,} | {r['median_ms']:.0f} ms | {r['p99_ms']:.0f} ms "
+        f"| {name} | {run} | {subscribers:,} | {r['median_ms']:.0f} ms | {r['p99_ms']:.0f} ms "
         f"| {r['max_ms']:.0f} ms |"
     )
 
 
-def report(results: list[tuple[int, dict]], args: argparse.Namespace) -> str:
+def report(results: list[tuple[int, int, dict]], args: argparse.Namespace) -> str:
     lines = [
         "## Live-board fan-out",
         "",
@@ -163,18 +164,20 @@ def report(results: list[tuple[int, dict]], args: argparse.Namespace) -> str:
         f"the `slots_update` showing it. Subscribers run in {args.client_procs} client "
         "processes on the same machine, sharing its cores with the servers, PostgreSQL and "
         "Redis. With two instances the subscribers are split evenly and the booking is "
-        "made on the first; the other half hears of it through Redis.",
+        "made on the first; the other half hears of it through Redis. Each set-up runs "
+        f"{args.runs} times (fresh database and servers each time); the machine is shared, "
+        "so runs vary.",
         "",
-        "| set-up | subscribers | median | p99 | max |",
-        "|---|---:|---:|---:|---:|",
+        "| set-up | run | subscribers | median | p99 | max |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for instances, r in results:
+    for instances, run_no, r in results:
         if instances == 1:
-            lines.append(row("1 instance (PostgreSQL)", r["subscribers"], r))
+            lines.append(row("1 instance (PostgreSQL)", run_no, r["subscribers"], r))
         else:
-            lines.append(row("2 instances (PostgreSQL + Redis)", r["subscribers"], r))
+            lines.append(row("2 instances (PostgreSQL + Redis)", run_no, r["subscribers"], r))
             half = r["subscribers"] // 2
-            lines.append(row("... those on the other instance", half, r["other_instance"]))
+            lines.append(row("... those on the other one", run_no, half, r["other_instance"]))
     return "\n".join(lines)
 
 
@@ -183,15 +186,17 @@ def main() -> None:
     parser.add_argument("-n", "--subscribers", type=int, default=1000)
     parser.add_argument("--instances", choices=["1", "2", "both"], default="both")
     parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     limit = raise_fd_limit()
     if args.subscribers + 100 > limit:
         parser.error(f"{args.subscribers} subscribers need more than {limit} open files")
     results = []
     for instances in {"1": [1], "2": [2], "both": [1, 2]}[args.instances]:
-        result = run(instances, args.subscribers, args.client_procs)
-        print(f"{instances} instance(s): {json.dumps(result)}", flush=True)
-        results.append((instances, result))
+        for run_no in range(1, args.runs + 1):
+            result = run(instances, args.subscribers, args.client_procs)
+            print(f"{instances} instance(s), run {run_no}: {json.dumps(result)}", flush=True)
+            results.append((instances, run_no, result))
     text = report(results, args)
     print(text)
     write_section("fanout", text)
