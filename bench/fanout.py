@@ -7,8 +7,8 @@ median, p99 and max of (arrival - moment the booking was sent), for one server p
 booking made on the first). Subscribers run in separate client processes so the client
 side is not one serial event loop; all times are CLOCK_MONOTONIC, shared by processes.
 
-    .venv/bin/python bench/fanout.py [-n 1000] [--instances 1|2|both] [--client-procs 2]
-                                     [--runs 3]
+    .venv/bin/python bench/fanout.py [-n 1000[,10000]] [--instances 1|2|both]
+                                     [--client-procs 2] [--runs 3]
 
 Writes its section of bench/RESULTS.md.
 Needs PostgreSQL and Redis as in the tests (SLOTBOOK_TEST_POSTGRES_URL / _REDIS_URL).
@@ -183,20 +183,22 @@ def report(results: list[tuple[int, int, dict]], args: argparse.Namespace) -> st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("-n", "--subscribers", type=int, default=1000)
+    parser.add_argument("-n", "--subscribers", default="1000", help="e.g. 1000,10000")
     parser.add_argument("--instances", choices=["1", "2", "both"], default="both")
     parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    sizes = [int(n) for n in args.subscribers.split(",")]
     limit = raise_fd_limit()
-    if args.subscribers + 100 > limit:
-        parser.error(f"{args.subscribers} subscribers need more than {limit} open files")
+    if max(sizes) + 100 > limit:
+        parser.error(f"{max(sizes)} subscribers need more than {limit} open files")
     results = []
-    for instances in {"1": [1], "2": [2], "both": [1, 2]}[args.instances]:
-        for run_no in range(1, args.runs + 1):
-            result = run(instances, args.subscribers, args.client_procs)
-            print(f"{instances} instance(s), run {run_no}: {json.dumps(result)}", flush=True)
-            results.append((instances, run_no, result))
+    for size in sizes:
+        for instances in {"1": [1], "2": [2], "both": [1, 2]}[args.instances]:
+            for run_no in range(1, args.runs + 1):
+                result = run(instances, size, args.client_procs)
+                print(f"{instances} instance(s), run {run_no}: {json.dumps(result)}", flush=True)
+                results.append((instances, run_no, result))
     text = report(results, args)
     print(text)
     write_section("fanout", text)
