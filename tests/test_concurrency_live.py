@@ -100,6 +100,7 @@ async def test_changes_on_one_instance_reach_subscribers_of_the_other(database_u
                 update, after = await next_update(watcher, answered)
                 assert booked(update) == [10]
                 assert after < PROMPTLY
+                print(f"REST booking on B seen on A after {after * 1000:.0f} ms")
 
                 # a booking made on B's board
                 async with connect(b.replace("http://", "ws://") + query) as ws_b:
@@ -110,6 +111,7 @@ async def test_changes_on_one_instance_reach_subscribers_of_the_other(database_u
                     update, after = await next_update(watcher, sent)
                     assert booked(update) == [10, 12]
                     assert after < PROMPTLY
+                    print(f"board booking on B seen on A after {after * 1000:.0f} ms")
 
                 # a hold that expires: B's sweeper records it, A's subscriber hears it
                 expires_at = await hold_slot(database_url, alice, day, 11)
@@ -118,4 +120,6 @@ async def test_changes_on_one_instance_reach_subscribers_of_the_other(database_u
                     lambda m: m["type"] == "slots_update" and 11 not in booked(m)
                 )
                 assert booked(update) == [10, 12]
-                assert datetime.now(UTC) - expires_at < timedelta(seconds=PROMPTLY)
+                late = datetime.now(UTC) - expires_at
+                assert late < timedelta(seconds=PROMPTLY)
+                print(f"hold expiry seen on A {late.total_seconds() * 1000:.0f} ms after it")
