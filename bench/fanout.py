@@ -3,11 +3,12 @@
 N WebSocket clients subscribe to one calendar-day; one more client books a slot; each
 subscriber records when the `slots_update` showing the booking reaches it. Reported:
 median, p99 and max of (arrival - moment the booking was sent), for one server process
-(in-process broker) and for two (subscribers split evenly, PostgreSQL + Redis, the
-booking made on the first). Subscribers run in separate client processes so the client
-side is not one serial event loop; all times are CLOCK_MONOTONIC, shared by processes.
+(in-process broker), for two (subscribers split evenly, PostgreSQL + Redis, the booking
+made on the first), and for a bare ASGI broadcaster under the same uvicorn (baseline).
+Subscribers run in separate client processes so the client side is not one serial event
+loop; all times are CLOCK_MONOTONIC, shared by processes.
 
-    .venv/bin/python bench/fanout.py [-n 1000[,10000]] [--instances 1|2|both]
+    .venv/bin/python bench/fanout.py [-n 1000[,10000]] [--setups 1,2,bare]
                                      [--client-procs 2] [--runs 3]
 
 Writes its section of bench/RESULTS.md.
@@ -18,12 +19,18 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import resource
+import statistics
+import subprocess
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from harness import (
+    ROOT,
+    bar_chart,
     create_postgres_database,
     drop_postgres_database,
     percentile,
@@ -31,6 +38,7 @@ from harness import (
     write_section,
 )
 from tests.support.databases import REDIS_TEST_URL
+from tests.support.servers import free_port, wait_until_up
 from websockets.asyncio.client import connect
 
 SLOT = 9
@@ -148,6 +156,44 @@ def run(instances: int, subscribers: int, procs: int) -> dict:
         drop_postgres_database(database)
 
 
+def run_bare(subscribers: int, procs: int) -> dict:
+    """The same measurement against bench/bare_fanout.py under the same uvicorn options."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bare_fanout:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--lifespan",
+            "off",
+            "--ws-per-message-deflate",
+            "false",
+        ],
+        env=os.environ | {"PYTHONPATH": str(ROOT / "bench")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base, proc)
+        return measure([base], subscribers, procs)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+SETUPS = {
+    "1": "1 instance (PostgreSQL)",
+    "2": "2 instances (PostgreSQL + Redis)",
+    "bare": "bare ASGI broadcast (baseline)",
+}
+
+
 def row(name: str, run: int, subscribers: int, r: dict) -> str:
     return (
         f"| {name} | {run} | {subscribers:,} | {r['median_ms']:.0f} ms | {r['p99_ms']:.0f} ms "
@@ -155,7 +201,7 @@ def row(name: str, run: int, subscribers: int, r: dict) -> str:
     )
 
 
-def report(results: list[tuple[int, int, dict]], args: argparse.Namespace) -> str:
+def report(results: list[tuple[str, int, dict]], args: argparse.Namespace) -> str:
     lines = [
         "## Live-board fan-out",
         "",
@@ -164,27 +210,50 @@ def report(results: list[tuple[int, int, dict]], args: argparse.Namespace) -> st
         f"the `slots_update` showing it. Subscribers run in {args.client_procs} client "
         "processes on the same machine, sharing its cores with the servers, PostgreSQL and "
         "Redis. With two instances the subscribers are split evenly and the booking is "
-        "made on the first; the other half hears of it through Redis. Each set-up runs "
-        f"{args.runs} times (fresh database and servers each time); the machine is shared, "
-        "so runs vary.",
+        "made on the first; the other half hears of it through Redis. Baseline: "
+        "`bench/bare_fanout.py`, a bare ASGI app under the same uvicorn that sends a fixed "
+        "update to each connection in turn (no database, framework or queues). Runs per "
+        f"set-up: {args.runs}, each on fresh servers; the machine is shared, so runs vary.",
         "",
         "| set-up | run | subscribers | median | p99 | max |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for instances, run_no, r in results:
-        if instances == 1:
-            lines.append(row("1 instance (PostgreSQL)", run_no, r["subscribers"], r))
-        else:
-            lines.append(row("2 instances (PostgreSQL + Redis)", run_no, r["subscribers"], r))
+    for setup, run_no, r in results:
+        lines.append(row(SETUPS[setup], run_no, r["subscribers"], r))
+        if "other_instance" in r:
             half = r["subscribers"] // 2
             lines.append(row("... those on the other one", run_no, half, r["other_instance"]))
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + chart(results)
+
+
+def chart(results: list[tuple[str, int, dict]]) -> str:
+    """Median over the runs of each set-up's median and p99, per number of subscribers."""
+    sizes = sorted({r["subscribers"] for _, _, r in results})
+    setups = list(dict.fromkeys(setup for setup, _, _ in results))
+
+    def typical(setup: str, size: int, key: str) -> float:
+        return statistics.median(
+            r[key] for s, _, r in results if s == setup and r["subscribers"] == size
+        )
+
+    series = {
+        f"{key[:-3]}, {size:,} subscribers": [typical(s, size, key) for s in setups]
+        for size in sizes
+        for key in ("median_ms", "p99_ms")
+    }
+    return bar_chart(
+        "fanout",
+        "Live-board fan-out of one booking",
+        [SETUPS[s].split(" (")[0] for s in setups],
+        series,
+        "ms until every subscriber has it",
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--subscribers", default="1000", help="e.g. 1000,10000")
-    parser.add_argument("--instances", choices=["1", "2", "both"], default="both")
+    parser.add_argument("--setups", default="1,2,bare", help="of 1, 2 (instances), bare")
     parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -194,11 +263,14 @@ def main() -> None:
         parser.error(f"{max(sizes)} subscribers need more than {limit} open files")
     results = []
     for size in sizes:
-        for instances in {"1": [1], "2": [2], "both": [1, 2]}[args.instances]:
+        for setup in args.setups.split(","):
             for run_no in range(1, args.runs + 1):
-                result = run(instances, size, args.client_procs)
-                print(f"{instances} instance(s), run {run_no}: {json.dumps(result)}", flush=True)
-                results.append((instances, run_no, result))
+                if setup == "bare":
+                    result = run_bare(size, args.client_procs)
+                else:
+                    result = run(int(setup), size, args.client_procs)
+                print(f"{SETUPS[setup]}, run {run_no}: {json.dumps(result)}", flush=True)
+                results.append((setup, run_no, result))
     text = report(results, args)
     print(text)
     write_section("fanout", text)
