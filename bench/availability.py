@@ -14,16 +14,12 @@ import argparse
 import asyncio
 import random
 import secrets
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from harness import (
     bar_chart,
-    create_postgres_database,
-    create_sqlite_database,
-    drop_postgres_database,
+    fresh_database,
     percentile,
     wipe,
     write_section,
@@ -177,14 +173,7 @@ async def main() -> None:
     print(header)
     rows: list[tuple[str, str, float]] = []
     for backend in args.backends.split(","):
-        if backend == "postgresql":
-            url = await asyncio.to_thread(create_postgres_database)
-            try:
-                rows += await measure(backend, url, sizes)
-            finally:
-                await asyncio.to_thread(drop_postgres_database, url)
-        else:
-            url = await asyncio.to_thread(create_sqlite_database, Path(tempfile.mkdtemp()))
+        async with fresh_database(backend) as url:
             rows += await measure(backend, url, sizes)
     write_section(
         "availability",

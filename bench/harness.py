@@ -6,8 +6,10 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,12 +30,26 @@ __all__ = [
     "create_postgres_database",
     "create_sqlite_database",
     "drop_postgres_database",
+    "fresh_database",
     "percentile",
     "run_concurrently",
     "running_servers",
     "wipe",
     "write_section",
 ]
+
+
+@asynccontextmanager
+async def fresh_database(backend: str) -> AsyncIterator[str]:
+    """A migrated database of `backend` ("postgresql" or "sqlite") for one run."""
+    if backend == "postgresql":
+        url = await asyncio.to_thread(create_postgres_database)
+        try:
+            yield url
+        finally:
+            await asyncio.to_thread(drop_postgres_database, url)
+    else:
+        yield await asyncio.to_thread(create_sqlite_database, Path(tempfile.mkdtemp()))
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -14,20 +14,16 @@ import argparse
 import asyncio
 import secrets
 import sqlite3
-import tempfile
 import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 import httpx
 from harness import (
     bar_chart,
-    create_postgres_database,
-    create_sqlite_database,
-    drop_postgres_database,
+    fresh_database,
     percentile,
     run_concurrently,
     running_servers,
@@ -184,14 +180,7 @@ async def main() -> None:
     print(header)
     rows = []
     for backend in args.backends.split(","):
-        if backend == "postgresql":
-            url = await asyncio.to_thread(create_postgres_database)
-            try:
-                rows.append(await measure(backend, url, args.seats, args.clients, args.servers))
-            finally:
-                await asyncio.to_thread(drop_postgres_database, url)
-        else:
-            url = await asyncio.to_thread(create_sqlite_database, Path(tempfile.mkdtemp()))
+        async with fresh_database(backend) as url:
             rows.append(await measure(backend, url, args.seats, args.clients, args.servers))
         print(rows[-1][0], flush=True)
     write_section(

@@ -21,9 +21,7 @@ import asyncpg
 import httpx
 from harness import (
     bar_chart,
-    create_postgres_database,
-    create_sqlite_database,
-    drop_postgres_database,
+    fresh_database,
     percentile,
     run_concurrently,
     running_servers,
@@ -205,17 +203,7 @@ async def main() -> None:
     print(header)
     rows: list[tuple[str, str, float, float]] = []
     for backend in args.backends.split(","):
-        if backend == "postgresql":
-            url = await asyncio.to_thread(create_postgres_database)
-            try:
-                rows += await measure(backend, url, levels)
-            finally:
-                await asyncio.to_thread(drop_postgres_database, url)
-        else:
-            import tempfile
-            from pathlib import Path
-
-            url = await asyncio.to_thread(create_sqlite_database, Path(tempfile.mkdtemp()))
+        async with fresh_database(backend) as url:
             rows += await measure(backend, url, levels)
     write_section(
         "write-path",
