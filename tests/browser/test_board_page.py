@@ -4,7 +4,7 @@ import time
 
 from playwright.async_api import expect
 
-from tests.support.web import needs_websocket, screenshots, span
+from tests.support.web import screenshots, span
 
 # The clock's "now" is 08:00 UTC on the default board's day (03:00-15:00 UTC): 10:00 is ahead.
 SLOT = '[data-slot-id="10"]'
@@ -21,7 +21,6 @@ async def open_board(new_context):
 
 
 async def test_a_booking_on_one_board_shows_on_another_within_a_second(base_url, new_context):
-    await needs_websocket(base_url, "/slot-booking", "surface 000's WebSocket board, issue 5")
     alice, bob = await open_board(new_context), await open_board(new_context)
     await expect(bob.locator(SLOT)).to_have_attribute("data-state", "free")
 
@@ -40,7 +39,6 @@ async def test_a_booking_on_one_board_shows_on_another_within_a_second(base_url,
 
 
 async def test_the_board_is_operated_with_the_keyboard_alone(base_url, new_context):
-    await needs_websocket(base_url, "/slot-booking", "surface 000's WebSocket board, issue 5")
     page = await open_board(new_context)
     await page.get_by_role("button", name=f"Book {TEN}").focus()
     await page.keyboard.press("Enter")
@@ -52,7 +50,6 @@ async def test_the_board_is_operated_with_the_keyboard_alone(base_url, new_conte
 
 
 async def test_a_past_slot_cannot_be_booked(base_url, new_context):
-    await needs_websocket(base_url, "/slot-booking", "surface 000's WebSocket board, issue 5")
     page = await open_board(new_context)
     await expect(page.locator('[data-slot-id="5"]')).to_have_attribute("data-state", "closed")
     await expect(page.locator('[data-slot-id="5"]')).to_contain_text("Not bookable")

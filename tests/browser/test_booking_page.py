@@ -5,12 +5,11 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.support.web import needs_endpoint, needs_websocket, screenshots, span
+from tests.support.web import screenshots, span
 
 # Alice's hours are 09:00-17:00 in Berlin; the visitor is in New York, six hours behind.
 DAY = "2031-01-20"
 VISITOR = "America/New_York"
-MANAGE = "/api/v1/bookings/{token}"
 FOUR = span("04:00", "05:00")  # New York time; 10:00-11:00 in Berlin
 PICK_ANOTHER = "by someone else. Please choose another time."
 
@@ -78,7 +77,6 @@ async def test_the_page_shows_free_times_in_the_visitors_zone_with_the_calendars
 
 
 async def test_book_then_manage_move_and_cancel_from_the_link(app, api, new_context):
-    needs_endpoint(app, MANAGE, "managing a booking by its token, issue 3")
     await alice(api)
     page = await open_day(new_context)
     await book(page, "04:00")
@@ -137,7 +135,6 @@ async def test_booking_a_time_just_taken_elsewhere_says_so_and_offers_the_rest(a
 
 
 async def test_a_time_booked_elsewhere_disappears_without_reload(base_url, api, new_context):
-    await needs_websocket(base_url, "/slot-booking", "live slots_update pushes, issue 5")
     await alice(api)
     page = await open_day(new_context)
     await expect(page.locator(".live-note")).to_have_attribute("data-state", "live")
@@ -175,8 +172,6 @@ async def test_the_booking_form_works_with_the_keyboard_alone(api, new_context):
 async def test_an_event_page_books_a_place_and_the_link_moves_it_to_another_slot(
     app, api, new_context
 ):
-    needs_endpoint(app, "/api/v1/events/{event_id}/slots", "events, issue 3")
-    needs_endpoint(app, MANAGE, "managing a booking by its token, issue 3")
     created = await api.post(
         "/api/v1/events",
         json={
@@ -212,7 +207,6 @@ async def test_an_event_page_books_a_place_and_the_link_moves_it_to_another_slot
 
 
 async def test_an_event_slot_filled_elsewhere_disappears_without_reload(app, api, new_context):
-    needs_endpoint(app, "/api/v1/events/{event_id}/slots", "events, issue 3")
     slot = {"start_time": "10:00", "end_time": "11:00", "max_capacity": 1}
     created = await api.post(
         "/api/v1/events", json={"name": "Talk", "event_date": DAY, "time_slots": [slot]}

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-import websockets
 from fastapi import FastAPI
 
 CHROMIUM = os.environ.get("SLOTBOOK_CHROMIUM", "/usr/bin/chromium")
@@ -45,21 +44,6 @@ def no_browser(reason: str) -> None:
     if REQUIRE_BROWSER:
         pytest.fail(f"{reason}; CI requires the browser tests to run", pytrace=False)
     pytest.skip(f"{reason}; install it with `apt-get install chromium` to run browser tests")
-
-
-def needs_endpoint(app: FastAPI, path: str, what: str) -> None:
-    """Skip a test whose HTTP endpoint (another issue's) is not on this branch yet."""
-    if path not in app.openapi()["paths"]:
-        pytest.skip(f"{path} is not served on this branch yet ({what})")
-
-
-async def needs_websocket(base_url: str, path: str, what: str) -> None:
-    """Skip a test whose WebSocket endpoint (another issue's) is not on this branch yet."""
-    try:
-        async with websockets.connect(base_url.replace("http", "ws", 1) + path):
-            pass
-    except websockets.InvalidStatus:
-        pytest.skip(f"WebSocket {path} is not served on this branch yet ({what})")
 
 
 @asynccontextmanager
