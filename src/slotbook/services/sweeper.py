@@ -2,21 +2,25 @@
 
 Reads already treat such holds as free; sweeping gives back their seats and tells the
 change listeners (live boards, the slot cache) which calendar-days were freed, without
-anyone calling anything.
+anyone calling anything. Once an hour it also forgets idempotent answers past their
+keeping time (they hold manage tokens).
 """
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, select, update
 
 from slotbook.services.engine import Engine, UnitOfWork
+from slotbook.services.idempotency import purge_expired
 from slotbook.store.queries import seat_released
 from slotbook.store.tables import bookings, calendars
 
 log = logging.getLogger("slotbook.sweeper")
+PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
 
 
 def _stale(now: datetime) -> ColumnElement[bool]:
@@ -68,9 +72,14 @@ async def sweep(engine: Engine) -> int:
 
 async def run_sweeper(engine: Engine, interval: float) -> None:
     """Sweep every `interval` seconds until cancelled; a failed pass is logged and retried."""
+    last_purge = -PURGE_EVERY
     while True:
         await asyncio.sleep(interval)
         try:
             await sweep(engine)
+            if time.monotonic() - last_purge >= PURGE_EVERY:
+                async with engine.unit(write=True) as uow:
+                    await purge_expired(uow)
+                last_purge = time.monotonic()
         except Exception:
             log.warning("sweeping expired holds failed; retrying in %ss", interval, exc_info=True)
