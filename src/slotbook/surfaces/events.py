@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 
@@ -16,7 +16,7 @@ from slotbook.services.seats import SeatSlot, claim_seat
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Minutes, Name, Text, WallTime
+from slotbook.surfaces.fields import Id, Limit, Minutes, Name, Offset, Text, WallTime
 from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()
@@ -116,9 +116,7 @@ async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> Ev
 
 
 @router.get("/events", summary="Events, paged")
-async def list_events(
-    engine: EngineDep, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
-) -> list[EventOut]:
+async def list_events(engine: EngineDep, limit: Limit = 50, offset: Offset = 0) -> list[EventOut]:
     async with engine.unit() as uow:
         found = await ev.list_events(uow, limit=limit, offset=offset)
     return [EventOut.of(e) for e in found]

@@ -4,6 +4,7 @@ import re
 from datetime import time
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from slotbook.errors import InvalidInput
@@ -62,3 +63,7 @@ def parse_wall_time(value: Any) -> time:
 
 HourOfDay = Annotated[time, BeforeValidator(parse_hour)]
 WallTime = Annotated[time, BeforeValidator(parse_wall_time)]
+
+#: Paging of list endpoints: `?limit=` (1-500, default 50) and `?offset=`.
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items")]
+Offset = Annotated[int, Query(ge=0, description="Skip this many items")]

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr
 
 from slotbook.errors import InvalidInput
@@ -15,7 +15,7 @@ from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Days, Id, Minutes, Name, parse_clock, parse_id
+from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset, parse_clock, parse_id
 
 KIND = "provider"
 REQUIRED = ("provider_id", "date", "time")
@@ -104,7 +104,7 @@ async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser)
 
 @router.get("/providers", summary="Providers, paged")
 async def list_providers(
-    engine: EngineDep, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+    engine: EngineDep, limit: Limit = 50, offset: Offset = 0
 ) -> list[ProviderOut]:
     async with engine.unit() as uow:
         found = await cal.list_calendars(uow, kind=KIND, limit=limit, offset=offset)
@@ -124,8 +124,8 @@ async def list_provider_bookings(
     provider_id: Id | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     async with engine.unit() as uow:
         if provider_id is not None:
