@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from slotbook.scheduling import BookingWindow, DateHours, Interval, WeeklyRule, opening_hours
 from slotbook.scheduling.grid import Slot
-from slotbook.scheduling.window import free_slots
+from slotbook.scheduling.window import in_window, unclaimed
 
 MONDAY = date(2031, 1, 20)
 NINE_TO_FIVE = [WeeklyRule(d, time(9), time(17)) for d in range(5)]
@@ -54,7 +54,7 @@ def test_free_slots_drop_claimed_overlapping_and_out_of_window_ones():
     ]
     now = datetime(2031, 1, 20, 7, 30, tzinfo=UTC)
     window = BookingWindow(min_notice=timedelta(hours=1), horizon=timedelta(hours=5))
-    free = free_slots(candidates, busy, now, window)
+    free = in_window(unclaimed(candidates, busy), now, window)
     assert [s.start.hour for s in free] == [11, 12]
 
 
@@ -65,5 +65,5 @@ def test_a_long_claim_blocks_every_slot_it_covers():
         Interval(datetime(2031, 1, 20, 9, tzinfo=UTC), datetime(2031, 1, 20, 9, 30, tzinfo=UTC)),
     ]
     window = BookingWindow(timedelta(0), timedelta(days=1))
-    free = free_slots(candidates, busy, datetime(2031, 1, 20, tzinfo=UTC), window)
+    free = in_window(unclaimed(candidates, busy), datetime(2031, 1, 20, tzinfo=UTC), window)
     assert [s.start.hour for s in free] == [12, 13]

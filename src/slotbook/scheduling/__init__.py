@@ -5,7 +5,7 @@ Nothing here touches a database or a web framework; `now` is always passed in.
 
 from slotbook.scheduling.grid import Slot, day_slots, window_slots
 from slotbook.scheduling.hours import DateHours, WeeklyRule, opening_hours
-from slotbook.scheduling.window import BookingWindow, Interval, free_slots, in_window, unclaimed
+from slotbook.scheduling.window import BookingWindow, Interval, in_window, unclaimed
 
 __all__ = [
     "BookingWindow",
@@ -14,7 +14,6 @@ __all__ = [
     "Slot",
     "WeeklyRule",
     "day_slots",
-    "free_slots",
     "in_window",
     "opening_hours",
     "unclaimed",

@@ -59,10 +59,3 @@ def in_window(slots: list[Slot], now: datetime, window: BookingWindow) -> list[S
     """The slots that start inside the booking window as seen at `now`."""
     earliest, latest = window.earliest(now), window.latest(now)
     return [s for s in slots if earliest <= s.start <= latest]
-
-
-def free_slots(
-    candidates: list[Slot], busy: list[Interval], now: datetime, window: BookingWindow
-) -> list[Slot]:
-    """The candidates that start inside the booking window and overlap no claim."""
-    return in_window(unclaimed(candidates, busy), now, window)
