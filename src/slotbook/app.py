@@ -11,6 +11,9 @@ from fastapi import FastAPI
 from slotbook import __version__
 from slotbook.db import Database
 from slotbook.errors import DomainError
+from slotbook.observability import metrics
+from slotbook.observability import routes as metrics_route
+from slotbook.observability.requests import RequestObserver
 from slotbook.services.engine import Clock, Engine, system_clock
 from slotbook.services.slot_cache import SlotCache
 from slotbook.services.sweeper import run_sweeper
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 await sweeper
             await cache.close()
             await db.dispose()
+            metrics.worker_stopped()
 
     app = FastAPI(
         title="slotbook",
@@ -51,7 +55,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_middleware(RequestObserver)
     surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
+    app.include_router(metrics_route.router)
     for surface in surfaces:
         app.include_router(surface.router)
     app.mount("/static", pages.static_files(), name="static")

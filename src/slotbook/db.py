@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from slotbook.errors import Busy, Unavailable
+from slotbook.observability.metrics import POOL_IN_USE
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -37,6 +38,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _count_pool_use(engine: AsyncEngine) -> None:
+    """Keep the `slotbook_db_pool_connections_in_use` gauge current."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _out(*_: Any) -> None:
+        POOL_IN_USE.inc()
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _in(*_: Any) -> None:
+        POOL_IN_USE.dec()
+
+
 def _is_lock_timeout(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
 
@@ -53,6 +66,7 @@ class Database:
         self.engine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        _count_pool_use(self.engine)
         # SQLite has one writer at a time. Queueing this process's writers here, rather
         # than letting their connections race for the file lock, avoids the busy
         # handler's sleeps (the latency tail); BEGIN IMMEDIATE still guards across

@@ -138,3 +138,10 @@ class Busy(DomainError):
 
 class PastDate(DomainError):
     status, code, default_message = 400, "past_date", "That date is in the past"
+
+
+def plain_message(message: str) -> str:
+    """A validator's message without pydantic's "Value error, " / "Assertion failed, "."""
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message

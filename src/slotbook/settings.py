@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 def _env(name: str, *aliases: str) -> AliasChoices:
@@ -69,6 +71,10 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         5.0, gt=0, validation_alias=_env("SWEEP_INTERVAL_SECONDS")
     )
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("LOG_FORMAT"))
+    #: `GET /metrics`: served unless turned off; with a token set, only to `Bearer <token>`
+    metrics_enabled: bool = Field(True, validation_alias=_env("METRICS_ENABLED"))
+    metrics_token: str | None = Field(None, validation_alias=_env("METRICS_TOKEN"))
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8000, validation_alias=_env("PORT"))
 
@@ -103,6 +109,23 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def database_display(self) -> str:
+        """The database URL without its password, fit for logs."""
+        return without_password(self.database_url)
+
+    @property
+    def redis_display(self) -> str | None:
+        return without_password(self.redis_url) if self.redis_url else None
+
+
+def without_password(url: str) -> str:
+    """`scheme://user:secret@host/db` → `scheme://user:***@host/db`."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.rsplit("@", 1)[-1]
 
 
 @lru_cache

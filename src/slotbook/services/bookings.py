@@ -21,6 +21,7 @@ from slotbook.errors import (
     SlotTaken,
     TooSoon,
 )
+from slotbook.observability.metrics import booking_attempt
 from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid_slot_at
 from slotbook.services.calendars import Calendar
 from slotbook.services.engine import UnitOfWork
@@ -186,24 +187,25 @@ async def claim_time(
 ) -> NewBooking:
     """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`."""
     end_at = start_at + calendar.slot_length
-    await _check_free(uow, calendar, start_at, end_at)
-    try:
-        made = await insert_booking(
-            uow,
-            calendar_id=calendar.id,
-            slot_id=None,
-            start_at=start_at,
-            end_at=end_at,
-            source=source,
-            name=name,
-            email=email,
-            user_id=user_id,
-            hold_expires_at=uow.now + hold_for if hold_for else None,
-        )
-    except IntegrityError as exc:
-        if _is_overlap_violation(exc):
-            raise SlotTaken() from exc
-        raise
+    with booking_attempt(source):
+        await _check_free(uow, calendar, start_at, end_at)
+        try:
+            made = await insert_booking(
+                uow,
+                calendar_id=calendar.id,
+                slot_id=None,
+                start_at=start_at,
+                end_at=end_at,
+                source=source,
+                name=name,
+                email=email,
+                user_id=user_id,
+                hold_expires_at=uow.now + hold_for if hold_for else None,
+            )
+        except IntegrityError as exc:
+            if _is_overlap_violation(exc):
+                raise SlotTaken() from exc
+            raise
     uow.touch(calendar.id, calendar.local_day(start_at))
     return made
 

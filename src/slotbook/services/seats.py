@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, literal, select, update
 
 from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound
+from slotbook.observability.metrics import booking_attempt
 from slotbook.services.bookings import (
     BOOKING_COLUMNS,
     Booking,
@@ -75,6 +76,13 @@ async def claim_seat(
     `idempotency.idempotent(single_write=True)`, the lock lasts that statement only);
     on SQLite the seat is the transaction's last statement.
     """
+    with booking_attempt(source):
+        return await _claim_seat(uow, slot_id=slot_id, name=name, email=email, source=source)
+
+
+async def _claim_seat(
+    uow: UnitOfWork, *, slot_id: int, name: str, email: str | None, source: str
+) -> tuple[NewBooking, Calendar]:
     slot = await get_slot(uow, slot_id)
     _check_open(slot, uow.now)
     calendar = await get_calendar(uow, slot.calendar_id)

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from slotbook.observability import metrics
 from slotbook.scheduling import Slot, in_window
 from slotbook.services.availability import (
     check_window_length,
@@ -62,6 +63,7 @@ async def offered_slots(
     now = engine.clock()
     snapshot = await cache.read(calendar.id, days, now)
     missing = [d for d in days if d not in snapshot.days]
+    metrics.cache_lookups(hits=len(days) - len(missing), misses=len(missing))
     fresh: dict[date, DaySlots] = {}
     if missing:
         async with engine.unit() as uow:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
 from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
+from slotbook.observability import metrics
 from slotbook.realtime.broker import OK, Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.outbox import TRY_AGAIN_LATER, Outbox
@@ -233,7 +234,8 @@ async def slot_booking(websocket: WebSocket) -> None:
     outbox = Outbox(websocket, live.engine.settings.ws_send_queue)
     live.hub.subscribe(topic, outbox)
     try:
-        await Session(live, websocket, topic, outbox).run()
+        with metrics.WEBSOCKETS.track_inprogress():
+            await Session(live, websocket, topic, outbox).run()
     finally:
         live.hub.unsubscribe(topic, outbox)
         await outbox.stop()
