@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slotbook import __version__
+from slotbook.apidocs import pages as apidocs_pages
+from slotbook.apidocs.openapi import openapi_builder
 from slotbook.db import Database
 from slotbook.errors import DomainError
 from slotbook.observability import metrics
@@ -51,13 +53,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app = FastAPI(
         title="slotbook",
         version=__version__,
-        description="One booking engine behind five booking APIs.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by apidocs.pages
+        redoc_url=None,
     )
+    app.openapi = openapi_builder(app, settings)  # type: ignore[method-assign]
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_middleware(RequestObserver)
     surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
     app.include_router(metrics_route.router)
+    app.include_router(apidocs_pages.router)
+    app.mount(apidocs_pages.ASSETS_URL, apidocs_pages.assets(), name="docs-assets")
     for surface in surfaces:
         app.include_router(surface.router)
     app.mount("/static", pages.static_files(), name="static")

@@ -28,6 +28,16 @@ def _check_access(request: Request) -> None:
     "/metrics",
     summary="Prometheus metrics of every worker of this instance",
     response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus' text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **DEFAULT_STYLE.responses(
+            NotFound("Metrics are turned off (SLOTBOOK_METRICS_ENABLED=false)"),
+            Unauthorized("Metrics need Authorization: Bearer <SLOTBOOK_METRICS_TOKEN>"),
+        ),
+    },
 )
 async def metrics(request: Request) -> Response:
     _check_access(request)

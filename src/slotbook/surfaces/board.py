@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
 from slotbook.observability import metrics
@@ -28,6 +29,7 @@ from slotbook.services.calendars import Calendar, get_calendar
 from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.surfaces import board_messages as msg
 from slotbook.surfaces.fields import parse_id
+from slotbook.surfaces.replies import examples
 
 log = logging.getLogger("slotbook.board")
 router = APIRouter(tags=["000 live slot board"])
@@ -248,7 +250,56 @@ async def _today_on_board(live: Live) -> list[board.BoardSlot]:
         return await board.board_day(uow, default, default.today(uow.now))
 
 
-@router.get("/", summary="The board's status")
+class BoardStatusOut(BaseModel):
+    model_config = examples(
+        {
+            "message": "Slot Booking API is running",
+            "websocket_endpoint": "/slot-booking",
+            "active_connections": 2,
+            "booked_slots": [9, 10],
+        }
+    )
+
+    message: str
+    websocket_endpoint: str
+    active_connections: int = Field(description="WebSocket connections to this instance")
+    booked_slots: list[int] = Field(description="Today's booked slots on the default board")
+
+
+class DependencyHealth(BaseModel):
+    status: str
+
+
+class BrokerHealth(DependencyHealth):
+    kind: str = Field(description="in-process or redis")
+
+
+class HealthOut(BaseModel):
+    model_config = examples(
+        {
+            "status": "healthy",
+            "timestamp": "2031-01-20T08:00:00+00:00",
+            "active_connections": 2,
+            "total_slots": 12,
+            "booked_slots_count": 2,
+            "available_slots_count": 5,
+            "database": {"status": "ok"},
+            "broker": {"kind": "redis", "status": "ok"},
+        }
+    )
+
+    status: str = Field(description="healthy, degraded (broker down) or unhealthy (database)")
+    timestamp: str
+    active_connections: int
+    total_slots: int | None = None
+    booked_slots_count: int | None = None
+    available_slots_count: int | None = None
+    database: DependencyHealth
+    broker: BrokerHealth
+    failed: list[str] | None = Field(None, description="the dependencies that failed")
+
+
+@router.get("/", summary="The board's status", response_model=BoardStatusOut)
 async def status(request: Request) -> dict[str, Any]:
     live = _live(request.app)
     slots = await _today_on_board(live)
@@ -260,7 +311,15 @@ async def status(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/health", summary="Health of this instance, its database and its broker")
+@router.get(
+    "/health",
+    summary="Health of this instance, its database and its broker",
+    response_model=None,
+    responses={
+        200: {"model": HealthOut, "description": "Healthy, or degraded (Redis unreachable)"},
+        503: {"model": HealthOut, "description": "Unhealthy: the database cannot be reached"},
+    },
+)
 async def health(request: Request) -> JSONResponse:
     live = _live(request.app)
     body: dict[str, Any] = {

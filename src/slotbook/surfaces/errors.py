@@ -1,14 +1,50 @@
 """One place that turns domain and validation errors into each surface's error shape."""
 
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from fastapi import Request, Response
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, create_model
 
-from slotbook.errors import DomainError
+from slotbook.errors import Busy, DomainError, Forbidden, Unauthorized, Unavailable
+
+
+class FieldProblem(BaseModel):
+    """One problem with one field of a request, as pydantic found it."""
+
+    loc: list[str | int] = Field(examples=[["body", "email"]])
+    msg: str = Field(examples=["value is not a valid email address"])
+    type: str = Field(examples=["value_error"])
+
+
+@cache
+def error_model(key: str) -> type[BaseModel]:
+    """The error body of a surface whose message is under `key` (`detail` or `error`)."""
+    name = "Error" if key == "detail" else "ProvidersError"  # surface 002's `error`
+    return create_model(
+        name,
+        __doc__=f"An error: `{key}` says what is wrong, `code` is stable for programs.",
+        **{key: (str, ...), "code": (str, Field(examples=["slot_taken"]))},  # type: ignore[call-overload]
+    )
+
+
+@cache
+def validation_model(key: str) -> type[BaseModel]:
+    """The body of a malformed request's answer: the error, and each field's problem."""
+    base = error_model(key)
+    return create_model(
+        base.__name__.replace("Error", "ValidationError"),
+        __base__=base,
+        __doc__=f"A malformed request: `{key}` names every problem, `errors` lists them.",
+        errors=(list[FieldProblem], ...),
+    )
 
 
 def describe_validation(exc: RequestValidationError) -> str:
@@ -40,6 +76,48 @@ class ErrorStyle:
         body = {self.key: message or exc.message, "code": exc.code}
         return JSONResponse(body, status_code=status, headers=dict(exc.headers) or None)
 
+    def answer(self, error: type[DomainError] | DomainError) -> tuple[int, dict[str, str]]:
+        """The status and body this surface answers `error` with."""
+        code = error.code
+        status, message = self.overrides.get(code, (error.status, None))
+        default = error.message if isinstance(error, DomainError) else error.default_message
+        return status, {self.key: message or default, "code": code}
+
+    def responses(self, *errors: type[DomainError] | DomainError) -> dict[int | str, Any]:
+        """OpenAPI `responses` for the errors a route may answer, in this surface's shape,
+        one example per error (an instance gives a message other than the default)."""
+        by_status: defaultdict[int, dict[str, Any]] = defaultdict(dict)
+        for error in errors:
+            status, body = self.answer(error)
+            by_status[status][body["code"]] = {"summary": body[self.key], "value": body}
+        return {
+            status: {
+                "model": error_model(self.key),
+                "description": " / ".join(e["summary"] for e in examples.values()),
+                "content": {"application/json": {"examples": examples}},
+            }
+            for status, examples in sorted(by_status.items())
+        }
+
+    def validation_response(self) -> dict[int | str, Any]:
+        message = "email: value is not a valid email address"
+        example = {
+            self.key: message,
+            "code": "invalid_input",
+            "errors": [{"loc": ["body", "email"], "msg": message[7:], "type": "value_error"}],
+        }
+        return {
+            self.validation_status: {
+                "model": validation_model(self.key),
+                "description": "The request is malformed: each problem is named",
+                "content": {
+                    "application/json": {
+                        "examples": {"invalid_input": {"summary": message, "value": example}}
+                    }
+                },
+            }
+        }
+
     def render_validation(self, exc: RequestValidationError) -> JSONResponse:
         body = {
             self.key: describe_validation(exc),
@@ -64,6 +142,12 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
     """A route class whose errors render in `style` (unless the request picked another)."""
 
     class SurfaceRoute(APIRoute):
+        error_style = style
+
+        def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+            super().__init__(path, endpoint, **kwargs)
+            self.responses = merge_responses(documented_errors(self), dict(self.responses))
+
         def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
             handler = super().get_route_handler()
 
@@ -78,6 +162,59 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
             return handle
 
     return SurfaceRoute
+
+
+#: what any route using the database may answer when it cannot (both retryable)
+STORE_ERRORS = (Unavailable, Busy)
+
+
+def _dependency_calls(route: APIRoute) -> set[Callable[..., Any]]:
+    found: set[Callable[..., Any]] = set()
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if dependant.call is not None:
+            found.add(dependant.call)
+        pending.extend(dependant.dependencies)
+    return found
+
+
+def merge_responses(*many: Mapping[int | str, Any]) -> dict[int | str, Any]:
+    """Several `responses` in one; two errors of one status share its schema (the plain
+    error: a validation error is one with `errors` added) and list both examples."""
+    merged: dict[int | str, Any] = {}
+    for responses in many:
+        for status, answer in responses.items():
+            known = merged.get(status)
+            if known is None or "model" not in known or "model" not in answer:
+                merged[status] = answer
+                continue
+            examples = _examples(known) | _examples(answer)
+            base = known["model"] if known["model"] in answer["model"].__mro__ else answer["model"]
+            merged[status] = {
+                "model": base,
+                "description": " / ".join(e["summary"] for e in examples.values()),
+                "content": {"application/json": {"examples": examples}},
+            }
+    return merged
+
+
+def _examples(answer: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(answer.get("content", {}).get("application/json", {}).get("examples", {}))
+
+
+def documented_errors(route: APIRoute) -> dict[int | str, Any]:
+    """What every surface route may answer besides its own errors: a malformed request,
+    sign-in and role refusals if it reads a token, and a store that is unavailable."""
+    style: ErrorStyle = getattr(route, "error_style", DEFAULT_STYLE)
+    calls = {getattr(c, "__name__", "") for c in _dependency_calls(route)}
+    errors: list[type[DomainError]] = list(STORE_ERRORS)
+    if calls & {"current_user", "strict_user", "signed_in_with_role"}:
+        errors += [Unauthorized, Forbidden]
+    answers = style.responses(*errors)
+    if route.body_field is not None or get_flat_params(route.dependant):
+        return merge_responses(answers, style.validation_response())
+    return answers
 
 
 async def domain_error_handler(request: Request, exc: Exception) -> Response:

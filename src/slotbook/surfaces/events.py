@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 
+from slotbook.errors import EventNotFound, InvalidInput, PastDate
 from slotbook.services import events as ev
 from slotbook.services import permissions
 from slotbook.services.calendars import Calendar
@@ -18,6 +19,7 @@ from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Limit, Minutes, Name, Offset, Text, WallTime
 from slotbook.surfaces.manage import booking_out
+from slotbook.surfaces.replies import examples
 
 STYLE = ErrorStyle()
 MAX_SLOTS = 500
@@ -32,6 +34,18 @@ class TimeSlotIn(BaseModel):
 
 
 class EventIn(BaseModel):
+    model_config = examples(
+        {
+            "name": "Tech Conference",
+            "event_date": "2031-01-20",
+            "description": "Annual technology conference",
+            "time_slots": [
+                {"start_time": "09:00", "end_time": "10:00", "max_capacity": 50},
+                {"start_time": "10:30", "end_time": "11:30", "max_capacity": 30},
+            ],
+        }
+    )
+
     name: Name
     event_date: date
     description: Text | None = None
@@ -92,12 +106,26 @@ class EventOut(BaseModel):
 
 
 class SeatBookingIn(BaseModel):
+    """Surface 003's booking: a seat of an event's time slot."""
+
+    model_config = examples(
+        {"attendee_name": "Ada Lovelace", "time_slot_id": 1, "email": "ada@example.com"}
+    )
+
     attendee_name: Name
     time_slot_id: Id
     email: EmailStr | None = None
 
 
-@router.post("/events", status_code=201, summary="Create an event with its time slots")
+@router.post(
+    "/events",
+    status_code=201,
+    summary="Create an event with its time slots",
+    responses=STYLE.responses(
+        PastDate("event_date is in the past"),
+        InvalidInput("time_slots.1: end_time must be after start_time"),
+    ),
+)
 async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> EventOut:
     async with engine.unit(write=True) as uow:
         event = await ev.create_event(
@@ -122,13 +150,21 @@ async def list_events(engine: EngineDep, limit: Limit = 50, offset: Offset = 0) 
     return [EventOut.of(e) for e in found]
 
 
-@router.get("/events/{event_id}", summary="One event with its time slots")
+@router.get(
+    "/events/{event_id}",
+    summary="One event with its time slots",
+    responses=STYLE.responses(EventNotFound),
+)
 async def show_event(event_id: Id, engine: EngineDep) -> EventOut:
     async with engine.unit() as uow:
         return EventOut.of(await ev.get_event(uow, event_id))
 
 
-@router.get("/events/{event_id}/slots", summary="An event's time slots with live seat counts")
+@router.get(
+    "/events/{event_id}/slots",
+    summary="An event's time slots with live seat counts",
+    responses=STYLE.responses(EventNotFound),
+)
 async def event_slots(event_id: Id, engine: EngineDep) -> list[TimeSlotOut]:
     async with engine.unit() as uow:
         return EventOut.of(await ev.get_event(uow, event_id)).time_slots

@@ -8,14 +8,26 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from slotbook.errors import (
+    BookingNotFound,
+    ChangeCutoff,
+    InPast,
+    InvalidInput,
+    NotChangeable,
+    OutsideHours,
+    SlotFull,
+    SlotNotFound,
+    SlotTaken,
+)
 from slotbook.services import manage
 from slotbook.services.bookings import Booking
 from slotbook.services.calendars import Calendar
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, WallTime
+from slotbook.surfaces.replies import examples
 
 STYLE = ErrorStyle()
 router = APIRouter(
@@ -25,6 +37,10 @@ router = APIRouter(
 
 class MoveIn(BaseModel):
     """Where to: another slot of the event, or another time on the calendar."""
+
+    model_config = examples(
+        {"new_time_slot_id": 4}, {"new_time": "11:00", "new_date": "2031-01-21"}
+    )
 
     new_time_slot_id: Id | None = None
     new_date: date | None = None
@@ -42,6 +58,51 @@ class MoveIn(BaseModel):
         if by_time and self.new_time is None:
             raise ValueError("new_time is required to move to another date")
         return self
+
+
+class ManagedBookingOut(BaseModel):
+    """A booking as its token holder sees it, whatever surface made it (surface 003's
+    fields first; `time_slot_id` is null for calendar time)."""
+
+    model_config = examples(
+        {
+            "id": 42,
+            "attendee_name": "Ada",
+            "time_slot_id": 3,
+            "booking_token": "Jq3…",
+            "email": "ada@example.com",
+            "created_at": "2031-01-19T10:00:00+00:00",
+            "status": "confirmed",
+            "calendar_id": 5,
+            "calendar_kind": "event",
+            "timezone": "Europe/Paris",
+            "date": "2031-01-20",
+            "start_time": "09:00:00",
+            "end_time": "10:00:00",
+            "start_at": "2031-01-20T09:00:00+01:00",
+            "end_at": "2031-01-20T10:00:00+01:00",
+            "hold_expires_at": None,
+            "updated_at": "2031-01-19T10:00:00+00:00",
+        }
+    )
+
+    id: int
+    attendee_name: str | None
+    time_slot_id: int | None
+    booking_token: str
+    email: str | None
+    created_at: str
+    status: str = Field(description="confirmed, held, cancelled or expired")
+    calendar_id: int
+    calendar_kind: str
+    timezone: str
+    date: str
+    start_time: str
+    end_time: str
+    start_at: str
+    end_at: str
+    hold_expires_at: str | None
+    updated_at: str
 
 
 def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
@@ -69,25 +130,48 @@ def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime)
     }
 
 
-@router.get("/bookings/{token}", summary="A booking, by its manage token")
-async def show_booking(token: str, engine: EngineDep) -> dict[str, Any]:
+@router.get(
+    "/bookings/{token}",
+    summary="A booking, by its manage token",
+    responses=STYLE.responses(BookingNotFound),
+)
+async def show_booking(token: str, engine: EngineDep) -> ManagedBookingOut:
     async with engine.unit() as uow:
         booking, calendar = await manage.find_by_token(uow, token)
-    return booking_out(booking, calendar, token, uow.now)
+    return ManagedBookingOut.model_validate(booking_out(booking, calendar, token, uow.now))
 
 
-@router.put("/bookings/{token}", summary="Move a booking to another slot or time")
-async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> dict[str, Any]:
+@router.put(
+    "/bookings/{token}",
+    summary="Move a booking to another slot or time",
+    responses=STYLE.responses(
+        BookingNotFound,
+        SlotNotFound,
+        SlotFull,
+        SlotTaken,
+        NotChangeable,
+        ChangeCutoff,
+        OutsideHours,
+        InPast,
+        InvalidInput("new_time_slot_id must be a time slot of the same event"),
+    ),
+)
+async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> ManagedBookingOut:
     async with engine.unit(write=True) as uow:
         if body.new_time_slot_id is not None:
             booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
         else:
             assert body.new_time is not None  # checked by MoveIn
             booking, calendar = await manage.move_to_time(uow, token, body.new_date, body.new_time)
-    return booking_out(booking, calendar, token, uow.now)
+    return ManagedBookingOut.model_validate(booking_out(booking, calendar, token, uow.now))
 
 
-@router.delete("/bookings/{token}", status_code=204, summary="Cancel a booking")
+@router.delete(
+    "/bookings/{token}",
+    status_code=204,
+    summary="Cancel a booking",
+    responses=STYLE.responses(BookingNotFound, NotChangeable, ChangeCutoff),
+)
 async def cancel(token: str, engine: EngineDep) -> Response:
     async with engine.unit(write=True) as uow:
         await manage.cancel_by_token(uow, token)

@@ -3,9 +3,19 @@
 from datetime import date
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel, EmailStr, Field
 
-from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
+from slotbook.errors import (
+    BeyondHorizon,
+    CalendarNotFound,
+    IdempotencyMismatch,
+    InPast,
+    InvalidHours,
+    OutsideHours,
+    PastDate,
+    SlotTaken,
+    TooSoon,
+)
 from slotbook.services import calendars as cal
 from slotbook.services import permissions
 from slotbook.services.availability import free_slots_between
@@ -16,6 +26,7 @@ from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.replies import MessageOut, examples
 
 KIND = "owner"
 STYLE = ErrorStyle(
@@ -31,7 +42,13 @@ STYLE = ErrorStyle(
 router = APIRouter(prefix="/api/v1", tags=["001 calendar owners"], route_class=surface_route(STYLE))
 
 
-class AvailabilityIn(BaseModel):
+class OwnerHoursIn(BaseModel):
+    """An owner's daily working hours (whole hours; the end hour is not bookable)."""
+
+    model_config = examples(
+        {"calendar_owner_id": "alice", "start_time": "09:00", "end_time": "17:00"}
+    )
+
     calendar_owner_id: OwnerKey
     start_time: HourOfDay
     end_time: HourOfDay
@@ -42,11 +59,37 @@ class AvailabilityIn(BaseModel):
 
 
 class AppointmentIn(BaseModel):
+    model_config = examples(
+        {
+            "calendar_owner_id": "alice",
+            "invitee_name": "Bob",
+            "invitee_email": "bob@example.com",
+            "date": "2031-01-20",
+            "slot_start_time": "10:00",
+        }
+    )
+
     calendar_owner_id: OwnerKey
     invitee_name: Name
     invitee_email: EmailStr
     date: date
     slot_start_time: HourOfDay
+
+
+class SlotsOut(BaseModel):
+    model_config = examples({"available_slots": ["09:00", "10:00"]})
+
+    available_slots: list[str]
+
+
+class AppointmentBooked(BaseModel):
+    model_config = examples(
+        {"message": "Appointment booked", "appointment_id": 7, "booking_token": "Jq3…"}
+    )
+
+    message: str
+    appointment_id: int
+    booking_token: str = Field(description="Shown once: manage it at /api/v1/bookings/{token}")
 
 
 class AppointmentOut(BaseModel):
@@ -66,10 +109,12 @@ async def _owner_calendar(uow: UnitOfWork, owner_key: str) -> cal.Calendar:
     return calendar
 
 
-@router.post("/availability", summary="Set an owner's daily working hours")
-async def set_availability(
-    body: AvailabilityIn, engine: EngineDep, user: StrictUser
-) -> dict[str, str]:
+@router.post(
+    "/availability",
+    summary="Set an owner's daily working hours",
+    responses=STYLE.responses(InvalidHours),
+)
+async def set_availability(body: OwnerHoursIn, engine: EngineDep, user: StrictUser) -> MessageOut:
     cal.check_hours(body.start_time, body.end_time)
     settings = {
         k: v
@@ -94,27 +139,43 @@ async def set_availability(
             if settings:
                 calendar = await cal.update_calendar(uow, calendar, **settings)
         await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
-    return {"message": "Availability set successfully"}
+    return MessageOut(message="Availability set successfully")
 
 
-@router.get("/slots", summary="Free slot start times of an owner on a date")
+@router.get(
+    "/slots",
+    summary="Free slot start times of an owner on a date",
+    responses=STYLE.responses(CalendarNotFound, PastDate("Cannot retrieve slots for a past date")),
+)
 async def get_slots(
     engine: EngineDep,
     calendar_owner_id: OwnerKey = Query(...),
     for_date: date = Query(...),
-) -> dict[str, list[str]]:
+) -> SlotsOut:
     async with engine.unit() as uow:
         calendar = await _owner_calendar(uow, calendar_owner_id)
         if for_date < calendar.today(uow.now):
             raise PastDate("Cannot retrieve slots for a past date")
         free = await free_slots_between(uow, calendar, for_date, for_date)
-    return {"available_slots": [s.local_start.strftime("%H:%M") for s in free]}
+    return SlotsOut(available_slots=[s.local_start.strftime("%H:%M") for s in free])
 
 
-@router.post("/appointments", summary="Book an appointment with an owner")
+@router.post(
+    "/appointments",
+    summary="Book an appointment with an owner",
+    responses=STYLE.responses(
+        CalendarNotFound,
+        SlotTaken,
+        OutsideHours,
+        InPast,
+        TooSoon,
+        BeyondHorizon,
+        IdempotencyMismatch,
+    ),
+)
 async def book_appointment(
     body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
-) -> dict[str, object]:
+) -> AppointmentBooked:
     async def book(uow: UnitOfWork) -> Reply:
         calendar = await _owner_calendar(uow, body.calendar_owner_id)
         start_at = calendar.at(body.date, body.slot_start_time)
@@ -140,7 +201,7 @@ async def book_appointment(
     key = IdempotencyKey.of(
         idempotency_key, scope="owners.appointments", request=body.model_dump(mode="json")
     )
-    return (await idempotent(engine, key, book)).body
+    return AppointmentBooked.model_validate((await idempotent(engine, key, book)).body)
 
 
 @router.get("/appointments", summary="An owner's upcoming appointments")

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel, EmailStr, Field
 
-from slotbook.errors import InvalidInput
+from slotbook.errors import CalendarNotFound, EmailTaken, InvalidInput
 from slotbook.services import calendars as cal
 from slotbook.services import permissions
 from slotbook.services.bookings import Booking, claim_time, list_bookings
@@ -16,6 +16,7 @@ from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset, parse_clock, parse_id
+from slotbook.surfaces.replies import examples
 
 KIND = "provider"
 REQUIRED = ("provider_id", "date", "time")
@@ -34,6 +35,8 @@ router = APIRouter(prefix="/api/v1", tags=["002 providers"], route_class=surface
 
 
 class ProviderIn(BaseModel):
+    model_config = examples({"name": "Dr Who", "email": "dr.who@example.com"})
+
     name: Name
     email: EmailStr
     timezone: str | None = None
@@ -43,7 +46,55 @@ class ProviderIn(BaseModel):
     change_cutoff_minutes: Minutes = 0
 
 
+class ProviderBookingIn(BaseModel):
+    """Surface 002's booking: provider time from `date` `time` for the provider's slot
+    length (a missing field is named in a 400; so is a malformed value)."""
+
+    model_config = examples({"provider_id": 1, "date": "2031-01-20", "time": "14:00"})
+
+    provider_id: int | str = Field(description="The provider's id (a number or digits)")
+    date: str = Field(description="YYYY-MM-DD", examples=["2031-01-20"])
+    time: str = Field(description="HH:MM (or HH:MM:SS), in the provider's zone")
+
+
+class ProviderBookingOut(BaseModel):
+    model_config = examples(
+        {
+            "id": 1,
+            "provider_id": 1,
+            "date": "2031-01-20",
+            "time": "14:00:00",
+            "end_time": "15:00:00",
+            "status": "confirmed",
+            "created_at": "2031-01-19T10:00:00+00:00",
+            "booking_token": "Jq3…",
+        }
+    )
+
+    id: int
+    provider_id: int
+    date: str
+    time: str
+    end_time: str
+    status: str
+    created_at: str
+    booking_token: str | None = Field(
+        None, description="In the creating answer only: manage it at /api/v1/bookings/{token}"
+    )
+
+
 class ProviderOut(BaseModel):
+    model_config = examples(
+        {
+            "id": 1,
+            "name": "Dr Who",
+            "email": "dr.who@example.com",
+            "timezone": "UTC",
+            "slot_minutes": 60,
+            "change_cutoff_minutes": 0,
+        }
+    )
+
     id: int
     name: str
     email: str | None
@@ -81,7 +132,12 @@ async def get_provider(uow: UnitOfWork, provider_id: int) -> cal.Calendar:
     return await cal.get_calendar(uow, provider_id, kind=KIND)
 
 
-@router.post("/providers", status_code=201, summary="Register a provider")
+@router.post(
+    "/providers",
+    status_code=201,
+    summary="Register a provider",
+    responses=STYLE.responses(EmailTaken, InvalidInput("slot_minutes must be between 1 and 1440")),
+)
 async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser) -> ProviderOut:
     if body.slot_minutes is not None and not 0 < body.slot_minutes <= 1440:
         raise InvalidInput("slot_minutes must be between 1 and 1440")
@@ -111,13 +167,19 @@ async def list_providers(
     return [ProviderOut.of(c) for c in found]
 
 
-@router.get("/providers/{provider_id}", summary="One provider")
+@router.get(
+    "/providers/{provider_id}", summary="One provider", responses=STYLE.responses(CalendarNotFound)
+)
 async def show_provider(provider_id: Id, engine: EngineDep) -> ProviderOut:
     async with engine.unit() as uow:
         return ProviderOut.of(await get_provider(uow, provider_id))
 
 
-@router.get("/bookings", summary="Provider bookings, paged, by provider and dates")
+@router.get(
+    "/bookings",
+    summary="Provider bookings, paged, by provider and dates",
+    responses=STYLE.responses(CalendarNotFound),
+)
 async def list_provider_bookings(
     engine: EngineDep,
     user: StrictUser,
@@ -126,7 +188,7 @@ async def list_provider_bookings(
     date_to: date | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[ProviderBookingOut]:
     async with engine.unit() as uow:
         if provider_id is not None:
             providers = [await get_provider(uow, provider_id)]
@@ -144,7 +206,7 @@ async def list_provider_bookings(
             limit=limit,
             offset=offset,
         )
-    return [booking_out(b, by_id[b.calendar_id]) for b in found]
+    return [ProviderBookingOut.model_validate(booking_out(b, by_id[b.calendar_id])) for b in found]
 
 
 def _day_start(day: date | None, zone: tzinfo | None, *, next_day: bool = False) -> datetime | None:

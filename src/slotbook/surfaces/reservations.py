@@ -10,12 +10,29 @@ booking's id, the same id every other surface shows for that booking.
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Form, Query
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, model_validator
 
-from slotbook.errors import InvalidWindow, OutsideHours
+from slotbook.errors import (
+    BeyondHorizon,
+    BookingNotFound,
+    EmailTaken,
+    Forbidden,
+    IdempotencyMismatch,
+    InPast,
+    InvalidHours,
+    InvalidWindow,
+    NotChangeable,
+    NotFound,
+    OutsideHours,
+    ProviderNotFound,
+    ReservationExpired,
+    SlotTaken,
+    TooSoon,
+    Unauthorized,
+    WindowTooLong,
+)
 from slotbook.scheduling import DateHours, Slot, WeeklyRule
 from slotbook.services import accounts, permissions, reservations
 from slotbook.services import calendars as cal
@@ -29,6 +46,7 @@ from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, requi
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, SlotCacheDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
+from slotbook.surfaces.replies import MessageOut, examples
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
 
 STYLE = ErrorStyle(
@@ -54,6 +72,10 @@ PatientOrProvider = Annotated[User, Depends(require_role("patient", "provider"))
 
 
 class RegisterIn(BaseModel):
+    model_config = examples(
+        {"name": "Pat", "email": "pat@example.com", "password": "correct-horse", "role": "patient"}
+    )
+
     name: Name
     email: EmailStr
     password: Password
@@ -61,6 +83,8 @@ class RegisterIn(BaseModel):
 
 
 class ResetIn(BaseModel):
+    model_config = examples({"email": "pat@example.com", "new_password": "battery-staple"})
+
     email: EmailStr
     new_password: Password
 
@@ -96,7 +120,21 @@ class ManualSlots(BaseModel):
     times: list[TimeRange] = Field(min_length=1, max_length=100)
 
 
-class AvailabilityIn(BaseModel):
+class ProviderAvailabilityIn(BaseModel):
+    model_config = examples(
+        {
+            "general_schedule": {
+                "start_date": "2031-01-01",
+                "end_date": "2031-12-31",
+                "times": [{"days": "M-F", "start": "9am", "end": "5pm"}],
+            },
+            "exceptions": [{"date": "2031-01-24", "times": []}],
+            "manual_appointment_slots": [
+                {"date": "2031-01-25", "times": [{"start": "10am", "end": "12pm"}]}
+            ],
+        }
+    )
+
     general_schedule: GeneralSchedule | None = None
     exceptions: list[DateException] = Field(default_factory=list, max_length=1000)
     manual_appointment_slots: list[ManualSlots] = Field(default_factory=list, max_length=1000)
@@ -124,12 +162,113 @@ class AvailabilityIn(BaseModel):
 
 
 class ReserveIn(BaseModel):
+    model_config = examples({"provider_id": 2, "start_time": "2031-01-20T09:00:00+00:00"})
+
     provider_id: Id
     start_time: dt.datetime
 
 
 class SlotIdIn(BaseModel):
+    model_config = examples({"slot_id": 42})
+
     slot_id: Id
+
+
+class SignInForm(BaseModel):
+    """OAuth2's password form: `username` is the email."""
+
+    username: str
+    password: str
+    grant_type: str | None = Field(None, pattern="^password$")
+    scope: str = ""
+
+
+class RegisteredOut(BaseModel):
+    model_config = examples({"message": "User registered successfully", "id": 3})
+
+    message: str
+    id: int
+
+
+class TokenOut(BaseModel):
+    model_config = examples(
+        {"access_token": "eyJhbGciOi…", "token_type": "bearer", "expires_in": 1800}
+    )
+
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class ProviderAccountOut(BaseModel):
+    model_config = examples(
+        {"id": 2, "name": "Dr Who", "email": "dr@example.com", "calendar_id": 4}
+    )
+
+    id: int
+    name: str
+    email: str
+    calendar_id: int | None
+
+
+class TimeSlotOffer(BaseModel):
+    model_config = examples(
+        {
+            "id": 32944140,
+            "provider_id": 2,
+            "start_time": "2031-01-20T09:00:00+00:00",
+            "end_time": "2031-01-20T09:15:00+00:00",
+            "status": "available",
+        }
+    )
+
+    id: int = Field(description="The slot's start in whole minutes since the Unix epoch")
+    provider_id: int
+    start_time: str
+    end_time: str
+    status: str
+
+
+class ProviderAppointmentOut(BaseModel):
+    id: int
+    provider_id: int
+    start_time: str
+    end_time: str
+    status: str = Field(description="reserved or booked")
+    client_id: int | None
+    reserved_by: str | None
+    reserved_until: str | None
+    confirmed: bool
+
+
+class ReservationOut(ProviderAppointmentOut):
+    model_config = examples(
+        {
+            "message": "Slot reserved successfully",
+            "slot_id": 42,
+            "id": 42,
+            "provider_id": 2,
+            "start_time": "2031-01-20T09:00:00+00:00",
+            "end_time": "2031-01-20T09:15:00+00:00",
+            "status": "reserved",
+            "client_id": 3,
+            "reserved_by": "Pat",
+            "reserved_until": "2031-01-19T10:30:00+00:00",
+            "confirmed": False,
+            "booking_token": "Jq3…",
+        }
+    )
+
+    message: str
+    slot_id: int
+    booking_token: str
+
+
+class SlotMessageOut(BaseModel):
+    model_config = examples({"message": "Appointment cancelled successfully", "slot_id": 42})
+
+    message: str
+    slot_id: int
 
 
 def _iso(instant: dt.datetime, calendar: cal.Calendar) -> str:
@@ -184,7 +323,16 @@ def _instant(calendar: cal.Calendar, start: dt.datetime) -> dt.datetime:
     return instant
 
 
-@router.post("/register", summary="Register a provider, patient or admin")
+@router.post(
+    "/register",
+    summary="Register a provider, patient or admin",
+    response_model=RegisteredOut,
+    responses=STYLE.responses(
+        EmailTaken,
+        Unauthorized("An admin's token is needed to register another admin"),
+        Forbidden("Only an admin can register another admin"),
+    ),
+)
 async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> dict[str, Any]:
     actor = await current_user(engine, token) if body.role == "admin" and token else None
     user = await accounts.register(
@@ -198,10 +346,13 @@ async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> d
     return {"message": "User registered successfully", "id": user.id}
 
 
-@router.post("/token", summary="Sign in (OAuth2 password form: username = email)")
-async def sign_in(
-    engine: EngineDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> dict[str, Any]:
+@router.post(
+    "/token",
+    summary="Sign in (OAuth2 password form: username = email)",
+    response_model=TokenOut,
+    responses=STYLE.responses(Unauthorized(accounts.WRONG_CREDENTIALS)),
+)
+async def sign_in(engine: EngineDep, form: Annotated[SignInForm, Form()]) -> dict[str, Any]:
     user = await accounts.authenticate(engine, email=form.username, password=form.password)
     return {
         "access_token": accounts.access_token(engine, user),
@@ -210,7 +361,14 @@ async def sign_in(
     }
 
 
-@router.post("/reset-password", summary="Reset a password (yourself, or anyone as an admin)")
+@router.post(
+    "/reset-password",
+    summary="Reset a password (yourself, or anyone as an admin)",
+    response_model=MessageOut,
+    responses=STYLE.responses(
+        NotFound("User not found"), Forbidden("You may only reset your own password")
+    ),
+)
 async def reset_password(
     engine: EngineDep,
     user: CurrentUser,
@@ -229,7 +387,12 @@ async def reset_password(
     return {"message": "Password reset successfully"}
 
 
-@router.get("/providers", summary="Every provider (admins only)")
+@router.get(
+    "/providers",
+    summary="Every provider (admins only)",
+    response_model=list[ProviderAccountOut],
+    responses=STYLE.responses(Forbidden("This needs the admin role")),
+)
 async def list_providers(
     engine: EngineDep,
     _: Admin,
@@ -245,10 +408,15 @@ async def list_providers(
 
 
 @router.post(
-    "/providers/{provider_id}/availability", summary="Set your availability (that provider only)"
+    "/providers/{provider_id}/availability",
+    summary="Set your availability (that provider only)",
+    response_model=MessageOut,
+    responses=STYLE.responses(
+        ProviderNotFound, InvalidHours, Forbidden("Only that provider may do that")
+    ),
 )
 async def set_availability(
-    provider_id: Id, body: AvailabilityIn, engine: EngineDep, user: Provider
+    provider_id: Id, body: ProviderAvailabilityIn, engine: EngineDep, user: Provider
 ) -> dict[str, str]:
     permissions.check_is_provider(user, provider_id)
     async with engine.unit(write=True) as uow:
@@ -259,7 +427,12 @@ async def set_availability(
     return {"message": "Availability set successfully"}
 
 
-@router.get("/providers/{provider_id}/time-slots", summary="A provider's free slots")
+@router.get(
+    "/providers/{provider_id}/time-slots",
+    summary="A provider's free slots",
+    response_model=list[TimeSlotOffer],
+    responses=STYLE.responses(ProviderNotFound, InvalidWindow, WindowTooLong),
+)
 async def time_slots(
     provider_id: Id,
     engine: EngineDep,
@@ -276,7 +449,21 @@ async def time_slots(
     return [slot_out(s, zone, provider_id) for s in slots]
 
 
-@router.post("/appointments/reserve", summary="Hold a slot for the grace period (patients)")
+@router.post(
+    "/appointments/reserve",
+    summary="Hold a slot for the grace period (patients)",
+    response_model=ReservationOut,
+    responses=STYLE.responses(
+        ProviderNotFound,
+        SlotTaken,
+        OutsideHours,
+        InPast,
+        TooSoon,
+        BeyondHorizon,
+        IdempotencyMismatch,
+        Forbidden("This needs the patient role"),
+    ),
+)
 async def reserve(
     body: ReserveIn,
     engine: EngineDep,
@@ -307,14 +494,33 @@ async def reserve(
     return (await idempotent(engine, key, hold)).body
 
 
-@router.post("/appointments/confirm", summary="Confirm your reservation (patients)")
+@router.post(
+    "/appointments/confirm",
+    summary="Confirm your reservation (patients)",
+    response_model=SlotMessageOut,
+    responses=STYLE.responses(
+        BookingNotFound("Reservation not found"),
+        ReservationExpired,
+        NotChangeable("This reservation was cancelled"),
+        Forbidden("This reservation is someone else's"),
+    ),
+)
 async def confirm(body: SlotIdIn, engine: EngineDep, patient: Patient) -> dict[str, Any]:
     async with engine.unit(write=True) as uow:
         await reservations.confirm(uow, patient=patient, booking_id=body.slot_id)
     return {"message": "Reservation confirmed successfully", "slot_id": body.slot_id}
 
 
-@router.post("/appointments/cancel", summary="Cancel an appointment (its patient or provider)")
+@router.post(
+    "/appointments/cancel",
+    summary="Cancel an appointment (its patient or provider)",
+    response_model=SlotMessageOut,
+    responses=STYLE.responses(
+        BookingNotFound("Appointment not found"),
+        NotChangeable,
+        Forbidden("You may only cancel your own appointments"),
+    ),
+)
 async def cancel(body: SlotIdIn, engine: EngineDep, user: PatientOrProvider) -> dict[str, Any]:
     async with engine.unit(write=True) as uow:
         await reservations.cancel(uow, user=user, booking_id=body.slot_id)
@@ -324,6 +530,13 @@ async def cancel(body: SlotIdIn, engine: EngineDep, user: PatientOrProvider) -> 
 @router.get(
     "/providers/{provider_id}/booked-appointments",
     summary="A provider's reserved and booked appointments (that provider or an admin)",
+    response_model=list[ProviderAppointmentOut],
+    responses=STYLE.responses(
+        ProviderNotFound,
+        InvalidWindow,
+        WindowTooLong,
+        Forbidden("Only that provider or an admin may do that"),
+    ),
 )
 async def booked_appointments(
     provider_id: Id,

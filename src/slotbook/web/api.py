@@ -11,7 +11,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
 
-from slotbook.errors import InvalidInput
+from slotbook.errors import (
+    BeyondHorizon,
+    CalendarNotFound,
+    IdempotencyMismatch,
+    InPast,
+    InvalidInput,
+    OutsideHours,
+    SlotTaken,
+    TooSoon,
+)
 from slotbook.services import calendars as cal
 from slotbook.services.availability import free_slots_between
 from slotbook.services.bookings import claim_time
@@ -20,7 +29,7 @@ from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
-from slotbook.surfaces.manage import booking_out
+from slotbook.surfaces.manage import ManagedBookingOut, booking_out
 
 STYLE = ErrorStyle()
 #: Days far enough from the ends of the calendar that no zone's offset overflows them.
@@ -74,7 +83,7 @@ class DaySlots(BaseModel):
     slots: list[FreeSlot]
 
 
-class BookingIn(BaseModel):
+class PageBookingIn(BaseModel):
     start_at: AwareDatetime
     name: Name
     email: EmailStr
@@ -98,13 +107,21 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     return calendar
 
 
-@router.get("/{calendar_id}", summary="A calendar's name, kind, zone and today")
+@router.get(
+    "/{calendar_id}",
+    summary="A calendar's name, kind, zone and today",
+    responses=STYLE.responses(CalendarNotFound),
+)
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
     async with engine.unit() as uow:
         return CalendarOut.of(await cal.get_calendar(uow, calendar_id), uow.now)
 
 
-@router.get("/{calendar_id}/slots", summary="Free slots of one day in the visitor's zone")
+@router.get(
+    "/{calendar_id}/slots",
+    summary="Free slots of one day in the visitor's zone",
+    responses=STYLE.responses(CalendarNotFound, InvalidInput("unknown IANA time zone 'Mars/Base'")),
+)
 async def day_slots(
     calendar_id: Id,
     engine: EngineDep,
@@ -139,9 +156,26 @@ async def day_slots(
     )
 
 
-@router.post("/{calendar_id}/bookings", status_code=201, summary="Book a free slot by its start")
+@router.post(
+    "/{calendar_id}/bookings",
+    status_code=201,
+    summary="Book a free slot by its start",
+    response_model=ManagedBookingOut,
+    responses=STYLE.responses(
+        CalendarNotFound,
+        SlotTaken,
+        OutsideHours,
+        InPast,
+        TooSoon,
+        BeyondHorizon,
+        IdempotencyMismatch,
+    ),
+)
 async def book(
-    calendar_id: Id, body: BookingIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
+    calendar_id: Id,
+    body: PageBookingIn,
+    engine: EngineDep,
+    idempotency_key: IdempotencyHeader = None,
 ) -> dict[str, Any]:
     async def claim(uow: UnitOfWork) -> Reply:
         calendar = await time_calendar(uow, calendar_id)
