@@ -24,6 +24,7 @@ from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import STORE_ERRORS, merge_responses, surface_route, use_style
 from slotbook.surfaces.events import SeatBookingIn
 from slotbook.surfaces.providers import ProviderBookingIn
+from slotbook.surfaces.validation import NOT_JSON
 
 SEAT_FIELDS = ("time_slot_id", "attendee_name")
 
@@ -111,7 +112,7 @@ async def create_booking(
     idempotency_key: IdempotencyHeader = None,
 ) -> JSONResponse:
     if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object")
+        raise InvalidInput(NOT_JSON)
     if any(field in body for field in SEAT_FIELDS):
         use_style(request, events.STYLE)
         reply = await events.book_seat(engine, body, idempotency_key)

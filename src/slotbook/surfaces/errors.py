@@ -6,14 +6,22 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, create_model
 
-from slotbook.errors import Busy, DomainError, Forbidden, Unauthorized, Unavailable
+from slotbook.errors import (
+    Busy,
+    DomainError,
+    Forbidden,
+    Unauthorized,
+    Unavailable,
+    plain_message,
+)
+from slotbook.surfaces.validation import SentBody, describe_validation
 
 
 class FieldProblem(BaseModel):
@@ -45,22 +53,6 @@ def validation_model(key: str) -> type[BaseModel]:
         __doc__=f"A malformed request: `{key}` names every problem, `errors` lists them.",
         errors=(list[FieldProblem], ...),
     )
-
-
-def describe_validation(exc: RequestValidationError) -> str:
-    """A short sentence naming what was wrong with the request."""
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
-        if error.get("type") == "missing":
-            problems.append(f"Missing required field: {where}")
-        else:
-            problems.append(
-                f"{where}: {error.get('msg', 'invalid value')}"
-                if where
-                else str(error.get("msg", "invalid value"))
-            )
-    return "; ".join(problems) or "Invalid request"
 
 
 @dataclass(frozen=True)
@@ -118,14 +110,29 @@ class ErrorStyle:
             }
         }
 
-    def render_validation(self, exc: RequestValidationError) -> JSONResponse:
+    def render_validation(
+        self, exc: RequestValidationError, sent: SentBody | None = None
+    ) -> JSONResponse:
+        problems = [
+            {
+                "loc": list(e.get("loc", ())),
+                "msg": plain_message(str(e.get("msg"))),
+                "type": e.get("type"),
+            }
+            for e in exc.errors()
+        ]
         body = {
-            self.key: describe_validation(exc),
+            self.key: describe_validation(exc, sent),
             "code": "invalid_input",
-            "errors": [
-                {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-                for e in exc.errors()
-            ],
+            "errors": problems,
+        }
+        return JSONResponse(body, status_code=self.validation_status)
+
+    def render_unreadable(self, exc: HTTPException) -> JSONResponse:
+        """A body the framework could not parse at all (its own 400)."""
+        body = {
+            self.key: f"The request body could not be read: {exc.detail}",
+            "code": "invalid_input",
         }
         return JSONResponse(body, status_code=self.validation_status)
 
@@ -157,7 +164,13 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
                 except DomainError as exc:
                     return getattr(request.state, "error_style", style).render(exc)
                 except RequestValidationError as exc:
-                    return getattr(request.state, "error_style", style).render_validation(exc)
+                    sent = SentBody(await request.body(), request.headers.get("content-type"))
+                    chosen = getattr(request.state, "error_style", style)
+                    return chosen.render_validation(exc, sent)
+                except HTTPException as exc:
+                    if exc.status_code != 400:
+                        raise
+                    return getattr(request.state, "error_style", style).render_unreadable(exc)
 
             return handle
 
