@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, create_model
+from starlette.exceptions import HTTPException
 
 from slotbook.errors import (
     Busy,
@@ -145,6 +146,14 @@ def use_style(request: Request, style: ErrorStyle) -> None:
     request.state.error_style = style
 
 
+async def _body(request: Request) -> bytes:
+    """The body as sent, if it was read as bytes (a form is read as fields: none)."""
+    try:
+        return await request.body()
+    except RuntimeError:  # the stream went to the form parser
+        return b""
+
+
 def surface_route(style: ErrorStyle) -> type[APIRoute]:
     """A route class whose errors render in `style` (unless the request picked another)."""
 
@@ -164,7 +173,7 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
                 except DomainError as exc:
                     return getattr(request.state, "error_style", style).render(exc)
                 except RequestValidationError as exc:
-                    sent = SentBody(await request.body(), request.headers.get("content-type"))
+                    sent = SentBody(await _body(request), request.headers.get("content-type"))
                     chosen = getattr(request.state, "error_style", style)
                     return chosen.render_validation(exc, sent)
                 except HTTPException as exc:

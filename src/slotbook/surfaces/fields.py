@@ -66,4 +66,4 @@ WallTime = Annotated[time, BeforeValidator(parse_wall_time)]
 
 #: Paging of list endpoints: `?limit=` (1-500, default 50) and `?offset=`.
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items")]
-Offset = Annotated[int, Query(ge=0, description="Skip this many items")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Skip this many items")]

@@ -397,7 +397,7 @@ async def list_providers(
     engine: EngineDep,
     _: Admin,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
 ) -> list[dict[str, Any]]:
     async with engine.unit() as uow:
         found = await accounts.list_providers(uow, limit=limit, offset=offset)
