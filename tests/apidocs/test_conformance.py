@@ -38,6 +38,11 @@ CHECKS = [
     response_schema_conformance,
 ]
 ROLES = ("anonymous", "provider", "patient", "admin")
+#: sign-ups and sign-ins are a good share of the calls: keep Argon2 cheap here
+CHEAP_HASHES = {
+    "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
+    "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
+}
 
 schema = schemathesis.openapi.from_dict(create_app(Settings(_env_file=None)).openapi())
 
@@ -94,11 +99,10 @@ def _seed(url: str) -> dict[str, dict[str, str]]:
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     database_url = request.getfixturevalue(f"{request.param}_url")
     in_thread(asyncio.run, wipe(database_url))
-    with running_servers(database_url, count=1) as (url,):
+    with running_servers(database_url, count=1, env=CHEAP_HASHES) as (url,):
         yield Api(url, _seed(url))
 
 
-@pytest.mark.parametrize("role", ROLES)
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
@@ -106,5 +110,9 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation_answers_as_documented(case, api: Api, role: str) -> None:
-    case.call_and_validate(base_url=api.url, headers=api.headers[role], checks=CHECKS, timeout=30)
+def test_every_operation_answers_as_documented(case, api: Api) -> None:
+    """Each generated request is sent as every role: no token, provider, patient, admin."""
+    for role in ROLES:
+        case.call_and_validate(
+            base_url=api.url, headers=api.headers[role], checks=CHECKS, timeout=30
+        )

@@ -177,6 +177,8 @@ class SlotIdIn(BaseModel):
 class SignInForm(BaseModel):
     """OAuth2's password form: `username` is the email."""
 
+    model_config = examples({"username": "pat@example.com", "password": "correct-horse"})
+
     username: str
     password: str
     grant_type: str | None = Field(None, pattern="^password$")
@@ -374,7 +376,11 @@ async def reset_password(
     user: CurrentUser,
     email: str | None = Query(None),
     new_password: str | None = Query(None),
-    body: dict[str, Any] | None = Body(None),
+    body: dict[str, Any] | None = Body(
+        None,
+        description="`email` and `new_password`, if not given as query parameters",
+        examples=[{"email": "pat@example.com", "new_password": "battery-staple"}],
+    ),
 ) -> dict[str, str]:
     given = {k: v for k, v in {"email": email, "new_password": new_password}.items() if v}
     try:

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, field_validator
 
 from slotbook.errors import (
     BeyondHorizon,
@@ -84,6 +84,14 @@ class DaySlots(BaseModel):
 
 
 class PageBookingIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"start_at": "2031-01-20T09:00:00+00:00", "name": "Ada", "email": "ada@example.com"}
+            ]
+        }
+    )
+
     start_at: AwareDatetime
     name: Name
     email: EmailStr
