@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
-from slotbook.services import manage
-from slotbook.services.bookings import Booking
-from slotbook.services.calendars import Calendar
+from slotbook.booking import manage
+from slotbook.booking.claims import Booking
+from slotbook.calendars.calendars import Calendar
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, WallTime

@@ -6,10 +6,10 @@ from datetime import date, time
 
 from sqlalchemy import insert, select
 
+from slotbook.booking.seats import SeatSlot
+from slotbook.calendars.calendars import Calendar, create_calendar, get_calendar, list_calendars
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EventNotFound, InvalidInput, PastDate
-from slotbook.services.calendars import Calendar, create_calendar, get_calendar, list_calendars
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.seats import SeatSlot
 from slotbook.store.tables import slots
 
 KIND = "event"

@@ -6,16 +6,16 @@ another slot of its event; a calendar-time booking moves to another start time.
 
 from datetime import date, datetime, time, timedelta
 
-from slotbook.errors import ChangeCutoff, InvalidInput, NotChangeable
-from slotbook.services.bookings import (
+from slotbook.booking.claims import (
     Booking,
     cancel_booking,
     get_booking_by_token,
     move_time,
 )
-from slotbook.services.calendars import Calendar, get_calendar
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.seats import move_seat
+from slotbook.booking.seats import move_seat
+from slotbook.calendars.calendars import Calendar, get_calendar
+from slotbook.engine import UnitOfWork
+from slotbook.errors import ChangeCutoff, InvalidInput, NotChangeable
 
 
 def live_status(booking: Booking, now: datetime) -> str:

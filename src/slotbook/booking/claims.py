@@ -12,6 +12,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from slotbook.availability.free_slots import LONGEST_CLAIM, busy_between, grid_slot_at
+from slotbook.booking.tokens import hash_token, new_token
+from slotbook.calendars.calendars import Calendar
+from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BeyondHorizon,
     BookingNotFound,
@@ -21,10 +25,6 @@ from slotbook.errors import (
     SlotTaken,
     TooSoon,
 )
-from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid_slot_at
-from slotbook.services.calendars import Calendar
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.tokens import hash_token, new_token
 from slotbook.store.queries import occupying, seat_released
 from slotbook.store.tables import bookings, calendars
 

@@ -5,10 +5,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from slotbook.db import Database
 from slotbook.settings import Settings
+from slotbook.store.db import Connection, Database
 
 Clock = Callable[[], datetime]
 
@@ -33,7 +31,7 @@ ChangeListener = Callable[[frozenset[CalendarDay]], Awaitable[None]]
 class UnitOfWork:
     """One transaction of one use case, with the instant it runs at."""
 
-    conn: AsyncConnection
+    conn: Connection
     now: datetime
     settings: Settings
     changed: set[CalendarDay] = field(default_factory=set)

@@ -11,6 +11,16 @@ from datetime import date, time
 
 from sqlalchemy import select
 
+from slotbook.availability.free_slots import LONGEST_CLAIM, busy_between, grid
+from slotbook.booking.claims import (
+    BOOKING_COLUMNS,
+    Booking,
+    NewBooking,
+    cancel_booking,
+    claim_time,
+)
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BookedElsewhere,
     BookingNotFound,
@@ -20,16 +30,6 @@ from slotbook.errors import (
 )
 from slotbook.scheduling import Slot, in_window
 from slotbook.scheduling.window import Claims
-from slotbook.services import calendars as cal
-from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid
-from slotbook.services.bookings import (
-    BOOKING_COLUMNS,
-    Booking,
-    NewBooking,
-    cancel_booking,
-    claim_time,
-)
-from slotbook.services.engine import UnitOfWork
 from slotbook.store.queries import occupying
 from slotbook.store.tables import bookings
 

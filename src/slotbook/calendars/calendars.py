@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EmailTaken, InvalidHours, InvalidInput
 from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
 from slotbook.scheduling.grid import to_instant
-from slotbook.services.engine import UnitOfWork
 from slotbook.store.tables import availability_rules, calendars, date_hours
 
 EVERY_DAY = range(7)

@@ -4,6 +4,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from slotbook.calendars.calendars import Calendar, Schedule, load_schedule
+from slotbook.engine import UnitOfWork
 from slotbook.errors import WindowTooLong
 from slotbook.scheduling import (
     Interval,
@@ -14,8 +16,6 @@ from slotbook.scheduling import (
     unclaimed,
     window_slots,
 )
-from slotbook.services.calendars import Calendar, Schedule, load_schedule
-from slotbook.services.engine import UnitOfWork
 from slotbook.settings import Settings
 from slotbook.store.queries import occupying
 from slotbook.store.tables import bookings

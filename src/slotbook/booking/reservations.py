@@ -8,10 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
 
-from slotbook.errors import BookingNotFound, Forbidden, NotChangeable, ReservationExpired
-from slotbook.services import calendars as cal
-from slotbook.services.accounts import User
-from slotbook.services.bookings import (
+from slotbook.accounts.users import User
+from slotbook.booking.claims import (
     BOOKING_COLUMNS,
     Booking,
     NewBooking,
@@ -20,7 +18,9 @@ from slotbook.services.bookings import (
     get_booking,
     list_bookings,
 )
-from slotbook.services.engine import UnitOfWork
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
+from slotbook.errors import BookingNotFound, Forbidden, NotChangeable, ReservationExpired
 from slotbook.store.tables import bookings
 
 #: the most bookings one window can hold (62 days of 15-minute slots is under 6,000)

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, select, update
 
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.idempotency import purge_expired
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.store.queries import seat_released
 from slotbook.store.tables import bookings, calendars
+from slotbook.surfaces.idempotency import purge_expired
 
 log = logging.getLogger("slotbook.sweeper")
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers

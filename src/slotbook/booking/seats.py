@@ -11,17 +11,17 @@ from typing import Any
 
 from sqlalchemy import insert, literal, select, update
 
-from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound
-from slotbook.services.bookings import (
+from slotbook.booking.claims import (
     BOOKING_COLUMNS,
     Booking,
     NewBooking,
     booking_values,
     insert_booking,
 )
-from slotbook.services.calendars import Calendar, get_calendar
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.tokens import new_token
+from slotbook.booking.tokens import new_token
+from slotbook.calendars.calendars import Calendar, get_calendar
+from slotbook.engine import UnitOfWork
+from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound
 from slotbook.store.queries import seat_released, seat_taken
 from slotbook.store.tables import bookings, slots
 

@@ -5,15 +5,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from slotbook.scheduling import Slot, in_window
-from slotbook.services.availability import (
+from slotbook.availability.free_slots import (
     check_window_length,
     day_bounds,
     unclaimed_slots_between,
 )
-from slotbook.services.calendars import Calendar
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.slot_cache import DaySlots, SlotCache
+from slotbook.availability.slot_cache import DaySlots, SlotCache
+from slotbook.calendars.calendars import Calendar
+from slotbook.engine import Engine, UnitOfWork
+from slotbook.scheduling import Slot, in_window
 from slotbook.store.tables import bookings
 
 
