@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field(
-        "sqlite+aiosqlite:///./slotbook.store.db", validation_alias=_env("DATABASE_URL")
+        "sqlite+aiosqlite:///./slotbook.db", validation_alias=_env("DATABASE_URL")
     )
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
     secret_key: str = Field(
