@@ -75,7 +75,7 @@ def drop_postgres_database(url: str) -> None:
 
 
 def create_sqlite_database(directory: Path) -> str:
-    url = f"sqlite+aiosqlite:///{directory / 'slotbook.store.db'}"
+    url = f"sqlite+aiosqlite:///{directory / 'slotbook.db'}"
     in_thread(upgrade, url)
     return url
 
