@@ -36,6 +36,11 @@ class UnitOfWork:
     settings: Settings
     changed: set[CalendarDay] = field(default_factory=set)
 
+    @property
+    def is_postgresql(self) -> bool:
+        """Whether constraints (PostgreSQL) rather than the one writer (SQLite) decide."""
+        return self.conn.dialect.name == "postgresql"
+
     def touch(self, calendar_id: int, day: date | None) -> None:
         """Record that `day` (None: every day) of `calendar_id` changed; listeners hear of
         it after commit."""

@@ -85,6 +85,14 @@ async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = 
     return _calendar(row)
 
 
+async def calendar_zones(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, ZoneInfo]:
+    """The time zone of each of these calendars."""
+    rows = await uow.conn.execute(
+        select(calendars.c.id, calendars.c.timezone).where(calendars.c.id.in_(calendar_ids))
+    )
+    return {row.id: ZoneInfo(row.timezone) for row in rows}
+
+
 async def find_calendar_of_user(uow: UnitOfWork, user_id: int) -> Calendar | None:
     """The calendar this user owns, if any (a user owns at most one)."""
     row = (await uow.conn.execute(select(calendars).where(calendars.c.user_id == user_id))).first()

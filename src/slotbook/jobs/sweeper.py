@@ -9,56 +9,24 @@ keeping time (they hold manage tokens).
 import asyncio
 import logging
 import time
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import select
 
+from slotbook.booking import transitions
 from slotbook.engine import Engine, UnitOfWork
-from slotbook.store.queries import seat_released
-from slotbook.store.tables import bookings, calendars
+from slotbook.store.predicates import stale_hold
+from slotbook.store.tables import bookings
 from slotbook.surfaces.idempotency import purge_expired
 
 log = logging.getLogger("slotbook.sweeper")
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
 
 
-def _stale(now: datetime) -> ColumnElement[bool]:
-    """A hold whose grace period has ended by `now`."""
-    return and_(bookings.c.status == "held", bookings.c.hold_expires_at <= now)
-
-
 async def has_stale_holds(uow: UnitOfWork) -> bool:
-    row = (await uow.conn.execute(select(bookings.c.id).where(_stale(uow.now)).limit(1))).first()
+    row = (
+        await uow.conn.execute(select(bookings.c.id).where(stale_hold(uow.now)).limit(1))
+    ).first()
     return row is not None
-
-
-async def sweep_expired_holds(uow: UnitOfWork) -> int:
-    """Expire every stale hold, give back its seat, touch its calendar-day; how many."""
-    expired = (
-        await uow.conn.execute(
-            update(bookings)
-            .where(_stale(uow.now))
-            .values(status="expired", updated_at=uow.now)
-            .returning(bookings.c.calendar_id, bookings.c.slot_id, bookings.c.start_at)
-        )
-    ).all()
-    if not expired:
-        return 0
-    for row in expired:
-        if row.slot_id is not None:
-            await uow.conn.execute(seat_released(row.slot_id))
-    zones = {
-        row.id: ZoneInfo(row.timezone)
-        for row in await uow.conn.execute(
-            select(calendars.c.id, calendars.c.timezone).where(
-                calendars.c.id.in_({r.calendar_id for r in expired})
-            )
-        )
-    }
-    for row in expired:
-        uow.touch(row.calendar_id, row.start_at.astimezone(zones[row.calendar_id]).date())
-    return len(expired)
 
 
 async def sweep(engine: Engine) -> int:
@@ -67,7 +35,7 @@ async def sweep(engine: Engine) -> int:
         if not await has_stale_holds(uow):
             return 0
     async with engine.unit(write=True) as uow:
-        return await sweep_expired_holds(uow)
+        return await transitions.expire_stale_holds(uow)
 
 
 async def run_sweeper(engine: Engine, interval: float) -> None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from slotbook.booking.board import BoardSlot
-from slotbook.booking.claims import NewBooking
+from slotbook.booking.model import NewBooking
 from slotbook.calendars.calendars import Calendar
 
 BOOK, CANCEL, GET = "book_slot", "cancel_slot", "get_slots"

@@ -8,7 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 
 from slotbook.accounts import permissions
-from slotbook.booking.seats import SeatSlot, claim_seat
+from slotbook.booking.model import SeatSlot
+from slotbook.booking.seats import claim_seat
 from slotbook.calendars import events as ev
 from slotbook.calendars.calendars import Calendar
 from slotbook.engine import Engine, UnitOfWork

@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr
 
 from slotbook.accounts import permissions
-from slotbook.booking.claims import Booking, claim_time, list_bookings
+from slotbook.booking.claims import claim_time, list_bookings
+from slotbook.booking.model import Booking
 from slotbook.calendars import calendars as cal
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import InvalidInput

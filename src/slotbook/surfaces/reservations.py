@@ -21,7 +21,7 @@ from slotbook.accounts.users import User
 from slotbook.availability.free_slots import check_window_length
 from slotbook.availability.timeslots import offered_slots
 from slotbook.booking import reservations
-from slotbook.booking.claims import Booking
+from slotbook.booking.model import Booking
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidWindow, OutsideHours
