@@ -22,7 +22,7 @@ class KeptAnswer:
 
     fingerprint: str
     status: int
-    body: Any
+    body: dict[str, Any]
 
 
 async def kept_answer(uow: UnitOfWork, scope: str, key: str) -> KeptAnswer | None:

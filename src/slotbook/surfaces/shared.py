@@ -43,7 +43,7 @@ class Reply:
     """What a surface answered: status code and JSON body."""
 
     status: int
-    body: Any
+    body: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

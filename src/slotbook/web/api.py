@@ -63,6 +63,10 @@ class FreeSlot(BaseModel):
     end_time: str
 
 
+#: `date` as a type where a field is named `date`
+Day = date
+
+
 class DaySlots(BaseModel):
     """The free slots starting on `date` in `visitor_timezone`, and which local days of
     the calendar that day spans (what a live subscriber follows)."""
@@ -70,8 +74,8 @@ class DaySlots(BaseModel):
     calendar_id: int
     timezone: str
     visitor_timezone: str
-    date: date
-    calendar_dates: list[date]
+    date: Day
+    calendar_dates: list[Day]
     slots: list[FreeSlot]
 
 
@@ -109,7 +113,8 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
 async def day_slots(
     calendar_id: Id,
     engine: EngineDep,
-    day: date = Query(..., alias="date", ge=FIRST_DAY, le=LAST_DAY, description="in `tz`"),
+    # FastAPI's stubs type ge/le as numbers; it compares dates as well
+    day: date = Query(..., alias="date", ge=FIRST_DAY, le=LAST_DAY, description="in `tz`"),  # type: ignore[arg-type]
     tz: str | None = Query(None, description="The visitor's IANA zone (default: the calendar's)"),
 ) -> DaySlots:
     async with engine.unit() as uow:
