@@ -32,7 +32,7 @@ async def test_malformed_json_on_a_later_line():
 
     sent = SentBody(b'{\n  "a": 1,\n  oops\n}', "application/json")
     error = RequestValidationError(
-        [{"type": "json_invalid", "loc": ("body", 15), "msg": "JSON decode error", "ctx": {}}]
+        [{"type": "json_invalid", "loc": ("body", 14), "msg": "JSON decode error", "ctx": {}}]
     )
     assert describe_validation(error, sent) == "Malformed JSON at line 3, column 3"
 

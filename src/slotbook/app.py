@@ -9,19 +9,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slotbook import __version__
-from slotbook.apidocs import pages as apidocs_pages
-from slotbook.apidocs.openapi import openapi_builder
-from slotbook.db import Database
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.engine import Clock, Engine, system_clock
 from slotbook.errors import DomainError
+from slotbook.jobs.sweeper import run_sweeper
 from slotbook.observability import metrics
-from slotbook.observability import routes as metrics_route
 from slotbook.observability.requests import RequestObserver
-from slotbook.services.engine import Clock, Engine, system_clock
-from slotbook.services.slot_cache import SlotCache
-from slotbook.services.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
-from slotbook.surfaces import board, bookings, events, manage, owners, providers, reservations
+from slotbook.store.db import Database
+from slotbook.surfaces import board, bookings, docs, events, manage, owners, providers, reservations
+from slotbook.surfaces import metrics as operations
 from slotbook.surfaces.errors import domain_error_handler
+from slotbook.surfaces.openapi import openapi_builder
 from slotbook.web import api as web_api
 from slotbook.web import routes as pages
 
@@ -61,9 +60,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_middleware(RequestObserver)
     surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
-    app.include_router(metrics_route.router)
-    app.include_router(apidocs_pages.router)
-    app.mount(apidocs_pages.ASSETS_URL, apidocs_pages.assets(), name="docs-assets")
+    app.include_router(operations.router)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     for surface in surfaces:
         app.include_router(surface.router)
     app.mount("/static", pages.static_files(), name="static")

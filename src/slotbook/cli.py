@@ -15,6 +15,7 @@ from typing import Any
 import typer
 import uvicorn
 from pydantic import AliasChoices, ValidationError
+from uvicorn.importer import import_from_string
 
 from slotbook import __version__
 from slotbook.errors import plain_message
@@ -29,9 +30,14 @@ cli = typer.Typer(
 admin = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 cli.add_typer(admin, name="admin")
 log = logging.getLogger("slotbook")
+#: the ASGI app factory, loaded by name (as uvicorn does) so that importing the CLI does
+#: not import the app
+APP = "slotbook.app:create_app"
+#: as `POST /register` asks
+MIN_PASSWORD = 8
 
 
-def server_options(settings: Settings) -> dict[str, object]:
+def server_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's WebSocket options (shared by the tests' in-process servers).
 
     The app answers a message over `ws_max_message_bytes` with a close and a reason; the
@@ -116,8 +122,7 @@ def openapi(
     indent: int = typer.Option(2, help="JSON indentation (0: one line)"),
 ) -> None:
     """Print the OpenAPI document (as served at /openapi.json)."""
-    from slotbook.app import create_app
-
+    create_app = import_from_string(APP)  # as `serve` loads it
     schema = create_app(_load_settings()).openapi()
     typer.echo(json.dumps(schema, indent=indent or None, ensure_ascii=False))
 
@@ -143,27 +148,29 @@ def create_admin(
 
 
 async def _create_admin(settings: Settings, *, email: str, name: str, password: str) -> int:
-    from slotbook.db import Database
+    from pydantic import EmailStr, TypeAdapter
+
+    from slotbook.accounts import users
+    from slotbook.engine import Engine
     from slotbook.errors import InvalidInput
-    from slotbook.services import accounts
-    from slotbook.services.engine import Engine
-    from slotbook.surfaces.reservations import RegisterIn
+    from slotbook.store.db import Database
 
     try:
-        valid = RegisterIn(name=name, email=email, password=password, role="admin")
+        address = TypeAdapter(EmailStr).validate_python(email)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {plain_message(e['msg'])}" for e in exc.errors()
-        )
-        raise InvalidInput(problems) from exc
+        raise InvalidInput(f"email: {plain_message(exc.errors()[0]['msg'])}") from exc
+    if not name.strip():
+        raise InvalidInput("name: must not be empty")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
     db = Database(settings.database_url)
     try:
-        user = await accounts.register(
+        user = await users.register(
             Engine(settings, db),
-            name=valid.name,
-            email=str(valid.email),
-            password=valid.password,
-            role="admin",
+            name=name.strip(),
+            email=str(address),
+            password=password,
+            role=users.Role.ADMIN,
             actor=None,
         )
     finally:
@@ -195,7 +202,7 @@ def serve(
     log.info(startup_line(settings, host, port, workers), extra=startup_fields(settings))
     with metrics_directory(workers):
         uvicorn.run(
-            "slotbook.app:create_app",
+            APP,
             factory=True,
             host=host,
             port=port,

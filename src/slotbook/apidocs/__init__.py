@@ -1,2 +1,2 @@
-"""The API describing itself: the OpenAPI document, the AsyncAPI document of the live
-board, the five documents it implements, and Swagger UI / ReDoc served offline."""
+"""What the API says about itself beyond the OpenAPI document: the AsyncAPI document of
+the live board and the five documents the surfaces implement (served by `surfaces.docs`)."""

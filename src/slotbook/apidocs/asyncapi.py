@@ -5,9 +5,16 @@ ones `surfaces/board_messages.py` reads and writes; `tests/test_asyncapi.py` che
 frames against these schemas.
 """
 
+from pathlib import Path
 from typing import Any
 
 from slotbook import __version__
+
+#: the five documents the surfaces implement, read once (served under /docs/documents/)
+DOCUMENTS = {
+    p.name: p.read_text(encoding="utf-8")
+    for p in sorted((Path(__file__).parent / "documents").glob("*.txt"))
+}
 
 
 def _obj(properties: dict[str, Any], required: list[str], **extra: Any) -> dict[str, Any]:

@@ -8,14 +8,10 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from redis.asyncio import Redis
-from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from slotbook.settings import Settings
-from slotbook.store.migrate import alembic_config
+from slotbook.store.migrate import database_state
 
 TIMEOUT = 5.0
 #: more than this between this machine's clock and the database's is reported
@@ -32,23 +28,15 @@ class Finding:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
 
 
-def _applied(sync_conn: Connection) -> set[str]:
-    return set(MigrationContext.configure(sync_conn).get_current_heads())
-
-
-async def _database(settings: Settings, engine: AsyncEngine) -> list[Finding]:
+async def _database(settings: Settings) -> list[Finding]:
     where = settings.database_display
     try:
-        async with asyncio.timeout(TIMEOUT), engine.connect() as conn:
-            await conn.exec_driver_sql("SELECT 1")
-            current = await conn.run_sync(_applied)
-            db_now = None
-            if not settings.is_sqlite:  # SQLite's clock is this machine's
-                db_now = (await conn.exec_driver_sql("SELECT now()")).scalar_one()
+        async with asyncio.timeout(TIMEOUT):
+            state = await database_state(settings.database_url)
     except Exception as exc:  # whatever stops us reaching it is the answer
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return [Finding("database", False, f"cannot reach {where}: {reason[:200]}")]
-    heads = set(ScriptDirectory.from_config(alembic_config(settings.database_url)).get_heads())
+    current, heads, db_now = state.applied, state.heads, state.now
     found = [Finding("database", True, f"reachable ({where})")]
     if current == heads:
         found.append(Finding("migrations", True, f"up to date ({', '.join(sorted(heads))})"))
@@ -100,9 +88,5 @@ def _mail() -> Finding:
 
 async def run_checks(settings: Settings) -> list[Finding]:
     """Every check of a configuration that loaded (`Settings()` raising is the first)."""
-    engine = create_async_engine(settings.database_url)
-    try:
-        database, redis = await asyncio.gather(_database(settings, engine), _redis(settings))
-    finally:
-        await engine.dispose()
+    database, redis = await asyncio.gather(_database(settings), _redis(settings))
     return [Finding("settings", True, "valid"), *database, redis, _mail()]

@@ -98,7 +98,7 @@ def exposition() -> tuple[bytes, str]:
     """Every metric in Prometheus' text format (all workers' when multiprocess)."""
     if is_multiprocess():
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
@@ -106,4 +106,4 @@ def exposition() -> tuple[bytes, str]:
 def worker_stopped() -> None:
     """Drop this worker's live gauges (its counters stay: they are history)."""
     if is_multiprocess():
-        multiprocess.mark_process_dead(os.getpid())
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

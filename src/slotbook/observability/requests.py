@@ -36,7 +36,7 @@ def route_template(scope: Scope) -> str:
 def request_id_of(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == HEADER and _ACCEPTABLE_ID.match(value):
-            return value.decode()
+            return str(value.decode())
     return uuid.uuid4().hex
 
 

@@ -4,12 +4,20 @@ Which one a client means is told by the fields present (`time_slot_id` or
 `attendee_name`: an event seat); each answers in its own documented shape and error style.
 """
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, EmailStr, Field, ValidationError
 
-from slotbook.apidocs.openapi import documented_body
+from slotbook.booking.claims import claim_time
+from slotbook.booking.model import Source
+from slotbook.booking.seats import claim_seat
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import (
     CalendarNotFound,
     IdempotencyMismatch,
@@ -19,25 +27,63 @@ from slotbook.errors import (
     SlotNotFound,
     SlotTaken,
 )
-from slotbook.surfaces import events, providers
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
-from slotbook.surfaces.errors import STORE_ERRORS, merge_responses, surface_route, use_style
-from slotbook.surfaces.events import SeatBookingIn
-from slotbook.surfaces.providers import ProviderBookingIn
+from slotbook.surfaces.errors import (
+    DEFAULT_STYLE,
+    STORE_ERRORS,
+    merge_responses,
+    surface_route,
+    use_style,
+)
+from slotbook.surfaces.fields import Id, Name, parse_clock, parse_id
+from slotbook.surfaces.openapi import documented_body
+from slotbook.surfaces.replies import examples
+from slotbook.surfaces.shared import (
+    PROVIDER_STYLE,
+    Reply,
+    answer_once,
+    booking_out,
+    provider_booking_out,
+)
 from slotbook.surfaces.validation import NOT_JSON
 
 SEAT_FIELDS = ("time_slot_id", "attendee_name")
-
-#: the two bodies this path reads: a seat booking has `time_slot_id` or `attendee_name`
-BookingIn = ProviderBookingIn | SeatBookingIn
+PROVIDER_FIELDS = ("provider_id", "date", "time")
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["002 providers", "003 events"],
-    route_class=surface_route(providers.STYLE),
+    route_class=surface_route(PROVIDER_STYLE),
 )
 
-CREATED = {
+
+class SeatBookingIn(BaseModel):
+    """Surface 003's booking: a seat of an event's time slot."""
+
+    model_config = examples(
+        {"attendee_name": "Ada Lovelace", "time_slot_id": 1, "email": "ada@example.com"}
+    )
+
+    attendee_name: Name
+    time_slot_id: Id
+    email: EmailStr | None = None
+
+
+class ProviderBookingIn(BaseModel):
+    """Surface 002's booking: provider time from `date` `time` for the provider's slot
+    length. Read by hand, so that missing fields are named in one 400."""
+
+    model_config = examples({"provider_id": 1, "date": "2031-01-20", "time": "14:00"})
+
+    provider_id: int | str = Field(description="The provider's id (a number or digits)")
+    date: str = Field(description="YYYY-MM-DD", examples=["2031-01-20"])
+    time: str = Field(description="HH:MM (or HH:MM:SS), in the provider's zone")
+
+
+#: the two bodies this path reads: a seat booking has `time_slot_id` or `attendee_name`
+BookingIn = ProviderBookingIn | SeatBookingIn
+
+CREATED: dict[str, Any] = {
     "description": "The booking, in the shape of the surface whose body was sent, with its "
     "`booking_token` (shown once)",
     "content": {
@@ -77,21 +123,23 @@ def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
     "003: errors `{detail, code}`, malformed input 422); any other body books provider time "
     "(surface 002: errors `{error, code}`, malformed input 400). Honours `Idempotency-Key`.",
     response_model=None,
-    responses={201: CREATED}
-    | either_shape(
-        providers.STYLE.responses(
-            InvalidInput("Missing required fields: provider_id, date, time"),
-            CalendarNotFound,
-            SlotTaken,
-            InPast,
-            IdempotencyMismatch,
-            *STORE_ERRORS,
+    responses={
+        201: CREATED,
+        **either_shape(
+            PROVIDER_STYLE.responses(
+                InvalidInput("Missing required fields: provider_id, date, time"),
+                CalendarNotFound,
+                SlotTaken,
+                InPast,
+                IdempotencyMismatch,
+                *STORE_ERRORS,
+            ),
+            DEFAULT_STYLE.responses(
+                SlotNotFound, SlotFull, InPast("Time slot has already started"), *STORE_ERRORS
+            ),
+            DEFAULT_STYLE.validation_response(),
         ),
-        events.STYLE.responses(
-            SlotNotFound, SlotFull, InPast("Time slot has already started"), *STORE_ERRORS
-        ),
-        events.STYLE.validation_response(),
-    ),
+    },
     openapi_extra=documented_body(
         BookingIn,
         name="BookingIn",
@@ -114,8 +162,75 @@ async def create_booking(
     if not isinstance(body, dict):
         raise InvalidInput(NOT_JSON)
     if any(field in body for field in SEAT_FIELDS):
-        use_style(request, events.STYLE)
-        reply = await events.book_seat(engine, body, idempotency_key)
+        use_style(request, DEFAULT_STYLE)  # surface 003's
+        reply = await book_seat(engine, body, idempotency_key)
     else:
-        reply = await providers.book_provider_time(engine, body, idempotency_key)
+        reply = await book_provider_time(engine, body, idempotency_key)
     return JSONResponse(reply.body, status_code=reply.status)
+
+
+def _required(body: dict[str, Any]) -> None:
+    missing = [f for f in PROVIDER_FIELDS if body.get(f) in (None, "")]
+    if missing:
+        raise InvalidInput(f"Missing required fields: {', '.join(missing)}")
+
+
+def _parse_date(value: Any) -> date:
+    """`YYYY-MM-DD` exactly; InvalidInput otherwise."""
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InvalidInput("Invalid date format, expected YYYY-MM-DD")
+
+
+async def book_provider_time(
+    engine: Engine, body: dict[str, Any], idempotency_key: str | None
+) -> Reply:
+    """Surface 002's body: {provider_id, date, time}."""
+    _required(body)
+    try:
+        provider_id = parse_id(body["provider_id"])
+    except ValueError as exc:
+        raise InvalidInput("Invalid provider_id") from exc
+    day = _parse_date(body["date"])
+    wall = parse_clock(body["time"])
+
+    async def book(uow: UnitOfWork) -> Reply:
+        calendar = await cal.get_calendar(uow, provider_id, kind=CalendarKind.PROVIDER)
+        start_at = calendar.at(day, wall)
+        if start_at is None:
+            raise InvalidInput(f"{body['time']} does not exist on {day} in {calendar.timezone}")
+        made = await claim_time(uow, calendar=calendar, start_at=start_at, source=Source.PROVIDERS)
+        return Reply(
+            201, provider_booking_out(made.booking, calendar) | {"booking_token": made.token}
+        )
+
+    request = {"provider_id": provider_id, "date": day, "time": wall}
+    return await answer_once(
+        engine, idempotency_key, book, scope="providers.bookings", request=request
+    )
+
+
+async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str | None) -> Reply:
+    """Surface 003's body: {attendee_name, time_slot_id, email?}."""
+    try:
+        seat = SeatBookingIn.model_validate(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
+
+    async def book(uow: UnitOfWork) -> Reply:
+        made, calendar = await claim_seat(
+            uow,
+            slot_id=seat.time_slot_id,
+            name=seat.attendee_name,
+            email=str(seat.email) if seat.email else None,
+            source=Source.EVENTS,
+        )
+        return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
+
+    request = seat.model_dump(mode="json")
+    return await answer_once(
+        engine, idempotency_key, book, scope="events.bookings", request=request, single_write=True
+    )

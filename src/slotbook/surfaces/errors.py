@@ -1,7 +1,7 @@
 """One place that turns domain and validation errors into each surface's error shape."""
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -37,11 +37,12 @@ class FieldProblem(BaseModel):
 def error_model(key: str) -> type[BaseModel]:
     """The error body of a surface whose message is under `key` (`detail` or `error`)."""
     name = "Error" if key == "detail" else "ProvidersError"  # surface 002's `error`
-    return create_model(
+    model: type[BaseModel] = create_model(
         name,
         __doc__=f"An error: `{key}` says what is wrong, `code` is stable for programs.",
         **{key: (str, ...), "code": (str, Field(examples=["slot_taken"]))},  # type: ignore[call-overload]
     )
+    return model
 
 
 @cache
@@ -164,7 +165,7 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
             super().__init__(path, endpoint, **kwargs)
             self.responses = merge_responses(documented_errors(self), dict(self.responses))
 
-        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
             async def handle(request: Request) -> Response:

@@ -4,12 +4,12 @@ Whatever surface made the booking: GET reads it, PUT moves it (`new_time_slot_id
 event seat; `new_time` and optionally `new_date` for calendar time), DELETE cancels it.
 """
 
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, model_validator
 
+from slotbook.booking import manage
 from slotbook.errors import (
     BookingNotFound,
     ChangeCutoff,
@@ -21,13 +21,11 @@ from slotbook.errors import (
     SlotNotFound,
     SlotTaken,
 )
-from slotbook.services import manage
-from slotbook.services.bookings import Booking
-from slotbook.services.calendars import Calendar
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, WallTime
-from slotbook.surfaces.replies import examples
+from slotbook.surfaces.replies import ManagedBookingOut, examples
+from slotbook.surfaces.shared import booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(
@@ -58,76 +56,6 @@ class MoveIn(BaseModel):
         if by_time and self.new_time is None:
             raise ValueError("new_time is required to move to another date")
         return self
-
-
-class ManagedBookingOut(BaseModel):
-    """A booking as its token holder sees it, whatever surface made it (surface 003's
-    fields first; `time_slot_id` is null for calendar time)."""
-
-    model_config = examples(
-        {
-            "id": 42,
-            "attendee_name": "Ada",
-            "time_slot_id": 3,
-            "booking_token": "Jq3…",
-            "email": "ada@example.com",
-            "created_at": "2031-01-19T10:00:00+00:00",
-            "status": "confirmed",
-            "calendar_id": 5,
-            "calendar_kind": "event",
-            "timezone": "Europe/Paris",
-            "date": "2031-01-20",
-            "start_time": "09:00:00",
-            "end_time": "10:00:00",
-            "start_at": "2031-01-20T09:00:00+01:00",
-            "end_at": "2031-01-20T10:00:00+01:00",
-            "hold_expires_at": None,
-            "updated_at": "2031-01-19T10:00:00+00:00",
-        }
-    )
-
-    id: int
-    attendee_name: str | None
-    time_slot_id: int | None
-    booking_token: str
-    email: str | None
-    created_at: str
-    status: str = Field(description="confirmed, held, cancelled or expired")
-    calendar_id: int
-    calendar_kind: str
-    timezone: str
-    date: str
-    start_time: str
-    end_time: str
-    start_at: str
-    end_at: str
-    hold_expires_at: str | None
-    updated_at: str
-
-
-def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
-    """A booking as every surface's token holder sees it (surface 003's fields first)."""
-    zone = calendar.zone
-    start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
-    return {
-        "id": booking.id,
-        "attendee_name": booking.name,
-        "time_slot_id": booking.slot_id,
-        "booking_token": token,
-        "email": booking.email,
-        "created_at": booking.created_at.isoformat(),
-        "status": manage.live_status(booking, now),
-        "calendar_id": calendar.id,
-        "calendar_kind": calendar.kind,
-        "timezone": calendar.timezone,
-        "date": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M:%S"),
-        "end_time": end.strftime("%H:%M:%S"),
-        "start_at": start.isoformat(),
-        "end_at": end.isoformat(),
-        "hold_expires_at": booking.hold_expires_at.isoformat() if booking.hold_expires_at else None,
-        "updated_at": booking.updated_at.isoformat(),
-    }
 
 
 @router.get(

@@ -1,37 +1,27 @@
 """Surface 002 — providers and their bookings (`/api/v1`)."""
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from datetime import UTC, date, timedelta
 
 from fastapi import APIRouter
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr
 
+from slotbook.accounts import permissions
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind, midnight
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EmailTaken, InvalidInput
-from slotbook.services import calendars as cal
-from slotbook.services import permissions
-from slotbook.services.bookings import Booking, claim_time, list_bookings
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset, parse_clock, parse_id
-from slotbook.surfaces.replies import examples
+from slotbook.surfaces.errors import surface_route
+from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset
+from slotbook.surfaces.replies import ProviderBookingOut, examples
+from slotbook.surfaces.shared import PROVIDER_STYLE, provider_booking_out
 
-KIND = "provider"
-REQUIRED = ("provider_id", "date", "time")
-STYLE = ErrorStyle(
-    key="error",
-    validation_status=400,
-    overrides={
-        "calendar_not_found": (404, "Provider not found"),
-        "slot_taken": (409, "This time slot is already booked"),
-        "in_past": (400, "Cannot book a time in the past"),
-        "email_taken": (409, "A provider with that email already exists"),
-        "invalid_input": (400, None),
-    },
+KIND = CalendarKind.PROVIDER
+router = APIRouter(
+    prefix="/api/v1", tags=["002 providers"], route_class=surface_route(PROVIDER_STYLE)
 )
-router = APIRouter(prefix="/api/v1", tags=["002 providers"], route_class=surface_route(STYLE))
 
 
 class ProviderIn(BaseModel):
@@ -44,43 +34,6 @@ class ProviderIn(BaseModel):
     min_notice_minutes: Minutes = 0
     horizon_days: Days | None = None
     change_cutoff_minutes: Minutes = 0
-
-
-class ProviderBookingIn(BaseModel):
-    """Surface 002's booking: provider time from `date` `time` for the provider's slot
-    length (a missing field is named in a 400; so is a malformed value)."""
-
-    model_config = examples({"provider_id": 1, "date": "2031-01-20", "time": "14:00"})
-
-    provider_id: int | str = Field(description="The provider's id (a number or digits)")
-    date: str = Field(description="YYYY-MM-DD", examples=["2031-01-20"])
-    time: str = Field(description="HH:MM (or HH:MM:SS), in the provider's zone")
-
-
-class ProviderBookingOut(BaseModel):
-    model_config = examples(
-        {
-            "id": 1,
-            "provider_id": 1,
-            "date": "2031-01-20",
-            "time": "14:00:00",
-            "end_time": "15:00:00",
-            "status": "confirmed",
-            "created_at": "2031-01-19T10:00:00+00:00",
-            "booking_token": "Jq3…",
-        }
-    )
-
-    id: int
-    provider_id: int
-    date: str
-    time: str
-    end_time: str
-    status: str
-    created_at: str
-    booking_token: str | None = Field(
-        None, description="In the creating answer only: manage it at /api/v1/bookings/{token}"
-    )
 
 
 class ProviderOut(BaseModel):
@@ -114,20 +67,6 @@ class ProviderOut(BaseModel):
         )
 
 
-def booking_out(booking: Booking, calendar: cal.Calendar) -> dict[str, Any]:
-    """A provider booking as surface 002 shows it."""
-    local = booking.start_at.astimezone(calendar.zone)
-    return {
-        "id": booking.id,
-        "provider_id": booking.calendar_id,
-        "date": local.date().isoformat(),
-        "time": local.strftime("%H:%M:%S"),
-        "end_time": booking.end_at.astimezone(calendar.zone).strftime("%H:%M:%S"),
-        "status": booking.status,
-        "created_at": booking.created_at.isoformat(),
-    }
-
-
 async def get_provider(uow: UnitOfWork, provider_id: int) -> cal.Calendar:
     return await cal.get_calendar(uow, provider_id, kind=KIND)
 
@@ -136,7 +75,9 @@ async def get_provider(uow: UnitOfWork, provider_id: int) -> cal.Calendar:
     "/providers",
     status_code=201,
     summary="Register a provider",
-    responses=STYLE.responses(EmailTaken, InvalidInput("slot_minutes must be between 1 and 1440")),
+    responses=PROVIDER_STYLE.responses(
+        EmailTaken, InvalidInput("slot_minutes must be between 1 and 1440")
+    ),
 )
 async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser) -> ProviderOut:
     if body.slot_minutes is not None and not 0 < body.slot_minutes <= 1440:
@@ -168,7 +109,9 @@ async def list_providers(
 
 
 @router.get(
-    "/providers/{provider_id}", summary="One provider", responses=STYLE.responses(CalendarNotFound)
+    "/providers/{provider_id}",
+    summary="One provider",
+    responses=PROVIDER_STYLE.responses(CalendarNotFound),
 )
 async def show_provider(provider_id: Id, engine: EngineDep) -> ProviderOut:
     async with engine.unit() as uow:
@@ -178,7 +121,7 @@ async def show_provider(provider_id: Id, engine: EngineDep) -> ProviderOut:
 @router.get(
     "/bookings",
     summary="Provider bookings, paged, by provider and dates",
-    responses=STYLE.responses(CalendarNotFound),
+    responses=PROVIDER_STYLE.responses(CalendarNotFound),
 )
 async def list_provider_bookings(
     engine: EngineDep,
@@ -197,64 +140,17 @@ async def list_provider_bookings(
             permissions.check_admin(user)
             providers = await cal.list_calendars(uow, kind=KIND, limit=None)
         by_id = {p.id: p for p in providers}
+        # one provider: its days; several: UTC days
         zone = providers[0].zone if provider_id is not None else None
         found = await list_bookings(
             uow,
             calendar_ids=list(by_id),
-            start=_day_start(date_from, zone),
-            end=_day_start(date_to, zone, next_day=True),
+            start=midnight(date_from, zone or UTC) if date_from else None,
+            end=midnight(date_to + timedelta(days=1), zone or UTC) if date_to else None,
             limit=limit,
             offset=offset,
         )
-    return [ProviderBookingOut.model_validate(booking_out(b, by_id[b.calendar_id])) for b in found]
-
-
-def _day_start(day: date | None, zone: tzinfo | None, *, next_day: bool = False) -> datetime | None:
-    """Midnight starting `day` (or the day after) in `zone` (UTC when several providers)."""
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=next_day), time(), zone or UTC)
-
-
-def _required(body: dict[str, Any]) -> None:
-    missing = [f for f in REQUIRED if body.get(f) in (None, "")]
-    if missing:
-        raise InvalidInput(f"Missing required fields: {', '.join(missing)}")
-
-
-def _parse_date(value: Any) -> date:
-    """`YYYY-MM-DD` exactly; InvalidInput otherwise."""
-    try:
-        if isinstance(value, str) and len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidInput("Invalid date format, expected YYYY-MM-DD")
-
-
-async def book_provider_time(
-    engine: Engine, body: dict[str, Any], idempotency_key: str | None
-) -> Reply:
-    """POST /api/v1/bookings with surface 002's body: {provider_id, date, time}."""
-    _required(body)
-    try:
-        provider_id = parse_id(body["provider_id"])
-    except ValueError as exc:
-        raise InvalidInput("Invalid provider_id") from exc
-    day = _parse_date(body["date"])
-    wall = parse_clock(body["time"])
-
-    async def book(uow: UnitOfWork) -> Reply:
-        calendar = await get_provider(uow, provider_id)
-        start_at = calendar.at(day, wall)
-        if start_at is None:
-            raise InvalidInput(f"{body['time']} does not exist on {day} in {calendar.timezone}")
-        made = await claim_time(uow, calendar=calendar, start_at=start_at, source="providers")
-        return Reply(201, booking_out(made.booking, calendar) | {"booking_token": made.token})
-
-    key = IdempotencyKey.of(
-        idempotency_key,
-        scope="providers.bookings",
-        request={"provider_id": provider_id, "date": day, "time": wall},
-    )
-    return await idempotent(engine, key, book)
+    return [
+        ProviderBookingOut.model_validate(provider_booking_out(b, by_id[b.calendar_id]))
+        for b in found
+    ]

@@ -139,7 +139,7 @@ def _mark_security(schema: dict[str, Any], app: FastAPI, settings: Settings) -> 
         (context.path_format, method.lower()): context.original_route
         for context in iter_route_contexts(app.routes)
         if isinstance(context.original_route, APIRoute)
-        for method in context.original_route.methods
+        for method in context.original_route.methods or ()
     }
     for path, method, operation in _operations(schema):
         route = routes.get((path, method))

@@ -2,7 +2,6 @@
 AsyncAPI document, and the five documents the surfaces implement."""
 
 from importlib.resources import files
-from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
 from fastapi.openapi.docs import (
@@ -13,15 +12,10 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
-from slotbook.apidocs.asyncapi import ASYNCAPI
+from slotbook.apidocs.asyncapi import ASYNCAPI, DOCUMENTS
 
 ASSETS_URL = "/docs/assets"
 OAUTH2_REDIRECT = "/docs/oauth2-redirect"
-#: the five documents, read once
-DOCUMENTS = {
-    p.name: p.read_text(encoding="utf-8")
-    for p in sorted((Path(__file__).parent / "documents").glob("*.txt"))
-}
 
 router = APIRouter(include_in_schema=False)
 
