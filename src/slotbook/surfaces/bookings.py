@@ -35,7 +35,7 @@ from slotbook.surfaces.errors import (
     surface_route,
     use_style,
 )
-from slotbook.surfaces.fields import Id, Name, parse_clock, parse_id
+from slotbook.surfaces.fields import Name, TimeSlotId, parse_clock, parse_id
 from slotbook.surfaces.openapi import documented_body
 from slotbook.surfaces.replies import examples
 from slotbook.surfaces.shared import (
@@ -65,7 +65,7 @@ class SeatBookingIn(BaseModel):
     )
 
     attendee_name: Name
-    time_slot_id: Id
+    time_slot_id: TimeSlotId
     email: EmailStr | None = None
 
 
@@ -192,8 +192,8 @@ async def book_provider_time(
     _required(body)
     try:
         provider_id = parse_id(body["provider_id"])
-    except ValueError as exc:
-        raise InvalidInput("Invalid provider_id") from exc
+    except ValueError as exc:  # not an id at all: no such provider (CONTRACTS: ids are opaque)
+        raise CalendarNotFound() from exc
     day = _parse_date(body["date"])
     wall = parse_clock(body["time"])
 

@@ -13,7 +13,7 @@ from slotbook.errors import EventNotFound, InvalidInput, PastDate
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Limit, Minutes, Name, Offset, Text, WallTime
+from slotbook.surfaces.fields import EventId, Limit, Minutes, Name, Offset, Text, WallTime
 from slotbook.surfaces.replies import examples
 
 STYLE = ErrorStyle()
@@ -138,7 +138,7 @@ async def list_events(engine: EngineDep, limit: Limit = 50, offset: Offset = 0) 
     summary="One event with its time slots",
     responses=STYLE.responses(EventNotFound),
 )
-async def show_event(event_id: Id, engine: EngineDep) -> EventOut:
+async def show_event(event_id: EventId, engine: EngineDep) -> EventOut:
     async with engine.unit() as uow:
         return EventOut.of(await ev.get_event(uow, event_id))
 
@@ -148,6 +148,6 @@ async def show_event(event_id: Id, engine: EngineDep) -> EventOut:
     summary="An event's time slots with live seat counts",
     responses=STYLE.responses(EventNotFound),
 )
-async def event_slots(event_id: Id, engine: EngineDep) -> list[TimeSlotOut]:
+async def event_slots(event_id: EventId, engine: EngineDep) -> list[TimeSlotOut]:
     async with engine.unit() as uow:
         return EventOut.of(await ev.get_event(uow, event_id)).time_slots

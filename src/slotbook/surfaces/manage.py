@@ -23,7 +23,7 @@ from slotbook.errors import (
 )
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, WallTime
+from slotbook.surfaces.fields import TimeSlotId, WallTime
 from slotbook.surfaces.replies import ManagedBookingOut, examples
 from slotbook.surfaces.shared import booking_out
 
@@ -40,7 +40,7 @@ class MoveIn(BaseModel):
         {"new_time_slot_id": 4}, {"new_time": "11:00", "new_date": "2031-01-21"}
     )
 
-    new_time_slot_id: Id | None = None
+    new_time_slot_id: TimeSlotId | None = None
     new_date: date | None = None
     new_time: WallTime | None = None
 

@@ -1,6 +1,7 @@
 """Surface 001 — calendar owners with daily working hours (`/api/v1`)."""
 
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr, Field
@@ -105,6 +106,23 @@ class AppointmentOut(BaseModel):
     status: str
 
 
+def _today(uow: UnitOfWork, calendar: cal.Calendar | None) -> date:
+    """Today for the owner's calendar, or in the default zone for an owner who does not
+    exist: dates are checked before the owner is looked up, as document 001's own
+    service does (a past date is refused even for an unknown owner)."""
+    zone = calendar.zone if calendar else ZoneInfo(uow.settings.default_timezone)
+    return uow.now.astimezone(zone).date()
+
+
+def _check_booking_date(uow: UnitOfWork, day: date, calendar: cal.Calendar | None) -> None:
+    today = _today(uow, calendar)
+    if day < today:
+        raise InPast()
+    horizon = calendar.horizon_days if calendar else uow.settings.max_advance_booking_days
+    if day > today + timedelta(days=horizon):
+        raise BeyondHorizon(f"Bookings can be made at most {horizon} days ahead")
+
+
 async def _owner_calendar(uow: UnitOfWork, owner_key: str) -> cal.Calendar:
     calendar = await cal.find_calendar(uow, kind=KIND, owner_key=owner_key)
     if calendar is None:
@@ -156,9 +174,10 @@ async def get_slots(
     for_date: date = Query(...),
 ) -> SlotsOut:
     async with engine.unit() as uow:
-        calendar = await _owner_calendar(uow, calendar_owner_id)
-        if for_date < calendar.today(uow.now):
+        found = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
+        if for_date < _today(uow, found):
             raise PastDate("Cannot retrieve slots for a past date")
+        calendar = await _owner_calendar(uow, calendar_owner_id)
         free = await free_slots_between(uow, calendar, for_date, for_date)
     return SlotsOut(available_slots=[s.local_start.strftime("%H:%M") for s in free])
 
@@ -180,6 +199,8 @@ async def book_appointment(
     body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
 ) -> AppointmentBooked:
     async def book(uow: UnitOfWork) -> Reply:
+        found = await cal.find_calendar(uow, kind=KIND, owner_key=body.calendar_owner_id)
+        _check_booking_date(uow, body.date, found)
         calendar = await _owner_calendar(uow, body.calendar_owner_id)
         start_at = calendar.at(body.date, body.slot_start_time)
         if start_at is None:  # a wall time that DST skips

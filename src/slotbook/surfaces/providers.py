@@ -14,7 +14,7 @@ from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import surface_route
-from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset
+from slotbook.surfaces.fields import Days, Limit, Minutes, Name, Offset, ProviderId
 from slotbook.surfaces.replies import ProviderBookingOut, examples
 from slotbook.surfaces.shared import PROVIDER_STYLE, provider_booking_out
 
@@ -113,7 +113,7 @@ async def list_providers(
     summary="One provider",
     responses=PROVIDER_STYLE.responses(CalendarNotFound),
 )
-async def show_provider(provider_id: Id, engine: EngineDep) -> ProviderOut:
+async def show_provider(provider_id: ProviderId, engine: EngineDep) -> ProviderOut:
     async with engine.unit() as uow:
         return ProviderOut.of(await get_provider(uow, provider_id))
 
@@ -126,7 +126,7 @@ async def show_provider(provider_id: Id, engine: EngineDep) -> ProviderOut:
 async def list_provider_bookings(
     engine: EngineDep,
     user: StrictUser,
-    provider_id: Id | None = None,
+    provider_id: ProviderId | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     limit: Limit = 50,
