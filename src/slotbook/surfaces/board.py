@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from slotbook.booking import board
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import Engine, UnitOfWork
-from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
+from slotbook.errors import BookedElsewhere, Busy, DomainError, InPast, InvalidInput, Unavailable
 from slotbook.observability import metrics
 from slotbook.realtime.broker import OK, Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
@@ -66,7 +66,7 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
     """The `slots_update` of a topic, as (key, text)."""
     async with engine.unit() as uow:
         calendar = await board.live_calendar(uow, topic.calendar_id)
-        day = topic.day or calendar.today(uow.now)  # a rolling board: today, as of now
+        day = topic.day or await board.rolling_day(uow, calendar)  # as of now
         slots = await board.board_day(uow, calendar, day)
     return msg.slots_update(calendar, day, slots, uow.now)
 
@@ -184,7 +184,7 @@ class Session:
     async def calendar_day(self, uow: UnitOfWork) -> tuple[Calendar, date]:
         """The calendar and the day this connection shows, as of this unit's `now`."""
         calendar = await board.live_calendar(uow, self.topic.calendar_id)
-        return calendar, self.topic.day or calendar.today(uow.now)
+        return calendar, self.topic.day or await board.rolling_day(uow, calendar)
 
     async def book(self, request: msg.Request) -> str:
         if request.slot is None:
@@ -194,6 +194,8 @@ class Session:
                 made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
         except (Busy, Unavailable) as exc:  # nothing was decided: worth retrying
             return msg.booking_response(request, None, f"{exc.message}; try again")
+        except InPast:
+            return msg.booking_response(request, None, f"Slot {request.label} has already started")
         except DomainError:
             return msg.booking_response(request, None, None)
         # Committed: every subscriber, this client included, has its update queued.
@@ -248,7 +250,7 @@ async def _today_on_board(live: Live) -> list[board.BoardSlot]:
     board_id = await live.board_id()
     async with live.engine.unit() as uow:
         default = await get_calendar(uow, board_id)
-        return await board.board_day(uow, default, default.today(uow.now))
+        return await board.board_day(uow, default, await board.rolling_day(uow, default))
 
 
 class BoardStatusOut(BaseModel):
