@@ -34,6 +34,10 @@ class OutsideHours(DomainError):
     status, code, default_message = 400, "outside_hours", "Invalid time"
 
 
+class OffGrid(OutsideHours):
+    code, default_message = "off_grid", "That time is not on the calendar's slot grid"
+
+
 class InPast(DomainError):
     status, code, default_message = 400, "in_past", "That time is in the past"
 

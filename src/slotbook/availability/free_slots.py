@@ -5,7 +5,7 @@ use, and the same questions a claim asks before it writes.
   active claim (confirmed, or a hold not yet expired) overlaps;
 - `bookable` / `check_bookable`: the booking rules (not past, minimum notice, horizon)
   as a filter for lists and as a check for one claim;
-- `opening_at` and `is_claimed`: the claim's questions, one start time at a time.
+- `check_opening` and `is_claimed`: the claim's questions, one start time at a time.
 
 A rule added to calendar time (buffers, limits) is added here once, to both forms.
 """
@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BeyondHorizon, InPast, TooSoon, WindowTooLong
+from slotbook.errors import BeyondHorizon, InPast, OffGrid, OutsideHours, TooSoon, WindowTooLong
 from slotbook.scheduling import Slot, day_slots, in_window, opening_hours, unclaimed, window_slots
 from slotbook.settings import Settings
 from slotbook.store.booking_reads import busy_between
@@ -91,13 +91,25 @@ async def free_slots_between(
     return bookable(calendar, (await openings(uow, calendar, first, last)).unclaimed, uow.now)
 
 
-async def opening_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:
-    """The slot of the calendar's hours that starts at `start_at`, if there is one."""
+async def _slots_of_day(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> list[Slot]:
     day = calendar.local_day(start_at)
     schedule = await load_schedule(uow, calendar.id)
     hours = opening_hours(day, schedule.rules, schedule.dates)
-    slots = day_slots(day, calendar.zone, hours, calendar.slot_minutes)
-    return next((s for s in slots if s.start == start_at), None)
+    return day_slots(day, calendar.zone, hours, calendar.slot_minutes)
+
+
+async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> None:
+    """A slot of the calendar's hours starts at `start_at`; otherwise OffGrid (inside the
+    hours, between two slot starts) or OutsideHours."""
+    slots = await _slots_of_day(uow, calendar, start_at)
+    if any(s.start == start_at for s in slots):
+        return
+    if any(s.start < start_at < s.end for s in slots):
+        raise OffGrid(
+            f"{start_at.astimezone(calendar.zone):%H:%M} is not on the calendar's "
+            f"{calendar.slot_minutes}-minute grid"
+        )
+    raise OutsideHours()
 
 
 async def is_claimed(

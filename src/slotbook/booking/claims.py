@@ -14,7 +14,7 @@ from slotbook.booking.model import Booking, Draft, NewBooking
 from slotbook.booking.tokens import hash_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BookingNotFound, OutsideHours, SlotTaken
+from slotbook.errors import BookingNotFound, SlotTaken
 from slotbook.observability.metrics import booking_attempt
 from slotbook.store import booking_reads as reads
 
@@ -32,8 +32,8 @@ async def _check_free(
     does not block itself. On SQLite the write lock makes the overlap check safe; on
     PostgreSQL the exclusion constraint decides at the write."""
     free_slots.check_bookable(calendar, start_at, uow.now)
-    if calendar.enforce_hours and await free_slots.opening_at(uow, calendar, start_at) is None:
-        raise OutsideHours()
+    if calendar.enforce_hours:
+        await free_slots.check_opening(uow, calendar, start_at)
     await transitions.expire_stale_holds(uow, calendar, start_at, end_at)
     if not uow.is_postgresql and await free_slots.is_claimed(
         uow, calendar, start_at, end_at, excluding=moving

@@ -38,6 +38,7 @@ STYLE = ErrorStyle(
         "calendar_not_found": (404, "User Not Found"),
         "slot_taken": (409, "Slot already booked"),
         "outside_hours": (400, "Invalid time"),
+        "off_grid": (400, "Invalid time"),
         "in_past": (422, "Cannot book an appointment in the past"),
         "too_soon": (422, None),
         "beyond_horizon": (422, None),

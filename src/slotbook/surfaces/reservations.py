@@ -34,6 +34,7 @@ from slotbook.errors import (
     InvalidWindow,
     NotChangeable,
     NotFound,
+    OffGrid,
     OutsideHours,
     ProviderNotFound,
     ReservationExpired,
@@ -54,8 +55,9 @@ from slotbook.surfaces.shared import Reply, answer_once
 STYLE = ErrorStyle(
     overrides={
         "email_taken": (409, "Email already registered"),
-        "slot_taken": (409, "Time slot is not available"),
-        "outside_hours": (409, "Time slot is not available"),
+        "slot_taken": (409, "Time slot is not available: it is already taken"),
+        "outside_hours": (409, "Time slot is not available: it is outside the provider's hours"),
+        "off_grid": (409, None),
         "in_past": (409, "Time slot is in the past"),
         "too_soon": (409, None),
         "beyond_horizon": (409, None),
@@ -465,6 +467,7 @@ async def time_slots(
         ProviderNotFound,
         SlotTaken,
         OutsideHours,
+        OffGrid("09:05 is not on the calendar's 15-minute grid"),
         InPast,
         TooSoon,
         BeyondHorizon,
