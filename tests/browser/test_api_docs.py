@@ -31,7 +31,7 @@ async def test_swagger_ui_lists_the_operations_with_no_network_but_the_server(
     page, refused = await offline_page(new_context, base_url)
     await page.goto("/docs")
     booking = page.locator(".opblock-summary-path", has_text="/api/v1/bookings").first
-    await expect(booking).to_be_visible(timeout=15_000)
+    await expect(booking).to_be_visible(timeout=60_000)
     await expect(page.locator(".opblock-tag", has_text="001 calendar owners")).to_be_visible()
     assert await page.locator(".opblock").count() >= 30
     assert refused == []
@@ -42,5 +42,5 @@ async def test_redoc_renders_with_no_network_but_the_server(base_url, new_contex
     page, refused = await offline_page(new_context, base_url)
     await page.goto("/redoc")
     summary = page.locator("h2", has_text="Book an appointment with an owner")
-    await expect(summary).to_be_attached(timeout=15_000)
+    await expect(summary).to_be_attached(timeout=60_000)
     assert refused == []
