@@ -28,8 +28,10 @@ from slotbook.services.bookings import (
     NewBooking,
     cancel_booking,
     claim_time,
+    get_booking_by_token,
 )
 from slotbook.services.engine import UnitOfWork
+from slotbook.services.manage import check_cutoff
 from slotbook.store.queries import occupying
 from slotbook.store.tables import bookings
 
@@ -143,3 +145,18 @@ async def cancel_slot(
             raise BookedElsewhere()
         raise BookingNotFound()
     return [await cancel_booking(uow, b, calendar) for b in mine]
+
+
+async def cancel_slot_by_token(
+    uow: UnitOfWork, calendar: cal.Calendar, day: date, wanted: int, token: str
+) -> Booking:
+    """Cancel the booking `token` manages if it is an active booking on slot `wanted`
+    (BookingNotFound otherwise), within the calendar's change cut-off like any
+    cancellation by token."""
+    target = await _slot(uow, calendar, day, wanted)
+    booking = await get_booking_by_token(uow, token, lock=True)
+    on_slot = booking.start_at < target.end and booking.end_at > target.start
+    if booking.calendar_id != calendar.id or not on_slot or not booking.is_active(uow.now):
+        raise BookingNotFound()
+    check_cutoff(calendar, booking, uow.now)
+    return await cancel_booking(uow, booking, calendar)
