@@ -70,6 +70,19 @@ async def test_a_visitor_far_east_sees_the_calendars_evening_on_their_next_day(c
     ] + [("2031-01-20", "09:00")]
 
 
+async def test_a_day_with_nothing_free_names_the_next_day_that_has_free_times(client):
+    calendar_id = await alice(client)
+    path = f"/api/v1/calendars/{calendar_id}/slots"
+    # "now" is 09:00 in Berlin on the 15th: the 14th has passed, the 15th still has 10:00.
+    past = (await client.get(path, params={"date": "2031-01-14"})).json()
+    assert past["slots"] == []
+    assert past["next_free_date"] == "2031-01-15"
+    assert (await client.get(path, params={"date": DAY})).json()["next_free_date"] is None
+    # Tokyo is eight hours ahead of Berlin: Berlin's 10:00 on the 15th is 18:00 there.
+    tokyo = await client.get(path, params={"date": "2031-01-14", "tz": "Asia/Tokyo"})
+    assert tokyo.json()["next_free_date"] == "2031-01-15"
+
+
 async def test_booked_times_are_left_out_of_the_free_slots(client):
     calendar_id = await alice(client)
     appointment = {
