@@ -18,6 +18,7 @@ from slotbook.settings import Settings, get_settings
 from slotbook.surfaces import board, bookings, events, manage, owners, providers, reservations
 from slotbook.surfaces.errors import domain_error_handler
 from slotbook.web import api as web_api
+from slotbook.web import assets
 from slotbook.web import routes as pages
 
 log = logging.getLogger("slotbook")
@@ -54,5 +55,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
     for surface in surfaces:
         app.include_router(surface.router)
-    app.mount("/static", pages.static_files(), name="static")
+    for path, static in assets.static_apps().items():
+        app.mount(path, static)
     return app
