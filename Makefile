@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
+# (`make test` also needs node and npm, for the browser tests' axe-core.)
 .PHONY: install run test lint format bench clean
 
 install: $(VENV)/.installed
@@ -14,10 +15,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# axe-core, pinned by package-lock.json: the browser tests audit the pages with it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: install
 	$(BIN)/slotbook serve
 
-test: install
+test: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -29,4 +35,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis slotbook.db*
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis slotbook.db*

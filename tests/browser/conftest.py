@@ -14,7 +14,7 @@ import pytest
 from slotbook.app import create_app
 from slotbook.settings import Settings
 from tests.support.clock import FrozenClock
-from tests.support.databases import wipe
+from tests.support.databases import create_sqlite_database, wipe
 from tests.support.web import CHROMIUM, CHROMIUM_ARGS, DESKTOP, no_browser, serving
 
 try:
@@ -70,6 +70,50 @@ async def new_context(
     async def open_context(timezone_id: str = "UTC") -> "BrowserContext":
         context = await browser.new_context(
             base_url=base_url, viewport=DESKTOP, locale="en-GB", timezone_id=timezone_id
+        )
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        await context.close()
+
+
+# One server for a whole module (its own SQLite file and clock), for the modules whose
+# tests each use calendars of their own: a server start per test would dominate them.
+
+
+@pytest.fixture(scope="module")
+def site_clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture(scope="module")
+async def site(
+    tmp_path_factory: pytest.TempPathFactory, site_clock: FrozenClock
+) -> AsyncIterator[str]:
+    url = create_sqlite_database(tmp_path_factory.mktemp("site"))
+    app = create_app(Settings(database_url=url, _env_file=None), clock=site_clock)
+    async with serving(app) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+async def site_api(site: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=site) as client:
+        yield client
+
+
+@pytest.fixture
+async def person(
+    browser: "Browser", site: str
+) -> AsyncIterator[Callable[..., Awaitable["BrowserContext"]]]:
+    """Open browser contexts (separate people) on the module's server; closed afterwards."""
+    contexts: list[BrowserContext] = []
+
+    async def open_context(timezone_id: str = "UTC", **options: object) -> "BrowserContext":
+        context = await browser.new_context(
+            base_url=site, viewport=DESKTOP, locale="en-GB", timezone_id=timezone_id, **options
         )
         contexts.append(context)
         return context
