@@ -113,7 +113,10 @@ async def person(
 
     async def open_context(timezone_id: str = "UTC", **options: object) -> "BrowserContext":
         context = await browser.new_context(
-            base_url=site, viewport=DESKTOP, locale="en-GB", timezone_id=timezone_id, **options
+            **{"viewport": DESKTOP} | options,  # type: ignore[arg-type]
+            base_url=site,
+            locale="en-GB",
+            timezone_id=timezone_id,
         )
         contexts.append(context)
         return context

@@ -193,7 +193,7 @@ function confirmCancel(slot) {
   document.getElementById('confirm-heading').textContent = `Cancel your booking of ${label(slot)}?`;
   dialog.returnValue = '';
   dialog.showModal();
-  document.getElementById('confirm-no').focus();
+  focusOn(document.getElementById('confirm-no'));
 }
 
 dialog.addEventListener('close', () => {

@@ -38,6 +38,9 @@ export function clearMessages() {
 export function focusOn(node, { scroll = true } = {}) {
   if (!node) return;
   if (node.tabIndex < 0 && !node.hasAttribute('tabindex')) node.setAttribute('tabindex', '-1');
+  // Browsers outline a control focused by script only after keyboard use: mark it.
+  node.dataset.scriptFocus = '';
+  node.addEventListener('blur', () => delete node.dataset.scriptFocus, { once: true });
   node.focus({ preventScroll: !scroll });
 }
 
@@ -68,7 +71,7 @@ export function fieldError(error, fields, text) {
 
 /** Focus `field` and scroll so that it and its `error` are both in view. */
 export function showError(field, error) {
-  field.focus({ preventScroll: true });
+  focusOn(field, { scroll: false });
   (error.closest('.field') ?? error).scrollIntoView({ block: 'center' });
 }
 
