@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-# (`make test` also needs node and npm, for the browser tests' axe-core.)
 .PHONY: install run test lint format bench clean
 
 install: $(VENV)/.installed

@@ -11,6 +11,13 @@ from datetime import date, time
 
 from sqlalchemy import select
 
+from slotbook.availability.free_slots import busy_between, grid
+from slotbook.booking import transitions
+from slotbook.booking.claims import claim_time, get_booking_by_token
+from slotbook.booking.manage import check_cutoff
+from slotbook.booking.model import Booking, NewBooking, Source
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BookedElsewhere,
     BookingNotFound,
@@ -20,24 +27,12 @@ from slotbook.errors import (
 )
 from slotbook.scheduling import Slot, in_window
 from slotbook.scheduling.window import Claims
-from slotbook.services import calendars as cal
-from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid
-from slotbook.services.bookings import (
-    BOOKING_COLUMNS,
-    Booking,
-    NewBooking,
-    cancel_booking,
-    claim_time,
-    get_booking_by_token,
-)
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.manage import check_cutoff
-from slotbook.store.queries import occupying
-from slotbook.store.tables import bookings
+from slotbook.store.booking_writes import BOOKING_COLUMNS, booking_from
+from slotbook.store.predicates import occupying, time_claims_overlapping
 
 BOARD_KIND = "board"
 BOARD_KEY = "default"
-SOURCE = "board"
+SOURCE = Source.BOARD
 #: Calendars whose time the board can show and book: hours cut into slots.
 LIVE_KINDS = frozenset({"board", "owner", "provider"})
 
@@ -130,21 +125,16 @@ async def cancel_slot(
     target = await _slot(uow, calendar, day, wanted)
     rows = await uow.conn.execute(
         select(*BOOKING_COLUMNS).where(
-            bookings.c.calendar_id == calendar.id,
-            bookings.c.slot_id.is_(None),
-            bookings.c.start_at < target.end,
-            bookings.c.start_at > target.start - LONGEST_CLAIM,
-            bookings.c.end_at > target.start,
-            occupying(uow.now),
+            time_claims_overlapping(calendar.id, target.start, target.end), occupying(uow.now)
         )
     )
-    overlapping = [Booking(**r._mapping) for r in rows]
+    overlapping = [booking_from(r) for r in rows]
     mine = [b for b in overlapping if b.source == SOURCE]
     if not mine:
         if overlapping:
             raise BookedElsewhere()
         raise BookingNotFound()
-    return [await cancel_booking(uow, b, calendar) for b in mine]
+    return [await transitions.cancel(uow, b, calendar) for b in mine]
 
 
 async def cancel_slot_by_token(
@@ -159,4 +149,4 @@ async def cancel_slot_by_token(
     if booking.calendar_id != calendar.id or not on_slot or not booking.is_active(uow.now):
         raise BookingNotFound()
     check_cutoff(calendar, booking, uow.now)
-    return await cancel_booking(uow, booking, calendar)
+    return await transitions.cancel(uow, booking, calendar)
