@@ -7,6 +7,7 @@ browser, the server and one database are what is being tested.
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -60,23 +61,36 @@ async def api(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-async def new_context(
+@asynccontextmanager
+async def people(
     browser: "Browser", base_url: str
 ) -> AsyncIterator[Callable[..., Awaitable["BrowserContext"]]]:
-    """Open browser contexts (separate people) on the server; all closed afterwards."""
+    """Open browser contexts (separate people) on a server; all closed at the end."""
     contexts: list[BrowserContext] = []
 
-    async def open_context(timezone_id: str = "UTC") -> "BrowserContext":
+    async def open_context(timezone_id: str = "UTC", **options: object) -> "BrowserContext":
         context = await browser.new_context(
-            base_url=base_url, viewport=DESKTOP, locale="en-GB", timezone_id=timezone_id
+            **{"viewport": DESKTOP} | options,  # type: ignore[arg-type]
+            base_url=base_url,
+            locale="en-GB",
+            timezone_id=timezone_id,
         )
         contexts.append(context)
         return context
 
-    yield open_context
-    for context in contexts:
-        await context.close()
+    try:
+        yield open_context
+    finally:
+        for context in contexts:
+            await context.close()
+
+
+@pytest.fixture
+async def new_context(
+    browser: "Browser", base_url: str
+) -> AsyncIterator[Callable[..., Awaitable["BrowserContext"]]]:
+    async with people(browser, base_url) as open_context:
+        yield open_context
 
 
 # One server for a whole module (its own SQLite file and clock), for the modules whose
@@ -108,19 +122,5 @@ async def site_api(site: str) -> AsyncIterator[httpx.AsyncClient]:
 async def person(
     browser: "Browser", site: str
 ) -> AsyncIterator[Callable[..., Awaitable["BrowserContext"]]]:
-    """Open browser contexts (separate people) on the module's server; closed afterwards."""
-    contexts: list[BrowserContext] = []
-
-    async def open_context(timezone_id: str = "UTC", **options: object) -> "BrowserContext":
-        context = await browser.new_context(
-            **{"viewport": DESKTOP} | options,  # type: ignore[arg-type]
-            base_url=site,
-            locale="en-GB",
-            timezone_id=timezone_id,
-        )
-        contexts.append(context)
-        return context
-
-    yield open_context
-    for context in contexts:
-        await context.close()
+    async with people(browser, site) as open_context:
+        yield open_context

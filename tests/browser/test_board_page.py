@@ -109,24 +109,33 @@ async def test_the_board_is_operated_with_the_keyboard_alone(person):
 
 
 async def test_a_failed_booking_says_the_time_shows_the_truth_and_keeps_focus(person):
-    frozen = False
-
-    def hold_updates(ws: WebSocketRoute) -> None:
-        """Between this page and the server: updates are lost while `frozen`."""
+    def stale(ws: WebSocketRoute) -> None:
+        """Between this page and the server: the page sees its first update, then one
+        more only when it asks (get_slots); others' changes do not reach it."""
         server = ws.connect_to_server()
-        server.on_message(
-            lambda message: None if frozen and "slots_update" in str(message) else ws.send(message)
-        )
+        allowed = [1]
+
+        def to_server(message: str | bytes) -> None:
+            allowed[0] += "get_slots" in str(message)
+            server.send(message)
+
+        def to_page(message: str | bytes) -> None:
+            if "slots_update" in str(message):
+                if not allowed[0]:
+                    return
+                allowed[0] -= 1
+            ws.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
 
     page = await (await person()).new_page()
-    await page.route_web_socket(re.compile("/slot-booking"), hold_updates)
+    await page.route_web_socket(re.compile("/slot-booking"), stale)
     await page.goto("/board?date=2031-01-19")
     await expect(page.locator(SLOT)).to_have_attribute("data-state", "free")
-    frozen = True
     other = await open_board(person, "?date=2031-01-19")
     await other.get_by_role("button", name=f"Book {TEN}").click()
     await expect(other.locator(SLOT)).to_have_attribute("data-state", "mine")
-    frozen = False
 
     await page.get_by_role("button", name=f"Book {TEN}").click()  # it still looks free here
     await expect(page.get_by_role("alert")).to_have_text(
@@ -206,3 +215,19 @@ async def test_a_calendars_board_refuses_cancel_slot_without_the_token(person, s
     )
     await expect(alice.locator(SLOT)).to_have_attribute("data-state", "taken")
     await expect(bob_page.locator(SLOT)).to_have_attribute("data-state", "mine")
+
+
+async def test_an_events_board_shows_places_live_and_offers_no_booking(person, site_api):
+    slot = {"start_time": "10:00", "end_time": "11:00", "max_capacity": 2}
+    body = {"name": "Talk", "event_date": "2031-01-20", "time_slots": [slot]}
+    made = (await site_api.post("/api/v1/events", json=body)).json()
+    page = await (await person()).new_page()
+    await page.goto(f"/board?calendar={made['id']}")
+    seats = page.locator(".board-slot")
+    await expect(seats).to_have_text(re.compile("2 places left"))
+    await expect(page.get_by_role("button", name=re.compile("^Book"))).to_have_count(0)
+    await expect(page.get_by_role("link", name="Book a place on the event's page")).to_be_visible()
+    seat = {"attendee_name": "A", "time_slot_id": made["time_slots"][0]["id"]}
+    assert (await site_api.post("/api/v1/bookings", json=seat)).status_code == 201
+    await expect(seats).to_have_text(re.compile("1 place left"), timeout=1000)
+    await audit(page, "board: an event's seats")

@@ -5,6 +5,7 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
+from tests.support.a11y import audit
 from tests.support.web import screenshots, span
 
 # Alice's hours are 09:00-17:00 in Berlin; the visitor is in New York, six hours behind.
@@ -101,6 +102,7 @@ async def test_book_then_manage_move_and_cancel_from_the_link(app, api, new_cont
     await expect(page.get_by_role("status")).to_contain_text("Moved. Your booking is now")
     await expect(page.locator("#details")).to_contain_text(span("06:00", "07:00"))
     assert await appointments(api) == [(DAY, "12:00", "Bob")]
+    await audit(page, "manage page: moved")
 
     await page.get_by_role("button", name="Cancel booking").click()
     await page.get_by_role("button", name="Yes, cancel it").click()

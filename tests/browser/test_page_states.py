@@ -67,11 +67,12 @@ async def described_by(page: Page, field: str, error: str) -> None:
     assert error_id in described.split(), (field, described)
 
 
-async def open_calendar(person, calendar: str, day: str = DAY, size: dict | None = None) -> Page:
-    page = await (await person(viewport=size) if size else await person()).new_page()
-    await page.goto(f"/book/calendar/{calendar}")
-    await page.get_by_label("Day").fill(day)
-    await expect(page.locator(".slot-set legend")).to_contain_text("20 January 2031")
+async def manage_page(person, site_api: httpx.AsyncClient, name: str, **options: Any) -> Page:
+    """The manage page of a new booking on a new calendar `name` (10:00 on DAY)."""
+    token = await booking(site_api, await owner(site_api, name))
+    page = await (await person(**options)).new_page()
+    await page.goto(f"/manage/{token}")
+    await expect(page.locator("#details")).to_contain_text("Confirmed")
     return page
 
 
@@ -151,10 +152,12 @@ async def test_the_page_opens_on_the_next_day_with_free_times(person, site_api):
         re.compile(r"Nothing is free on Wednesday,? 15 January 2031\. Showing Thursday,? 16")
     )
     await expect(page.get_by_role("radio")).to_have_count(5)
+    await audit(page, "booking page: opened on the next day with free times")
     # A day with nothing free offers the next one that has something.
     await page.get_by_role("button", name="Previous day").click()  # not before today
     await page.get_by_label("Day").fill("2031-01-15")
     await expect(page.locator(".slots")).to_contain_text("No free times on")
+    await audit(page, "booking page: a day with nothing free")
     await page.get_by_role("button", name=re.compile("^Show Thursday,? 16 January")).click()
     await expect(page.get_by_role("radio")).to_have_count(5)
     await expect(page.get_by_role("status")).to_have_text(
@@ -210,11 +213,7 @@ async def test_the_event_page_follows_seats_live_and_says_so(person, site_api):
 
 
 async def test_the_manage_page_panels_close_with_escape_or_keep_and_focus_returns(person, site_api):
-    calendar = await owner(site_api, "panels")
-    token = await booking(site_api, calendar)
-    page = await (await person()).new_page()
-    await page.goto(f"/manage/{token}")
-    await expect(page.locator("#details")).to_contain_text("Confirmed")
+    page = await manage_page(person, site_api, "panels")
     await audit(page, "manage page")
     move = page.get_by_role("button", name="Move to another time")
     cancel = page.get_by_role("button", name="Cancel booking")
@@ -285,10 +284,7 @@ async def test_the_manage_page_shows_a_cancellation_made_elsewhere_within_a_seco
 
 
 async def test_the_manage_page_cancels_and_focus_lands_on_the_heading(person, site_api):
-    calendar = await owner(site_api, "cancel-here")
-    token = await booking(site_api, calendar)
-    page = await (await person()).new_page()
-    await page.goto(f"/manage/{token}")
+    page = await manage_page(person, site_api, "cancel-here")
     await page.get_by_role("button", name="Cancel booking").click()
     await page.get_by_role("button", name="Yes, cancel it").click()
     await expect(page.get_by_role("status")).to_have_text("Your booking is cancelled.")

@@ -37,13 +37,24 @@ const label = (slot) => `${slot.start_time}–${slot.end_time}`;
 const labelOf = (id) => (items.get(Number(id)) ? label(items.get(Number(id)).slot) : `slot ${id}`);
 const tokenOf = (slot) => last && boardTokens.get(last.calendar_id, last.date, slot.id);
 
+/** An event's time slot (seats, booked on the event's page): shown, never booked here. */
+const isSeats = (slot) => 'available_spots' in slot;
+
 function state(slot) {
+  if (isSeats(slot)) return slot.is_available ? 'places' : 'full';
   if (slot.is_booked) return tokenOf(slot) ? 'mine' : 'taken';
   const bookable = slot.is_available ?? last.available_slots.includes(slot.id);
   return bookable ? 'free' : 'closed';
 }
 
-const STATE_TEXT = { mine: 'Booked by you', taken: 'Taken', free: 'Free', closed: 'Not bookable' };
+const STATE_TEXT = {
+  mine: () => 'Booked by you',
+  taken: () => 'Taken',
+  free: () => 'Free',
+  closed: () => 'Not bookable',
+  full: () => 'Full',
+  places: (slot) => `${slot.available_spots} ${slot.available_spots === 1 ? 'place' : 'places'} left`,
+};
 
 function action(slot, now) {
   // A slot waiting for the server's answer keeps its focus: aria-disabled, not disabled.
@@ -60,7 +71,7 @@ function action(slot, now) {
 function item(slot, now) {
   return el('li', { class: `board-slot is-${now}`, 'data-slot-id': slot.id, 'data-state': now, tabindex: '-1' },
     el('span', { class: 'board-time' }, label(slot)),
-    el('span', { class: 'board-state' }, STATE_TEXT[now]),
+    el('span', { class: 'board-state' }, STATE_TEXT[now](slot)),
     action(slot, now));
 }
 
@@ -95,7 +106,8 @@ function render(data) {
       const entry = items.get(slot.id);
       const now = state(slot);
       // A slot waiting for this page's request is settled by the answer, not before.
-      if (now !== entry.state && !pending.has(slot.id)) update(entry, slot, now);
+      const recounted = isSeats(slot) && slot.available_spots !== entry.slot.available_spots;
+      if ((now !== entry.state || recounted) && !pending.has(slot.id)) update(entry, slot, now);
       else entry.slot = slot;
     }
   } else {
@@ -123,7 +135,9 @@ function showDay(data) {
     announce(`Showing ${longDay(data.date)}: ${free} ${free === 1 ? 'slot' : 'slots'} free.`);
   }
   if (data.calendar_id && !links.hasChildNodes()) {
-    links.append(el('a', { href: `/book/calendar/${data.calendar_id}` }, 'Book with your name and email instead'));
+    const seats = data.slots.some(isSeats);
+    links.append(el('a', { href: `/book/calendar/${data.calendar_id}` },
+      seats ? "Book a place on the event's page" : 'Book with your name and email instead'));
     api('GET', `/api/v1/calendars/${data.calendar_id}`)
       .then((calendar) => { zone.textContent = `Times in ${calendar.timezone}`; })
       .catch(() => {});

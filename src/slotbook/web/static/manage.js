@@ -106,13 +106,14 @@ function openPanel(title, ...children) {
 
 function openMove() {
   const pickerBox = el('div');
-  const confirm = el('button', { type: 'button', disabled: true, onclick: () => move(confirm) }, 'Move here');
+  // aria-disabled, not disabled: a live change that unpicks the time keeps the focus here.
+  const confirm = el('button', { type: 'button', 'aria-disabled': 'true', onclick: () => move(confirm) }, 'Move here');
   openPanel('Move to another time', pickerBox, el('div', { class: 'actions' }, confirm,
     el('button', { type: 'button', class: 'secondary', onclick: keep }, 'Keep the current time')));
   const source = isEvent() ? eventSource(calendar, booking.time_slot_id) : calendarSource(calendar);
   picker = new SlotPicker(pickerBox, source, {
     onSelect: (slot) => {
-      confirm.disabled = !slot;
+      confirm.setAttribute('aria-disabled', String(!slot));
       confirm.textContent = slot ? `Move to ${slotLabel(slot)}` : 'Move here';
     },
   });
@@ -132,7 +133,7 @@ async function move(confirm) {
     booking = await api('PUT', path, body);
   } catch (error) {
     picker.claiming = null;
-    confirm.removeAttribute('aria-disabled');
+    confirm.setAttribute('aria-disabled', 'false');
     if (isTaken(error)) {
       picker.selected = null;
       await picker.refresh();
