@@ -28,6 +28,7 @@ let pinned = params.get('date'); // the day asked for; null: today, as the serve
 let last = null; // the last slots_update's data
 let items = new Map(); // slot id -> { slot, state, li }
 const pending = new Map(); // slot id -> 'book_slot' | 'cancel_slot', not yet answered
+const explained = new Set(); // slots whose next change an answer has already told
 let socket;
 let connections = 0; // sockets opened so far: only the latest one's messages count
 let confirming = null; // the slot whose cancellation the dialog asks about
@@ -89,6 +90,7 @@ function changes(data) {
   for (const slot of data.slots) {
     const before = items.get(slot.id);
     if (!before || before.slot.is_booked === slot.is_booked || pending.has(slot.id)) continue;
+    if (explained.has(slot.id)) continue;
     said.push(`${label(slot)} ${slot.is_booked ? 'was just booked' : 'is free again'}`);
   }
   return said;
@@ -122,6 +124,7 @@ function render(data) {
   }
   showDay(data);
   showMine();
+  explained.clear();
   if (said.length) announce(`${said.join('; ')}.`);
 }
 
@@ -178,7 +181,10 @@ function answered(message) {
     if (message.type === 'cancellation_response') boardTokens.forget(calendarId, date, message.slot_id);
   }
   announce(words(message), { urgent: !message.success });
-  if (!message.success) socket.send({ type: 'get_slots' }); // show what stopped it
+  if (!message.success) {
+    explained.add(message.slot_id); // the alert says it: the update it asks for need not
+    socket.send({ type: 'get_slots' }); // show what stopped it
+  }
   const entry = items.get(message.slot_id);
   if (!entry) return;
   const now = state(entry.slot);
