@@ -76,8 +76,8 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
     async with engine.unit() as uow:
         calendar = await get_calendar(uow, topic.calendar_id)
         if calendar.kind == ev.KIND:
-            seats = (await ev.slots_of(uow, [calendar.id]))[calendar.id]
-            return msg.seats_update(calendar, seats, uow.now)
+            event = await ev.get_event(uow, calendar.id)
+            return msg.seats_update(calendar, event.slots, uow.now)
         day = topic.day or calendar.today(uow.now)  # a rolling board: today, as of now
         slots = await board.board_day(uow, calendar, day)
     return msg.slots_update(calendar, day, slots, uow.now)

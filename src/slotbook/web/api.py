@@ -79,7 +79,7 @@ class DaySlots(BaseModel):
     date: Day
     calendar_dates: list[Day]
     slots: list[FreeSlot]
-    next_free_date: date | None = None
+    next_free_date: Day | None = None
 
 
 class BookingIn(BaseModel):
