@@ -1,0 +1,123 @@
+"""The counter rows behind booking limits (`tables.booking_counts`).
+
+A limit is taken with one statement, atomic on both databases: insert the period's row
+with 1, or add 1 to it only while it is below the limit. No row returned means the
+limit is reached: two simultaneous claims can never both pass it, because the second
+waits on the first's row lock (PostgreSQL) or on the one writer (SQLite).
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, delete, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from slotbook.scheduling.rules import Counts, Period, Quota
+from slotbook.store.tables import ACTIVE_STATUSES, bookings, calendars
+from slotbook.store.tables import booking_counts as counts
+
+CountKey = tuple[Period, date, str]
+
+
+async def take(conn: AsyncConnection, calendar_id: int, quota: Quota) -> bool:
+    """Take one unit of `quota`; False (nothing written) when it is used up."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    row = {
+        "calendar_id": calendar_id,
+        "period": quota.period.value,
+        "starts_on": quota.starts_on,
+        "booker": quota.booker,
+        "taken": 1,
+    }
+    statement = dialect.insert(counts).values(row)
+    statement = statement.on_conflict_do_update(
+        index_elements=[counts.c.calendar_id, counts.c.period, counts.c.starts_on, counts.c.booker],
+        set_={"taken": counts.c.taken + 1},
+        where=counts.c.taken < quota.limit,
+    ).returning(counts.c.taken)
+    return (await conn.execute(statement)).first() is not None
+
+
+async def give_back(conn: AsyncConnection, calendar_id: int, keys: Iterable[CountKey]) -> None:
+    """Give one unit back to each of these counters that is kept (a limit that is not
+    set keeps none)."""
+    wanted = [(period.value, day, booker) for period, day, booker in keys]
+    if not wanted:
+        return
+    await conn.execute(
+        update(counts)
+        .where(
+            counts.c.calendar_id == calendar_id,
+            tuple_(counts.c.period, counts.c.starts_on, counts.c.booker).in_(wanted),
+            counts.c.taken > 0,
+        )
+        .values(taken=counts.c.taken - 1)
+    )
+
+
+def _family(period: Period, per_booker: bool) -> ColumnElement[bool]:
+    return and_(
+        counts.c.period == period.value,
+        counts.c.booker != "" if per_booker else counts.c.booker == "",
+    )
+
+
+async def drop_family(
+    conn: AsyncConnection, calendar_id: int, period: Period, *, per_booker: bool
+) -> None:
+    """Stop keeping one kind of counter (its limit was removed)."""
+    await conn.execute(
+        delete(counts).where(counts.c.calendar_id == calendar_id, _family(period, per_booker))
+    )
+
+
+async def reset_family(
+    conn: AsyncConnection,
+    calendar_id: int,
+    period: Period,
+    *,
+    per_booker: bool,
+    taken: Counts,
+) -> None:
+    """Keep one kind of counter from now on, starting from `taken` (its limit was set)."""
+    await drop_family(conn, calendar_id, period, per_booker=per_booker)
+    rows = [
+        {
+            "calendar_id": calendar_id,
+            "period": p.value,
+            "starts_on": day,
+            "booker": booker,
+            "taken": n,
+        }
+        for (p, day, booker), n in taken.taken.items()
+        if p is period and bool(booker) == per_booker
+    ]
+    if rows:
+        await conn.execute(insert(counts), rows)
+
+
+async def lock_counting(conn: AsyncConnection, calendar_id: int, *, limits_change: bool) -> None:
+    """Order counting against a change of which limits are kept (PostgreSQL; SQLite's one
+    writer already orders everything). Every transition that adds or removes an active
+    booking takes the calendar's row in share mode; a settings change that starts or
+    stops keeping a counter takes it exclusively, so its recount never misses a booking
+    being made or given up meanwhile."""
+    if conn.dialect.name != "postgresql":
+        return
+    query = select(calendars.c.id).where(calendars.c.id == calendar_id)
+    await conn.execute(query.with_for_update(read=not limits_change))
+
+
+async def active_since(conn: AsyncConnection, calendar_id: int, since: datetime) -> list[Row[Any]]:
+    """(start_at, email, user_id) of the calendar's active bookings (by status: a hold
+    counts until it is marked expired) starting at `since` or later."""
+    rows = await conn.execute(
+        select(bookings.c.start_at, bookings.c.email, bookings.c.user_id).where(
+            bookings.c.calendar_id == calendar_id,
+            bookings.c.status.in_(ACTIVE_STATUSES),
+            bookings.c.start_at >= since,
+        )
+    )
+    return list(rows)
