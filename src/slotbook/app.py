@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slotbook import __version__
-from slotbook.db import Database
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.engine import Clock, Engine, system_clock
 from slotbook.errors import DomainError
-from slotbook.services.engine import Clock, Engine, system_clock
-from slotbook.services.slot_cache import SlotCache
-from slotbook.services.sweeper import run_sweeper
+from slotbook.jobs.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
+from slotbook.store.db import Database
 from slotbook.surfaces import (
+    approvals,
     board,
     bookings,
     calendar_settings,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         manage,
         reservations,
         calendar_settings,
+        approvals,
         web_api,
         pages,
     )

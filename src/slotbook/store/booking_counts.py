@@ -6,15 +6,14 @@ limit is reached: two simultaneous claims can never both pass it, because the se
 waits on the first's row lock (PostgreSQL) or on the one writer (SQLite).
 """
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from slotbook.scheduling.rules import Counts, Period, Quota
+from slotbook.scheduling.rules import Counts, Limits, Period, Quota
 from slotbook.store.tables import ACTIVE_STATUSES, bookings, calendars
 from slotbook.store.tables import booking_counts as counts
 
@@ -40,17 +39,17 @@ async def take(conn: AsyncConnection, calendar_id: int, quota: Quota) -> bool:
     return (await conn.execute(statement)).first() is not None
 
 
-async def give_back(conn: AsyncConnection, calendar_id: int, keys: Iterable[CountKey]) -> None:
-    """Give one unit back to each of these counters that is kept (a limit that is not
-    set keeps none)."""
-    wanted = [(period.value, day, booker) for period, day, booker in keys]
-    if not wanted:
-        return
+async def give_back(conn: AsyncConnection, calendar_id: int, key: CountKey) -> None:
+    """Give one unit back to this counter, if it is kept (a limit that is not set keeps
+    none)."""
+    period, day, booker = key
     await conn.execute(
         update(counts)
         .where(
             counts.c.calendar_id == calendar_id,
-            tuple_(counts.c.period, counts.c.starts_on, counts.c.booker).in_(wanted),
+            counts.c.period == period.value,
+            counts.c.starts_on == day,
+            counts.c.booker == booker,
             counts.c.taken > 0,
         )
         .values(taken=counts.c.taken - 1)
@@ -98,16 +97,26 @@ async def reset_family(
         await conn.execute(insert(counts), rows)
 
 
-async def lock_counting(conn: AsyncConnection, calendar_id: int, *, limits_change: bool) -> None:
-    """Order counting against a change of which limits are kept (PostgreSQL; SQLite's one
-    writer already orders everything). Every transition that adds or removes an active
-    booking takes the calendar's row in share mode; a settings change that starts or
-    stops keeping a counter takes it exclusively, so its recount never misses a booking
-    being made or given up meanwhile."""
-    if conn.dialect.name != "postgresql":
-        return
-    query = select(calendars.c.id).where(calendars.c.id == calendar_id)
-    await conn.execute(query.with_for_update(read=not limits_change))
+async def lock_limits(
+    conn: AsyncConnection, calendar_id: int, *, exclusive: bool = False
+) -> Limits:
+    """The calendar's limits, read so as to order counting against a change of which
+    counters are kept (PostgreSQL; SQLite's one writer already orders everything).
+
+    Every transition that adds or removes an active booking reads them in share mode
+    before it touches a counter; a settings change that starts or stops keeping one
+    reads them `exclusive`ly, so its recount never misses a booking being made or
+    given up meanwhile, and a claim never goes by limits older than the last change."""
+    query = select(
+        calendars.c.max_per_day,
+        calendars.c.max_per_week,
+        calendars.c.max_per_booker_per_day,
+        calendars.c.max_per_booker_per_week,
+    ).where(calendars.c.id == calendar_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=not exclusive)
+    row = (await conn.execute(query)).one()
+    return Limits(*row)
 
 
 async def active_since(conn: AsyncConnection, calendar_id: int, since: datetime) -> list[Row[Any]]:

@@ -15,8 +15,10 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
 from slotbook.store.types import UTCDateTime
 
@@ -32,6 +34,8 @@ metadata = MetaData(
 
 #: Booking statuses that occupy time or a seat (a held one only until it expires).
 ACTIVE_STATUSES = ("held", "confirmed", "pending")
+#: SQLSTATE of an exclusion constraint's refusal: two overlapping claims on one calendar
+EXCLUSION_VIOLATION = "23P01"
 
 users = Table(
     "users",
@@ -186,6 +190,32 @@ bookings = Table(
         postgresql_where=text("status = 'held'"),
         sqlite_where=text("status = 'held'"),
     ),
+)
+
+# The no-overlap invariant on PostgreSQL: no two active calendar-time claims of one
+# calendar overlap, each claim being its time widened by the buffers it was made with
+# (`booking_claimed_range`, an immutable SQL function of migration 0002: start_at -
+# before, end_at + after). Pending bookings claim like confirmed ones. Migration 0002
+# creates it; SQLite, which has no such constraint, gets the same guarantee from its one
+# writer (`store.db`: BEGIN IMMEDIATE, then the claim's overlap check). Holds count until
+# they are marked expired, which is why a claim first expires the stale holds on its
+# range (`booking.transitions`).
+bookings.append_constraint(
+    ExcludeConstraint(
+        (bookings.c.calendar_id, "="),
+        (
+            func.booking_claimed_range(
+                bookings.c.start_at,
+                bookings.c.end_at,
+                bookings.c.buffer_before_minutes,
+                bookings.c.buffer_after_minutes,
+            ),
+            "&&",
+        ),
+        name="bookings_no_overlap",
+        using="gist",
+        where=text("status IN ('held', 'confirmed', 'pending') AND slot_id IS NULL"),
+    ).ddl_if(dialect="postgresql")
 )
 
 #: How many active bookings a calendar has per local day or week (from Monday), in all

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
+from slotbook.accounts import permissions
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.settings import change_settings
 from slotbook.scheduling.rules import MAX_BUFFER_MINUTES
-from slotbook.services import calendars as cal
-from slotbook.services import permissions
-from slotbook.services.calendar_settings import change_settings
 from slotbook.surfaces.auth import OptionalUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route

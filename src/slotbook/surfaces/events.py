@@ -1,27 +1,29 @@
 """Surface 003 — events with seat-limited time slots (`/api/v1`)."""
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, EmailStr, Field, ValidationError
+from pydantic import BaseModel, EmailStr, Field, ValidationError, model_validator
 
-from slotbook.services import events as ev
-from slotbook.services import permissions
-from slotbook.services.calendars import Calendar
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
-from slotbook.services.seats import SeatSlot, claim_seat
+from slotbook.accounts import permissions
+from slotbook.booking.model import SeatSlot
+from slotbook.booking.seats import claim_seat
+from slotbook.calendars import events as ev
+from slotbook.calendars.calendars import Calendar
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Limit, Minutes, Name, Offset, Text, WallTime
+from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()
 MAX_SLOTS = 500
 MAX_CAPACITY = 1_000_000
+Seats = Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
 router = APIRouter(prefix="/api/v1", tags=["003 events"], route_class=surface_route(STYLE))
 
 
@@ -92,9 +94,23 @@ class EventOut(BaseModel):
 
 
 class SeatBookingIn(BaseModel):
+    """`seats` (also read as `number_of_seats`, default 1): places taken, all or none."""
+
     attendee_name: Name
     time_slot_id: Id
     email: EmailStr | None = None
+    seats: Seats | None = None
+    number_of_seats: Seats | None = None
+
+    @model_validator(mode="after")
+    def _one_seat_count(self) -> "SeatBookingIn":
+        if None not in (self.seats, self.number_of_seats) and self.seats != self.number_of_seats:
+            raise ValueError("seats and number_of_seats disagree: give one of them")
+        return self
+
+    @property
+    def places(self) -> int:
+        return self.seats or self.number_of_seats or 1
 
 
 @router.post("/events", status_code=201, summary="Create an event with its time slots")
@@ -148,10 +164,11 @@ async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str |
             name=seat.attendee_name,
             email=str(seat.email) if seat.email else None,
             source="events",
+            seats=seat.places,
         )
         return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
 
     key = IdempotencyKey.of(
         idempotency_key, scope="events.bookings", request=seat.model_dump(mode="json")
     )
-    return await idempotent(engine, key, book, single_write=True)
+    return await idempotent(engine, key, book)

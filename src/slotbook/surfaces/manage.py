@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
-from slotbook.services import manage
-from slotbook.services.bookings import Booking
-from slotbook.services.calendars import Calendar
+from slotbook.booking import manage
+from slotbook.booking.model import Booking
+from slotbook.calendars.calendars import Calendar
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, WallTime
@@ -44,8 +44,11 @@ class MoveIn(BaseModel):
         return self
 
 
-def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
-    """A booking as every surface's token holder sees it (surface 003's fields first)."""
+def booking_out(
+    booking: Booking, calendar: Calendar, token: str | None, now: datetime
+) -> dict[str, Any]:
+    """A booking as every surface's token holder sees it (surface 003's fields first;
+    `token` None where the reader is not its holder)."""
     zone = calendar.zone
     start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
     return {
@@ -55,7 +58,8 @@ def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime)
         "booking_token": token,
         "email": booking.email,
         "created_at": booking.created_at.isoformat(),
-        "status": manage.live_status(booking, now),
+        "status": booking.live_status(now),
+        "seats": booking.seats,
         "calendar_id": calendar.id,
         "calendar_kind": calendar.kind,
         "timezone": calendar.timezone,

@@ -10,10 +10,10 @@ a day already above a new limit simply takes no more.
 from collections.abc import Mapping
 from datetime import timedelta
 
+from slotbook.calendars.calendars import Calendar, get_calendar, update_calendar
+from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
 from slotbook.scheduling.rules import Counts, Period, booker_key
-from slotbook.services.calendars import Calendar, get_calendar, update_calendar
-from slotbook.services.engine import UnitOfWork
 from slotbook.store import booking_counts
 
 #: Every setting this module reads and changes, in the order they are shown.
@@ -57,7 +57,7 @@ async def change_settings(
     unknown = set(changes) - set(SETTINGS)
     if unknown:
         raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}")
-    await booking_counts.lock_counting(uow.conn, calendar_id, limits_change=True)
+    await booking_counts.lock_limits(uow.conn, calendar_id, exclusive=True)
     calendar = await get_calendar(uow, calendar_id)
     changes = dict(changes)
     if "change_cutoff_minutes" in changes:

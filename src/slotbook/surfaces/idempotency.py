@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import Conflict, IdempotencyMismatch, InvalidInput
-from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.store.tables import idempotency_keys
 
 KEEP_FOR = timedelta(hours=24)
@@ -90,21 +90,15 @@ async def idempotent(
     engine: Engine,
     key: IdempotencyKey | None,
     action: Callable[[UnitOfWork], Awaitable[Reply]],
-    *,
-    single_write: bool = False,
 ) -> Reply:
     """Run `action` in a write transaction, once per key.
-
-    `single_write`: the action writes with one statement, so without a key it may run
-    in autocommit (see `Database.transaction`); with a key, the key's row must commit
-    with it, so it never does.
 
     A concurrent twin of the same request either waits on the key's row (PostgreSQL) or
     on the write lock (SQLite), or loses the race for the slot; either way it is then
     answered with the winner's stored reply.
     """
     if key is None:
-        async with engine.unit(write=True, autocommit=single_write) as uow:
+        async with engine.unit(write=True) as uow:
             return await action(uow)
     try:
         async with engine.unit(write=True) as uow:

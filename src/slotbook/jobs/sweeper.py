@@ -1,0 +1,63 @@
+"""The sweeper: records holds whose grace period has ended as expired, and declines
+bookings left pending longer than their calendar's approval timeout.
+
+Reads already treat such holds as free; sweeping gives back their seats and tells the
+change listeners (live boards, the slot cache) which calendar-days were freed, without
+anyone calling anything. Once an hour it also forgets idempotent answers past their
+keeping time (they hold manage tokens).
+"""
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select
+
+from slotbook.booking import transitions
+from slotbook.booking.model import BookingStatus
+from slotbook.engine import Engine, UnitOfWork
+from slotbook.store.predicates import stale_hold
+from slotbook.store.tables import bookings
+from slotbook.surfaces.idempotency import purge_expired
+
+log = logging.getLogger("slotbook.sweeper")
+PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
+SHORTEST_APPROVAL_TIMEOUT = timedelta(minutes=1)
+
+
+async def has_work(uow: UnitOfWork) -> bool:
+    """Whether a hold is stale, or a booking has been pending for at least the shortest
+    approval timeout."""
+    waiting = and_(
+        bookings.c.status == BookingStatus.PENDING,
+        bookings.c.created_at <= uow.now - SHORTEST_APPROVAL_TIMEOUT,
+    )
+    query = select(bookings.c.id).where(or_(stale_hold(uow.now), waiting)).limit(1)
+    return (await uow.conn.execute(query)).first() is not None
+
+
+async def sweep(engine: Engine) -> int:
+    """One pass: expire stale holds, decline bookings pending past their calendar's
+    approval timeout; how many. The write transaction is only opened when there may be
+    something to do."""
+    async with engine.unit() as uow:
+        if not await has_work(uow):
+            return 0
+    async with engine.unit(write=True) as uow:
+        return await transitions.expire_stale_holds(uow) + await transitions.decline_overdue(uow)
+
+
+async def run_sweeper(engine: Engine, interval: float) -> None:
+    """Sweep every `interval` seconds until cancelled; a failed pass is logged and retried."""
+    last_purge = -PURGE_EVERY
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await sweep(engine)
+            if time.monotonic() - last_purge >= PURGE_EVERY:
+                async with engine.unit(write=True) as uow:
+                    await purge_expired(uow)
+                last_purge = time.monotonic()
+        except Exception:
+            log.warning("sweeping expired holds failed; retrying in %ss", interval, exc_info=True)
