@@ -79,8 +79,9 @@ async def _recount(
     """Take a unit of each quota (LimitReached, naming it, when one is used up) and give
     one back to each counter, in one global order of counter rows so that no two
     transactions ever wait on each other's rows in a cycle."""
-    taken = {(q.period, q.starts_on, q.booker): q for q in taking}
-    returned = set(giving_back) - taken.keys()
+    returned = set(giving_back)
+    taken = {key: q for q in taking if (key := (q.period, q.starts_on, q.booker)) not in returned}
+    returned -= {(q.period, q.starts_on, q.booker) for q in taking}  # kept: a move within it
     for key in sorted(taken.keys() | returned):
         if key in returned:
             await booking_counts.give_back(uow.conn, calendar_id, key)
@@ -307,8 +308,8 @@ async def _released_in_bulk(
 async def add_seat_slots(
     uow: UnitOfWork, calendar: Calendar, slots: Sequence[Mapping[str, Any]]
 ) -> list[SeatSlot]:
-    """Open an event's explicit slots (columns as `store.tables.slots`), no seat taken."""
+    """Open an event's explicit slots (columns as `store.tables.slots`), no seat taken,
+    on its `event_date`."""
     written = await rows.insert_slots(uow.conn, slots)
-    for slot in written:
-        uow.touch(calendar.id, calendar.local_day(slot.start_at))
-    return [SeatSlot(**r._mapping) for r in written]
+    uow.touch(calendar.id, calendar.event_date)
+    return written

@@ -8,6 +8,7 @@ from pydantic import BaseModel, EmailStr
 from slotbook.accounts import permissions
 from slotbook.availability.free_slots import free_slots_between
 from slotbook.booking.claims import claim_time, list_bookings
+from slotbook.booking.model import BookingStatus
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
@@ -131,8 +132,11 @@ async def book_appointment(
         return Reply(
             200,
             {
-                "message": "Appointment booked",
+                "message": "Appointment booked"
+                if made.booking.status == BookingStatus.CONFIRMED
+                else "Appointment requested: pending the owner's approval",
                 "appointment_id": made.booking.id,
+                "status": made.booking.status,
                 "booking_token": made.token,
             },
         )
