@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from slotbook.scheduling.window import Interval
+from slotbook.scheduling.grid import Slot
+from slotbook.scheduling.window import Interval, unclaimed
 
 #: Longest buffer on either side of a booking (a day).
 MAX_BUFFER_MINUTES = 1440
@@ -34,6 +35,17 @@ class Buffers:
             start - timedelta(minutes=self.before_minutes),
             end + timedelta(minutes=self.after_minutes),
         )
+
+
+def clear_of(candidates: list[Slot], claimed: list[Interval], buffers: Buffers) -> list[Slot]:
+    """The candidates a booking could claim, with `buffers`, without meeting any of the
+    `claimed` ranges (other bookings' time with the buffers they were made with)."""
+    return unclaimed(
+        candidates,
+        claimed,
+        before=timedelta(minutes=buffers.before_minutes),
+        after=timedelta(minutes=buffers.after_minutes),
+    )
 
 
 class Period(StrEnum):
@@ -134,3 +146,10 @@ class Counts:
 
     def of(self, quota: Quota) -> int:
         return self.taken.get((quota.period, quota.starts_on, quota.booker), 0)
+
+
+def within_limits(
+    candidates: list[Slot], limits: Limits, taken: Counts, booker: str | None = None
+) -> list[Slot]:
+    """The candidates on local days (and weeks) that still take a booking."""
+    return [s for s in candidates if not limits.full(s.local_start.date(), taken, booker)]
