@@ -12,7 +12,8 @@ from collections.abc import Callable
 from slotbook.booking import transitions
 from slotbook.booking.claims import get_booking
 from slotbook.booking.model import Booking
-from slotbook.calendars.calendars import Calendar, get_calendar
+from slotbook.calendars.calendars import get_calendar
+from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 
 MayDecide = Callable[[Calendar], None]

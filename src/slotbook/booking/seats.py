@@ -8,21 +8,19 @@ take several seats, all or none; a slot's `taken` is exactly the seats of its ac
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from slotbook.booking import transitions
 from slotbook.booking.model import Booking, Draft, NewBooking, SeatSlot
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound, TooFewSeats, TooManySeats
-from slotbook.store.tables import slots
+from slotbook.store.booking_reads import get_seat_slot
 
 
 async def get_slot(uow: UnitOfWork, slot_id: int) -> SeatSlot:
-    row = (await uow.conn.execute(select(slots).where(slots.c.id == slot_id))).first()
-    if row is None:
+    slot = await get_seat_slot(uow, slot_id)
+    if slot is None:
         raise SlotNotFound()
-    return SeatSlot(**row._mapping)
+    return slot
 
 
 def _check_open(slot: SeatSlot, now: datetime) -> None:

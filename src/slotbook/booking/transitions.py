@@ -20,13 +20,14 @@ from zoneinfo import ZoneInfo
 
 from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot
 from slotbook.booking.tokens import new_token
-from slotbook.calendars.calendars import Calendar, calendar_zones
+from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import LimitReached, NotChangeable, NotPending, SlotFull
 from slotbook.scheduling.rules import Limits, Period, Quota, booker_key, starts_on
 from slotbook.store import booking_counts
 from slotbook.store import booking_writes as rows
 from slotbook.store.booking_counts import CountKey
+from slotbook.store.calendars import calendar_zones
 
 
 class Transition(StrEnum):
@@ -84,15 +85,15 @@ async def _recount(
     returned -= {(q.period, q.starts_on, q.booker) for q in taking}  # kept: a move within it
     for key in sorted(taken.keys() | returned):
         if key in returned:
-            await booking_counts.give_back(uow.conn, calendar_id, key)
-        elif not await booking_counts.take(uow.conn, calendar_id, taken[key]):
+            await booking_counts.give_back(uow, calendar_id, key)
+        elif not await booking_counts.take(uow, calendar_id, taken[key]):
             raise LimitReached(taken[key].refusal())
 
 
 async def _limits(uow: UnitOfWork, calendar_id: int) -> Limits:
     """The calendar's limits as of now, read so that no settings change can start or
     stop keeping a counter before this transaction ends (`booking_counts`)."""
-    return await booking_counts.lock_limits(uow.conn, calendar_id)
+    return await booking_counts.lock_limits(uow, calendar_id)
 
 
 def _quotas(limits: Limits, calendar: Calendar, booking: Booking | Draft) -> list[Quota]:
@@ -103,7 +104,7 @@ def _quotas(limits: Limits, calendar: Calendar, booking: Booking | Draft) -> lis
 async def _release(uow: UnitOfWork, booking: Booking, zone: ZoneInfo) -> None:
     """Give back what an active booking held: its seats and its units of the limits."""
     if booking.slot_id is not None:
-        await rows.release_seats(uow.conn, booking.slot_id, booking.seats)
+        await rows.release_seats(uow, booking.slot_id, booking.seats)
     await _limits(uow, booking.calendar_id)
     await _recount(uow, booking.calendar_id, giving_back=_count_keys(booking, zone))
 
@@ -153,12 +154,12 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     row = values | {"token_hash": token_hash}
     new_id: int | None
     if draft.slot_id is None:
-        new_id = await rows.insert_booking(uow.conn, row)
+        new_id = await rows.insert_booking(uow, row)
     elif uow.is_postgresql:  # seats and booking in one statement
-        new_id = await rows.insert_booking_taking_seats(uow.conn, draft.slot_id, row)
+        new_id = await rows.insert_booking_taking_seats(uow, draft.slot_id, row)
     else:  # the seats are the transaction's last statement
-        new_id = await rows.insert_booking(uow.conn, row)
-        if not await rows.take_seats(uow.conn, draft.slot_id, draft.seats):
+        new_id = await rows.insert_booking(uow, row)
+        if not await rows.take_seats(uow, draft.slot_id, draft.seats):
             new_id = None
     if new_id is None:
         raise SlotFull()
@@ -172,7 +173,7 @@ async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
     approval, on a calendar that requires it; None if it is not a live hold (any more)."""
     pending = calendar.requires_approval
     to = BookingStatus.PENDING if pending else BookingStatus.CONFIRMED
-    confirmed = await rows.confirm_hold(uow.conn, booking.id, uow.now, to=to)
+    confirmed = await rows.confirm_hold(uow, booking.id, to=to)
     if confirmed is not None:
         transition = Transition.REQUESTED if pending else Transition.CONFIRMED
         _record(uow, transition, confirmed, calendar.zone)
@@ -182,7 +183,7 @@ async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
 async def approve(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
     """APPROVED: a pending booking becomes confirmed (NotPending if it is not pending:
     an approval and a decline can never both win)."""
-    approved = await rows.decide_pending(uow.conn, booking.id, uow.now, BookingStatus.CONFIRMED)
+    approved = await rows.decide_pending(uow, booking.id, BookingStatus.CONFIRMED)
     if approved is None:
         raise NotPending(f"This booking is {booking.status}, not pending")
     _record(uow, Transition.APPROVED, approved, calendar.zone)
@@ -192,7 +193,7 @@ async def approve(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
 async def decline(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
     """DECLINED: a pending booking is refused; its time or seats are free once this
     commits (NotPending if it is not pending)."""
-    declined = await rows.decide_pending(uow.conn, booking.id, uow.now, BookingStatus.DECLINED)
+    declined = await rows.decide_pending(uow, booking.id, BookingStatus.DECLINED)
     if declined is None:
         raise NotPending(f"This booking is {booking.status}, not pending")
     await _release(uow, declined, calendar.zone)
@@ -203,14 +204,14 @@ async def decline(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
 async def decline_overdue(uow: UnitOfWork) -> int:
     """DECLINED: every pending booking older than its calendar's approval timeout; how
     many."""
-    declined = await rows.decline_overdue(uow.conn, uow.now)
+    declined = await rows.decline_overdue(uow)
     await _released_in_bulk(uow, declined, Transition.DECLINED)
     return len(declined)
 
 
 async def cancel(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
     """CANCELLED: an active booking; its time or seats are free as soon as this commits."""
-    cancelled = await rows.cancel_active(uow.conn, booking.id, uow.now)
+    cancelled = await rows.cancel_active(uow, booking.id)
     if cancelled is None:
         raise NotChangeable("This booking is not active")
     await _release(uow, cancelled, calendar.zone)
@@ -240,12 +241,7 @@ async def move_time(
         giving_back=_count_keys(booking, calendar.zone),
     )
     moved = await rows.set_time(
-        uow.conn,
-        booking.id,
-        start_at=start_at,
-        end_at=end_at,
-        now=uow.now,
-        buffers=calendar.buffers,
+        uow, booking.id, start_at=start_at, end_at=end_at, buffers=calendar.buffers
     )
     _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
     return moved
@@ -257,17 +253,12 @@ async def move_seat(
     """MOVED to another slot, all its seats: the target's seats are taken before the old
     ones are given back, in one transaction (SlotFull if too few are left)."""
     assert booking.slot_id is not None
-    await rows.lock_slots(uow.conn, (booking.slot_id, target.id))
-    if not await rows.take_seats(uow.conn, target.id, booking.seats):
+    await rows.lock_slots(uow, (booking.slot_id, target.id))
+    if not await rows.take_seats(uow, target.id, booking.seats):
         raise SlotFull()
-    await rows.release_seats(uow.conn, booking.slot_id, booking.seats)
+    await rows.release_seats(uow, booking.slot_id, booking.seats)
     moved = await rows.set_time(
-        uow.conn,
-        booking.id,
-        start_at=target.start_at,
-        end_at=target.end_at,
-        now=uow.now,
-        slot_id=target.id,
+        uow, booking.id, start_at=target.start_at, end_at=target.end_at, slot_id=target.id
     )
     _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
     return moved
@@ -282,7 +273,7 @@ async def expire_stale_holds(
     """EXPIRED: every hold whose grace period has ended (only those on `calendar`'s time
     overlapping [start, end), if given), giving back their seats and limits; how many."""
     within = (calendar.id, start, end) if calendar and start and end else None
-    expired = await rows.expire_stale_holds(uow.conn, uow.now, within=within)
+    expired = await rows.expire_stale_holds(uow, within=within)
     known = {calendar.id: calendar.zone} if calendar else None
     await _released_in_bulk(uow, expired, Transition.EXPIRED, zones=known)
     return len(expired)
@@ -310,6 +301,6 @@ async def add_seat_slots(
 ) -> list[SeatSlot]:
     """Open an event's explicit slots (columns as `store.tables.slots`), no seat taken,
     on its `event_date`."""
-    written = await rows.insert_slots(uow.conn, slots)
+    written = await rows.insert_slots(uow, slots)
     uow.touch(calendar.id, calendar.event_date)
     return written

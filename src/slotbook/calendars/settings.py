@@ -10,11 +10,13 @@ a day already above a new limit simply takes no more.
 from collections.abc import Mapping
 from datetime import timedelta
 
-from slotbook.calendars.calendars import Calendar, get_calendar, update_calendar
+from slotbook.calendars.calendars import get_calendar, update_calendar
+from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
 from slotbook.scheduling.rules import Counts, Period, booker_key
 from slotbook.store import booking_counts
+from slotbook.store.booking_reads import bookers_between
 
 #: Every setting this module reads and changes, in the order they are shown.
 SETTINGS = (
@@ -57,7 +59,7 @@ async def change_settings(
     unknown = set(changes) - set(SETTINGS)
     if unknown:
         raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}")
-    await booking_counts.lock_limits(uow.conn, calendar_id, exclusive=True)
+    await booking_counts.lock_limits(uow, calendar_id, exclusive=True)
     calendar = await get_calendar(uow, calendar_id)
     changes = dict(changes)
     if "change_cutoff_minutes" in changes:
@@ -70,19 +72,22 @@ async def change_settings(
         before, after = getattr(calendar, name), getattr(changed, name)
         if before is None and after is not None:
             await booking_counts.reset_family(
-                uow.conn,
+                uow,
                 calendar.id,
                 period,
                 per_booker=per_booker,
                 taken=await _active_counts(uow, changed),
             )
         elif before is not None and after is None:
-            await booking_counts.drop_family(uow.conn, calendar.id, period, per_booker=per_booker)
+            await booking_counts.drop_family(uow, calendar.id, period, per_booker=per_booker)
     return changed
 
 
 async def _active_counts(uow: UnitOfWork, calendar: Calendar) -> Counts:
-    rows = await booking_counts.active_since(uow.conn, calendar.id, uow.now - RECOUNT_SINCE)
+    rows = await bookers_between(uow, calendar.id, uow.now - RECOUNT_SINCE, as_counted=True)
     return Counts.of_days(
-        [(calendar.local_day(r.start_at), booker_key(r.email, r.user_id)) for r in rows]
+        [
+            (calendar.local_day(start_at), booker_key(email, user_id))
+            for start_at, email, user_id in rows
+        ]
     )

@@ -12,29 +12,14 @@ import logging
 import time
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
-
 from slotbook.booking import transitions
-from slotbook.booking.model import BookingStatus
-from slotbook.engine import Engine, UnitOfWork
-from slotbook.store.predicates import stale_hold
-from slotbook.store.tables import bookings
-from slotbook.surfaces.idempotency import purge_expired
+from slotbook.engine import Engine
+from slotbook.store.booking_reads import has_pending_since, has_stale_holds
+from slotbook.store.idempotency import purge_expired
 
 log = logging.getLogger("slotbook.sweeper")
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
 SHORTEST_APPROVAL_TIMEOUT = timedelta(minutes=1)
-
-
-async def has_work(uow: UnitOfWork) -> bool:
-    """Whether a hold is stale, or a booking has been pending for at least the shortest
-    approval timeout."""
-    waiting = and_(
-        bookings.c.status == BookingStatus.PENDING,
-        bookings.c.created_at <= uow.now - SHORTEST_APPROVAL_TIMEOUT,
-    )
-    query = select(bookings.c.id).where(or_(stale_hold(uow.now), waiting)).limit(1)
-    return (await uow.conn.execute(query)).first() is not None
 
 
 async def sweep(engine: Engine) -> int:
@@ -42,7 +27,8 @@ async def sweep(engine: Engine) -> int:
     approval timeout; how many. The write transaction is only opened when there may be
     something to do."""
     async with engine.unit() as uow:
-        if not await has_work(uow):
+        waited = uow.now - SHORTEST_APPROVAL_TIMEOUT
+        if not (await has_stale_holds(uow) or await has_pending_since(uow, waited)):
             return 0
     async with engine.unit(write=True) as uow:
         return await transitions.expire_stale_holds(uow) + await transitions.decline_overdue(uow)

@@ -6,23 +6,22 @@ limit is reached: two simultaneous claims can never both pass it, because the se
 waits on the first's row lock (PostgreSQL) or on the one writer (SQLite).
 """
 
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
-from sqlalchemy import ColumnElement, Row, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from slotbook.engine import UnitOfWork
 from slotbook.scheduling.rules import Counts, Limits, Period, Quota
-from slotbook.store.tables import ACTIVE_STATUSES, bookings, calendars
 from slotbook.store.tables import booking_counts as counts
+from slotbook.store.tables import calendars
 
 CountKey = tuple[Period, date, str]
 
 
-async def take(conn: AsyncConnection, calendar_id: int, quota: Quota) -> bool:
+async def take(uow: UnitOfWork, calendar_id: int, quota: Quota) -> bool:
     """Take one unit of `quota`; False (nothing written) when it is used up."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if uow.is_postgresql else sqlite
     row = {
         "calendar_id": calendar_id,
         "period": quota.period.value,
@@ -36,14 +35,14 @@ async def take(conn: AsyncConnection, calendar_id: int, quota: Quota) -> bool:
         set_={"taken": counts.c.taken + 1},
         where=counts.c.taken < quota.limit,
     ).returning(counts.c.taken)
-    return (await conn.execute(statement)).first() is not None
+    return (await uow.conn.execute(statement)).first() is not None
 
 
-async def give_back(conn: AsyncConnection, calendar_id: int, key: CountKey) -> None:
+async def give_back(uow: UnitOfWork, calendar_id: int, key: CountKey) -> None:
     """Give one unit back to this counter, if it is kept (a limit that is not set keeps
     none)."""
     period, day, booker = key
-    await conn.execute(
+    await uow.conn.execute(
         update(counts)
         .where(
             counts.c.calendar_id == calendar_id,
@@ -64,16 +63,16 @@ def _family(period: Period, per_booker: bool) -> ColumnElement[bool]:
 
 
 async def drop_family(
-    conn: AsyncConnection, calendar_id: int, period: Period, *, per_booker: bool
+    uow: UnitOfWork, calendar_id: int, period: Period, *, per_booker: bool
 ) -> None:
     """Stop keeping one kind of counter (its limit was removed)."""
-    await conn.execute(
+    await uow.conn.execute(
         delete(counts).where(counts.c.calendar_id == calendar_id, _family(period, per_booker))
     )
 
 
 async def reset_family(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     calendar_id: int,
     period: Period,
     *,
@@ -81,7 +80,7 @@ async def reset_family(
     taken: Counts,
 ) -> None:
     """Keep one kind of counter from now on, starting from `taken` (its limit was set)."""
-    await drop_family(conn, calendar_id, period, per_booker=per_booker)
+    await drop_family(uow, calendar_id, period, per_booker=per_booker)
     rows = [
         {
             "calendar_id": calendar_id,
@@ -94,12 +93,10 @@ async def reset_family(
         if p is period and bool(booker) == per_booker
     ]
     if rows:
-        await conn.execute(insert(counts), rows)
+        await uow.conn.execute(insert(counts), rows)
 
 
-async def lock_limits(
-    conn: AsyncConnection, calendar_id: int, *, exclusive: bool = False
-) -> Limits:
+async def lock_limits(uow: UnitOfWork, calendar_id: int, *, exclusive: bool = False) -> Limits:
     """The calendar's limits, read so as to order counting against a change of which
     counters are kept (PostgreSQL; SQLite's one writer already orders everything).
 
@@ -113,20 +110,7 @@ async def lock_limits(
         calendars.c.max_per_booker_per_day,
         calendars.c.max_per_booker_per_week,
     ).where(calendars.c.id == calendar_id)
-    if conn.dialect.name == "postgresql":
+    if uow.is_postgresql:
         query = query.with_for_update(read=not exclusive)
-    row = (await conn.execute(query)).one()
+    row = (await uow.conn.execute(query)).one()
     return Limits(*row)
-
-
-async def active_since(conn: AsyncConnection, calendar_id: int, since: datetime) -> list[Row[Any]]:
-    """(start_at, email, user_id) of the calendar's active bookings (by status: a hold
-    counts until it is marked expired) starting at `since` or later."""
-    rows = await conn.execute(
-        select(bookings.c.start_at, bookings.c.email, bookings.c.user_id).where(
-            bookings.c.calendar_id == calendar_id,
-            bookings.c.status.in_(ACTIVE_STATUSES),
-            bookings.c.start_at >= since,
-        )
-    )
-    return list(rows)

@@ -1,5 +1,5 @@
 """Every statement that changes a booking or a slot. Only `booking.transitions` runs these
-(the architecture test holds it so); reads live in `store.booking_reads`.
+(the architecture test holds it so); reads are in `store.booking_reads`.
 
 Seats: a slot's `taken` is claimed with one conditional UPDATE (`taken + n <=
 capacity`), atomic on both databases; no row updated means too few left. Time: on
@@ -12,22 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Update, insert, literal, select, update
+from sqlalchemy import Update, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from slotbook.booking.model import Booking, BookingStatus, SeatSlot
+from slotbook.engine import UnitOfWork
 from slotbook.errors import SlotTaken
 from slotbook.scheduling.rules import Buffers
-from slotbook.store.db import Connection
+from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from
 from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
 from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, calendars, slots
-
-#: every column of a booking but the hash of its manage token
-BOOKING_COLUMNS = [c for c in bookings.c if c.name != "token_hash"]
-
-
-def booking_from(row: Row[Any]) -> Booking:
-    return Booking(**row._mapping)
 
 
 def _is_overlap_violation(exc: IntegrityError) -> bool:
@@ -38,10 +32,10 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
     )
 
 
-async def insert_booking(conn: Connection, values: Mapping[str, Any]) -> int:
+async def insert_booking(uow: UnitOfWork, values: Mapping[str, Any]) -> int:
     """Write a booking row (`values`: every column but the id); its id."""
     try:
-        result = await conn.execute(insert(bookings).returning(bookings.c.id), dict(values))
+        result = await uow.conn.execute(insert(bookings).returning(bookings.c.id), dict(values))
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken() from exc
@@ -52,7 +46,7 @@ async def insert_booking(conn: Connection, values: Mapping[str, Any]) -> int:
 
 def _seats_taken(slot_id: int, seats: int) -> Update:
     """Take `seats` seats if that many are left, all or none: the seat invariant itself
-    (no row updated = not enough left)."""
+    (no row updated = too few left)."""
     return (
         update(slots)
         .where(slots.c.id == slot_id, slots.c.taken + seats <= slots.c.capacity)
@@ -61,20 +55,19 @@ def _seats_taken(slot_id: int, seats: int) -> Update:
     )
 
 
-async def take_seats(conn: Connection, slot_id: int, seats: int) -> bool:
+async def take_seats(uow: UnitOfWork, slot_id: int, seats: int) -> bool:
     """Take `seats` seats of the slot; False (none taken) when fewer are left."""
-    return (await conn.execute(_seats_taken(slot_id, seats))).first() is not None
+    return (await uow.conn.execute(_seats_taken(slot_id, seats))).first() is not None
 
 
-async def release_seats(conn: Connection, slot_id: int, seats: int) -> None:
+async def release_seats(uow: UnitOfWork, slot_id: int, seats: int) -> None:
     """Give `seats` seats of the slot back."""
-    await conn.execute(
-        update(slots).where(slots.c.id == slot_id).values(taken=slots.c.taken - seats)
-    )
+    released = update(slots).where(slots.c.id == slot_id).values(taken=slots.c.taken - seats)
+    await uow.conn.execute(released)
 
 
 async def insert_booking_taking_seats(
-    conn: Connection, slot_id: int, values: Mapping[str, Any]
+    uow: UnitOfWork, slot_id: int, values: Mapping[str, Any]
 ) -> int | None:
     """One statement: take the booking's seats of the slot if that many are left and
     write the booking only then; its id, or None when too few are left."""
@@ -82,61 +75,57 @@ async def insert_booking_taking_seats(
     source_row = select(*(literal(v, bookings.c[k].type) for k, v in values.items())).select_from(
         seat
     )
-    result = await conn.execute(
+    result = await uow.conn.execute(
         insert(bookings).from_select(list(values), source_row).returning(bookings.c.id)
     )
     new_id: int | None = result.scalar_one_or_none()
     return new_id
 
 
-async def lock_slots(conn: Connection, slot_ids: Iterable[int]) -> None:
+async def lock_slots(uow: UnitOfWork, slot_ids: Iterable[int]) -> None:
     """Lock the slots' rows in id order, so two opposite moves cannot deadlock
     (PostgreSQL; SQLite's write transaction already excludes other writers)."""
     ids = sorted(set(slot_ids))
-    await conn.execute(
+    await uow.conn.execute(
         select(slots.c.id).where(slots.c.id.in_(ids)).order_by(slots.c.id).with_for_update()
     )
 
 
-async def confirm_hold(
-    conn: Connection, booking_id: int, now: datetime, *, to: BookingStatus
-) -> Booking | None:
+async def confirm_hold(uow: UnitOfWork, booking_id: int, *, to: BookingStatus) -> Booking | None:
     """Make the booking `to` (confirmed, or pending approval) if it is a hold still live
     at `now`; None otherwise (so a confirm and the hold's expiry can never both win)."""
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             update(bookings)
             .where(
                 bookings.c.id == booking_id,
                 bookings.c.status == BookingStatus.HELD,
-                live_hold(now),
+                live_hold(uow.now),
             )
-            .values(status=to, updated_at=now)
+            .values(status=to, updated_at=uow.now)
             .returning(*BOOKING_COLUMNS)
         )
     ).first()
     return booking_from(row) if row else None
 
 
-async def decide_pending(
-    conn: Connection, booking_id: int, now: datetime, status: BookingStatus
-) -> Booking | None:
+async def decide_pending(uow: UnitOfWork, booking_id: int, status: BookingStatus) -> Booking | None:
     """Approve (`CONFIRMED`) or decline (`DECLINED`) the booking if it is still pending;
     None otherwise (so an approval and a decline can never both win)."""
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             update(bookings)
             .where(bookings.c.id == booking_id, bookings.c.status == BookingStatus.PENDING)
-            .values(status=status, updated_at=now)
+            .values(status=status, updated_at=uow.now)
             .returning(*BOOKING_COLUMNS)
         )
     ).first()
     return booking_from(row) if row else None
 
 
-async def decline_overdue(conn: Connection, now: datetime) -> list[Booking]:
+async def decline_overdue(uow: UnitOfWork) -> list[Booking]:
     """Decline every pending booking older than its calendar's approval timeout."""
-    waiting = await conn.execute(
+    waiting = await uow.conn.execute(
         select(bookings.c.id, bookings.c.created_at, calendars.c.approval_timeout_minutes)
         .join(calendars, calendars.c.id == bookings.c.calendar_id)
         .where(bookings.c.status == BookingStatus.PENDING)
@@ -144,26 +133,26 @@ async def decline_overdue(conn: Connection, now: datetime) -> list[Booking]:
     overdue = [
         booking_id
         for booking_id, created_at, minutes in waiting
-        if created_at + timedelta(minutes=minutes) <= now
+        if created_at + timedelta(minutes=minutes) <= uow.now
     ]
     if not overdue:
         return []
-    rows = await conn.execute(
+    rows = await uow.conn.execute(
         update(bookings)
         .where(bookings.c.id.in_(overdue), bookings.c.status == BookingStatus.PENDING)
-        .values(status=BookingStatus.DECLINED, updated_at=now)
+        .values(status=BookingStatus.DECLINED, updated_at=uow.now)
         .returning(*BOOKING_COLUMNS)
     )
     return [booking_from(r) for r in rows]
 
 
-async def cancel_active(conn: Connection, booking_id: int, now: datetime) -> Booking | None:
+async def cancel_active(uow: UnitOfWork, booking_id: int) -> Booking | None:
     """Cancel the booking if it still occupies its time or seat at `now`; None otherwise."""
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             update(bookings)
-            .where(bookings.c.id == booking_id, occupying(now))
-            .values(status=BookingStatus.CANCELLED, updated_at=now)
+            .where(bookings.c.id == booking_id, occupying(uow.now))
+            .values(status=BookingStatus.CANCELLED, updated_at=uow.now)
             .returning(*BOOKING_COLUMNS)
         )
     ).first()
@@ -171,18 +160,17 @@ async def cancel_active(conn: Connection, booking_id: int, now: datetime) -> Boo
 
 
 async def set_time(
-    conn: Connection,
+    uow: UnitOfWork,
     booking_id: int,
     *,
     start_at: datetime,
     end_at: datetime,
-    now: datetime,
     slot_id: int | None = None,
     buffers: Buffers | None = None,
 ) -> Booking:
     """Move the booking to [start_at, end_at) (and to slot `slot_id`, with `buffers`,
     if given)."""
-    values: dict[str, Any] = {"start_at": start_at, "end_at": end_at, "updated_at": now}
+    values: dict[str, Any] = {"start_at": start_at, "end_at": end_at, "updated_at": uow.now}
     if slot_id is not None:
         values["slot_id"] = slot_id
     if buffers is not None:
@@ -190,7 +178,7 @@ async def set_time(
         values["buffer_after_minutes"] = buffers.after_minutes
     statement = update(bookings).where(bookings.c.id == booking_id).values(values)
     try:
-        result = await conn.execute(statement.returning(*BOOKING_COLUMNS))
+        result = await uow.conn.execute(statement.returning(*BOOKING_COLUMNS))
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken() from exc
@@ -199,23 +187,22 @@ async def set_time(
 
 
 async def expire_stale_holds(
-    conn: Connection,
-    now: datetime,
+    uow: UnitOfWork,
     *,
     within: tuple[int, datetime, datetime] | None = None,
 ) -> list[Booking]:
     """Mark every hold stale at `now` expired (only those on calendar time overlapping
     `within` = (calendar id, start, end), if given); the holds expired."""
-    query = update(bookings).where(stale_hold(now))
+    query = update(bookings).where(stale_hold(uow.now))
     if within is not None:
         query = query.where(time_claims_overlapping(*within))
-    rows = await conn.execute(
-        query.values(status=BookingStatus.EXPIRED, updated_at=now).returning(*BOOKING_COLUMNS)
+    rows = await uow.conn.execute(
+        query.values(status=BookingStatus.EXPIRED, updated_at=uow.now).returning(*BOOKING_COLUMNS)
     )
     return [booking_from(r) for r in rows]
 
 
-async def insert_slots(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[SeatSlot]:
+async def insert_slots(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> list[SeatSlot]:
     """Write explicit slots with seats; the slots written."""
-    written = await conn.execute(insert(slots).returning(*slots.c), list(rows))
+    written = await uow.conn.execute(insert(slots).returning(*slots.c), list(rows))
     return [SeatSlot(**r._mapping) for r in written]

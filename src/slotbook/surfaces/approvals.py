@@ -15,7 +15,7 @@ from slotbook.surfaces.auth import OptionalUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id
-from slotbook.surfaces.manage import booking_out
+from slotbook.surfaces.shared import booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["approvals"], route_class=surface_route(STYLE))

@@ -1,29 +1,22 @@
 """Surface 003 — events with seat-limited time slots (`/api/v1`)."""
 
 from datetime import date
-from typing import Annotated, Any
 
 from fastapi import APIRouter
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, EmailStr, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field
 
 from slotbook.accounts import permissions
 from slotbook.booking.model import SeatSlot
-from slotbook.booking.seats import claim_seat
 from slotbook.calendars import events as ev
 from slotbook.calendars.calendars import Calendar
-from slotbook.engine import Engine, UnitOfWork
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Limit, Minutes, Name, Offset, Text, WallTime
-from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent
-from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()
 MAX_SLOTS = 500
 MAX_CAPACITY = 1_000_000
-Seats = Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
 router = APIRouter(prefix="/api/v1", tags=["003 events"], route_class=surface_route(STYLE))
 
 
@@ -93,26 +86,6 @@ class EventOut(BaseModel):
         )
 
 
-class SeatBookingIn(BaseModel):
-    """`seats` (also read as `number_of_seats`, default 1): places taken, all or none."""
-
-    attendee_name: Name
-    time_slot_id: Id
-    email: EmailStr | None = None
-    seats: Seats | None = None
-    number_of_seats: Seats | None = None
-
-    @model_validator(mode="after")
-    def _one_seat_count(self) -> "SeatBookingIn":
-        if None not in (self.seats, self.number_of_seats) and self.seats != self.number_of_seats:
-            raise ValueError("seats and number_of_seats disagree: give one of them")
-        return self
-
-    @property
-    def places(self) -> int:
-        return self.seats or self.number_of_seats or 1
-
-
 @router.post("/events", status_code=201, summary="Create an event with its time slots")
 async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> EventOut:
     async with engine.unit(write=True) as uow:
@@ -148,27 +121,3 @@ async def show_event(event_id: Id, engine: EngineDep) -> EventOut:
 async def event_slots(event_id: Id, engine: EngineDep) -> list[TimeSlotOut]:
     async with engine.unit() as uow:
         return EventOut.of(await ev.get_event(uow, event_id)).time_slots
-
-
-async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str | None) -> Reply:
-    """POST /api/v1/bookings with surface 003's body: {attendee_name, time_slot_id, email?}."""
-    try:
-        seat = SeatBookingIn.model_validate(body)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from exc
-
-    async def book(uow: UnitOfWork) -> Reply:
-        made, calendar = await claim_seat(
-            uow,
-            slot_id=seat.time_slot_id,
-            name=seat.attendee_name,
-            email=str(seat.email) if seat.email else None,
-            source="events",
-            seats=seat.places,
-        )
-        return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
-
-    key = IdempotencyKey.of(
-        idempotency_key, scope="events.bookings", request=seat.model_dump(mode="json")
-    )
-    return await idempotent(engine, key, book)
