@@ -73,13 +73,17 @@ def _count_keys(booking: Booking, zone: ZoneInfo) -> list[CountKey]:
 async def _recount(
     uow: UnitOfWork,
     calendar_id: int,
+    limits: Limits,
     *,
     taking: Iterable[Quota] = (),
     giving_back: Iterable[CountKey] = (),
 ) -> None:
     """Take a unit of each quota (LimitReached, naming it, when one is used up) and give
     one back to each counter, in one global order of counter rows so that no two
-    transactions ever wait on each other's rows in a cycle."""
+    transactions ever wait on each other's rows in a cycle. Under a weekly limit a
+    change on one day opens or closes the others of its week: every day is touched."""
+    if limits.per_week is not None:
+        uow.touch(calendar_id, None)
     returned = set(giving_back)
     taken = {key: q for q in taking if (key := (q.period, q.starts_on, q.booker)) not in returned}
     returned -= {(q.period, q.starts_on, q.booker) for q in taking}  # kept: a move within it
@@ -105,8 +109,8 @@ async def _release(uow: UnitOfWork, booking: Booking, zone: ZoneInfo) -> None:
     """Give back what an active booking held: its seats and its units of the limits."""
     if booking.slot_id is not None:
         await rows.release_seats(uow, booking.slot_id, booking.seats)
-    await _limits(uow, booking.calendar_id)
-    await _recount(uow, booking.calendar_id, giving_back=_count_keys(booking, zone))
+    limits = await _limits(uow, booking.calendar_id)
+    await _recount(uow, booking.calendar_id, limits, giving_back=_count_keys(booking, zone))
 
 
 # -- transitions ----------------------------------------------------------------------
@@ -148,7 +152,7 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     decides: SlotTaken. On a slot it takes the draft's seats, as late as possible so a
     hot slot's row stays locked briefly: SlotFull when too few are left."""
     limits = await _limits(uow, calendar.id)
-    await _recount(uow, calendar.id, taking=_quotas(limits, calendar, draft))
+    await _recount(uow, calendar.id, limits, taking=_quotas(limits, calendar, draft))
     values = _row(uow, draft)
     token, token_hash = new_token()
     row = values | {"token_hash": token_hash}
@@ -237,6 +241,7 @@ async def move_time(
     await _recount(
         uow,
         calendar.id,
+        limits,
         taking=_quotas(limits, calendar, target),
         giving_back=_count_keys(booking, calendar.zone),
     )
