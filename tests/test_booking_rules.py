@@ -13,49 +13,22 @@ from slotbook.store.db import Database
 from slotbook.store.tables import booking_counts
 from tests.support.accounts import sign_up
 from tests.support.clock import FrozenClock
+from tests.support.owners import DAY, appointment, owner_calendar, set_rules
 from tests.support.reservations import WEEKDAYS_9_TO_5, at
 
-DAY = "2031-01-20"  # a Monday after the clock's "now" (Wednesday 2031-01-15 08:00 UTC)
 TUESDAY = "2031-01-21"
 NEXT_MONDAY = "2031-01-27"
-HOURS = {"calendar_owner_id": "alice", "start_time": "08:00", "end_time": "18:00"}
 
 
 async def owner(client: httpx.AsyncClient, **rules: object) -> int:
     """Surface 001's owner alice, 08:00-18:00 UTC with `rules`; her calendar's id."""
-    assert (await client.post("/api/v1/availability", json=HOURS)).status_code == 200
-    page = await client.get("/book/owner/alice")
-    calendar_id = int(page.headers["location"].rsplit("/", 1)[1])
-    if rules:
-        await set_rules(client, calendar_id, **rules)
-    return calendar_id
-
-
-async def set_rules(client: httpx.AsyncClient, calendar_id: int, **rules: object) -> None:
-    response = await client.patch(f"/api/v1/calendars/{calendar_id}/settings", json=rules)
-    assert response.status_code == 200, response.text
+    return await owner_calendar(client, hours=("08:00", "18:00"), **rules)
 
 
 async def book(
     client: httpx.AsyncClient, hour: str, day: str = DAY, email: str = "bob@example.com"
 ) -> httpx.Response:
-    return await client.post(
-        "/api/v1/appointments",
-        json={
-            "calendar_owner_id": "alice",
-            "invitee_name": "Bob",
-            "invitee_email": email,
-            "date": day,
-            "slot_start_time": hour,
-        },
-    )
-
-
-async def offered(client: httpx.AsyncClient, day: str = DAY) -> list[str]:
-    response = await client.get(
-        "/api/v1/slots", params={"calendar_owner_id": "alice", "for_date": day}
-    )
-    return response.json()["available_slots"]
+    return await appointment(client, hour, day, email=email)
 
 
 # --- buffers ---------------------------------------------------------------------------

@@ -2,12 +2,10 @@
 value checked (a 422 naming the field, nothing changed), changed only by those who may
 set that calendar's hours."""
 
-import httpx
 import pytest
 
 from tests.support.accounts import sign_up
-
-HOURS = {"calendar_owner_id": "alice", "start_time": "09:00", "end_time": "17:00"}
+from tests.support.owners import owner_calendar
 
 DEFAULTS = {
     "kind": "owner",
@@ -28,14 +26,6 @@ DEFAULTS = {
     "approval_timeout_minutes": 1440,
     "max_seats_per_booking": 10,
 }
-
-
-async def owner_calendar(client: httpx.AsyncClient, headers: dict[str, str] | None = None) -> int:
-    """Surface 001's owner alice, 09:00-17:00; her calendar's id."""
-    response = await client.post("/api/v1/availability", json=HOURS, headers=headers)
-    assert response.status_code == 200, response.text
-    page = await client.get("/book/owner/alice")
-    return int(page.headers["location"].rsplit("/", 1)[1])
 
 
 def settings_of(calendar_id: int) -> str:
@@ -140,7 +130,7 @@ class TestStrictMode:
         alice = await sign_up(client, "patient", "alice@example.com")
         mallory = await sign_up(client, "patient", "mallory@example.com")
         admin = await sign_up(client, "admin")
-        calendar_id = await owner_calendar(client, alice.headers)
+        calendar_id = await owner_calendar(client, headers=alice.headers)
         change = {"max_per_day": 3}
         assert (await client.patch(settings_of(calendar_id), json=change)).status_code == 401
         refused = await client.patch(settings_of(calendar_id), json=change, headers=mallory.headers)

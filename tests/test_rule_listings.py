@@ -6,31 +6,18 @@ import httpx
 
 from tests.support.accounts import Account, sign_up
 from tests.support.live import LiveServer
+from tests.support.owners import DAY, appointment, owner_calendar
 from tests.support.reservations import WEEKDAYS_9_TO_5, at
 
-DAY = "2031-01-20"  # a Monday after the clock's "now" (Wednesday 2031-01-15 08:00 UTC)
 TUESDAY = "2031-01-21"
-HOURS = {"calendar_owner_id": "alice", "start_time": "08:00", "end_time": "14:00"}
 
 
 async def alice(client: httpx.AsyncClient, **rules: object) -> int:
-    assert (await client.post("/api/v1/availability", json=HOURS)).status_code == 200
-    page = await client.get("/book/owner/alice")
-    calendar_id = int(page.headers["location"].rsplit("/", 1)[1])
-    patched = await client.patch(f"/api/v1/calendars/{calendar_id}/settings", json=rules)
-    assert patched.status_code == 200, patched.text
-    return calendar_id
+    return await owner_calendar(client, hours=("08:00", "14:00"), **rules)
 
 
 async def book(client: httpx.AsyncClient, hour: str, day: str = DAY) -> None:
-    body = {
-        "calendar_owner_id": "alice",
-        "invitee_name": "Bob",
-        "invitee_email": "bob@example.com",
-        "date": day,
-        "slot_start_time": hour,
-    }
-    response = await client.post("/api/v1/appointments", json=body)
+    response = await appointment(client, hour, day)
     assert response.status_code == 200, response.text
 
 

@@ -56,9 +56,7 @@ async def test_every_offered_slot_books_and_every_other_is_refused_by_a_rule(
     }
     patched = await client.patch(f"/api/v1/calendars/{calendar_id}/settings", json=rules)
     assert patched.status_code == 200
-    listed = await client.get(
-        "/api/v1/slots", params={"calendar_owner_id": owner, "for_date": DAY}
-    )
+    listed = await client.get("/api/v1/slots", params={"calendar_owner_id": owner, "for_date": DAY})
     offered = set(listed.json()["available_slots"])
     for hour in HOURS:
         made = await book(client, owner, hour)
