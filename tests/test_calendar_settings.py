@@ -59,6 +59,13 @@ async def test_a_patch_changes_only_the_settings_it_names(client):
     assert cleared.json()["max_per_booker_per_week"] == 2
 
 
+async def test_an_empty_patch_changes_nothing(client):
+    calendar_id = await owner_calendar(client, max_per_day=2)
+    response = await client.patch(settings_of(calendar_id), json={})
+    assert response.status_code == 200
+    assert response.json() == DEFAULTS | {"calendar_id": calendar_id, "max_per_day": 2}
+
+
 async def test_change_cutoff_sets_both_cutoffs_and_each_can_differ(client):
     calendar_id = await owner_calendar(client)
     both = await client.patch(settings_of(calendar_id), json={"change_cutoff_minutes": 120})

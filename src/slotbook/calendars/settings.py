@@ -67,6 +67,8 @@ async def change_settings(
         changes.setdefault("move_cutoff_minutes", None)
     if "max_seats_per_booking" in changes and calendar.kind != "event":
         raise InvalidInput("max_seats_per_booking: only an event's time slots have seats")
+    if not changes:
+        return calendar
     changed = await update_calendar(uow, calendar, **changes)
     for name, (period, per_booker) in LIMIT_COUNTERS.items():
         before, after = getattr(calendar, name), getattr(changed, name)
