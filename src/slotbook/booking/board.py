@@ -84,10 +84,11 @@ async def live_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 
 
 async def board_day(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[BoardSlot]:
-    """Every slot the calendar's hours open on `day`, booked or not, in time order."""
+    """Every slot the calendar's hours open on `day`, booked or not, in time order. One
+    that a buffer or a limit keeps closed is not booked, but not available either."""
     found = await free_slots.openings(uow, calendar, day, day)
     free = set(found.unclaimed)
-    bookable = set(free_slots.bookable(calendar, found.unclaimed, uow.now))
+    bookable = set(free_slots.bookable(calendar, found.open, uow.now))
     return [
         BoardSlot(slot_id(s, calendar.slot_minutes), s, s not in free, s in bookable)
         for s in found.grid
@@ -133,5 +134,5 @@ async def cancel_slot_by_token(
     on_slot = booking.start_at < target.end and booking.end_at > target.start
     if booking.calendar_id != calendar.id or not on_slot or not booking.is_active(uow.now):
         raise BookingNotFound()
-    check_cutoff(calendar, booking, uow.now)
+    check_cutoff(calendar, booking, uow.now, moving=False)
     return await transitions.cancel(uow, booking, calendar)

@@ -30,7 +30,9 @@ from slotbook.errors import (
     Busy,
     ChangeCutoff,
     DomainError,
+    InsideBuffer,
     InvalidInput,
+    LimitReached,
     Unavailable,
 )
 from slotbook.realtime.broker import OK, Broker, make_broker
@@ -212,6 +214,10 @@ class Session:
             return msg.booking_response(request, None, f"{exc.message}; try again")
         except InvalidInput as exc:  # an event's seats: not booked here
             return msg.booking_response(request, None, exc.message)
+        except (LimitReached, InsideBuffer) as exc:  # a booking rule: say which
+            return msg.booking_response(
+                request, None, f"Slot {request.label} is not available: {exc.message}"
+            )
         except DomainError:
             return msg.booking_response(request, None, None)
         # Committed: every subscriber, this client included, has its update queued.

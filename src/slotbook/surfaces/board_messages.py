@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from slotbook.booking.board import BoardSlot
-from slotbook.booking.model import NewBooking, SeatSlot
+from slotbook.booking.model import BookingStatus, NewBooking, SeatSlot
 from slotbook.calendars.calendars import Calendar
 
 BOOK, CANCEL, GET = "book_slot", "cancel_slot", "get_slots"
@@ -140,13 +140,19 @@ def seats_update(calendar: Calendar, slots: list[SeatSlot], now: datetime) -> tu
 def booking_response(request: Request, made: NewBooking | None, failure: str | None) -> str:
     """Success when `made`; otherwise `failure`, or the documented "not available"."""
     body: dict[str, Any] = {"type": "booking_response", "success": made is not None}
-    if made is not None:
+    if made is not None and made.booking.status == BookingStatus.PENDING:
+        body["message"] = f"Slot {request.label} requested: pending approval"
+    elif made is not None:
         body["message"] = f"Slot {request.label} booked successfully"
     else:
         body["message"] = failure or f"Slot {request.label} is not available"
     body["slot_id"] = request.label
     if made is not None:
-        body |= {"booking_id": made.booking.id, "booking_token": made.token}
+        body |= {
+            "booking_id": made.booking.id,
+            "booking_token": made.token,
+            "status": made.booking.status,
+        }
     return json.dumps(body)
 
 
