@@ -163,7 +163,9 @@ function words(message) {
   const retry = / try again$/.test(message.message);
   if (message.type === 'booking_response') {
     if (message.success) return `Booked: ${time}. You can cancel it from this page.`;
-    return retry ? `${time} could not be booked just now; please try again.`
+    if (retry) return `${time} could not be booked just now; please try again.`;
+    const rule = /is not available: (.+)$/.exec(message.message); // a booking rule, named
+    return rule ? `Sorry, ${time} cannot be booked: ${rule[1]}`
       : `Sorry, ${time} cannot be booked: it was just taken or is no longer open.`;
   }
   if (message.success) return `Your booking of ${time} is cancelled.`;
