@@ -47,6 +47,7 @@ SURFACE_HELPERS = {
     "slotbook.surfaces.validation",
     "slotbook.surfaces.schedule_text",
     "slotbook.surfaces.shared",
+    "slotbook.web.assets",  # the pages' scripts and styles, served compressed and cached
 }
 WRITER = "slotbook.booking.transitions"
 WRITE_STATEMENTS = "slotbook.store.booking_writes"

@@ -17,11 +17,23 @@ from slotbook.observability import metrics
 from slotbook.observability.requests import RequestObserver
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
-from slotbook.surfaces import board, bookings, docs, events, manage, owners, providers, reservations
+from slotbook.surfaces import (
+    approvals,
+    board,
+    bookings,
+    calendar_settings,
+    docs,
+    events,
+    manage,
+    owners,
+    providers,
+    reservations,
+)
 from slotbook.surfaces import metrics as operations
 from slotbook.surfaces.errors import domain_error_handler
 from slotbook.surfaces.openapi import openapi_builder
 from slotbook.web import api as web_api
+from slotbook.web import assets
 from slotbook.web import routes as pages
 
 log = logging.getLogger("slotbook")
@@ -59,11 +71,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.openapi = openapi_builder(app, settings)  # type: ignore[method-assign]
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_middleware(RequestObserver)
-    surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
+    surfaces = (
+        board,
+        owners,
+        providers,
+        bookings,
+        events,
+        manage,
+        reservations,
+        calendar_settings,
+        approvals,
+        web_api,
+        pages,
+    )
     app.include_router(operations.router)
     app.include_router(docs.router)
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     for surface in surfaces:
         app.include_router(surface.router)
-    app.mount("/static", pages.static_files(), name="static")
+    for path, static in assets.static_apps().items():
+        app.mount(path, static)
     return app

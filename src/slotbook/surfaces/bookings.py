@@ -5,12 +5,12 @@ Which one a client means is told by the fields present (`time_slot_id` or
 """
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, EmailStr, Field, ValidationError
+from pydantic import BaseModel, EmailStr, Field, ValidationError, model_validator
 
 from slotbook.booking.claims import claim_time
 from slotbook.booking.model import Source
@@ -57,8 +57,12 @@ router = APIRouter(
 )
 
 
+Seats = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
 class SeatBookingIn(BaseModel):
-    """Surface 003's booking: a seat of an event's time slot."""
+    """Surface 003's booking: a seat of an event's time slot. `seats` (also read as
+    `number_of_seats`, default 1): places taken, all or none."""
 
     model_config = examples(
         {"attendee_name": "Ada Lovelace", "time_slot_id": 1, "email": "ada@example.com"}
@@ -67,6 +71,18 @@ class SeatBookingIn(BaseModel):
     attendee_name: Name
     time_slot_id: TimeSlotId
     email: EmailStr | None = None
+    seats: Seats | None = None
+    number_of_seats: Seats | None = None
+
+    @model_validator(mode="after")
+    def _one_seat_count(self) -> "SeatBookingIn":
+        if None not in (self.seats, self.number_of_seats) and self.seats != self.number_of_seats:
+            raise ValueError("seats and number_of_seats disagree: give one of them")
+        return self
+
+    @property
+    def places(self) -> int:
+        return self.seats or self.number_of_seats or 1
 
 
 class ProviderBookingIn(BaseModel):
@@ -227,10 +243,11 @@ async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str |
             name=seat.attendee_name,
             email=str(seat.email) if seat.email else None,
             source=Source.EVENTS,
+            seats=seat.places,
         )
         return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
 
     request = seat.model_dump(mode="json")
     return await answer_once(
-        engine, idempotency_key, book, scope="events.bookings", request=request, single_write=True
+        engine, idempotency_key, book, scope="events.bookings", request=request
     )
