@@ -44,7 +44,7 @@ from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.realtime.send_queue import TRY_AGAIN_LATER, SendQueue
 from slotbook.surfaces import board_messages as msg
 from slotbook.surfaces.fields import parse_id
-from slotbook.surfaces.replies import examples
+from slotbook.surfaces.replies import Answer, examples
 
 log = logging.getLogger("slotbook.board")
 router = APIRouter(tags=["000 live slot board"])
@@ -295,7 +295,7 @@ async def _today_on_board(live: Live) -> list[board.BoardSlot]:
         return await board.board_day(uow, default, await board.rolling_day(uow, default))
 
 
-class BoardStatusOut(BaseModel):
+class BoardStatusOut(Answer):
     model_config = examples(
         {
             "message": "Slot Booking API is running",

@@ -29,7 +29,7 @@ from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
-from slotbook.surfaces.replies import MessageOut, examples
+from slotbook.surfaces.replies import Answer, MessageOut, examples
 from slotbook.surfaces.shared import Reply, answer_once
 
 KIND = CalendarKind.OWNER
@@ -87,7 +87,7 @@ class SlotsOut(BaseModel):
     available_slots: list[str]
 
 
-class AppointmentBooked(BaseModel):
+class AppointmentBooked(Answer):
     model_config = examples(
         {"message": "Appointment booked", "appointment_id": 7, "booking_token": "Jq3…"}
     )

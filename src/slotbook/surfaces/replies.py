@@ -5,7 +5,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class MessageOut(BaseModel):
+class Answer(BaseModel):
+    """Base of the response models that describe a presenter's dict: a field a presenter
+    adds later is passed on (and should be documented here), never silently dropped."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class MessageOut(Answer):
     """A done deal, said in words."""
 
     model_config = ConfigDict(
@@ -20,7 +27,7 @@ def examples(*values: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(values)})
 
 
-class ProviderBookingOut(BaseModel):
+class ProviderBookingOut(Answer):
     model_config = examples(
         {
             "id": 1,
@@ -46,7 +53,7 @@ class ProviderBookingOut(BaseModel):
     )
 
 
-class ManagedBookingOut(BaseModel):
+class ManagedBookingOut(Answer):
     """A booking as its token holder sees it, whatever surface made it (surface 003's
     fields first; `time_slot_id` is null for calendar time)."""
 
@@ -59,6 +66,7 @@ class ManagedBookingOut(BaseModel):
             "email": "ada@example.com",
             "created_at": "2031-01-19T10:00:00+00:00",
             "status": "confirmed",
+            "seats": 1,
             "calendar_id": 5,
             "calendar_kind": "event",
             "timezone": "Europe/Paris",
@@ -75,10 +83,11 @@ class ManagedBookingOut(BaseModel):
     id: int
     attendee_name: str | None
     time_slot_id: int | None
-    booking_token: str
+    booking_token: str | None = Field(description="Shown to its holder; null elsewhere")
     email: str | None
     created_at: str
-    status: str = Field(description="confirmed, held, cancelled or expired")
+    status: str = Field(description="confirmed, held, pending, cancelled, declined or expired")
+    seats: int = Field(description="places taken (event seats; 1 for calendar time)")
     calendar_id: int
     calendar_kind: str
     timezone: str

@@ -48,7 +48,7 @@ from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, requi
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, SlotCacheDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
-from slotbook.surfaces.replies import MessageOut, examples
+from slotbook.surfaces.replies import Answer, MessageOut, examples
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
 from slotbook.surfaces.shared import Reply, answer_once
 
@@ -189,14 +189,14 @@ class SignInForm(BaseModel):
     scope: str = ""
 
 
-class RegisteredOut(BaseModel):
+class RegisteredOut(Answer):
     model_config = examples({"message": "User registered successfully", "id": 3})
 
     message: str
     id: int
 
 
-class TokenOut(BaseModel):
+class TokenOut(Answer):
     model_config = examples(
         {"access_token": "eyJhbGciOi…", "token_type": "bearer", "expires_in": 1800}
     )
@@ -206,7 +206,7 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-class ProviderAccountOut(BaseModel):
+class ProviderAccountOut(Answer):
     model_config = examples(
         {"id": 2, "name": "Dr Who", "email": "dr@example.com", "calendar_id": 4}
     )
@@ -235,7 +235,7 @@ class TimeSlotOffer(BaseModel):
     status: str
 
 
-class ProviderAppointmentOut(BaseModel):
+class ProviderAppointmentOut(Answer):
     id: int
     provider_id: int
     start_time: str
@@ -270,7 +270,7 @@ class ReservationOut(ProviderAppointmentOut):
     booking_token: str
 
 
-class SlotMessageOut(BaseModel):
+class SlotMessageOut(Answer):
     model_config = examples({"message": "Appointment cancelled successfully", "slot_id": 42})
 
     message: str
