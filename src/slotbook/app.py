@@ -16,7 +16,8 @@ from slotbook.services.slot_cache import SlotCache
 from slotbook.services.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
 from slotbook.surfaces import board, bookings, events, manage, owners, providers, reservations
-from slotbook.surfaces.errors import domain_error_handler
+from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
+from slotbook.surfaces.request_limits import RequestLimits
 from slotbook.web import api as web_api
 from slotbook.web import routes as pages
 
@@ -51,8 +52,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
+    app.add_middleware(RequestLimits, settings=settings)
     surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
     for surface in surfaces:
         app.include_router(surface.router)
+    app.state.routers = [surface.router for surface in surfaces]  # see errors.style_for
     app.mount("/static", pages.static_files(), name="static")
     return app

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from slotbook import zones
 from slotbook.errors import CalendarNotFound, EmailTaken, InvalidHours, InvalidInput
 from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
 from slotbook.scheduling.grid import to_instant
@@ -110,10 +111,8 @@ async def find_calendar(uow: UnitOfWork, *, kind: str, owner_key: str) -> Calend
 
 
 def check_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ValueError, KeyError) as exc:
-        raise InvalidInput(f"Unknown time zone: {name}") from exc
+    if not zones.is_zone(name):
+        raise InvalidInput(f"Unknown time zone: {name[:64]}")
     return name
 
 

@@ -4,7 +4,7 @@ Whatever surface made the booking: GET reads it, PUT moves it (`new_time_slot_id
 event seat; `new_time` and optionally `new_date` for calendar time), DELETE cancels it.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -15,7 +15,7 @@ from slotbook.services.bookings import Booking
 from slotbook.services.calendars import Calendar
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, WallTime
+from slotbook.surfaces.fields import Day, Id, WallTime
 
 STYLE = ErrorStyle()
 router = APIRouter(
@@ -27,7 +27,7 @@ class MoveIn(BaseModel):
     """Where to: another slot of the event, or another time on the calendar."""
 
     new_time_slot_id: Id | None = None
-    new_date: date | None = None
+    new_date: Day | None = None
     new_time: WallTime | None = None
 
     @model_validator(mode="after")

@@ -15,7 +15,7 @@ from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
 
 KIND = "owner"
 STYLE = ErrorStyle(
@@ -45,7 +45,7 @@ class AppointmentIn(BaseModel):
     calendar_owner_id: OwnerKey
     invitee_name: Name
     invitee_email: EmailStr
-    date: date
+    date: Day
     slot_start_time: HourOfDay
 
 
@@ -101,7 +101,7 @@ async def set_availability(
 async def get_slots(
     engine: EngineDep,
     calendar_owner_id: OwnerKey = Query(...),
-    for_date: date = Query(...),
+    for_date: Day = Query(...),
 ) -> dict[str, list[str]]:
     async with engine.unit() as uow:
         calendar = await _owner_calendar(uow, calendar_owner_id)

@@ -15,7 +15,19 @@ from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset, parse_clock, parse_id
+from slotbook.surfaces.fields import (
+    Count,
+    Day,
+    Days,
+    Id,
+    Limit,
+    Minutes,
+    Name,
+    Offset,
+    parse_clock,
+    parse_day,
+    parse_id,
+)
 
 KIND = "provider"
 REQUIRED = ("provider_id", "date", "time")
@@ -37,7 +49,7 @@ class ProviderIn(BaseModel):
     name: Name
     email: EmailStr
     timezone: str | None = None
-    slot_minutes: int | None = None
+    slot_minutes: Count | None = None
     min_notice_minutes: Minutes = 0
     horizon_days: Days | None = None
     change_cutoff_minutes: Minutes = 0
@@ -122,8 +134,8 @@ async def list_provider_bookings(
     engine: EngineDep,
     user: StrictUser,
     provider_id: Id | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
@@ -161,13 +173,11 @@ def _required(body: dict[str, Any]) -> None:
 
 
 def _parse_date(value: Any) -> date:
-    """`YYYY-MM-DD` exactly; InvalidInput otherwise."""
+    """`YYYY-MM-DD` exactly, a supported date; InvalidInput otherwise."""
     try:
-        if isinstance(value, str) and len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidInput("Invalid date format, expected YYYY-MM-DD")
+        return parse_day(value)
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid date: {exc}") from exc
 
 
 async def book_provider_time(

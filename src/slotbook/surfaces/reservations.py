@@ -28,7 +28,7 @@ from slotbook.services.timeslots import offered_slots
 from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, require_role
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, SlotCacheDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Name
+from slotbook.surfaces.fields import Day, Id, Moment, Name, Offset
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
 
 STYLE = ErrorStyle(
@@ -75,8 +75,8 @@ class WeeklyTimes(TimeRange):
 
 
 class GeneralSchedule(BaseModel):
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     times: list[WeeklyTimes] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
@@ -87,12 +87,12 @@ class GeneralSchedule(BaseModel):
 
 
 class DateException(BaseModel):
-    date: dt.date
+    date: Day
     times: list[TimeRange] = Field(default_factory=list, max_length=100)
 
 
 class ManualSlots(BaseModel):
-    date: dt.date
+    date: Day
     times: list[TimeRange] = Field(min_length=1, max_length=100)
 
 
@@ -125,7 +125,7 @@ class AvailabilityIn(BaseModel):
 
 class ReserveIn(BaseModel):
     provider_id: Id
-    start_time: dt.datetime
+    start_time: Moment
 
 
 class SlotIdIn(BaseModel):
@@ -234,7 +234,7 @@ async def list_providers(
     engine: EngineDep,
     _: Admin,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     async with engine.unit() as uow:
         found = await accounts.list_providers(uow, limit=limit, offset=offset)
@@ -265,8 +265,8 @@ async def time_slots(
     engine: EngineDep,
     cache: SlotCacheDep,
     _: CurrentUser,
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+    start_date: Day | None = None,
+    end_date: Day | None = None,
 ) -> list[dict[str, Any]]:
     async with engine.unit() as uow:
         calendar = await accounts.provider_calendar(uow, provider_id)
@@ -329,8 +329,8 @@ async def booked_appointments(
     provider_id: Id,
     engine: EngineDep,
     user: ProviderOrAdmin,
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+    start_date: Day | None = None,
+    end_date: Day | None = None,
 ) -> list[dict[str, Any]]:
     permissions.check_is_provider(user, provider_id, or_admin=True)
     async with engine.unit() as uow:

@@ -5,11 +5,11 @@ time zone, and booking one of them with a name and an email.
 """
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, EmailStr
 
 from slotbook.errors import InvalidInput
 from slotbook.services import calendars as cal
@@ -19,12 +19,10 @@ from slotbook.services.engine import UnitOfWork
 from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Name
+from slotbook.surfaces.fields import Day, Id, Name, check_supported_moment, parse_moment
 from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()
-#: Days far enough from the ends of the calendar that no zone's offset overflows them.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 1, 1)
 router = APIRouter(
     prefix="/api/v1/calendars", tags=["booking pages"], route_class=surface_route(STYLE)
 )
@@ -75,16 +73,11 @@ class DaySlots(BaseModel):
 
 
 class BookingIn(BaseModel):
-    start_at: AwareDatetime
+    start_at: Annotated[
+        AwareDatetime, BeforeValidator(parse_moment), AfterValidator(check_supported_moment)
+    ]
     name: Name
     email: EmailStr
-
-    @field_validator("start_at")
-    @classmethod
-    def _plausible(cls, start_at: datetime) -> datetime:
-        if not FIRST_DAY <= start_at.date() <= LAST_DAY:
-            raise ValueError(f"must fall between {FIRST_DAY} and {LAST_DAY}")
-        return start_at
 
 
 async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
@@ -108,7 +101,7 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
 async def day_slots(
     calendar_id: Id,
     engine: EngineDep,
-    day: date = Query(..., alias="date", ge=FIRST_DAY, le=LAST_DAY, description="in `tz`"),
+    day: Day = Query(..., alias="date", description="in `tz`"),
     tz: str | None = Query(None, description="The visitor's IANA zone (default: the calendar's)"),
 ) -> DaySlots:
     async with engine.unit() as uow:
