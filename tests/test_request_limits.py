@@ -104,9 +104,7 @@ async def test_text_with_escaped_backslashes_and_real_pairs_is_fine(client):
     assert answer.json()["name"] == "back\\u0000slash 😀"
 
 
-async def test_an_unexpected_error_is_a_500_in_the_surface_shape_with_a_request_id(
-    settings, clock
-):
+async def test_an_unexpected_error_is_a_500_in_the_surface_shape_with_a_request_id(settings, clock):
     app = create_app(settings, clock=clock)
 
     @app.get("/api/v1/providers-broken")

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 
 from slotbook import __version__
 from slotbook.db import Database
-from slotbook.errors import DomainError
+from slotbook.errors import DomainError, Unavailable
 from slotbook.services.engine import Clock, Engine, system_clock
+from slotbook.services.signing_keys import signing_key
 from slotbook.services.slot_cache import SlotCache
 from slotbook.services.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
@@ -34,6 +35,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         engine = app.state.engine = Engine(settings, db, clock)
         cache = app.state.slot_cache = SlotCache.for_settings(settings)
         engine.on_change(cache.invalidate)
+        try:
+            await signing_key(engine)  # made now (and logged) if none is configured or stored
+        except Unavailable:
+            log.warning("database unreachable at start; the signing key is loaded when it is back")
         sweeper = asyncio.create_task(run_sweeper(engine, settings.sweep_interval_seconds))
         try:
             async with board.live_board(app, engine):

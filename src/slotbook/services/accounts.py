@@ -7,7 +7,7 @@ admin may register freely; after that only an admin can register another.
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -20,6 +20,7 @@ from slotbook.errors import EmailTaken, Forbidden, NotFound, ProviderNotFound, U
 from slotbook.services import access_tokens
 from slotbook.services import calendars as cal
 from slotbook.services.engine import Engine, UnitOfWork
+from slotbook.services.signing_keys import signing_key
 from slotbook.settings import Settings
 from slotbook.store.tables import calendars, users
 
@@ -179,13 +180,21 @@ async def reset_password(engine: Engine, *, actor: User, email: str, new_passwor
             raise NotFound("User not found")
 
 
-def access_token(engine: Engine, user: User) -> str:
-    return access_tokens.issue(engine.settings, user.id, user.password_hash, engine.clock())
+def _token_lifetime(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.access_token_expire_minutes)
+
+
+async def access_token(engine: Engine, user: User) -> str:
+    key = await signing_key(engine)
+    lifetime = _token_lifetime(engine.settings)
+    return access_tokens.issue(key, lifetime, user.id, user.password_hash, engine.clock())
 
 
 async def user_for_token(engine: Engine, token: str) -> User:
     """The signed-in user a bearer token names, or Unauthorized."""
-    claims = access_tokens.read(engine.settings, token, engine.clock())
+    key = await signing_key(engine)
+    lifetime = _token_lifetime(engine.settings)
+    claims = access_tokens.read(key, lifetime, token, engine.clock())
     async with engine.unit() as uow:
         user = await get_user(uow, claims.user_id)
     if user is None:

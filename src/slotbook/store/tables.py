@@ -159,3 +159,13 @@ idempotency_keys = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+#: Keys the service made for itself (the access-token signing key when none is configured),
+#: kept here so that every instance on this database signs and checks with the same one.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("secret", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

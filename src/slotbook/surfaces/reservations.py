@@ -204,7 +204,7 @@ async def sign_in(
 ) -> dict[str, Any]:
     user = await accounts.authenticate(engine, email=form.username, password=form.password)
     return {
-        "access_token": accounts.access_token(engine, user),
+        "access_token": await accounts.access_token(engine, user),
         "token_type": "bearer",
         "expires_in": engine.settings.access_token_expire_minutes * 60,
     }
