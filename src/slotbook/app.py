@@ -12,6 +12,7 @@ from slotbook import __version__
 from slotbook.db import Database
 from slotbook.errors import DomainError, Unavailable
 from slotbook.services.engine import Clock, Engine, system_clock
+from slotbook.services.rate_limits import RateLimiter
 from slotbook.services.signing_keys import signing_key
 from slotbook.services.slot_cache import SlotCache
 from slotbook.services.sweeper import run_sweeper
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         db = Database(settings.database_url)
         engine = app.state.engine = Engine(settings, db, clock)
         cache = app.state.slot_cache = SlotCache.for_settings(settings)
+        app.state.rate_limiter = RateLimiter(settings)
         engine.on_change(cache.invalidate)
         try:
             await signing_key(engine)  # made now (and logged) if none is configured or stored

@@ -21,6 +21,10 @@ class DomainError(Exception):
         self.context = context
         super().__init__(self.message)
 
+    def response_headers(self) -> Mapping[str, str]:
+        """Headers the answer carries (WWW-Authenticate, Retry-After, ...)."""
+        return self.headers
+
 
 class InvalidInput(DomainError):
     status, code, default_message = 422, "invalid_input", "Invalid input"
@@ -118,6 +122,23 @@ class IdempotencyMismatch(DomainError):
 class Unauthorized(DomainError):
     status, code, default_message = 401, "unauthorized", "Not authenticated"
     headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
+
+
+class TooManyRequests(DomainError):
+    """A rate limit was passed; `retry_after` seconds until the next try may succeed."""
+
+    status, code, default_message = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, message: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def response_headers(self) -> Mapping[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class HoldLimit(Conflict):
+    code, default_message = "hold_limit", "You hold too many unconfirmed reservations"
 
 
 class Forbidden(DomainError):

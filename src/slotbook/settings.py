@@ -1,12 +1,21 @@
 """Configuration: every setting has a SLOTBOOK_ name; the seed documents' names work too."""
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 
+import limits
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from slotbook import zones
+
+
+def _parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or networks (`10.0.0.0/8, ::1`)."""
+    return tuple(
+        ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
+    )
 
 
 def _env(name: str, *aliases: str) -> AliasChoices:
@@ -124,6 +133,31 @@ class Settings(BaseSettings):
     def _known_zone(cls, name: str) -> str:
         zones.zone(name)
         return name
+
+    @field_validator(
+        "rate_limit_sign_in_failures_per_address",
+        "rate_limit_sign_in_failures_per_account",
+        "rate_limit_registrations_per_address",
+        "rate_limit_token_misses_per_address",
+        "rate_limit_bookings_per_address",
+    )
+    @classmethod
+    def _rate(cls, rate: str) -> str:
+        try:
+            limits.parse(rate)
+        except ValueError as exc:
+            raise ValueError(f"{rate!r} is not a rate like '20/minute' or '50 per hour'") from exc
+        return rate
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        _parse_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return _parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _board_hours(self) -> "Settings":

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal
+from weakref import WeakKeyDictionary
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -58,12 +59,30 @@ def _hasher_for(settings: Settings) -> PasswordHash:
     return _hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
 
 
+#: per event loop (one per server process): how many Argon2 computations may run at once
+_password_work: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    WeakKeyDictionary()
+)
+
+
+def _work_slots(settings: Settings) -> asyncio.Semaphore:
+    """Each hash takes PASSWORD_HASH_MEMORY_KIB and a core for ~0.2 s: at most
+    MAX_CONCURRENT_PASSWORD_HASHES run at once; the rest wait their turn."""
+    loop = asyncio.get_running_loop()
+    slots = _password_work.get(loop)
+    if slots is None:
+        slots = _password_work[loop] = asyncio.Semaphore(settings.max_concurrent_password_hashes)
+    return slots
+
+
 async def hash_password(settings: Settings, password: str) -> str:
-    return await asyncio.to_thread(_hasher_for(settings).hash, password)
+    async with _work_slots(settings):
+        return await asyncio.to_thread(_hasher_for(settings).hash, password)
 
 
 async def _password_matches(settings: Settings, password: str, hashed: str) -> bool:
-    return await asyncio.to_thread(_hasher_for(settings).verify, password, hashed)
+    async with _work_slots(settings):
+        return await asyncio.to_thread(_hasher_for(settings).verify, password, hashed)
 
 
 async def get_user(uow: UnitOfWork, user_id: int) -> User | None:

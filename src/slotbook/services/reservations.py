@@ -6,9 +6,15 @@ A reservation is a held booking of the patient's. Confirming is one conditional 
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
-from slotbook.errors import BookingNotFound, Forbidden, NotChangeable, ReservationExpired
+from slotbook.errors import (
+    BookingNotFound,
+    Forbidden,
+    HoldLimit,
+    NotChangeable,
+    ReservationExpired,
+)
 from slotbook.services import calendars as cal
 from slotbook.services.accounts import User
 from slotbook.services.bookings import (
@@ -21,7 +27,7 @@ from slotbook.services.bookings import (
     list_bookings,
 )
 from slotbook.services.engine import UnitOfWork
-from slotbook.store.tables import bookings
+from slotbook.store.tables import bookings, users
 
 #: the most bookings one window can hold (62 days of 15-minute slots is under 6,000)
 MAX_LISTED = 10_000
@@ -30,7 +36,9 @@ MAX_LISTED = 10_000
 async def reserve(
     uow: UnitOfWork, *, patient: User, calendar: cal.Calendar, start_at: datetime
 ) -> NewBooking:
-    """Hold the slot starting at `start_at` for the patient for the grace period."""
+    """Hold the slot starting at `start_at` for the patient for the grace period, if they
+    hold fewer than MAX_HOLDS_PER_PATIENT unexpired reservations (HoldLimit otherwise)."""
+    await _check_hold_count(uow, patient)
     return await claim_time(
         uow,
         calendar=calendar,
@@ -41,6 +49,31 @@ async def reserve(
         user_id=patient.id,
         hold_for=timedelta(minutes=uow.settings.confirmation_grace_period_minutes),
     )
+
+
+async def _check_hold_count(uow: UnitOfWork, patient: User) -> None:
+    """Count the patient's live holds with their other reservations kept out: on
+    PostgreSQL by locking the patient's row until this transaction ends, on SQLite by
+    the write lock this transaction already holds."""
+    if uow.conn.dialect.name == "postgresql":
+        await uow.conn.execute(select(users.c.id).where(users.c.id == patient.id).with_for_update())
+    held = (
+        await uow.conn.execute(
+            select(func.count())
+            .select_from(bookings)
+            .where(
+                bookings.c.user_id == patient.id,
+                bookings.c.status == "held",
+                bookings.c.hold_expires_at > uow.now,
+            )
+        )
+    ).scalar_one()
+    most = uow.settings.max_holds_per_patient
+    if held >= most:
+        raise HoldLimit(
+            f"You may hold at most {most} unconfirmed reservations at once; "
+            "confirm or cancel one first"
+        )
 
 
 async def _patients_booking(uow: UnitOfWork, patient: User, booking_id: int) -> Booking:

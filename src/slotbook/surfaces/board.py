@@ -17,7 +17,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
-from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
+from slotbook.errors import (
+    BookedElsewhere,
+    Busy,
+    DomainError,
+    InvalidInput,
+    TooManyRequests,
+    Unavailable,
+)
 from slotbook.realtime.broker import OK, Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.outbox import TRY_AGAIN_LATER, Outbox
@@ -25,8 +32,10 @@ from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.services import board
 from slotbook.services.calendars import Calendar, get_calendar
 from slotbook.services.engine import Engine, UnitOfWork
+from slotbook.services.rate_limits import RateLimiter, Rule
 from slotbook.surfaces import board_messages as msg
-from slotbook.surfaces.fields import parse_id
+from slotbook.surfaces.deps import address_of
+from slotbook.surfaces.fields import check_supported_day, parse_id
 
 log = logging.getLogger("slotbook.board")
 router = APIRouter(tags=["000 live slot board"])
@@ -93,11 +102,15 @@ def _live(app: Any) -> Live:
 
 def _day(value: str) -> date:
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
+        day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
-        pass
-    raise InvalidInput(f"Invalid date: {msg.echo(value)} (expected YYYY-MM-DD)")
+        day = None
+    if day is None:
+        raise InvalidInput(f"Invalid date: {msg.echo(value)} (expected YYYY-MM-DD)")
+    try:
+        return check_supported_day(day)
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid date: {value} ({exc})") from exc
 
 
 async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
@@ -128,6 +141,8 @@ class Session:
         settings = live.engine.settings
         self.max_bytes = settings.ws_max_message_bytes
         self.bucket = TokenBucket(settings.ws_messages_per_second, settings.ws_message_burst)
+        self.limiter: RateLimiter = websocket.app.state.rate_limiter
+        self.address = address_of(websocket)
 
     async def run(self) -> None:
         await self.safely(self.send_slots())
@@ -185,6 +200,10 @@ class Session:
     async def book(self, request: msg.Request) -> str:
         if request.slot is None:
             return msg.booking_response(request, None, None)
+        try:
+            await self.limiter.hit(Rule.BOOKINGS_PER_ADDRESS, self.address)
+        except TooManyRequests as exc:
+            return msg.booking_response(request, None, exc.message)
         try:
             async with self.live.engine.unit(write=True) as uow:
                 made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from slotbook.errors import InvalidInput
+from slotbook.services.rate_limits import Rule
 from slotbook.surfaces import events, providers
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import surface_route, use_style
 
 SEAT_FIELDS = ("time_slot_id", "attendee_name")
@@ -28,6 +29,7 @@ router = APIRouter(
     status_code=201,
     summary="Book provider time {provider_id, date, time} or an event seat "
     "{attendee_name, time_slot_id, email?}",
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def create_booking(
     request: Request,

@@ -64,7 +64,8 @@ class ErrorStyle:
     def render(self, exc: DomainError) -> JSONResponse:
         status, message = self.overrides.get(exc.code, (exc.status, None))
         body = {self.key: message or exc.message, "code": exc.code}
-        return ErrorResponse(body, status_code=status, headers=dict(exc.headers) or None)
+        headers = dict(exc.response_headers()) or None
+        return ErrorResponse(body, status_code=status, headers=headers)
 
     def render_unexpected(self, request: Request, exc: BaseException) -> JSONResponse:
         """A 500 for an error nobody anticipated: logged with its request id, which the

@@ -21,7 +21,12 @@ def parse_id(value: Any) -> int:
         raise ValueError("must be an id")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
+    elif (
+        isinstance(value, str)
+        and value.strip().isascii()
+        and value.strip().isdigit()
+        and len(value.strip()) <= 10
+    ):
         number = int(value.strip())
     else:
         raise ValueError("must be an id (a number or a string of digits)")
@@ -51,11 +56,12 @@ def parse_day(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return check_supported_day(value)
     try:
-        if isinstance(value, str) and len(value) == 10:
-            return check_supported_day(date.fromisoformat(value))
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
     except ValueError:
-        pass
-    raise ValueError("must be a date written YYYY-MM-DD")
+        day = None
+    if day is None:
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return check_supported_day(day)
 
 
 def parse_moment(value: Any) -> Any:

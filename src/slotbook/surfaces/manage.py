@@ -13,7 +13,7 @@ from pydantic import BaseModel, model_validator
 from slotbook.services import manage
 from slotbook.services.bookings import Booking
 from slotbook.services.calendars import Calendar
-from slotbook.surfaces.deps import EngineDep
+from slotbook.surfaces.deps import EngineDep, TokenGuessesDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Day, Id, WallTime
 
@@ -70,15 +70,17 @@ def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime)
 
 
 @router.get("/bookings/{token}", summary="A booking, by its manage token")
-async def show_booking(token: str, engine: EngineDep) -> dict[str, Any]:
-    async with engine.unit() as uow:
+async def show_booking(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> dict[str, Any]:
+    async with guesses.counted(), engine.unit() as uow:
         booking, calendar = await manage.find_by_token(uow, token)
     return booking_out(booking, calendar, token, uow.now)
 
 
 @router.put("/bookings/{token}", summary="Move a booking to another slot or time")
-async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> dict[str, Any]:
-    async with engine.unit(write=True) as uow:
+async def move_booking(
+    token: str, body: MoveIn, engine: EngineDep, guesses: TokenGuessesDep
+) -> dict[str, Any]:
+    async with guesses.counted(), engine.unit(write=True) as uow:
         if body.new_time_slot_id is not None:
             booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
         else:
@@ -88,7 +90,7 @@ async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> dict[str,
 
 
 @router.delete("/bookings/{token}", status_code=204, summary="Cancel a booking")
-async def cancel(token: str, engine: EngineDep) -> Response:
-    async with engine.unit(write=True) as uow:
+async def cancel(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> Response:
+    async with guesses.counted(), engine.unit(write=True) as uow:
         await manage.cancel_by_token(uow, token)
     return Response(status_code=204)

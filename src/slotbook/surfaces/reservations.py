@@ -10,12 +10,12 @@ booking's id, the same id every other surface shows for that booking.
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, model_validator
 
-from slotbook.errors import InvalidWindow, OutsideHours
+from slotbook.errors import InvalidWindow, OutsideHours, Unauthorized
 from slotbook.scheduling import DateHours, Slot, WeeklyRule
 from slotbook.services import accounts, permissions, reservations
 from slotbook.services import calendars as cal
@@ -24,9 +24,17 @@ from slotbook.services.availability import check_window_length
 from slotbook.services.bookings import Booking
 from slotbook.services.engine import UnitOfWork
 from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.services.rate_limits import Rule
 from slotbook.services.timeslots import offered_slots
 from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, require_role
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, SlotCacheDep
+from slotbook.surfaces.deps import (
+    EngineDep,
+    IdempotencyHeader,
+    RateLimiterDep,
+    SlotCacheDep,
+    address_of,
+    per_address,
+)
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Day, Id, Moment, Name, Offset
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
@@ -184,7 +192,11 @@ def _instant(calendar: cal.Calendar, start: dt.datetime) -> dt.datetime:
     return instant
 
 
-@router.post("/register", summary="Register a provider, patient or admin")
+@router.post(
+    "/register",
+    summary="Register a provider, patient or admin",
+    dependencies=[per_address(Rule.REGISTRATIONS_PER_ADDRESS)],
+)
 async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> dict[str, Any]:
     actor = await current_user(engine, token) if body.role == "admin" and token else None
     user = await accounts.register(
@@ -200,9 +212,25 @@ async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> d
 
 @router.post("/token", summary="Sign in (OAuth2 password form: username = email)")
 async def sign_in(
-    engine: EngineDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request,
+    engine: EngineDep,
+    limiter: RateLimiterDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> dict[str, Any]:
-    user = await accounts.authenticate(engine, email=form.username, password=form.password)
+    """Failed attempts count per client address and per account; either used up is 429
+    before the password is even checked (so guessing costs no Argon2 work either)."""
+    counted = (
+        (Rule.SIGN_IN_FAILURES_PER_ADDRESS, address_of(request)),
+        (Rule.SIGN_IN_FAILURES_PER_ACCOUNT, form.username.strip().lower()),
+    )
+    for rule, key in counted:
+        await limiter.check(rule, key)
+    try:
+        user = await accounts.authenticate(engine, email=form.username, password=form.password)
+    except Unauthorized:
+        for rule, key in counted:
+            await limiter.hit(rule, key)
+        raise
     return {
         "access_token": await accounts.access_token(engine, user),
         "token_type": "bearer",
@@ -276,7 +304,11 @@ async def time_slots(
     return [slot_out(s, zone, provider_id) for s in slots]
 
 
-@router.post("/appointments/reserve", summary="Hold a slot for the grace period (patients)")
+@router.post(
+    "/appointments/reserve",
+    summary="Hold a slot for the grace period (patients)",
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+)
 async def reserve(
     body: ReserveIn,
     engine: EngineDep,

@@ -17,7 +17,8 @@ from slotbook.services.availability import free_slots_between
 from slotbook.services.bookings import claim_time
 from slotbook.services.engine import UnitOfWork
 from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.services.rate_limits import Rule
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Day, Id, Name, check_supported_moment, parse_moment
 from slotbook.surfaces.manage import booking_out
@@ -101,7 +102,7 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
 async def day_slots(
     calendar_id: Id,
     engine: EngineDep,
-    day: Day = Query(..., alias="date", description="in `tz`"),
+    day: Annotated[Day, Query(alias="date", description="in `tz`")],
     tz: str | None = Query(None, description="The visitor's IANA zone (default: the calendar's)"),
 ) -> DaySlots:
     async with engine.unit() as uow:
@@ -132,7 +133,12 @@ async def day_slots(
     )
 
 
-@router.post("/{calendar_id}/bookings", status_code=201, summary="Book a free slot by its start")
+@router.post(
+    "/{calendar_id}/bookings",
+    status_code=201,
+    summary="Book a free slot by its start",
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+)
 async def book(
     calendar_id: Id, body: BookingIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
 ) -> dict[str, Any]:
