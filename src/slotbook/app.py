@@ -9,14 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slotbook import __version__
-from slotbook.db import Database
+from slotbook.accounts.signing_keys import signing_key
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.engine import Clock, Engine, system_clock
 from slotbook.errors import DomainError, Unavailable
-from slotbook.services.engine import Clock, Engine, system_clock
-from slotbook.services.rate_limits import RateLimiter
-from slotbook.services.signing_keys import signing_key
-from slotbook.services.slot_cache import SlotCache
-from slotbook.services.sweeper import run_sweeper
+from slotbook.jobs.sweeper import run_sweeper
+from slotbook.protection.rate_limits import RateLimiter
 from slotbook.settings import Settings, get_settings
+from slotbook.store.db import Database
 from slotbook.surfaces import board, bookings, events, manage, owners, providers, reservations
 from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
 from slotbook.surfaces.request_limits import RequestLimits

@@ -6,7 +6,7 @@ import logging
 import typer
 import uvicorn
 
-from slotbook.services.signing_keys import MIN_KEY_BYTES, too_short
+from slotbook.accounts.signing_keys import MIN_KEY_BYTES, too_short
 from slotbook.settings import Settings, get_settings
 from slotbook.store.migrate import upgrade
 

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 import httpx
 
-from slotbook.db import Database
-from slotbook.services.engine import Engine
-from slotbook.services.signing_keys import signing_key
+from slotbook.accounts.signing_keys import signing_key
+from slotbook.engine import Engine
 from slotbook.settings import Settings
+from slotbook.store.db import Database
 
 PASSWORD = "correct horse battery"
 

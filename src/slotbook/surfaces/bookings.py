@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from slotbook.errors import InvalidInput
-from slotbook.services.rate_limits import Rule
+from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces import events, providers
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import surface_route, use_style

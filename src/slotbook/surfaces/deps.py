@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from starlette.requests import HTTPConnection
 
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.engine import Engine
 from slotbook.errors import BookingNotFound
-from slotbook.services.engine import Engine
-from slotbook.services.rate_limits import RateLimiter, Rule
-from slotbook.services.slot_cache import SlotCache
+from slotbook.protection.rate_limits import RateLimiter, Rule
 from slotbook.surfaces.client_address import client_address
 
 

@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, EmailStr
 
+from slotbook.availability.free_slots import free_slots_between
+from slotbook.booking.claims import claim_time
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
-from slotbook.services import calendars as cal
-from slotbook.services.availability import free_slots_between
-from slotbook.services.bookings import claim_time
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
-from slotbook.services.rate_limits import Rule
+from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Day, Id, Name, check_supported_moment, parse_moment
+from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()

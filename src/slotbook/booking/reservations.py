@@ -6,8 +6,12 @@ A reservation is a held booking of the patient's. Confirming is one conditional 
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select, update
-
+from slotbook.accounts.users import User
+from slotbook.booking import transitions
+from slotbook.booking.claims import claim_time, get_booking, list_bookings
+from slotbook.booking.model import Booking, BookingStatus, NewBooking, Source
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BookingNotFound,
     Forbidden,
@@ -15,19 +19,7 @@ from slotbook.errors import (
     NotChangeable,
     ReservationExpired,
 )
-from slotbook.services import calendars as cal
-from slotbook.services.accounts import User
-from slotbook.services.bookings import (
-    BOOKING_COLUMNS,
-    Booking,
-    NewBooking,
-    cancel_booking,
-    claim_time,
-    get_booking,
-    list_bookings,
-)
-from slotbook.services.engine import UnitOfWork
-from slotbook.store.tables import bookings, users
+from slotbook.store.patient_holds import count_live_holds_locking_patient
 
 #: the most bookings one window can hold (62 days of 15-minute slots is under 6,000)
 MAX_LISTED = 10_000
@@ -43,7 +35,7 @@ async def reserve(
         uow,
         calendar=calendar,
         start_at=start_at,
-        source="reservations",
+        source=Source.RESERVATIONS,
         name=patient.name,
         email=patient.email,
         user_id=patient.id,
@@ -52,22 +44,8 @@ async def reserve(
 
 
 async def _check_hold_count(uow: UnitOfWork, patient: User) -> None:
-    """Count the patient's live holds with their other reservations kept out: on
-    PostgreSQL by locking the patient's row until this transaction ends, on SQLite by
-    the write lock this transaction already holds."""
-    if uow.conn.dialect.name == "postgresql":
-        await uow.conn.execute(select(users.c.id).where(users.c.id == patient.id).with_for_update())
-    held = (
-        await uow.conn.execute(
-            select(func.count())
-            .select_from(bookings)
-            .where(
-                bookings.c.user_id == patient.id,
-                bookings.c.status == "held",
-                bookings.c.hold_expires_at > uow.now,
-            )
-        )
-    ).scalar_one()
+    """HoldLimit if the patient already holds the most unexpired reservations allowed."""
+    held = await count_live_holds_locking_patient(uow.conn, patient.id, uow.now)
     most = uow.settings.max_holds_per_patient
     if held >= most:
         raise HoldLimit(
@@ -89,25 +67,13 @@ async def _patients_booking(uow: UnitOfWork, patient: User, booking_id: int) -> 
 async def confirm(uow: UnitOfWork, *, patient: User, booking_id: int) -> Booking:
     """Turn the patient's unexpired hold into a booking (again: no change)."""
     booking = await _patients_booking(uow, patient, booking_id)
-    row = (
-        await uow.conn.execute(
-            update(bookings)
-            .where(
-                bookings.c.id == booking.id,
-                bookings.c.status == "held",
-                bookings.c.hold_expires_at > uow.now,
-            )
-            .values(status="confirmed", updated_at=uow.now)
-            .returning(*BOOKING_COLUMNS)
-        )
-    ).first()
-    if row is not None:
-        calendar = await cal.get_calendar(uow, booking.calendar_id)
-        uow.touch(calendar.id, calendar.local_day(booking.start_at))
-        return Booking(**row._mapping)
-    if booking.status == "confirmed":
+    calendar = await cal.get_calendar(uow, booking.calendar_id)
+    confirmed = await transitions.confirm(uow, booking, calendar)
+    if confirmed is not None:
+        return confirmed
+    if booking.status == BookingStatus.CONFIRMED:
         return booking
-    if booking.status == "cancelled":
+    if booking.status == BookingStatus.CANCELLED:
         raise NotChangeable("This reservation was cancelled")
     raise ReservationExpired()
 
@@ -124,7 +90,7 @@ async def cancel(uow: UnitOfWork, *, user: User, booking_id: int) -> Booking:
     )
     if not own:
         raise Forbidden("You may only cancel your own appointments")
-    return await cancel_booking(uow, booking, calendar)
+    return await transitions.cancel(uow, booking, calendar)
 
 
 async def appointments(

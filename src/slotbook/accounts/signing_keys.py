@@ -9,11 +9,8 @@ import logging
 import secrets
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.store.tables import signing_keys
+from slotbook.engine import Engine
+from slotbook.store.signing_keys import store_key_unless_present, stored_key
 
 log = logging.getLogger("slotbook.keys")
 ACCESS_TOKENS = "access_tokens"
@@ -22,32 +19,20 @@ MIN_KEY_BYTES = 32
 _known: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
 
 
-async def _stored(uow: UnitOfWork) -> str | None:
-    query = select(signing_keys.c.secret).where(signing_keys.c.name == ACCESS_TOKENS)
-    return (await uow.conn.execute(query)).scalar()
-
-
 async def _load_or_make(engine: Engine) -> str:
     async with engine.unit() as uow:
-        key = await _stored(uow)
+        key = await stored_key(uow.conn, ACCESS_TOKENS)
     if key is not None:
         return key
     async with engine.unit(write=True) as uow:
-        fresh = secrets.token_urlsafe(48)
-        try:
-            async with uow.conn.begin_nested():
-                await uow.conn.execute(
-                    insert(signing_keys),
-                    {"name": ACCESS_TOKENS, "secret": fresh, "created_at": uow.now},
-                )
-        except IntegrityError:  # another instance made one first: use theirs
-            pass
-        else:
+        if await store_key_unless_present(
+            uow.conn, ACCESS_TOKENS, secrets.token_urlsafe(48), uow.now
+        ):
             log.warning(
                 "no SLOTBOOK_SECRET_KEY is set: made a random access-token signing key and "
                 "stored it in the database (every instance on it shares the key)"
             )
-        key = await _stored(uow)
+        key = await stored_key(uow.conn, ACCESS_TOKENS)  # ours, or another instance's
     assert key is not None
     return key
 
