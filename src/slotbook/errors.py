@@ -145,6 +145,14 @@ class Forbidden(DomainError):
     status, code, default_message = 403, "forbidden", "Not allowed"
 
 
+class PatientsOnly(Forbidden):
+    code = "patients_only"
+    default_message = (
+        "This calendar takes bookings from signed-in patients only "
+        "(POST /appointments/reserve with a patient's token)"
+    )
+
+
 class Unavailable(DomainError):
     """The database could not be reached (down, or out of connections); safe to retry."""
 

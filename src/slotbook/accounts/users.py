@@ -165,6 +165,7 @@ async def register(
                 user_id=user_id,
                 slot_minutes=settings.reservation_slot_minutes,
                 enforce_hours=True,
+                who_may_book=cal.WhoMayBook.SIGNED_IN_PATIENTS,
             )
     return User(id=user_id, **values)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from slotbook.availability.free_slots import busy_between, grid_slot_at
 from slotbook.booking import transitions
-from slotbook.booking.model import Booking, Draft, NewBooking
+from slotbook.booking.model import Booking, Draft, NewBooking, Source
 from slotbook.booking.tokens import hash_token
 from slotbook.calendars.calendars import Calendar
 from slotbook.engine import UnitOfWork
@@ -21,6 +21,7 @@ from slotbook.errors import (
     BookingNotFound,
     InPast,
     OutsideHours,
+    PatientsOnly,
     SlotTaken,
     TooSoon,
 )
@@ -72,7 +73,10 @@ async def claim_time(
     user_id: int | None = None,
     hold_for: timedelta | None = None,
 ) -> NewBooking:
-    """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`."""
+    """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`.
+    A calendar for signed-in patients only takes only their reservations."""
+    if calendar.patients_only and source != Source.RESERVATIONS:
+        raise PatientsOnly()
     end_at = start_at + calendar.slot_length
     await _check_free(uow, calendar, start_at, end_at)
     draft = Draft(

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, update
@@ -15,6 +16,14 @@ from slotbook.scheduling.grid import to_instant
 from slotbook.store.tables import availability_rules, calendars, date_hours
 
 EVERY_DAY = range(7)
+
+
+class WhoMayBook(StrEnum):
+    """Who may book a calendar and see its free time."""
+
+    ANYONE = "anyone"
+    #: a 004 provider's calendar: patients book it through their own sign-in (reserve)
+    SIGNED_IN_PATIENTS = "signed_in_patients"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,11 @@ class Calendar:
     horizon_days: int
     change_cutoff_minutes: int
     created_at: datetime
+    who_may_book: str = WhoMayBook.ANYONE
+
+    @property
+    def patients_only(self) -> bool:
+        return self.who_may_book == WhoMayBook.SIGNED_IN_PATIENTS
 
     @property
     def zone(self) -> ZoneInfo:
@@ -140,6 +154,7 @@ async def create_calendar(
     min_notice_minutes: int = 0,
     horizon_days: int | None = None,
     change_cutoff_minutes: int = 0,
+    who_may_book: WhoMayBook = WhoMayBook.ANYONE,
 ) -> Calendar:
     """Insert a calendar; an email already used by another calendar is EmailTaken."""
     values = {
@@ -157,6 +172,7 @@ async def create_calendar(
         "horizon_days": horizon_days or uow.settings.max_advance_booking_days,
         "change_cutoff_minutes": change_cutoff_minutes,
         "created_at": uow.now,
+        "who_may_book": who_may_book,
     }
     try:
         async with uow.conn.begin_nested():

@@ -72,6 +72,8 @@ calendars = Table(
     # no moves or cancellations by token this close to the start
     Column("change_cutoff_minutes", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
+    # who may book and see it: anyone, or (a 004 provider's) signed-in patients only
+    Column("who_may_book", String(32), nullable=False, server_default="anyone"),
     UniqueConstraint("kind", "owner_key"),
     CheckConstraint("kind IN ('owner', 'provider', 'board', 'event')", name="kind"),
     CheckConstraint("slot_minutes > 0", name="slot_minutes"),

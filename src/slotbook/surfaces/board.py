@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
+from slotbook.accounts import permissions
 from slotbook.booking import board
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import Engine, UnitOfWork
@@ -125,7 +126,10 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
     day = _day(params["date"]) if "date" in params else None
     if calendar_id not in live.showable:
         async with live.engine.unit() as uow:
-            await board.live_calendar(uow, calendar_id)
+            calendar = await board.live_calendar(uow, calendar_id)
+        # No one signs in here: a 004 provider's calendar is not shown (nor booked; the
+        # claim refuses that too). A provider who opens theirs later is shown from then on.
+        permissions.check_shown_without_sign_in(calendar)
         live.showable.add(calendar_id)
     return Topic(calendar_id, day)
 

@@ -7,12 +7,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr
 
 from slotbook.accounts import permissions
+from slotbook.accounts.users import User
 from slotbook.booking.claims import claim_time, list_bookings
 from slotbook.booking.model import Booking
 from slotbook.calendars import calendars as cal
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import InvalidInput
-from slotbook.surfaces.auth import StrictUser
+from slotbook.surfaces.auth import StrictUser, Viewer
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import (
@@ -65,11 +66,12 @@ class ProviderOut(BaseModel):
     change_cutoff_minutes: int
 
     @classmethod
-    def of(cls, calendar: cal.Calendar) -> "ProviderOut":
+    def of(cls, calendar: cal.Calendar, viewer: User | None = None) -> "ProviderOut":
+        """`email` is null for a 004 provider unless `viewer` may manage their calendar."""
         return cls(
             id=calendar.id,
             name=calendar.name,
-            email=calendar.email,
+            email=permissions.email_shown_to(viewer, calendar),
             timezone=calendar.timezone,
             slot_minutes=calendar.slot_minutes,
             change_cutoff_minutes=calendar.change_cutoff_minutes,
@@ -117,23 +119,24 @@ async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser)
 
 @router.get("/providers", summary="Providers, paged")
 async def list_providers(
-    engine: EngineDep, limit: Limit = 50, offset: Offset = 0
+    engine: EngineDep, viewer: Viewer, limit: Limit = 50, offset: Offset = 0
 ) -> list[ProviderOut]:
     async with engine.unit() as uow:
         found = await cal.list_calendars(uow, kind=KIND, limit=limit, offset=offset)
-    return [ProviderOut.of(c) for c in found]
+    return [ProviderOut.of(c, viewer) for c in found]
 
 
 @router.get("/providers/{provider_id}", summary="One provider")
-async def show_provider(provider_id: Id, engine: EngineDep) -> ProviderOut:
+async def show_provider(provider_id: Id, engine: EngineDep, viewer: Viewer) -> ProviderOut:
     async with engine.unit() as uow:
-        return ProviderOut.of(await get_provider(uow, provider_id))
+        return ProviderOut.of(await get_provider(uow, provider_id), viewer)
 
 
 @router.get("/bookings", summary="Provider bookings, paged, by provider and dates")
 async def list_provider_bookings(
     engine: EngineDep,
     user: StrictUser,
+    viewer: Viewer,
     provider_id: Id | None = None,
     date_from: Day | None = None,
     date_to: Day | None = None,
@@ -144,9 +147,14 @@ async def list_provider_bookings(
         if provider_id is not None:
             providers = [await get_provider(uow, provider_id)]
             permissions.check_owner(user, providers[0])
+            permissions.check_may_list_bookings(viewer, providers[0])
         else:
             permissions.check_admin(user)
-            providers = await cal.list_calendars(uow, kind=KIND, limit=None)
+            providers = [
+                p
+                for p in await cal.list_calendars(uow, kind=KIND, limit=None)
+                if not p.patients_only or permissions.may_manage(viewer, p)
+            ]
         by_id = {p.id: p for p in providers}
         zone = providers[0].zone if provider_id is not None else None
         found = await list_bookings(

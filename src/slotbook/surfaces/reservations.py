@@ -13,7 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from slotbook.accounts import permissions
 from slotbook.accounts import users as accounts
@@ -287,6 +295,42 @@ async def set_availability(
             calendar = await cal.update_calendar(uow, calendar, timezone=body.timezone)
         await cal.set_schedule(uow, calendar, body.schedule())
     return {"message": "Availability set successfully"}
+
+
+class BookingPolicyIn(BaseModel):
+    """Who may book the provider's calendar: `signed_in_patients` (the default: patients
+    reserve through this surface) or `anyone` (also 002's bookings, the board and the
+    booking pages, without sign-in)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"who_may_book": "anyone"}]})
+
+    who_may_book: cal.WhoMayBook
+
+
+class BookingPolicyOut(BaseModel):
+    provider_id: int
+    calendar_id: int
+    who_may_book: cal.WhoMayBook
+
+
+@router.put(
+    "/providers/{provider_id}/booking-policy",
+    summary="Open your calendar to bookings without sign-in, or close it (that provider only)",
+    responses={
+        401: {"description": 'No or bad token: `{"detail": "Not authenticated"}`'},
+        403: {"description": 'Not that provider: `{"detail": "Only that provider ..."}`'},
+    },
+)
+async def set_booking_policy(
+    provider_id: Id, body: BookingPolicyIn, engine: EngineDep, user: Provider
+) -> BookingPolicyOut:
+    permissions.check_is_provider(user, provider_id)
+    async with engine.unit(write=True) as uow:
+        calendar = await accounts.provider_calendar(uow, provider_id)
+        calendar = await cal.update_calendar(uow, calendar, who_may_book=body.who_may_book)
+    return BookingPolicyOut(
+        provider_id=provider_id, calendar_id=calendar.id, who_may_book=body.who_may_book
+    )
 
 
 @router.get("/providers/{provider_id}/time-slots", summary="A provider's free slots")

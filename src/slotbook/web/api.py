@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, EmailStr
 
+from slotbook.accounts import permissions
 from slotbook.availability.free_slots import free_slots_between
 from slotbook.booking.claims import claim_time
 from slotbook.calendars import calendars as cal
@@ -81,9 +82,16 @@ class BookingIn(BaseModel):
     email: EmailStr
 
 
+async def shown_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
+    """A calendar these pages may show: anyone may book it (no one signs in here)."""
+    calendar = await cal.get_calendar(uow, calendar_id)
+    permissions.check_shown_without_sign_in(calendar)
+    return calendar
+
+
 async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     """A calendar booked by time (not an event, whose seats are booked by time slot)."""
-    calendar = await cal.get_calendar(uow, calendar_id)
+    calendar = await shown_calendar(uow, calendar_id)
     if calendar.kind == "event":
         raise InvalidInput(
             f"Calendar {calendar_id} is an event: book one of its time slots "
@@ -95,7 +103,7 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 @router.get("/{calendar_id}", summary="A calendar's name, kind, zone and today")
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
     async with engine.unit() as uow:
-        return CalendarOut.of(await cal.get_calendar(uow, calendar_id), uow.now)
+        return CalendarOut.of(await shown_calendar(uow, calendar_id), uow.now)
 
 
 @router.get("/{calendar_id}/slots", summary="Free slots of one day in the visitor's zone")

@@ -1,4 +1,5 @@
-"""signing_keys: the access-token key the service makes when none is configured
+"""signing_keys: the access-token key the service makes when none is configured;
+calendars.who_may_book: a 004 provider's calendar is for signed-in patients only
 
 Revision ID: 0002
 Revises: 0001
@@ -26,7 +27,17 @@ def upgrade() -> None:
         sa.Column("created_at", slotbook.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_signing_keys")),
     )
+    with op.batch_alter_table("calendars") as batch:
+        batch.add_column(
+            sa.Column("who_may_book", sa.String(length=32), nullable=False, server_default="anyone")
+        )
+    op.execute(
+        "UPDATE calendars SET who_may_book = 'signed_in_patients' WHERE kind = 'provider' "
+        "AND user_id IN (SELECT id FROM users WHERE role = 'provider')"
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("calendars") as batch:
+        batch.drop_column("who_may_book")
     op.drop_table("signing_keys")
