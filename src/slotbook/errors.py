@@ -30,6 +30,12 @@ class InvalidInput(DomainError):
     status, code, default_message = 422, "invalid_input", "Invalid input"
 
 
+class ScheduleTooLarge(DomainError):
+    """More opening hours than one calendar may hold; the message names the limit."""
+
+    status, code, default_message = 422, "schedule_too_large", "The schedule is too large"
+
+
 class InvalidHours(DomainError):
     status, code, default_message = 400, "invalid_hours", "Start time must be before end time"
 

@@ -72,7 +72,7 @@ async def unclaimed_slots_between(
 ) -> list[Slot]:
     """Slots of the local days `first`..`last` that no active claim overlaps, whatever
     the booking window (past ones included)."""
-    schedule = await load_schedule(uow, calendar.id)
+    schedule = await load_schedule(uow, calendar.id, first, last)
     candidates = grid(calendar, schedule, first, last)
     if not candidates:
         return []
@@ -92,7 +92,7 @@ async def free_slots_between(
 async def grid_slot_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:
     """The slot of the calendar's schedule that starts at `start_at`, if there is one."""
     day = calendar.local_day(start_at)
-    schedule = await load_schedule(uow, calendar.id)
+    schedule = await load_schedule(uow, calendar.id, day, day)
     hours = opening_hours(day, schedule.rules, schedule.dates)
     return next(
         (

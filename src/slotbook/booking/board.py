@@ -86,7 +86,7 @@ async def live_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 
 
 async def _grid(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[Slot]:
-    return grid(calendar, await cal.load_schedule(uow, calendar.id), day, day)
+    return grid(calendar, await cal.load_schedule(uow, calendar.id, day, day), day, day)
 
 
 async def board_day(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[BoardSlot]:

@@ -1,21 +1,30 @@
 """Calendars and their opening hours: create, find, and set the schedule."""
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from slotbook import zones
 from slotbook.engine import UnitOfWork
-from slotbook.errors import CalendarNotFound, EmailTaken, InvalidHours, InvalidInput
-from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
+from slotbook.errors import (
+    CalendarNotFound,
+    EmailTaken,
+    InvalidHours,
+    InvalidInput,
+    ScheduleTooLarge,
+)
+from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule, compact
 from slotbook.scheduling.grid import to_instant
+from slotbook.settings import Settings
 from slotbook.store.tables import availability_rules, calendars, date_hours
 
 EVERY_DAY = range(7)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class WhoMayBook(StrEnum):
@@ -193,13 +202,24 @@ async def update_calendar(uow: UnitOfWork, calendar: Calendar, **changes: object
     return replace(calendar, **changes)
 
 
-async def load_schedule(uow: UnitOfWork, calendar_id: int) -> Schedule:
-    rules = await uow.conn.execute(
-        select(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
-    )
-    dates = await uow.conn.execute(
-        select(date_hours).where(date_hours.c.calendar_id == calendar_id)
-    )
+async def load_schedule(
+    uow: UnitOfWork, calendar_id: int, first: date | None = None, last: date | None = None
+) -> Schedule:
+    """The calendar's schedule; with `first` and `last`, only the rules and dated hours
+    that can touch those local days (all a slot listing or a claim needs)."""
+    rule_query = select(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
+    date_query = select(date_hours).where(date_hours.c.calendar_id == calendar_id)
+    if first is not None and last is not None:
+        rule_query = rule_query.where(
+            or_(availability_rules.c.valid_from.is_(None), availability_rules.c.valid_from <= last),
+            or_(
+                availability_rules.c.valid_until.is_(None),
+                availability_rules.c.valid_until >= first,
+            ),
+        )
+        date_query = date_query.where(date_hours.c.on_date.between(first, last))
+    rules = await uow.conn.execute(rule_query)
+    dates = await uow.conn.execute(date_query)
     return Schedule(
         rules=[
             WeeklyRule(r.weekday, r.start_time, r.end_time, r.valid_from, r.valid_until)
@@ -214,8 +234,45 @@ def check_hours(start: time, end: time) -> None:
         raise InvalidHours()
 
 
+def _check_size(settings: Settings, schedule: Schedule) -> None:
+    """ScheduleTooLarge naming the limit when a (compacted) schedule passes one."""
+    most = settings.max_ranges_per_day
+    weekly = Counter((r.weekday, r.valid_from, r.valid_until) for r in schedule.rules)
+    dated = Counter((d.on, d.replace) for d in schedule.dates)
+    for (weekday, _, _), count in weekly.items():
+        if count > most:
+            raise ScheduleTooLarge(
+                f"{WEEKDAYS[weekday]} has {count} separate time ranges; at most {most} a day "
+                "are accepted (SLOTBOOK_MAX_RANGES_PER_DAY)"
+            )
+    for (on, _), count in dated.items():
+        if count > most:
+            raise ScheduleTooLarge(
+                f"{on} has {count} separate time ranges; at most {most} a day are accepted "
+                "(SLOTBOOK_MAX_RANGES_PER_DAY)"
+            )
+    if len(schedule.dates) > settings.max_dated_hours:
+        raise ScheduleTooLarge(
+            f"{len(schedule.dates)} date-specific time ranges (exceptions and manual slots); "
+            f"at most {settings.max_dated_hours} are accepted (SLOTBOOK_MAX_DATED_HOURS)"
+        )
+    for rule in schedule.rules:
+        if (
+            rule.valid_from is not None
+            and rule.valid_until is not None
+            and (rule.valid_until - rule.valid_from).days > settings.max_rule_days
+        ):
+            raise ScheduleTooLarge(
+                f"A weekly schedule may span at most {settings.max_rule_days} days "
+                "(SLOTBOOK_MAX_RULE_DAYS)"
+            )
+
+
 async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) -> None:
-    """Replace the calendar's weekly rules and date-specific hours with `schedule`."""
+    """Replace the calendar's weekly rules and date-specific hours with `schedule`,
+    overlapping ranges joined; ScheduleTooLarge if it holds more than a calendar may."""
+    schedule = Schedule(*compact(schedule.rules, schedule.dates))
+    _check_size(uow.settings, schedule)
     for rule in schedule.rules:
         check_hours(rule.start, rule.end)
     for hours in schedule.dates:

@@ -4,7 +4,7 @@ Nothing here touches a database or a web framework; `now` is always passed in.
 """
 
 from slotbook.scheduling.grid import Slot, day_slots, window_slots
-from slotbook.scheduling.hours import DateHours, WeeklyRule, opening_hours
+from slotbook.scheduling.hours import DateHours, WeeklyRule, compact, opening_hours
 from slotbook.scheduling.window import BookingWindow, Interval, in_window, unclaimed
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Interval",
     "Slot",
     "WeeklyRule",
+    "compact",
     "day_slots",
     "in_window",
     "opening_hours",
