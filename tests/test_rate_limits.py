@@ -1,6 +1,7 @@
 """Guessing and hoarding cost something: rate limits per address and per account (shared
 by every instance through Redis), and a cap on one patient's unconfirmed holds."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -9,6 +10,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from slotbook.accounts import users
 from slotbook.app import create_app
 from slotbook.settings import Settings
 from tests.support.accounts import PASSWORD, sign_up
@@ -230,3 +232,34 @@ async def test_a_patient_holds_at_most_the_configured_number_of_reservations(cli
     )
     assert confirmed.status_code == 200
     assert (await reserve("12:00")).status_code == 200
+
+
+async def test_argon2_work_is_capped_per_process(settings, clock):
+    """With one hash at a time allowed, concurrent sign-ups never hash concurrently."""
+    capped = settings.model_copy(update={"max_concurrent_password_hashes": 1})
+    hasher = users._hasher_for(capped)
+    running, most = 0, 0
+    original = hasher.hash
+
+    def counting_hash(password: str) -> str:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        try:
+            return original(password)
+        finally:
+            running -= 1
+
+    hasher.hash = counting_hash  # type: ignore[method-assign]
+    try:
+        async with instance(capped, clock) as client:
+            http = await client(FRIEND)
+            bodies = [
+                {"name": "x", "email": f"c{n}@x.org", "password": PASSWORD, "role": "patient"}
+                for n in range(8)
+            ]
+            answers = await asyncio.gather(*(http.post("/register", json=b) for b in bodies))
+            assert [a.status_code for a in answers] == [200] * 8
+    finally:
+        hasher.hash = original  # type: ignore[method-assign]
+    assert most == 1

@@ -120,3 +120,22 @@ async def test_an_unexpected_error_is_a_500_in_the_surface_shape_with_a_request_
         assert answer.headers["X-Request-ID"] == body["request_id"]
         # and the server goes on answering on the same connection
         assert (await http.get(f"{base}/health")).status_code == 200
+
+
+async def test_sql_errors_name_the_statement_but_never_its_parameters(database_url):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from slotbook.store.db import Database
+    from slotbook.store.tables import users
+
+    db = Database(database_url)
+    row = {"name": "n", "email": "secret@example.com", "password_hash": "$argon2id$secret"}
+    try:
+        with pytest.raises(IntegrityError) as failed:
+            async with db.transaction(write=True) as conn:
+                await conn.execute(insert(users), {**row, "role": "nobody", "created_at": None})
+    finally:
+        await db.dispose()
+    assert "INSERT INTO users" in str(failed.value)
+    assert "secret" not in str(failed.value)
