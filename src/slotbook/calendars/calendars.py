@@ -234,6 +234,14 @@ def check_hours(start: time, end: time) -> None:
         raise InvalidHours()
 
 
+def compacted(settings: Settings, schedule: Schedule) -> Schedule:
+    """`schedule` with overlapping ranges joined; ScheduleTooLarge if it still holds more
+    than one calendar may (cheap to repeat on a schedule that is already compact)."""
+    schedule = Schedule(*compact(schedule.rules, schedule.dates))
+    _check_size(settings, schedule)
+    return schedule
+
+
 def _check_size(settings: Settings, schedule: Schedule) -> None:
     """ScheduleTooLarge naming the limit when a (compacted) schedule passes one."""
     most = settings.max_ranges_per_day
@@ -271,8 +279,7 @@ def _check_size(settings: Settings, schedule: Schedule) -> None:
 async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) -> None:
     """Replace the calendar's weekly rules and date-specific hours with `schedule`,
     overlapping ranges joined; ScheduleTooLarge if it holds more than a calendar may."""
-    schedule = Schedule(*compact(schedule.rules, schedule.dates))
-    _check_size(uow.settings, schedule)
+    schedule = compacted(uow.settings, schedule)
     for rule in schedule.rules:
         check_hours(rule.start, rule.end)
     for hours in schedule.dates:

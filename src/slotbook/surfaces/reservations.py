@@ -289,11 +289,13 @@ async def set_availability(
     provider_id: Id, body: AvailabilityIn, engine: EngineDep, user: Provider
 ) -> dict[str, str]:
     permissions.check_is_provider(user, provider_id)
+    # The heavy part (joining up to the body limit's worth of ranges) before the write lock.
+    schedule = cal.compacted(engine.settings, body.schedule())
     async with engine.unit(write=True) as uow:
         calendar = await accounts.provider_calendar(uow, provider_id)
         if body.timezone and body.timezone != calendar.timezone:
             calendar = await cal.update_calendar(uow, calendar, timezone=body.timezone)
-        await cal.set_schedule(uow, calendar, body.schedule())
+        await cal.set_schedule(uow, calendar, schedule)
     return {"message": "Availability set successfully"}
 
 
