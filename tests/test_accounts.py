@@ -124,8 +124,11 @@ async def test_a_registered_provider_is_a_provider_on_every_surface(client):
     assert entry["id"] == provider.id
     assert (entry["name"], entry["email"]) == ("Dr Who", "doc@example.com")
     on_002 = await client.get(f"/api/v1/providers/{entry['calendar_id']}")
-    assert on_002.json()["email"] == "doc@example.com"
+    assert on_002.json()["name"] == "Dr Who"
+    assert on_002.json()["email"] is None  # shown only to who may manage the calendar
     assert on_002.json()["slot_minutes"] == 15
+    by_admin = await client.get(f"/api/v1/providers/{entry['calendar_id']}", headers=admin.headers)
+    assert by_admin.json()["email"] == "doc@example.com"
 
 
 async def test_resetting_your_password_retires_the_old_one_and_its_tokens(client):
