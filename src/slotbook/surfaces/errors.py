@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
@@ -111,6 +112,8 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
                     return getattr(request.state, "error_style", style).render(exc)
                 except RequestValidationError as exc:
                     return getattr(request.state, "error_style", style).render_validation(exc)
+                except HTTPException:
+                    raise  # FastAPI's own answers (an unparsable body, ...) are not surprises
                 except Exception as exc:
                     return getattr(request.state, "error_style", style).render_unexpected(
                         request, exc
