@@ -1,15 +1,12 @@
-"""Calendars and their opening hours: create, find, and set the schedule."""
+"""Calendars and their opening hours: create, find, change, and set the schedule."""
 
 from collections import Counter
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
-from enum import StrEnum
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from dataclasses import replace
+from datetime import date, time
+from typing import Any
 
 from slotbook import zones
+from slotbook.calendars.model import Calendar, CalendarKind, Schedule, WhoMayBook
 from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     CalendarNotFound,
@@ -18,127 +15,47 @@ from slotbook.errors import (
     InvalidInput,
     ScheduleTooLarge,
 )
-from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule, compact
-from slotbook.scheduling.grid import to_instant
+from slotbook.scheduling import WeeklyRule, compact
 from slotbook.settings import Settings
-from slotbook.store.tables import availability_rules, calendars, date_hours
+from slotbook.store import calendars as rows
+from slotbook.store.calendars import (
+    calendar_zones,
+    find_calendar,
+    find_calendar_of_user,
+    list_calendars,
+    load_schedule,
+)
+
+__all__ = [
+    "Calendar",
+    "CalendarKind",
+    "Schedule",
+    "WhoMayBook",
+    "calendar_zones",
+    "check_hours",
+    "check_zone",
+    "compacted",
+    "create_calendar",
+    "daily",
+    "find_calendar",
+    "find_calendar_of_user",
+    "get_calendar",
+    "list_calendars",
+    "load_schedule",
+    "set_schedule",
+    "update_calendar",
+]
 
 EVERY_DAY = range(7)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-class WhoMayBook(StrEnum):
-    """Who may book a calendar and see its free time."""
-
-    ANYONE = "anyone"
-    #: a 004 provider's calendar: patients book it through their own sign-in (reserve)
-    SIGNED_IN_PATIENTS = "signed_in_patients"
-
-
-@dataclass(frozen=True, slots=True)
-class Calendar:
-    """A bookable calendar: whose it is, its zone, slot length and booking rules."""
-
-    id: int
-    kind: str
-    owner_key: str | None
-    name: str
-    email: str | None
-    user_id: int | None
-    description: str | None
-    event_date: date | None
-    timezone: str
-    slot_minutes: int
-    enforce_hours: bool
-    min_notice_minutes: int
-    horizon_days: int
-    change_cutoff_minutes: int
-    created_at: datetime
-    who_may_book: str = WhoMayBook.ANYONE
-
-    @property
-    def patients_only(self) -> bool:
-        return self.who_may_book == WhoMayBook.SIGNED_IN_PATIENTS
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def slot_length(self) -> timedelta:
-        return timedelta(minutes=self.slot_minutes)
-
-    @property
-    def window(self) -> BookingWindow:
-        return BookingWindow(
-            min_notice=timedelta(minutes=self.min_notice_minutes),
-            horizon=timedelta(days=self.horizon_days),
-        )
-
-    def local_day(self, instant: datetime) -> date:
-        return instant.astimezone(self.zone).date()
-
-    def today(self, now: datetime) -> date:
-        return self.local_day(now)
-
-    def at(self, day: date, wall: time) -> datetime | None:
-        """The instant of wall time `wall` on `day` here; None if DST skips it."""
-        return to_instant(datetime.combine(day, wall), self.zone)
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """A calendar's weekly rules and date-specific hours."""
-
-    rules: list[WeeklyRule]
-    dates: list[DateHours]
-
-
-def _calendar(row: object) -> Calendar:
-    return Calendar(**row._mapping)  # type: ignore[attr-defined]
-
-
 async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = None) -> Calendar:
     """The calendar with this id (and kind, if given), or CalendarNotFound."""
-    query = select(calendars).where(calendars.c.id == calendar_id)
-    if kind is not None:
-        query = query.where(calendars.c.kind == kind)
-    row = (await uow.conn.execute(query)).first()
-    if row is None:
+    calendar = await rows.get_calendar_row(uow, calendar_id, kind=kind)
+    if calendar is None:
         raise CalendarNotFound()
-    return _calendar(row)
-
-
-async def calendar_zones(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, ZoneInfo]:
-    """The time zone of each of these calendars."""
-    rows = await uow.conn.execute(
-        select(calendars.c.id, calendars.c.timezone).where(calendars.c.id.in_(calendar_ids))
-    )
-    return {row.id: ZoneInfo(row.timezone) for row in rows}
-
-
-async def find_calendar_of_user(uow: UnitOfWork, user_id: int) -> Calendar | None:
-    """The calendar this user owns, if any (a user owns at most one)."""
-    row = (await uow.conn.execute(select(calendars).where(calendars.c.user_id == user_id))).first()
-    return _calendar(row) if row else None
-
-
-async def list_calendars(
-    uow: UnitOfWork, *, kind: str, limit: int | None = 50, offset: int = 0
-) -> list[Calendar]:
-    """Calendars of one kind, oldest first."""
-    query = select(calendars).where(calendars.c.kind == kind).order_by(calendars.c.id)
-    rows = await uow.conn.execute(query.limit(limit).offset(offset))
-    return [_calendar(r) for r in rows]
-
-
-async def find_calendar(uow: UnitOfWork, *, kind: str, owner_key: str) -> Calendar | None:
-    row = (
-        await uow.conn.execute(
-            select(calendars).where(calendars.c.kind == kind, calendars.c.owner_key == owner_key)
-        )
-    ).first()
-    return _calendar(row) if row else None
+    return calendar
 
 
 def check_zone(name: str) -> str:
@@ -150,7 +67,7 @@ def check_zone(name: str) -> str:
 async def create_calendar(
     uow: UnitOfWork,
     *,
-    kind: str,
+    kind: CalendarKind,
     name: str = "",
     owner_key: str | None = None,
     email: str | None = None,
@@ -166,67 +83,38 @@ async def create_calendar(
     who_may_book: WhoMayBook = WhoMayBook.ANYONE,
 ) -> Calendar:
     """Insert a calendar; an email already used by another calendar is EmailTaken."""
-    values = {
-        "kind": kind,
-        "owner_key": owner_key,
-        "name": name,
-        "email": email,
-        "user_id": user_id,
-        "description": description,
-        "event_date": event_date,
-        "timezone": check_zone(timezone or uow.settings.default_timezone),
-        "slot_minutes": slot_minutes or uow.settings.default_slot_duration_minutes,
-        "enforce_hours": enforce_hours,
-        "min_notice_minutes": min_notice_minutes,
-        "horizon_days": horizon_days or uow.settings.max_advance_booking_days,
-        "change_cutoff_minutes": change_cutoff_minutes,
-        "created_at": uow.now,
-        "who_may_book": who_may_book,
-    }
-    try:
-        async with uow.conn.begin_nested():
-            new_id = (
-                await uow.conn.execute(insert(calendars).returning(calendars.c.id), values)
-            ).scalar_one()
-    except IntegrityError as exc:
-        raise EmailTaken("A calendar with that email already exists") from exc
-    return Calendar(id=new_id, **values)
+    calendar = await rows.insert_calendar(
+        uow,
+        {
+            "kind": kind,
+            "owner_key": owner_key,
+            "name": name,
+            "email": email,
+            "user_id": user_id,
+            "description": description,
+            "event_date": event_date,
+            "timezone": check_zone(timezone or uow.settings.default_timezone),
+            "slot_minutes": slot_minutes or uow.settings.default_slot_duration_minutes,
+            "enforce_hours": enforce_hours,
+            "min_notice_minutes": min_notice_minutes,
+            "horizon_days": horizon_days or uow.settings.max_advance_booking_days,
+            "change_cutoff_minutes": change_cutoff_minutes,
+            "created_at": uow.now,
+            "who_may_book": who_may_book,
+        },
+    )
+    if calendar is None:
+        raise EmailTaken("A calendar with that email already exists")
+    return calendar
 
 
-async def update_calendar(uow: UnitOfWork, calendar: Calendar, **changes: object) -> Calendar:
+async def update_calendar(uow: UnitOfWork, calendar: Calendar, **changes: Any) -> Calendar:
     """Change some of a calendar's settings (zone, slot length, notice, horizon, ...)."""
     if "timezone" in changes:
         check_zone(str(changes["timezone"]))
-    await uow.conn.execute(update(calendars).where(calendars.c.id == calendar.id).values(changes))
+    await rows.update_calendar_row(uow, calendar.id, changes)
     uow.touch(calendar.id, None)
     return replace(calendar, **changes)
-
-
-async def load_schedule(
-    uow: UnitOfWork, calendar_id: int, first: date | None = None, last: date | None = None
-) -> Schedule:
-    """The calendar's schedule; with `first` and `last`, only the rules and dated hours
-    that can touch those local days (all a slot listing or a claim needs)."""
-    rule_query = select(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
-    date_query = select(date_hours).where(date_hours.c.calendar_id == calendar_id)
-    if first is not None and last is not None:
-        rule_query = rule_query.where(
-            or_(availability_rules.c.valid_from.is_(None), availability_rules.c.valid_from <= last),
-            or_(
-                availability_rules.c.valid_until.is_(None),
-                availability_rules.c.valid_until >= first,
-            ),
-        )
-        date_query = date_query.where(date_hours.c.on_date.between(first, last))
-    rules = await uow.conn.execute(rule_query)
-    dates = await uow.conn.execute(date_query)
-    return Schedule(
-        rules=[
-            WeeklyRule(r.weekday, r.start_time, r.end_time, r.valid_from, r.valid_until)
-            for r in rules
-        ],
-        dates=[DateHours(d.on_date, d.start_time, d.end_time, d.mode == "replace") for d in dates],
-    )
 
 
 def check_hours(start: time, end: time) -> None:
@@ -287,40 +175,7 @@ async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) 
             check_hours(hours.start, hours.end)
         elif hours.start is not None or hours.end is not None or not hours.replace:
             raise InvalidInput("Date hours need both a start and an end")
-    conn = uow.conn
-    await conn.execute(
-        delete(availability_rules).where(availability_rules.c.calendar_id == calendar.id)
-    )
-    await conn.execute(delete(date_hours).where(date_hours.c.calendar_id == calendar.id))
-    if schedule.rules:
-        await conn.execute(
-            insert(availability_rules),
-            [
-                {
-                    "calendar_id": calendar.id,
-                    "weekday": r.weekday,
-                    "start_time": r.start,
-                    "end_time": r.end,
-                    "valid_from": r.valid_from,
-                    "valid_until": r.valid_until,
-                }
-                for r in schedule.rules
-            ],
-        )
-    if schedule.dates:
-        await conn.execute(
-            insert(date_hours),
-            [
-                {
-                    "calendar_id": calendar.id,
-                    "on_date": d.on,
-                    "mode": "replace" if d.replace else "extra",
-                    "start_time": d.start,
-                    "end_time": d.end,
-                }
-                for d in schedule.dates
-            ],
-        )
+    await rows.replace_schedule(uow, calendar.id, schedule)
     uow.touch(calendar.id, None)
 
 

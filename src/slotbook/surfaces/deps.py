@@ -16,15 +16,18 @@ from slotbook.surfaces.client_address import client_address
 
 async def get_engine(request: Request) -> Engine:
     """Async on purpose: a sync dependency would cost a thread hop per request."""
-    return request.app.state.engine
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 async def get_slot_cache(request: Request) -> SlotCache:
-    return request.app.state.slot_cache
+    cache: SlotCache = request.app.state.slot_cache
+    return cache
 
 
 async def get_rate_limiter(request: Request) -> RateLimiter:
-    return request.app.state.rate_limiter
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
