@@ -82,7 +82,8 @@ async def test_a_004_calendar_is_not_opened_on_the_board(server):
     assert doctor.id
 
 
-async def test_patients_still_reserve_a_004_calendar(client, provider):
+async def reserve_at_ten(client, provider: Account) -> dict:
+    """A new patient's reservation of 10:00 on DAY with `provider`."""
     patient = await sign_up(client, "patient")
     answer = await client.post(
         "/appointments/reserve",
@@ -90,6 +91,11 @@ async def test_patients_still_reserve_a_004_calendar(client, provider):
         headers=patient.headers,
     )
     assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def test_patients_still_reserve_a_004_calendar(client, provider):
+    assert (await reserve_at_ten(client, provider))["status"] == "reserved"
 
 
 async def test_only_the_provider_may_open_their_calendar(client, provider):
@@ -144,13 +150,7 @@ async def calendar_of_doc(client, admin: Account) -> int:
 
 
 async def test_open_mode_booking_lists_hide_004_appointments(client, provider):
-    patient = await sign_up(client, "patient")
-    held = await client.post(
-        "/appointments/reserve",
-        json={"provider_id": provider.id, "start_time": f"{DAY}T10:00:00+00:00"},
-        headers=patient.headers,
-    )
-    assert held.status_code == 200
+    held = await reserve_at_ten(client, provider)
     public = await client.post("/api/v1/providers", json={"name": "P", "email": "p@example.com"})
     made = await client.post(
         "/api/v1/bookings", json={"provider_id": public.json()["id"], "date": DAY, "time": "10:00"}
@@ -161,8 +161,8 @@ async def test_open_mode_booking_lists_hide_004_appointments(client, provider):
     admin = await sign_up(client, "admin", "root@example.com")
     calendar_id = await calendar_of_doc(client, admin)
     by_admin = await client.get("/api/v1/bookings", headers=admin.headers)
-    assert {b["id"] for b in by_admin.json()} == {made.json()["id"], held.json()["slot_id"]}
+    assert {b["id"] for b in by_admin.json()} == {made.json()["id"], held["slot_id"]}
     one = await client.get(f"/api/v1/bookings?provider_id={calendar_id}")
     assert one.status_code == 403
     mine = await client.get(f"/api/v1/bookings?provider_id={calendar_id}", headers=provider.headers)
-    assert [b["id"] for b in mine.json()] == [held.json()["slot_id"]]
+    assert [b["id"] for b in mine.json()] == [held["slot_id"]]

@@ -11,6 +11,7 @@ never lock everybody out.
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from limits import RateLimitItem, parse
@@ -74,20 +75,15 @@ class RateLimiter:
 
     async def hit(self, rule: Rule, key: str) -> None:
         """Count one more for `key`; TooManyRequests if that is one too many."""
-        rate = self.rates[rule]
-        try:
-            allowed = await self._limiter.hit(rate, rule.value, key)
-        except StorageError as exc:
-            self._storage_failed(exc)
-            return
-        if not allowed:
-            raise await self._refusal(rule, key)
+        await self._ask(self._limiter.hit, rule, key)
 
     async def check(self, rule: Rule, key: str) -> None:
         """TooManyRequests if `key` has used up `rule` (without counting this time)."""
-        rate = self.rates[rule]
+        await self._ask(self._limiter.test, rule, key)
+
+    async def _ask(self, ask: Callable[..., Awaitable[bool]], rule: Rule, key: str) -> None:
         try:
-            allowed = await self._limiter.test(rate, rule.value, key)
+            allowed = await ask(self.rates[rule], rule.value, key)
         except StorageError as exc:
             self._storage_failed(exc)
             return
