@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         db = Database(settings.database_url)
         engine = app.state.engine = Engine(settings, db, clock)
         cache = app.state.slot_cache = SlotCache.for_settings(settings)
-        app.state.rate_limiter = RateLimiter(settings)
+        limiter = app.state.rate_limiter = RateLimiter(settings)
         engine.on_change(cache.invalidate)
         try:
             await signing_key(engine)  # made now (and logged) if none is configured or stored
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await cache.close()
+            await limiter.close()
             await db.dispose()
 
     app = FastAPI(

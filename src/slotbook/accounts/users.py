@@ -49,8 +49,8 @@ def _hasher_for(settings: Settings) -> PasswordHash:
     return _hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
 
 
-#: per event loop (one per server process): how many Argon2 computations may run at once
-_password_work: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+#: per event loop (one per server process) and cap: the semaphores bounding Argon2 work
+_password_work: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]] = (
     WeakKeyDictionary()
 )
 
@@ -58,11 +58,9 @@ _password_work: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] 
 def _work_slots(settings: Settings) -> asyncio.Semaphore:
     """Each hash takes PASSWORD_HASH_MEMORY_KIB and a core for ~0.2 s: at most
     MAX_CONCURRENT_PASSWORD_HASHES run at once; the rest wait their turn."""
-    loop = asyncio.get_running_loop()
-    slots = _password_work.get(loop)
-    if slots is None:
-        slots = _password_work[loop] = asyncio.Semaphore(settings.max_concurrent_password_hashes)
-    return slots
+    cap = settings.max_concurrent_password_hashes
+    by_cap = _password_work.setdefault(asyncio.get_running_loop(), {})
+    return by_cap.setdefault(cap, asyncio.Semaphore(cap))
 
 
 async def hash_password(settings: Settings, password: str) -> str:

@@ -1,8 +1,9 @@
 """Rate limits on what an attacker would repeat: failed sign-ins (per address and per
 account), registrations, manage-token misses and booking attempts (per address).
 
-Counted with the `limits` package in moving windows: in Redis when REDIS_URL is set (so
-every instance shares the counts), in process memory otherwise. Each rule's rate is a
+Counted with the `limits` package in fixed windows (each starting at a key's first hit):
+in Redis when REDIS_URL is set (so every instance shares the counts), in process memory
+otherwise. Each rule's rate is a
 setting in `limits` notation ("20 per 10 minutes"). If Redis cannot be reached the limits
 are not enforced (and a warning is logged at most once a minute): a broken limiter must
 never lock everybody out.
@@ -16,8 +17,9 @@ from enum import StrEnum
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
+from redis.asyncio import ConnectionPool
 
 from slotbook.errors import TooManyRequests
 from slotbook.settings import Settings
@@ -51,27 +53,38 @@ def rates(settings: Settings) -> dict[Rule, RateLimitItem]:
     return {rule: parse(getattr(settings, f"rate_limit_{rule.value}")) for rule in Rule}
 
 
-def _storage(settings: Settings) -> Storage:
-    if not settings.redis_url:
-        return MemoryStorage()
-    return RedisStorage(
-        f"async+{settings.redis_url}",
-        implementation="redispy",
-        key_prefix=f"{settings.cache_key_prefix}limits",
-        wrap_exceptions=True,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-    )
-
-
 class RateLimiter:
     """The rules of one deployment, counted in its storage."""
 
     def __init__(self, settings: Settings) -> None:
         self.rates = rates(settings)
         self.proxies = settings.trusted_networks
-        self._limiter = MovingWindowRateLimiter(_storage(settings))
+        self._pool: ConnectionPool | None = None
+        self._storage: Storage
+        if settings.redis_url:
+            self._pool = ConnectionPool.from_url(
+                settings.redis_url,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            self._storage = RedisStorage(
+                f"async+{settings.redis_url}",
+                implementation="redispy",
+                key_prefix=f"{settings.cache_key_prefix}limits",
+                wrap_exceptions=True,
+                connection_pool=self._pool,  # type: ignore[arg-type]  # limits passes it to redis-py
+            )
+        else:
+            self._storage = MemoryStorage()
+        self._limiter = FixedWindowRateLimiter(self._storage)
         self._warned_at = -math.inf
+
+    async def close(self) -> None:
+        """Let go of Redis connections (or the in-memory storage's expiry task)."""
+        if self._pool is not None:
+            await self._pool.aclose()
+        elif isinstance(self._storage, MemoryStorage) and self._storage.timer is not None:
+            self._storage.timer.cancel()
 
     async def hit(self, rule: Rule, key: str) -> None:
         """Count one more for `key`; TooManyRequests if that is one too many."""
