@@ -51,16 +51,9 @@ async def strict_user(engine: EngineDep, token: BearerToken) -> User | None:
 StrictUser = Annotated[User | None, Depends(strict_user)]
 
 
-async def signed_in_viewer(engine: EngineDep, token: BearerToken) -> User | None:
-    """Whoever a valid bearer token names, in either mode; None without one (an invalid
-    token is ignored here, as open mode ignores tokens): for answers that show more to
-    a calendar's owner or an admin."""
-    if not token:
-        return None
-    try:
-        return await accounts.user_for_token(engine, token)
-    except Unauthorized:
-        return None
+async def optional_user(engine: EngineDep, token: BearerToken) -> User | None:
+    """Whoever sent a bearer token (401 if it is not valid); None without one."""
+    return await current_user(engine, token) if token else None
 
 
-Viewer = Annotated[User | None, Depends(signed_in_viewer)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]

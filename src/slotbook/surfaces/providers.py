@@ -13,7 +13,7 @@ from slotbook.calendars.model import CalendarKind, midnight
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
 from slotbook.store.booking_reads import list_bookings
-from slotbook.surfaces.auth import StrictUser, Viewer
+from slotbook.surfaces.auth import OptionalUser, StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import surface_route
 from slotbook.surfaces.fields import Count, Day, Days, Id, Limit, Minutes, Name, Offset
@@ -83,7 +83,7 @@ async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser)
 
 @router.get("/providers", summary="Providers, paged")
 async def list_providers(
-    engine: EngineDep, viewer: Viewer, limit: Limit = 50, offset: Offset = 0
+    engine: EngineDep, viewer: OptionalUser, limit: Limit = 50, offset: Offset = 0
 ) -> list[ProviderOut]:
     async with engine.unit() as uow:
         found = await cal.list_calendars(uow, kind=KIND, limit=limit, offset=offset)
@@ -91,7 +91,7 @@ async def list_providers(
 
 
 @router.get("/providers/{provider_id}", summary="One provider")
-async def show_provider(provider_id: Id, engine: EngineDep, viewer: Viewer) -> ProviderOut:
+async def show_provider(provider_id: Id, engine: EngineDep, viewer: OptionalUser) -> ProviderOut:
     async with engine.unit() as uow:
         return ProviderOut.of(await get_provider(uow, provider_id), viewer)
 
@@ -100,7 +100,7 @@ async def show_provider(provider_id: Id, engine: EngineDep, viewer: Viewer) -> P
 async def list_provider_bookings(
     engine: EngineDep,
     user: StrictUser,
-    viewer: Viewer,
+    viewer: OptionalUser,
     provider_id: Id | None = None,
     date_from: Day | None = None,
     date_to: Day | None = None,

@@ -1,8 +1,8 @@
 """signing_keys: the access-token key the service makes when none is configured;
 calendars.who_may_book: a 004 provider's calendar is for signed-in patients only
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-29 19:40:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import slotbook.store.types
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
