@@ -36,6 +36,7 @@ async def test_a_two_megabyte_body_is_413_while_health_keeps_answering(base_url)
 
     async def health_latencies() -> list[float]:
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+            assert (await http.get("/health")).status_code == 200  # connected, warmed up
             latencies = []
             for _ in range(10):
                 started = time.perf_counter()
