@@ -1,6 +1,6 @@
 """Free time on a calendar: its schedule, minus active claims, inside its booking window."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -52,11 +52,11 @@ async def busy_between(
     return [Interval(start, end) for start, end in rows]
 
 
-def day_bounds(calendar: Calendar, first: date, last: date) -> tuple[datetime, datetime]:
-    zone = calendar.zone
-    start = datetime.combine(first, time(), zone)
-    end = datetime.combine(last + timedelta(days=1), time(), zone)
-    # Slots may run past local midnight; widen by one slot so their claims are seen.
+def slots_span(calendar: Calendar, first: date, last: date) -> tuple[datetime, datetime]:
+    """The instants the slots of the local dates `first`..`last` can occupy: from when
+    `first` begins to when the day after `last` begins, plus one slot (a slot may run
+    past local midnight)."""
+    start, end = calendar.day_bounds(first, last)
     return start, end + calendar.slot_length
 
 
@@ -86,7 +86,7 @@ async def unclaimed_slots_between(
     candidates = grid(calendar, schedule, first, last)
     if not candidates:
         return []
-    start, end = day_bounds(calendar, first, last)
+    start, end = slots_span(calendar, first, last)
     return unclaimed(candidates, await busy_between(uow, calendar.id, start, end))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from slotbook.errors import CalendarNotFound, EmailTaken, InvalidHours, InvalidInput
 from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
-from slotbook.scheduling.grid import to_instant
+from slotbook.scheduling.wall_clock import local_day_bounds, start_of
 from slotbook.services.engine import UnitOfWork
 from slotbook.store.tables import availability_rules, calendars, date_hours
 
@@ -57,9 +57,14 @@ class Calendar:
     def today(self, now: datetime) -> date:
         return self.local_day(now)
 
-    def at(self, day: date, wall: time) -> datetime | None:
-        """The instant of wall time `wall` on `day` here; None if DST skips it."""
-        return to_instant(datetime.combine(day, wall), self.zone)
+    def at(self, day: date, wall: time, length: timedelta | None = None) -> datetime | None:
+        """The instant a booking of `length` (default: a slot) starting at wall time `wall`
+        on `day` begins here (`wall_clock.start_of`); None if the clocks skip it."""
+        return start_of(datetime.combine(day, wall), length or self.slot_length, self.zone)
+
+    def day_bounds(self, first: date, last: date | None = None) -> tuple[datetime, datetime]:
+        """The UTC instants the local dates `first`..`last` begin and end here."""
+        return local_day_bounds(self.zone, first, last)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ A reservation is a held booking of the patient's. Confirming is one conditional 
 (still held, hold not run out), so a confirm and the hold's expiry can never both win.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -98,11 +98,12 @@ async def appointments(
     uow: UnitOfWork, calendar: cal.Calendar, first: date, last: date
 ) -> list[Booking]:
     """Active bookings (held or confirmed) starting on the local days `first`..`last`."""
+    start, end = calendar.day_bounds(first, last)
     return await list_bookings(
         uow,
         calendar_ids=[calendar.id],
-        start=datetime.combine(first, time(), calendar.zone),
-        end=datetime.combine(last + timedelta(days=1), time(), calendar.zone),
+        start=start,
+        end=end,
         active_only=True,
         limit=MAX_LISTED,
     )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from slotbook.scheduling import Slot, in_window
 from slotbook.services.availability import (
     check_window_length,
-    day_bounds,
+    slots_span,
     unclaimed_slots_between,
 )
 from slotbook.services.calendars import Calendar
@@ -25,7 +25,7 @@ async def _hold_ends(
     uow: UnitOfWork, calendar: Calendar, first: date, last: date
 ) -> dict[date, datetime]:
     """For each local day, when the first unexpired hold on it runs out."""
-    start, end = day_bounds(calendar, first, last)
+    start, end = slots_span(calendar, first, last)
     rows = await uow.conn.execute(
         select(bookings.c.start_at, bookings.c.hold_expires_at).where(
             bookings.c.calendar_id == calendar.id,

@@ -1,0 +1,214 @@
+"""The grid on every IANA zone, on every day whose UTC offset changes in 2025-2035.
+
+Exhaustive, not sampled: every zone in `zoneinfo.available_timezones()`, every offset
+change between 2025 and 2035, slots of 60, 30 and 45 minutes over the whole day. What the
+grid offers is compared with an oracle that only ever converts UTC instants to wall
+time (never wall time to UTC, which is what is under test).
+"""
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import pytest
+
+from slotbook.scheduling import day_slots
+from slotbook.scheduling.wall_clock import Kind, local_day_bounds, read_wall_time
+
+FIRST, END = datetime(2025, 1, 1, tzinfo=UTC), datetime(2036, 1, 1, tzinfo=UTC)
+LENGTHS = (60, 30, 45)
+WHOLE_DAY = [(time(0), time(23, 59))]
+TICK = timedelta(microseconds=1)
+
+
+def offset(instant: datetime, zone: ZoneInfo) -> timedelta:
+    return instant.astimezone(zone).utcoffset()  # type: ignore[return-value]
+
+
+def wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Change:
+    """At `at` the zone's offset goes from `before` to `after`."""
+
+    at: datetime
+    before: timedelta
+    after: timedelta
+
+
+def changes(zone: ZoneInfo) -> list[Change]:
+    """Every offset change in [FIRST, END): a daily scan, then bisection to the second.
+    (No zone changes its offset twice within two days in these years; checked below.)"""
+    found = []
+    day, previous = FIRST, offset(FIRST, zone)
+    while day < END:
+        following = day + timedelta(days=1)
+        now = offset(following, zone)
+        if now != previous:
+            low, high = day, following
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle, zone) == previous else (low, middle)
+            found.append(Change(high.replace(microsecond=0), previous, now))
+            previous = now
+        day = following
+    return found
+
+
+@cache
+def every_change() -> dict[str, list[Change]]:
+    return {name: changes(ZoneInfo(name)) for name in sorted(available_timezones())}
+
+
+def days_touched(change: Change, zone: ZoneInfo) -> set[date]:
+    """The local dates whose wall clock the change moves: where it leaves and lands."""
+    return {wall(change.at - TICK, zone).date(), wall(change.at, zone).date()}
+
+
+class Oracle:
+    """Wall times of one zone around one day, read only by converting UTC to wall time."""
+
+    def __init__(self, zone: ZoneInfo, day: date, nearby: list[Change]) -> None:
+        self.zone = zone
+        self.changes = nearby
+        self.offsets = {c.before for c in nearby} | {c.after for c in nearby}
+        self._seen: dict[datetime, list[datetime]] = {}
+
+    def occurrences(self, local: datetime) -> list[datetime]:
+        """Every instant whose wall time is `local`, earliest first."""
+        if local not in self._seen:
+            candidates = ((local - o).replace(tzinfo=UTC) for o in self.offsets)
+            self._seen[local] = sorted(i for i in candidates if wall(i, self.zone) == local)
+        return self._seen[local]
+
+    def plain(self, local: datetime, length: timedelta) -> list[datetime]:
+        """The occurrences of `local` from which the slot [start, start + length) reads on
+        one offset: its start exists and its end is start + length on the same clock (the
+        end may be the instant the clocks change). No change falls strictly inside."""
+        return [
+            start
+            for start in self.occurrences(local)
+            if not any(start < c.at < start + length for c in self.changes)
+            and offset(start, self.zone) == offset(start + length - TICK, self.zone)
+        ]
+
+    def first_existing(self, local: datetime) -> datetime:
+        """`local`, or the wall time the clocks jump to if they skip it."""
+        if self.occurrences(local):
+            return local
+        for change in self.changes:
+            if change.at + change.before <= local.replace(tzinfo=UTC) < change.at + change.after:
+                return wall(change.at, self.zone)
+        raise AssertionError(f"{local} neither exists nor falls in a gap")
+
+
+def check_day(name: str, day: date, nearby: list[Change]) -> None:
+    zone = ZoneInfo(name)
+    oracle = Oracle(zone, day, nearby)
+    midnight = datetime.combine(day, time())
+    close = datetime.combine(day, WHOLE_DAY[0][1])
+    for minutes in LENGTHS:
+        length = timedelta(minutes=minutes)
+        expected: dict[datetime, datetime] = {}
+        local = oracle.first_existing(midnight)
+        while local + length <= close:
+            plain = oracle.plain(local, length)
+            if plain:
+                expected[local] = plain[0]
+            local += length
+        slots = day_slots(day, zone, WHOLE_DAY, minutes)
+        where = f"{name} {day} {minutes} min"
+        offered = [s.local_start for s in slots]
+        assert len(set(offered)) == len(offered), f"{where}: a wall time offered twice"
+        assert len({s.start for s in slots}) == len(slots), f"{where}: an instant offered twice"
+        assert offered == list(expected), f"{where}: lost {sorted(set(expected) - set(offered))}"
+        for earlier, later in itertools.pairwise(slots):
+            assert earlier.end <= later.start, f"{where}: {earlier} overlaps {later}"
+        for slot in slots:
+            assert slot.start.tzinfo == UTC
+            assert wall(slot.start, zone) == slot.local_start, f"{where}: {slot} does not exist"
+            assert slot.start == expected[slot.local_start], f"{where}: {slot} not its first fit"
+            assert slot.end - slot.start == length, f"{where}: {slot} not its full length"
+            end_on_its_clock = wall(slot.end - TICK, zone) + TICK
+            assert end_on_its_clock == slot.local_start + length, f"{where}: {slot} end"
+
+
+def check_wall_times(name: str, day: date, nearby: list[Change]) -> None:
+    """`read_wall_time` every five minutes through what the day's changes skip or repeat,
+    and on the minutes either side of each edge. (The grids of `check_day` read the
+    day's quarter hours.)"""
+    zone = ZoneInfo(name)
+    oracle = Oracle(zone, day, nearby)
+    probes = set()
+    for change in nearby:
+        low, high = sorted((change.at + change.before, change.at + change.after))
+        low, high = low.replace(tzinfo=None), high.replace(tzinfo=None)
+        probes |= {edge + timedelta(minutes=m) for edge in (low, high) for m in (-1, 0, 1)}
+        minute = low
+        while minute < high:
+            probes.add(minute)
+            minute += timedelta(minutes=5)
+    for local in sorted(p for p in probes if p.date() == day):
+        read = read_wall_time(local, zone)
+        truth = oracle.occurrences(local)
+        assert list(read.occurrences) == truth, f"{name} {local}: {read}"
+        assert read.kind == (Kind.GAP, Kind.EXISTS, Kind.FOLD)[len(truth)]
+        if read.kind is Kind.GAP:
+            assert read.resumes_at is not None
+            assert wall(read.resumes_at, zone) == oracle.first_existing(local)
+
+
+def check_day_bounds(name: str, day: date) -> None:
+    zone = ZoneInfo(name)
+    start, end = local_day_bounds(zone, day)
+    assert wall(start, zone).date() == day and wall(start - TICK, zone).date() < day
+    assert wall(end, zone).date() > day and wall(end - TICK, zone).date() == day
+
+
+def transition_days() -> Iterator[tuple[str, date, list[Change]]]:
+    for name, found in every_change().items():
+        zone = ZoneInfo(name)
+        for day in sorted({d for c in found for d in days_touched(c, zone)}):
+            nearby = [c for c in found if abs(c.at.date() - day) <= timedelta(days=2)]
+            yield name, day, nearby
+
+
+def test_no_zone_changes_its_offset_twice_within_two_days():
+    """What the daily scan in `changes` relies on to find every change."""
+    for name, found in every_change().items():
+        for a, b in itertools.pairwise(found):
+            assert b.at - a.at > timedelta(days=2), name
+
+
+def test_every_zone_has_been_scanned():
+    found = every_change()
+    assert len(found) == len(available_timezones()) > 400
+    assert sum(map(len, found.values())) > 2000  # in tzdata 2025b: 4,426 changes
+    for name in ("America/Santiago", "Asia/Beirut", "America/Havana", "Africa/Casablanca"):
+        assert found[name], name
+
+
+def test_every_slot_on_every_transition_day_of_every_zone():
+    checked = 0
+    for name, day, nearby in transition_days():
+        check_day(name, day, nearby)
+        checked += 1
+    assert checked > 2000
+
+
+def test_every_wall_time_read_on_every_transition_day_of_every_zone():
+    for name, day, nearby in transition_days():
+        check_wall_times(name, day, nearby)
+        check_day_bounds(name, day)
+
+
+@pytest.mark.parametrize("name", ["UTC", "Asia/Kolkata", "Europe/Berlin", "America/Santiago"])
+def test_an_ordinary_day_is_24_plain_hours(name):
+    zone = ZoneInfo(name)
+    slots = day_slots(date(2031, 1, 10), zone, WHOLE_DAY, 60)
+    assert [s.local_start.hour for s in slots] == list(range(23))
