@@ -7,109 +7,22 @@ time (never wall time to UTC, which is what is under test).
 """
 
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 
 from slotbook.scheduling import day_slots
 from slotbook.scheduling.wall_clock import Kind, local_day_bounds, read_wall_time
+from tests.support.zones import TICK, Change, Oracle, every_change, transition_days, wall
 
-FIRST, END = datetime(2025, 1, 1, tzinfo=UTC), datetime(2036, 1, 1, tzinfo=UTC)
 LENGTHS = (60, 30, 45)
 WHOLE_DAY = [(time(0), time(23, 59))]
-TICK = timedelta(microseconds=1)
-
-
-def offset(instant: datetime, zone: ZoneInfo) -> timedelta:
-    return instant.astimezone(zone).utcoffset()  # type: ignore[return-value]
-
-
-def wall(instant: datetime, zone: ZoneInfo) -> datetime:
-    return instant.astimezone(zone).replace(tzinfo=None)
-
-
-@dataclass(frozen=True)
-class Change:
-    """At `at` the zone's offset goes from `before` to `after`."""
-
-    at: datetime
-    before: timedelta
-    after: timedelta
-
-
-def changes(zone: ZoneInfo) -> list[Change]:
-    """Every offset change in [FIRST, END): a daily scan, then bisection to the second.
-    (No zone changes its offset twice within two days in these years; checked below.)"""
-    found = []
-    day, previous = FIRST, offset(FIRST, zone)
-    while day < END:
-        following = day + timedelta(days=1)
-        now = offset(following, zone)
-        if now != previous:
-            low, high = day, following
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                low, high = (middle, high) if offset(middle, zone) == previous else (low, middle)
-            found.append(Change(high.replace(microsecond=0), previous, now))
-            previous = now
-        day = following
-    return found
-
-
-@cache
-def every_change() -> dict[str, list[Change]]:
-    return {name: changes(ZoneInfo(name)) for name in sorted(available_timezones())}
-
-
-def days_touched(change: Change, zone: ZoneInfo) -> set[date]:
-    """The local dates whose wall clock the change moves: where it leaves and lands."""
-    return {wall(change.at - TICK, zone).date(), wall(change.at, zone).date()}
-
-
-class Oracle:
-    """Wall times of one zone around one day, read only by converting UTC to wall time."""
-
-    def __init__(self, zone: ZoneInfo, day: date, nearby: list[Change]) -> None:
-        self.zone = zone
-        self.changes = nearby
-        self.offsets = {c.before for c in nearby} | {c.after for c in nearby}
-        self._seen: dict[datetime, list[datetime]] = {}
-
-    def occurrences(self, local: datetime) -> list[datetime]:
-        """Every instant whose wall time is `local`, earliest first."""
-        if local not in self._seen:
-            candidates = ((local - o).replace(tzinfo=UTC) for o in self.offsets)
-            self._seen[local] = sorted(i for i in candidates if wall(i, self.zone) == local)
-        return self._seen[local]
-
-    def plain(self, local: datetime, length: timedelta) -> list[datetime]:
-        """The occurrences of `local` from which the slot [start, start + length) reads on
-        one offset: its start exists and its end is start + length on the same clock (the
-        end may be the instant the clocks change). No change falls strictly inside."""
-        return [
-            start
-            for start in self.occurrences(local)
-            if not any(start < c.at < start + length for c in self.changes)
-            and offset(start, self.zone) == offset(start + length - TICK, self.zone)
-        ]
-
-    def first_existing(self, local: datetime) -> datetime:
-        """`local`, or the wall time the clocks jump to if they skip it."""
-        if self.occurrences(local):
-            return local
-        for change in self.changes:
-            if change.at + change.before <= local.replace(tzinfo=UTC) < change.at + change.after:
-                return wall(change.at, self.zone)
-        raise AssertionError(f"{local} neither exists nor falls in a gap")
 
 
 def check_day(name: str, day: date, nearby: list[Change]) -> None:
     zone = ZoneInfo(name)
-    oracle = Oracle(zone, day, nearby)
+    oracle = Oracle(zone, nearby)
     midnight = datetime.combine(day, time())
     close = datetime.combine(day, WHOLE_DAY[0][1])
     for minutes in LENGTHS:
@@ -143,7 +56,7 @@ def check_wall_times(name: str, day: date, nearby: list[Change]) -> None:
     and on the minutes either side of each edge. (The grids of `check_day` read the
     day's quarter hours.)"""
     zone = ZoneInfo(name)
-    oracle = Oracle(zone, day, nearby)
+    oracle = Oracle(zone, nearby)
     probes = set()
     for change in nearby:
         low, high = sorted((change.at + change.before, change.at + change.after))
@@ -168,14 +81,6 @@ def check_day_bounds(name: str, day: date) -> None:
     start, end = local_day_bounds(zone, day)
     assert wall(start, zone).date() == day and wall(start - TICK, zone).date() < day
     assert wall(end, zone).date() > day and wall(end - TICK, zone).date() == day
-
-
-def transition_days() -> Iterator[tuple[str, date, list[Change]]]:
-    for name, found in every_change().items():
-        zone = ZoneInfo(name)
-        for day in sorted({d for c in found for d in days_touched(c, zone)}):
-            nearby = [c for c in found if abs(c.at.date() - day) <= timedelta(days=2)]
-            yield name, day, nearby
 
 
 def test_no_zone_changes_its_offset_twice_within_two_days():

@@ -21,7 +21,7 @@ from slotbook.errors import (
 from slotbook.scheduling import Slot, in_window
 from slotbook.scheduling.window import Claims
 from slotbook.services import calendars as cal
-from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid
+from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid, slots_span
 from slotbook.services.bookings import (
     BOOKING_COLUMNS,
     Booking,
@@ -98,7 +98,7 @@ async def board_day(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[
     candidates = await _grid(uow, calendar, day)
     if not candidates:
         return []
-    claims = Claims(await busy_between(uow, calendar.id, candidates[0].start, candidates[-1].end))
+    claims = Claims(await busy_between(uow, calendar.id, *slots_span(calendar, day, day)))
     bookable = set(in_window(candidates, uow.now, calendar.window))
     states = [(s, claims.overlaps(s.start, s.end)) for s in candidates]
     return [

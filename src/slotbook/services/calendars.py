@@ -60,7 +60,8 @@ class Calendar:
     def at(self, day: date, wall: time, length: timedelta | None = None) -> datetime | None:
         """The instant a booking of `length` (default: a slot) starting at wall time `wall`
         on `day` begins here (`wall_clock.start_of`); None if the clocks skip it."""
-        return start_of(datetime.combine(day, wall), length or self.slot_length, self.zone)
+        length = self.slot_length if length is None else length
+        return start_of(datetime.combine(day, wall), length, self.zone)
 
     def day_bounds(self, first: date, last: date | None = None) -> tuple[datetime, datetime]:
         """The UTC instants the local dates `first`..`last` begin and end here."""

@@ -1,12 +1,14 @@
 """Surface 002 — providers and their bookings (`/api/v1`)."""
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr
 
 from slotbook.errors import InvalidInput
+from slotbook.scheduling import local_day_bounds
 from slotbook.services import calendars as cal
 from slotbook.services import permissions
 from slotbook.services.bookings import Booking, claim_time, list_bookings
@@ -135,23 +137,16 @@ async def list_provider_bookings(
             permissions.check_admin(user)
             providers = await cal.list_calendars(uow, kind=KIND, limit=None)
         by_id = {p.id: p for p in providers}
-        zone = providers[0].zone if provider_id is not None else None
+        zone = providers[0].zone if provider_id is not None else ZoneInfo("UTC")
         found = await list_bookings(
             uow,
             calendar_ids=list(by_id),
-            start=_day_start(date_from, zone),
-            end=_day_start(date_to, zone, next_day=True),
+            start=local_day_bounds(zone, date_from)[0] if date_from else None,
+            end=local_day_bounds(zone, date_to)[1] if date_to else None,
             limit=limit,
             offset=offset,
         )
     return [booking_out(b, by_id[b.calendar_id]) for b in found]
-
-
-def _day_start(day: date | None, zone: tzinfo | None, *, next_day: bool = False) -> datetime | None:
-    """Midnight starting `day` (or the day after) in `zone` (UTC when several providers)."""
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=next_day), time(), zone or UTC)
 
 
 def _required(body: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ Any calendar by its id: its zone and kind, its free slots for one day of the vis
 time zone, and booking one of them with a name and an email.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
 
 from slotbook.errors import InvalidInput
+from slotbook.scheduling import local_day_bounds
 from slotbook.services import calendars as cal
 from slotbook.services.availability import free_slots_between
 from slotbook.services.bookings import claim_time
@@ -114,8 +115,7 @@ async def day_slots(
     async with engine.unit() as uow:
         calendar = await time_calendar(uow, calendar_id)
         zone = ZoneInfo(cal.check_zone(tz)) if tz else calendar.zone
-        start = datetime.combine(day, time(), zone)
-        end = datetime.combine(day + timedelta(days=1), time(), zone)
+        start, end = local_day_bounds(zone, day)
         first, last = calendar.local_day(start), calendar.local_day(end - timedelta(microseconds=1))
         free = await free_slots_between(uow, calendar, first, last)
     local = calendar.zone
