@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
-from slotbook.services import manage
-from slotbook.services.bookings import Booking
-from slotbook.services.calendars import Calendar
+from slotbook.booking import manage
+from slotbook.booking.model import Booking
+from slotbook.calendars.calendars import Calendar
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, WallTime
@@ -55,7 +55,7 @@ def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime)
         "booking_token": token,
         "email": booking.email,
         "created_at": booking.created_at.isoformat(),
-        "status": manage.live_status(booking, now),
+        "status": booking.live_status(now),
         "calendar_id": calendar.id,
         "calendar_kind": calendar.kind,
         "timezone": calendar.timezone,

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EmailTaken, InvalidHours, InvalidInput
 from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
 from slotbook.scheduling.wall_clock import local_day_bounds, start_of
-from slotbook.services.engine import UnitOfWork
 from slotbook.store.tables import availability_rules, calendars, date_hours
 
 EVERY_DAY = range(7)
@@ -89,6 +89,14 @@ async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = 
     if row is None:
         raise CalendarNotFound()
     return _calendar(row)
+
+
+async def calendar_zones(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, ZoneInfo]:
+    """The time zone of each of these calendars."""
+    rows = await uow.conn.execute(
+        select(calendars.c.id, calendars.c.timezone).where(calendars.c.id.in_(calendar_ids))
+    )
+    return {row.id: ZoneInfo(row.timezone) for row in rows}
 
 
 async def find_calendar_of_user(uow: UnitOfWork, user_id: int) -> Calendar | None:

@@ -1,0 +1,53 @@
+"""The hold sweeper: records holds whose grace period has ended as expired.
+
+Reads already treat such holds as free; sweeping gives back their seats and tells the
+change listeners (live boards, the slot cache) which calendar-days were freed, without
+anyone calling anything. Once an hour it also forgets idempotent answers past their
+keeping time (they hold manage tokens).
+"""
+
+import asyncio
+import logging
+import time
+
+from sqlalchemy import select
+
+from slotbook.booking import transitions
+from slotbook.engine import Engine, UnitOfWork
+from slotbook.store.predicates import stale_hold
+from slotbook.store.tables import bookings
+from slotbook.surfaces.idempotency import purge_expired
+
+log = logging.getLogger("slotbook.sweeper")
+PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
+
+
+async def has_stale_holds(uow: UnitOfWork) -> bool:
+    row = (
+        await uow.conn.execute(select(bookings.c.id).where(stale_hold(uow.now)).limit(1))
+    ).first()
+    return row is not None
+
+
+async def sweep(engine: Engine) -> int:
+    """One pass; the write transaction is only opened when there is something to sweep."""
+    async with engine.unit() as uow:
+        if not await has_stale_holds(uow):
+            return 0
+    async with engine.unit(write=True) as uow:
+        return await transitions.expire_stale_holds(uow)
+
+
+async def run_sweeper(engine: Engine, interval: float) -> None:
+    """Sweep every `interval` seconds until cancelled; a failed pass is logged and retried."""
+    last_purge = -PURGE_EVERY
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await sweep(engine)
+            if time.monotonic() - last_purge >= PURGE_EVERY:
+                async with engine.unit(write=True) as uow:
+                    await purge_expired(uow)
+                last_purge = time.monotonic()
+        except Exception:
+            log.warning("sweeping expired holds failed; retrying in %ss", interval, exc_info=True)
