@@ -20,6 +20,12 @@ def hhmm(slots: list) -> list[str]:
     return [s.local_start.strftime("%H:%M") for s in slots]
 
 
+def offered(day: date, zone: ZoneInfo, hours: tuple[int, int], minutes: int) -> str:
+    """The wall times of the slots offered on `day` with those opening hours."""
+    opening = [(time(hours[0]), time(hours[1]))]
+    return " ".join(hhmm(day_slots(day, zone, opening, minutes)))
+
+
 @pytest.mark.parametrize(("name", "day", "begins"), MIDNIGHT_GAPS)
 def test_a_skipped_midnight_is_a_gap_and_the_day_begins_where_the_clocks_land(name, day, begins):
     zone = ZoneInfo(name)
@@ -67,21 +73,10 @@ def test_lord_howe_moves_half_an_hour():
     spring = date(2027, 10, 3)  # 02:00 +10:30 becomes 02:30 +11
     assert read_wall_time(at(spring, 2, 15), zone).kind is Kind.GAP
     assert read_wall_time(at(spring, 2, 30), zone).kind is Kind.EXISTS
-    assert hhmm(day_slots(spring, zone, [(time(1), time(4))], 30)) == [
-        "01:00",
-        "01:30",
-        "02:30",
-        "03:00",
-        "03:30",
-    ]
+    assert offered(spring, zone, (1, 4), 30) == "01:00 01:30 02:30 03:00 03:30"
     autumn = date(2027, 4, 4)  # 02:00 +11 goes back to 01:30 +10:30
     assert read_wall_time(at(autumn, 1, 45), zone).kind is Kind.FOLD
-    assert hhmm(day_slots(autumn, zone, [(time(1), time(3))], 30)) == [
-        "01:00",
-        "01:30",
-        "02:00",
-        "02:30",
-    ]
+    assert offered(autumn, zone, (1, 3), 30) == "01:00 01:30 02:00 02:30"
 
 
 def test_chatham_changes_at_a_quarter_to_three():
@@ -91,12 +86,9 @@ def test_chatham_changes_at_a_quarter_to_three():
     assert read_wall_time(at(spring, 2, 45), zone).kind is Kind.GAP
     assert read_wall_time(at(spring, 3, 44), zone).kind is Kind.GAP
     assert read_wall_time(at(spring, 3, 45), zone).kind is Kind.EXISTS
-    assert hhmm(day_slots(spring, zone, [(time(2), time(5))], 30)) == [
-        "02:00",
-        "04:00",
-        "04:30",
-    ]  # 02:30 would end at 03:45; 03:00 and 03:30 do not exist
-    assert hhmm(day_slots(spring, zone, [(time(3), time(5))], 30)) == ["03:45", "04:15"]
+    # 02:30 would run into the jump; 03:00 and 03:30 do not exist
+    assert offered(spring, zone, (2, 5), 30) == "02:00 04:00 04:30"
+    assert offered(spring, zone, (3, 5), 30) == "03:45 04:15"
 
 
 def test_dublin_negative_dst_reads_like_any_other_change():
@@ -105,26 +97,17 @@ def test_dublin_negative_dst_reads_like_any_other_change():
     autumn = read_wall_time(at(date(2027, 10, 31), 1, 30), zone)
     assert autumn.kind is Kind.FOLD
     assert autumn.occurrences[1] - autumn.occurrences[0] == HOUR
-    assert hhmm(day_slots(date(2027, 3, 28), zone, [(time(0), time(4))], 60)) == [
-        "00:00",
-        "02:00",
-        "03:00",
-    ]
+    assert offered(date(2027, 3, 28), zone, (0, 4), 60) == "00:00 02:00 03:00"
 
 
 def test_casablanca_suspends_its_summer_time_for_ramadan():
     zone = ZoneInfo("Africa/Casablanca")  # +01 all year but Ramadan, when it is +00
     into = date(2027, 2, 7)  # 03:00 +01 goes back to 02:00 +00
     assert read_wall_time(at(into, 2, 30), zone).kind is Kind.FOLD
-    assert hhmm(day_slots(into, zone, [(time(1), time(5))], 60)) == [
-        "01:00",
-        "02:00",
-        "03:00",
-        "04:00",
-    ]
+    assert offered(into, zone, (1, 5), 60) == "01:00 02:00 03:00 04:00"
     out = date(2027, 3, 14)  # 02:00 +00 jumps to 03:00 +01
     assert read_wall_time(at(out, 2, 30), zone).kind is Kind.GAP
-    assert hhmm(day_slots(out, zone, [(time(1), time(5))], 60)) == ["01:00", "03:00", "04:00"]
+    assert offered(out, zone, (1, 5), 60) == "01:00 03:00 04:00"
 
 
 def test_a_repeated_wall_time_books_its_first_occurrence_that_fits_the_slot():

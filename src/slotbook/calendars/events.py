@@ -66,7 +66,7 @@ async def create_event(
             event_date, spec.start
         )
         start_at = calendar.at(event_date, spec.start, wall_length)
-        end_at = calendar.at(event_date, spec.end, timedelta(0))
+        end_at = calendar.at(event_date, spec.end, timedelta(0))  # a moment: its first occurrence
         if start_at is None or end_at is None:
             raise InvalidInput(
                 f"time_slots.{number}: that time does not exist on {event_date} "

@@ -115,7 +115,10 @@ def first_instant_at_or_after(local: datetime, zone: ZoneInfo) -> datetime:
     """The first instant whose wall time is `local`, or, if the clocks skip `local`, the
     instant they jump over it."""
     wall = read_wall_time(local, zone)
-    return wall.occurrences[0] if wall.occurrences else wall.resumes_at  # type: ignore[return-value]
+    if wall.occurrences:
+        return wall.occurrences[0]
+    assert wall.resumes_at is not None  # a gap always says where the clocks land
+    return wall.resumes_at
 
 
 @lru_cache(maxsize=65_536)
