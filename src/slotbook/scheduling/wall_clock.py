@@ -19,10 +19,9 @@ the instants a run of local dates really begins and ends.
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 _TICK = timedelta(microseconds=1)
 
@@ -51,7 +50,7 @@ class WallTime:
         return (Kind.GAP, Kind.EXISTS, Kind.FOLD)[len(self.occurrences)]
 
 
-def offset_at(instant: datetime, zone: ZoneInfo) -> timedelta:
+def offset_at(instant: datetime, zone: tzinfo) -> timedelta:
     """The zone's UTC offset at an aware instant."""
     offset = instant.astimezone(zone).utcoffset()
     assert offset is not None
@@ -62,7 +61,7 @@ def _utc(local: datetime, offset: timedelta) -> datetime:
     return (local - offset).replace(tzinfo=UTC)
 
 
-def _transition_between(lo: datetime, hi: datetime, zone: ZoneInfo) -> datetime:
+def _transition_between(lo: datetime, hi: datetime, zone: tzinfo) -> datetime:
     """The first instant in (lo, hi] with hi's offset (tz data changes on whole seconds)."""
     before = offset_at(lo, zone)
     low, high = math.floor(lo.timestamp()), math.ceil(hi.timestamp())
@@ -75,7 +74,7 @@ def _transition_between(lo: datetime, hi: datetime, zone: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(high, UTC)
 
 
-def read_wall_time(local: datetime, zone: ZoneInfo) -> WallTime:
+def read_wall_time(local: datetime, zone: tzinfo) -> WallTime:
     """Whether naive wall time `local` exists in `zone`, is skipped, or happens twice."""
     local = local.replace(tzinfo=None, fold=0)
     first = local.replace(tzinfo=zone).utcoffset()
@@ -91,14 +90,14 @@ def read_wall_time(local: datetime, zone: ZoneInfo) -> WallTime:
     return WallTime(local, (), resumes_at=jump)
 
 
-def keeps_offset(start: datetime, length: timedelta, zone: ZoneInfo) -> bool:
+def keeps_offset(start: datetime, length: timedelta, zone: tzinfo) -> bool:
     """Whether the stretch [start, start + length) reads on one UTC offset throughout, so
     it lasts `length` by the wall clock too. Its end may be the very instant the clocks
     change. (No zone changes its offset twice within a day, so the two ends decide.)"""
     return offset_at(start, zone) == offset_at(start + length - _TICK, zone)
 
 
-def start_of(local: datetime, length: timedelta, zone: ZoneInfo) -> datetime | None:
+def start_of(local: datetime, length: timedelta, zone: tzinfo) -> datetime | None:
     """The instant something lasting `length` that starts at wall time `local` begins.
 
     None in a gap. In a fold, the first occurrence from which it keeps one offset to its
@@ -111,7 +110,7 @@ def start_of(local: datetime, length: timedelta, zone: ZoneInfo) -> datetime | N
     return occurrences[0] if occurrences else None
 
 
-def first_instant_at_or_after(local: datetime, zone: ZoneInfo) -> datetime:
+def first_instant_at_or_after(local: datetime, zone: tzinfo) -> datetime:
     """The first instant whose wall time is `local`, or, if the clocks skip `local`, the
     instant they jump over it."""
     wall = read_wall_time(local, zone)
@@ -122,12 +121,12 @@ def first_instant_at_or_after(local: datetime, zone: ZoneInfo) -> datetime:
 
 
 @lru_cache(maxsize=65_536)
-def _day_start(day: date, zone: ZoneInfo) -> datetime:
+def _day_start(day: date, zone: tzinfo) -> datetime:
     return first_instant_at_or_after(datetime.combine(day, time()), zone)
 
 
 def local_day_bounds(
-    zone: ZoneInfo, first: date, last: date | None = None
+    zone: tzinfo, first: date, last: date | None = None
 ) -> tuple[datetime, datetime]:
     """The UTC bounds [start, end) of the local dates `first`..`last` (default: `first`
     alone) in `zone`: from the instant `first` really begins (its midnight, or where the

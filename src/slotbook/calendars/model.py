@@ -1,0 +1,78 @@
+"""What a calendar is: its kind, zone, slot length, booking window and opening hours."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule, local_day_bounds, start_of
+
+
+class CalendarKind(StrEnum):
+    """Which surface a calendar serves (the values are the database's)."""
+
+    OWNER = "owner"  # surface 001: an owner's working hours
+    PROVIDER = "provider"  # surfaces 002 and 004: a provider's time
+    BOARD = "board"  # surface 000: the live slot board
+    EVENT = "event"  # surface 003: explicit slots with seats
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """A bookable calendar: whose it is, its zone, slot length and booking rules."""
+
+    id: int
+    kind: str
+    owner_key: str | None
+    name: str
+    email: str | None
+    user_id: int | None
+    description: str | None
+    event_date: date | None
+    timezone: str
+    slot_minutes: int
+    enforce_hours: bool
+    min_notice_minutes: int
+    horizon_days: int
+    change_cutoff_minutes: int
+    created_at: datetime
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def slot_length(self) -> timedelta:
+        return timedelta(minutes=self.slot_minutes)
+
+    @property
+    def window(self) -> BookingWindow:
+        return BookingWindow(
+            min_notice=timedelta(minutes=self.min_notice_minutes),
+            horizon=timedelta(days=self.horizon_days),
+        )
+
+    def local_day(self, instant: datetime) -> date:
+        return instant.astimezone(self.zone).date()
+
+    def days_span(self, first: date, last: date) -> tuple[datetime, datetime]:
+        """The instants its local days `first`..`last` run between, [start, end): where
+        they really begin and end (`scheduling.local_day_bounds` in its zone)."""
+        return local_day_bounds(self.zone, first, last)
+
+    def today(self, now: datetime) -> date:
+        return self.local_day(now)
+
+    def at(self, day: date, wall: time, length: timedelta | None = None) -> datetime | None:
+        """The instant a booking of `length` (default: a slot) starting at wall time `wall`
+        on `day` begins here (`scheduling.start_of`); None if the clocks skip it."""
+        length = self.slot_length if length is None else length
+        return start_of(datetime.combine(day, wall), length, self.zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A calendar's weekly rules and date-specific hours."""
+
+    rules: list[WeeklyRule]
+    dates: list[DateHours]
