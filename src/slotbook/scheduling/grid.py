@@ -6,7 +6,7 @@ that exists after it. A slot is offered when its wall-clock start and end both e
 one UTC offset (`wall_clock.keeps_offset`), so it lasts its length by the clock on the
 wall and in real time, and no two slots of a day overlap. A wall time the clocks skip is
 never offered; one they repeat is offered once, at the first occurrence from which the
-slot fits (`wall_clock.start_of`) — the instant that wall time books on every surface.
+slot fits (`wall_clock.slot_start`) — the instant that wall time books on every surface.
 """
 
 from collections.abc import Callable
@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 from slotbook.scheduling.hours import Hours
 from slotbook.scheduling.wall_clock import (
     first_instant_at_or_after,
-    keeps_offset,
     local_day_bounds,
     offset_at,
-    start_of,
+    slot_start,
 )
 
 HoursOf = Callable[[date], list[Hours]]
@@ -65,9 +64,7 @@ def day_slots(day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> li
             if offset is not None:  # the common day: plain arithmetic
                 instant: datetime | None = (local - offset).replace(tzinfo=UTC)
             else:
-                instant = start_of(local, step, zone)
-                if instant is not None and not keeps_offset(instant, step, zone):
-                    instant = None
+                instant = slot_start(local, step, zone)
             if instant is not None:
                 found.append(Slot(instant, instant + step, local))
             local += step

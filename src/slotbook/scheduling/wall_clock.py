@@ -8,10 +8,11 @@ A wall time (a naive local date and time) is one of three kinds:
 - it falls in a **fold**: the clocks go back over it and it happens twice.
 
 `read_wall_time` decides which, from the zone's data only (any offset, any hour of the
-day, half hours and negative DST alike). `start_of` turns a wall time into the instant
-something of a given length starting then begins, and `keeps_offset` says whether such a
-stretch reads on one UTC offset from start to end. The grid and every booking path call
-these, so what is offered is what a wall time books.
+day, half hours and negative DST alike). On it: `slot_start` places a slot of a given
+length at a wall time (its first occurrence from which the slot reads on one UTC offset,
+`keeps_offset`), and `start_of` turns a wall time into the instant a booking starting
+then begins (where the slot would, else the first occurrence). The grid and every
+booking path call these, so what is offered is what a wall time books.
 
 A local date always exists even when its midnight does not: `local_day_bounds` gives
 the instants a run of local dates really begins and ends.
@@ -97,17 +98,25 @@ def keeps_offset(start: datetime, length: timedelta, zone: tzinfo) -> bool:
     return offset_at(start, zone) == offset_at(start + length - _TICK, zone)
 
 
-def start_of(local: datetime, length: timedelta, zone: tzinfo) -> datetime | None:
-    """The instant something lasting `length` that starts at wall time `local` begins.
+def _first_fitting(
+    occurrences: tuple[datetime, ...], length: timedelta, zone: tzinfo
+) -> datetime | None:
+    return next((i for i in occurrences if keeps_offset(i, length, zone)), None)
 
-    None in a gap. In a fold, the first occurrence from which it keeps one offset to its
-    end (`keeps_offset`), else the first occurrence.
-    """
+
+def slot_start(local: datetime, length: timedelta, zone: tzinfo) -> datetime | None:
+    """Where a slot of `length` at wall time `local` starts: its first occurrence from
+    which it keeps one offset to its end (`keeps_offset`); None if there is none (a gap,
+    or every occurrence runs into a change of offset)."""
+    return _first_fitting(read_wall_time(local, zone).occurrences, length, zone)
+
+
+def start_of(local: datetime, length: timedelta, zone: tzinfo) -> datetime | None:
+    """The instant something lasting `length` that starts at wall time `local` begins:
+    where a slot there would (`slot_start`), else the first occurrence; None in a gap."""
     occurrences = read_wall_time(local, zone).occurrences
-    for instant in occurrences:
-        if keeps_offset(instant, length, zone):
-            return instant
-    return occurrences[0] if occurrences else None
+    fitting = _first_fitting(occurrences, length, zone)
+    return fitting or (occurrences[0] if occurrences else None)
 
 
 def first_instant_at_or_after(local: datetime, zone: tzinfo) -> datetime:
