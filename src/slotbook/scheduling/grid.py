@@ -2,9 +2,10 @@
 
 Each opening interval is cut into slots of `minutes` from its opening time; an opening
 time that the clocks skip (a gap, at midnight or any hour) opens at the first wall time
-that exists after it. A slot is offered when its wall-clock start and end both exist on
-one UTC offset (`wall_clock.keeps_offset`), so it lasts its length by the clock on the
-wall and in real time, and no two slots of a day overlap. A wall time the clocks skip is
+that exists after it. A slot is offered when it reads on one UTC offset from its start to
+its end (`wall_clock.keeps_offset`; it may end at the very instant the clocks change), so
+it lasts its length by the clock on the wall and in real time, and no two slots of a day
+overlap. A wall time the clocks skip is
 never offered; one they repeat is offered once, at the first occurrence from which the
 slot fits (`wall_clock.slot_start`) — the instant that wall time books on every surface.
 """

@@ -116,7 +116,9 @@ def start_of(local: datetime, length: timedelta, zone: tzinfo) -> datetime | Non
     where a slot there would (`slot_start`), else the first occurrence; None in a gap."""
     occurrences = read_wall_time(local, zone).occurrences
     fitting = _first_fitting(occurrences, length, zone)
-    return fitting or (occurrences[0] if occurrences else None)
+    if fitting is not None or not occurrences:
+        return fitting
+    return occurrences[0]
 
 
 def first_instant_at_or_after(local: datetime, zone: tzinfo) -> datetime:
