@@ -1,11 +1,13 @@
-"""Days whose midnight does not exist, through every surface (on SQLite and PostgreSQL).
+"""Wall times that DST skips or repeats, through every surface (SQLite and PostgreSQL).
 
 America/Santiago (2027-09-05), Asia/Beirut (2027-03-28) and America/Havana (2027-03-14)
 jump from 00:00 to 01:00: an owner open 00:00-23:00 is offered 01:00 first, 00:00 is
 never offered nor booked, and the day's bookings are those from the instant it begins.
+Bookings and moves by wall time (002, manage-by-token) take the grid's rule for a time
+the clocks repeat, and refuse one they skip.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -14,7 +16,7 @@ from tests.support.accounts import sign_up
 from tests.support.clock import FrozenClock
 from tests.support.zones import MIDNIGHT_GAPS
 
-pytestmark = pytest.mark.parametrize(("name", "day", "begins"), MIDNIGHT_GAPS)
+each_midnight_gap = pytest.mark.parametrize(("name", "day", "begins"), MIDNIGHT_GAPS)
 HOURS_FROM_ONE = [f"{h:02}:00" for h in range(1, 23)]
 
 
@@ -37,6 +39,7 @@ def appointment(owner: str, day: date, start: str) -> dict[str, str]:
     }
 
 
+@each_midnight_gap
 async def test_owner_slots_begin_at_the_first_hour_that_exists_and_book_it(
     client, clock: FrozenClock, name, day, begins
 ):
@@ -57,6 +60,7 @@ async def test_owner_slots_begin_at_the_first_hour_that_exists_and_book_it(
     assert (stored["date"], stored["start_time"]) == (day.isoformat(), "01:00:00")
 
 
+@each_midnight_gap
 async def test_the_pages_and_the_board_show_the_day_from_where_it_begins(
     server, clock: FrozenClock, name, day, begins
 ):
@@ -81,6 +85,7 @@ async def test_the_pages_and_the_board_show_the_day_from_where_it_begins(
     assert datetime.fromisoformat(stored["start_at"]) == begins
 
 
+@each_midnight_gap
 async def test_reservations_offer_book_and_list_the_day_from_where_it_begins(
     client, clock: FrozenClock, name, day, begins
 ):
@@ -128,3 +133,58 @@ async def test_reservations_offer_book_and_list_the_day_from_where_it_begins(
 
     assert await booked_on(day, day) == [early.json()["id"]]
     assert await booked_on(day - timedelta(days=1), day - timedelta(days=1)) == [late.json()["id"]]
+
+
+FALL_BACK = date(2027, 10, 31)  # Europe/London: 02:00 BST goes back to 01:00 GMT
+BST_HALF_PAST_ONE = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+GMT_HALF_PAST_ONE = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("minutes", "instant"), [(30, BST_HALF_PAST_ONE), (45, GMT_HALF_PAST_ONE)])
+async def test_a_repeated_wall_time_books_and_moves_to_where_the_grid_offers_it(
+    client, clock: FrozenClock, minutes, instant
+):
+    """002 bookings and moves by wall time take the grid's rule: the first 01:30 for 30
+    minutes, the second (GMT) one for 45, which would otherwise run across the change."""
+    clock.set(datetime(2027, 10, 20, tzinfo=UTC))
+    body = {"name": "Lon", "email": "lon@example.com", "timezone": "Europe/London"}
+    provider = await client.post("/api/v1/providers", json=body | {"slot_minutes": minutes})
+    assert provider.status_code == 201, provider.text
+    booking = {"provider_id": provider.json()["id"], "date": str(FALL_BACK)}
+    made = await client.post("/api/v1/bookings", json=booking | {"time": "01:30"})
+    assert made.status_code == 201, made.text
+    token = made.json()["booking_token"]
+    assert (
+        datetime.fromisoformat((await client.get(f"/api/v1/bookings/{token}")).json()["start_at"])
+        == instant
+    )
+
+    other = await client.post("/api/v1/bookings", json=booking | {"time": "05:00"})
+    moved = await client.put(
+        f"/api/v1/bookings/{other.json()['booking_token']}", json={"new_time": "01:30"}
+    )
+    assert moved.status_code == 409  # the same instant: already booked
+    await client.delete(f"/api/v1/bookings/{token}")
+    moved = await client.put(
+        f"/api/v1/bookings/{other.json()['booking_token']}", json={"new_time": "01:30"}
+    )
+    assert moved.status_code == 200, moved.text
+    assert datetime.fromisoformat(moved.json()["start_at"]) == instant
+
+
+async def test_a_wall_time_the_clocks_skip_is_refused_by_time_bookings_and_moves(
+    client, clock: FrozenClock
+):
+    clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    body = {"name": "Lon", "email": "lon@example.com", "timezone": "Europe/London"}
+    provider = (await client.post("/api/v1/providers", json=body)).json()
+    booking = {"provider_id": provider["id"], "date": "2027-03-28"}  # 01:00 becomes 02:00
+    skipped = await client.post("/api/v1/bookings", json=booking | {"time": "01:30"})
+    assert skipped.status_code == 400
+    assert "01:30 does not exist" in skipped.json()["error"]
+    made = await client.post("/api/v1/bookings", json=booking | {"time": "03:00"})
+    moved = await client.put(
+        f"/api/v1/bookings/{made.json()['booking_token']}", json={"new_time": "01:15"}
+    )
+    assert moved.status_code in (400, 422)
+    assert "does not exist" in moved.text
