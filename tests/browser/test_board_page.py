@@ -231,3 +231,11 @@ async def test_an_events_board_shows_places_live_and_offers_no_booking(person, s
     assert (await site_api.post("/api/v1/bookings", json=seat)).status_code == 201
     await expect(seats).to_have_text(re.compile("1 place left"), timeout=1000)
     await audit(page, "board: an event's seats")
+
+
+async def test_a_board_that_cannot_be_shown_says_why(person):
+    page = await (await person()).new_page()
+    await page.goto("/board?calendar=999999")
+    await expect(page.get_by_role("alert")).to_have_text("Calendar not found")
+    await expect(page.locator("#connection")).to_have_text("This board cannot be shown.")
+    await audit(page, "board: an unknown calendar")

@@ -20,6 +20,15 @@ function write(all) {
   }
 }
 
+/** Bookings of days long gone are of no more use: forget them. */
+function prune() {
+  const all = read();
+  const old = new Date(Date.now() - 2 * 86400000).toISOString().slice(0, 10);
+  const kept = Object.fromEntries(Object.entries(all).filter(([key]) => key.split('/')[1] >= old));
+  if (Object.keys(kept).length !== Object.keys(all).length) write(kept);
+}
+
+prune();
 const memory = read();
 const keyOf = (calendarId, date, slotId) => `${calendarId}/${date}/${slotId}`;
 

@@ -32,7 +32,6 @@ const explained = new Set(); // slots whose next change an answer has already to
 let socket;
 let connections = 0; // sockets opened so far: only the latest one's messages count
 let confirming = null; // the slot whose cancellation the dialog asks about
-let dayAnnounced = true;
 
 const label = (slot) => `${slot.start_time}–${slot.end_time}`;
 const labelOf = (id) => (items.get(Number(id)) ? label(items.get(Number(id)).slot) : `slot ${id}`);
@@ -98,6 +97,7 @@ function changes(data) {
 
 function render(data) {
   const sameDay = last && last.calendar_id === data.calendar_id && last.date === data.date;
+  const newDay = last && !sameDay; // picked here, or today rolled over on the server
   const said = sameDay ? changes(data) : [];
   last = data;
   for (const slot of data.slots) {
@@ -126,17 +126,16 @@ function render(data) {
   showMine();
   explained.clear();
   if (said.length) announce(`${said.join('; ')}.`);
+  if (newDay) {
+    const free = data.available_slots.length;
+    announce(`Showing ${longDay(data.date)}: ${free} ${free === 1 ? 'slot' : 'slots'} free.`);
+  }
 }
 
 function showDay(data) {
   if (!data.date) return;
   dayText.textContent = longDay(data.date);
   dayInput.value = data.date;
-  if (!dayAnnounced) {
-    dayAnnounced = true;
-    const free = data.available_slots.length;
-    announce(`Showing ${longDay(data.date)}: ${free} ${free === 1 ? 'slot' : 'slots'} free.`);
-  }
   if (data.calendar_id && !links.hasChildNodes()) {
     const seats = data.slots.some(isSeats);
     links.append(el('a', { href: `/book/calendar/${data.calendar_id}` },
@@ -163,7 +162,9 @@ function words(message) {
   const retry = / try again$/.test(message.message);
   if (message.type === 'booking_response') {
     if (message.success) return `Booked: ${time}. You can cancel it from this page.`;
-    return retry ? `${time} could not be booked just now; please try again.`
+    if (retry) return `${time} could not be booked just now; please try again.`;
+    const rule = /is not available: (.+)$/.exec(message.message); // a booking rule, named
+    return rule ? `Sorry, ${time} cannot be booked: ${rule[1]}`
       : `Sorry, ${time} cannot be booked: it was just taken or is no longer open.`;
   }
   if (message.success) return `Your booking of ${time} is cancelled.`;
@@ -260,7 +261,6 @@ function showDate(date) {
   url.searchParams.set('date', date);
   history.replaceState(null, '', url);
   pending.clear();
-  dayAnnounced = false;
   connect();
 }
 
