@@ -89,6 +89,7 @@ export class SlotPicker {
     this.loads = 0;
     this.opened = false; // whether the first load has been shown
     this.nextFree = null;
+    this.told = null; // the calendar days the server said this.day spans
     this.name = `slot-${Math.random().toString(36).slice(2)}`;
     this.follower = new DayFollower(source.calendarId, {
       onUpdate: () => this.refresh({ live: true }),
@@ -148,7 +149,9 @@ export class SlotPicker {
   async refresh({ live = false, announceDay = false } = {}) {
     const load = ++this.loads;
     // Subscribe first: what is read after the subscriptions' first states misses nothing.
-    await this.follower.follow(this.source.dates(this.day));
+    const told = this.told?.day === this.day ? this.told.dates : [];
+    const dates = [...new Set([...this.source.dates(this.day), ...told])];
+    await this.follower.follow(dates);
     if (load !== this.loads) return;
     let result;
     try {
@@ -159,7 +162,10 @@ export class SlotPicker {
       return;
     }
     if (load !== this.loads) return; // a newer load is on its way
-    this.follower.follow(result.liveDates, { late: true }); // the server's word, should it differ
+    // The server's word on which days to follow, should it differ from ours: kept, so
+    // that the next refresh does not drop and reopen them.
+    this.told = { day: this.day, dates: result.liveDates };
+    this.follower.follow([...new Set([...dates, ...result.liveDates])], { late: true });
     this.nextFree = result.nextFree;
     if (!this.opened && !result.slots.length && result.nextFree) {
       // Opening on a day with nothing free: go to the next day that has something.
