@@ -81,6 +81,7 @@ async def create_calendar(
     horizon_days: int | None = None,
     change_cutoff_minutes: int = 0,
     who_may_book: WhoMayBook = WhoMayBook.ANYONE,
+    max_seats_per_booking: int = 10,
 ) -> Calendar:
     """Insert a calendar; an email already used by another calendar is EmailTaken."""
     calendar = await rows.insert_calendar(
@@ -99,6 +100,7 @@ async def create_calendar(
             "min_notice_minutes": min_notice_minutes,
             "horizon_days": horizon_days or uow.settings.max_advance_booking_days,
             "change_cutoff_minutes": change_cutoff_minutes,
+            "max_seats_per_booking": max_seats_per_booking,
             "created_at": uow.now,
             "who_may_book": who_may_book,
         },

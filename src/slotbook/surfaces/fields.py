@@ -42,6 +42,9 @@ OwnerKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 #: Counts in request bodies are JSON numbers: `true` is not 1, `"5"` is not 5.
 Count = Annotated[int, Strict()]
 Minutes = Annotated[Count, Field(ge=0, le=525_600)]
+#: Places one booking may take of an event's time slot (`max_seats_per_booking`).
+MAX_SEATS_PER_BOOKING = 1_000
+SeatsPerBooking = Annotated[Count, Field(ge=1, le=MAX_SEATS_PER_BOOKING)]
 Days = Annotated[Count, Field(gt=0, le=3660)]
 
 
