@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slotbook import __version__
+from slotbook.accounts.signing_keys import signing_key
 from slotbook.availability.slot_cache import SlotCache
 from slotbook.engine import Clock, Engine, system_clock
-from slotbook.errors import DomainError
+from slotbook.errors import DomainError, Unavailable
 from slotbook.jobs.sweeper import run_sweeper
 from slotbook.observability import metrics
 from slotbook.observability.requests import RequestObserver
+from slotbook.protection.rate_limits import RateLimiter
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
 from slotbook.surfaces import (
@@ -30,8 +32,9 @@ from slotbook.surfaces import (
     reservations,
 )
 from slotbook.surfaces import metrics as operations
-from slotbook.surfaces.errors import domain_error_handler
+from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
 from slotbook.surfaces.openapi import openapi_builder
+from slotbook.surfaces.request_limits import RequestLimits
 from slotbook.web import api as web_api
 from slotbook.web import assets
 from slotbook.web import routes as pages
@@ -48,7 +51,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         db = Database(settings.database_url)
         engine = app.state.engine = Engine(settings, db, clock)
         cache = app.state.slot_cache = SlotCache.for_settings(settings)
+        limiter = app.state.rate_limiter = RateLimiter(settings)
         engine.on_change(cache.invalidate)
+        try:
+            await signing_key(engine)  # made now (and logged) if none is configured or stored
+        except Unavailable:
+            log.warning("database unreachable at start; the signing key is loaded when it is back")
         sweeper = asyncio.create_task(run_sweeper(engine, settings.sweep_interval_seconds))
         try:
             async with board.live_board(app, engine):
@@ -58,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await cache.close()
+            await limiter.close()
             await db.dispose()
             metrics.worker_stopped()
 
@@ -70,7 +79,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     )
     app.openapi = openapi_builder(app, settings)  # type: ignore[method-assign]
     app.add_exception_handler(DomainError, domain_error_handler)
-    app.add_middleware(RequestObserver)
+    app.add_exception_handler(Exception, unexpected_error_handler)
+    app.add_middleware(RequestLimits, settings=settings)
+    app.add_middleware(RequestObserver)  # outermost: every answer gets its request id
     surfaces = (
         board,
         owners,
@@ -89,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     for surface in surfaces:
         app.include_router(surface.router)
+    app.state.routers = [surface.router for surface in surfaces]  # see errors.style_for
     for path, static in assets.static_apps().items():
         app.mount(path, static)
     return app

@@ -18,6 +18,7 @@ from pydantic import AliasChoices, ValidationError
 from uvicorn.importer import import_from_string
 
 from slotbook import __version__
+from slotbook.accounts.signing_keys import MIN_KEY_BYTES, too_short
 from slotbook.errors import plain_message
 from slotbook.observability.logs import logging_config
 from slotbook.observability.multiprocess import metrics_directory
@@ -191,6 +192,15 @@ def serve(
     port = port or settings.port
     log_config = logging_config(settings.log_format)
     logging.config.dictConfig(log_config)
+    if too_short(settings.secret_key):
+        if not _is_loopback(host):
+            typer.echo(
+                f"refusing to serve on {host}: SLOTBOOK_SECRET_KEY is shorter than "
+                f"{MIN_KEY_BYTES} bytes (set a longer one, or unset it to have one made)",
+                err=True,
+            )
+            raise typer.Exit(2)
+        log.warning("SLOTBOOK_SECRET_KEY is shorter than %d bytes", MIN_KEY_BYTES)
     if migrate_first:
         upgrade(settings.database_url)
     if settings.auth == "open" and not _is_loopback(host):

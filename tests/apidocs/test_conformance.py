@@ -38,10 +38,22 @@ CHECKS = [
     response_schema_conformance,
 ]
 ROLES = ("anonymous", "provider", "patient", "admin")
-#: sign-ups and sign-ins are a good share of the calls: keep Argon2 cheap here
-CHEAP_HASHES = {
+#: sign-ups and sign-ins are a good share of the calls: keep Argon2 cheap here; and one
+#: client sends every request, so the per-address rate limits (429s, documented) are set
+#: out of its way: what is checked here is every other answer
+SERVER_ENV = {
     "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
     "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
+    **{
+        f"SLOTBOOK_RATE_LIMIT_{rule}": "1000000 per minute"
+        for rule in (
+            "SIGN_IN_FAILURES_PER_ADDRESS",
+            "SIGN_IN_FAILURES_PER_ACCOUNT",
+            "REGISTRATIONS_PER_ADDRESS",
+            "TOKEN_MISSES_PER_ADDRESS",
+            "BOOKINGS_PER_ADDRESS",
+        )
+    },
 }
 
 schema = schemathesis.openapi.from_dict(create_app(Settings(_env_file=None)).openapi())
@@ -99,7 +111,7 @@ def _seed(url: str) -> dict[str, dict[str, str]]:
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     database_url = request.getfixturevalue(f"{request.param}_url")
     in_thread(asyncio.run, wipe(database_url))
-    with running_servers(database_url, count=1, env=CHEAP_HASHES) as (url,):
+    with running_servers(database_url, count=1, env=SERVER_ENV) as (url,):
         yield Api(url, _seed(url))
 
 

@@ -54,7 +54,7 @@ class Openings:
 
 async def grid(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> list[Slot]:
     """Every slot the calendar's hours open on the local days `first`..`last`."""
-    schedule = await load_schedule(uow, calendar.id)
+    schedule = await load_schedule(uow, calendar.id, first, last)
     return window_slots(
         first,
         last,
@@ -133,7 +133,7 @@ async def free_slots_between(
 
 async def _slots_of_day(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> list[Slot]:
     day = calendar.local_day(start_at)
-    schedule = await load_schedule(uow, calendar.id)
+    schedule = await load_schedule(uow, calendar.id, day, day)
     hours = opening_hours(day, schedule.rules, schedule.dates)
     return day_slots(day, calendar.zone, hours, calendar.slot_minutes)
 

@@ -27,7 +27,8 @@ from slotbook.errors import (
     SlotNotFound,
     SlotTaken,
 )
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.protection.rate_limits import Rule
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import (
     DEFAULT_STYLE,
     STORE_ERRORS,
@@ -35,7 +36,7 @@ from slotbook.surfaces.errors import (
     surface_route,
     use_style,
 )
-from slotbook.surfaces.fields import Name, TimeSlotId, parse_clock, parse_id
+from slotbook.surfaces.fields import Name, TimeSlotId, parse_clock, parse_day, parse_id
 from slotbook.surfaces.openapi import documented_body
 from slotbook.surfaces.replies import examples
 from slotbook.surfaces.shared import (
@@ -168,6 +169,7 @@ def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
             },
         },
     ),
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def create_booking(
     request: Request,
@@ -192,13 +194,11 @@ def _required(body: dict[str, Any]) -> None:
 
 
 def _parse_date(value: Any) -> date:
-    """`YYYY-MM-DD` exactly; InvalidInput otherwise."""
+    """`YYYY-MM-DD` exactly, a supported date; InvalidInput otherwise."""
     try:
-        if isinstance(value, str) and len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidInput("Invalid date format, expected YYYY-MM-DD")
+        return parse_day(value)
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid date: {exc}") from exc
 
 
 async def book_provider_time(

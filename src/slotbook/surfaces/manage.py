@@ -4,8 +4,6 @@ Whatever surface made the booking: GET reads it, PUT moves it (`new_time_slot_id
 event seat; `new_time` and optionally `new_date` for calendar time), DELETE cancels it.
 """
 
-from datetime import date
-
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
@@ -21,9 +19,9 @@ from slotbook.errors import (
     SlotNotFound,
     SlotTaken,
 )
-from slotbook.surfaces.deps import EngineDep
+from slotbook.surfaces.deps import EngineDep, TokenGuessesDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import TimeSlotId, WallTime
+from slotbook.surfaces.fields import Day, TimeSlotId, WallTime
 from slotbook.surfaces.replies import ManagedBookingOut, examples
 from slotbook.surfaces.shared import booking_out
 
@@ -41,7 +39,7 @@ class MoveIn(BaseModel):
     )
 
     new_time_slot_id: TimeSlotId | None = None
-    new_date: date | None = None
+    new_date: Day | None = None
     new_time: WallTime | None = None
 
     @model_validator(mode="after")
@@ -63,8 +61,10 @@ class MoveIn(BaseModel):
     summary="A booking, by its manage token",
     responses=STYLE.responses(BookingNotFound),
 )
-async def show_booking(token: str, engine: EngineDep) -> ManagedBookingOut:
-    async with engine.unit() as uow:
+async def show_booking(
+    token: str, engine: EngineDep, guesses: TokenGuessesDep
+) -> ManagedBookingOut:
+    async with guesses.counted(), engine.unit() as uow:
         booking, calendar = await manage.find_by_token(uow, token)
     return ManagedBookingOut.model_validate(booking_out(booking, calendar, token, uow.now))
 
@@ -84,8 +84,10 @@ async def show_booking(token: str, engine: EngineDep) -> ManagedBookingOut:
         InvalidInput("new_time_slot_id must be a time slot of the same event"),
     ),
 )
-async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> ManagedBookingOut:
-    async with engine.unit(write=True) as uow:
+async def move_booking(
+    token: str, body: MoveIn, engine: EngineDep, guesses: TokenGuessesDep
+) -> ManagedBookingOut:
+    async with guesses.counted(), engine.unit(write=True) as uow:
         if body.new_time_slot_id is not None:
             booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
         else:
@@ -100,7 +102,7 @@ async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> ManagedBo
     summary="Cancel a booking",
     responses=STYLE.responses(BookingNotFound, NotChangeable, ChangeCutoff),
 )
-async def cancel(token: str, engine: EngineDep) -> Response:
-    async with engine.unit(write=True) as uow:
+async def cancel(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> Response:
+    async with guesses.counted(), engine.unit(write=True) as uow:
         await manage.cancel_by_token(uow, token)
     return Response(status_code=204)

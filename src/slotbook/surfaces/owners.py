@@ -1,6 +1,7 @@
 """Surface 001 — calendar owners with daily working hours (`/api/v1`)."""
 
 from datetime import date, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -24,11 +25,12 @@ from slotbook.errors import (
     SlotTaken,
     TooSoon,
 )
+from slotbook.protection.rate_limits import Rule
 from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
 from slotbook.surfaces.replies import Answer, MessageOut, examples
 from slotbook.surfaces.shared import Reply, answer_once
 
@@ -77,7 +79,7 @@ class AppointmentIn(BaseModel):
     calendar_owner_id: OwnerKey
     invitee_name: Name
     invitee_email: EmailStr
-    date: date
+    date: Day
     slot_start_time: HourOfDay
 
 
@@ -171,8 +173,8 @@ async def set_availability(body: OwnerHoursIn, engine: EngineDep, user: StrictUs
 )
 async def get_slots(
     engine: EngineDep,
-    calendar_owner_id: OwnerKey = Query(...),
-    for_date: date = Query(...),
+    calendar_owner_id: Annotated[OwnerKey, Query()],
+    for_date: Annotated[Day, Query()],
 ) -> SlotsOut:
     async with engine.unit() as uow:
         found = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
@@ -195,6 +197,7 @@ async def get_slots(
         BeyondHorizon,
         IdempotencyMismatch,
     ),
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def book_appointment(
     body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
@@ -235,7 +238,7 @@ async def book_appointment(
 
 @router.get("/appointments", summary="An owner's upcoming appointments")
 async def list_appointments(
-    engine: EngineDep, user: StrictUser, calendar_owner_id: OwnerKey = Query(...)
+    engine: EngineDep, user: StrictUser, calendar_owner_id: Annotated[OwnerKey, Query()]
 ) -> list[AppointmentOut]:
     async with engine.unit() as uow:
         calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
