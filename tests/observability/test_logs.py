@@ -43,7 +43,11 @@ def test_json_logs_name_the_server_then_each_request_without_secrets(tmp_path):
     assert start["database"] == database
     assert start["broker"] == "redis://:***@127.0.0.1:1/0"
     assert start["mail"] == "none"
-    access = next(line for line in lines if line.get("request_id") == "req-1")
+    access = next(
+        line
+        for line in lines
+        if line["logger"] == "slotbook.access" and line.get("request_id") == "req-1"
+    )
     assert access["method"] == "GET"
     assert access["route"] == "/api/v1/bookings/{token}"
     assert access["status"] == 404
