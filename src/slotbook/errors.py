@@ -168,6 +168,14 @@ class Unauthorized(DomainError):
     headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
+class BodyTooLarge(DomainError):
+    status, code, default_message = 413, "body_too_large", "The request body is too large"
+
+
+class HeadersTooLarge(DomainError):
+    status, code, default_message = 431, "headers_too_large", "Too many or too large headers"
+
+
 class TooManyRequests(DomainError):
     """A rate limit was passed; `retry_after` seconds until the next try may succeed."""
 

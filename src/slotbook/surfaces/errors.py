@@ -21,9 +21,12 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from slotbook.errors import (
+    BodyTooLarge,
     Busy,
     DomainError,
     Forbidden,
+    HeadersTooLarge,
+    InvalidInput,
     TooManyRequests,
     Unauthorized,
     Unavailable,
@@ -270,7 +273,14 @@ def documented_errors(route: APIRoute) -> dict[int | str, Any]:
     sign-in and role refusals if it reads a token, and a store that is unavailable."""
     style: ErrorStyle = getattr(route, "error_style", DEFAULT_STYLE)
     calls = {getattr(c, "__name__", "") for c in _dependency_calls(route)}
-    errors: list[type[DomainError]] = list(STORE_ERRORS)
+    # every request passes the request limits first (surfaces.request_limits)
+    errors: list[type[DomainError] | DomainError] = [
+        *STORE_ERRORS,
+        HeadersTooLarge,
+        InvalidInput("Text may not contain NUL characters or unpaired surrogates"),
+    ]
+    if route.body_field is not None:
+        errors.append(BodyTooLarge)
     if calls & {"current_user", "strict_user", "signed_in_with_role"}:
         errors += [Unauthorized, Forbidden]
     if "get_rate_limiter" in calls:
