@@ -13,6 +13,7 @@ from slotbook.booking.claims import claim_time
 from slotbook.booking.model import BookingStatus, Source
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
+from slotbook.calendars.settings import change_settings
 from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BeyondHorizon,
@@ -161,7 +162,7 @@ async def set_availability(body: OwnerHoursIn, engine: EngineDep, user: StrictUs
         else:
             permissions.check_owner(user, calendar)
             if settings:
-                calendar = await cal.update_calendar(uow, calendar, **settings)
+                calendar = await change_settings(uow, calendar.id, settings)
         await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
     return MessageOut(message="Availability set successfully")
 
