@@ -11,11 +11,23 @@ from fastapi import FastAPI
 from slotbook import __version__
 from slotbook.db import Database
 from slotbook.errors import DomainError
+from slotbook.notify.dispatcher import Dispatcher
+from slotbook.notify.outbound import Outbound
+from slotbook.notify.webhooks import WebhookConsumer
 from slotbook.services.engine import Clock, Engine, system_clock
 from slotbook.services.slot_cache import SlotCache
 from slotbook.services.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
-from slotbook.surfaces import board, bookings, events, manage, owners, providers, reservations
+from slotbook.surfaces import (
+    board,
+    bookings,
+    events,
+    manage,
+    owners,
+    providers,
+    reservations,
+    webhooks,
+)
 from slotbook.surfaces.errors import domain_error_handler
 from slotbook.web import api as web_api
 from slotbook.web import routes as pages
@@ -33,14 +45,29 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         engine = app.state.engine = Engine(settings, db, clock)
         cache = app.state.slot_cache = SlotCache.for_settings(settings)
         engine.on_change(cache.invalidate)
+        outbound = Outbound(
+            allow_private=settings.webhook_allow_private,
+            timeout=settings.webhook_timeout_seconds,
+        )
+        dispatcher = app.state.dispatcher = Dispatcher(
+            engine, [WebhookConsumer(outbound)], settings.dispatch_interval_seconds
+        )
+
+        async def wake_dispatcher(_days: object) -> None:
+            dispatcher.wake()
+
+        engine.on_change(wake_dispatcher)
         sweeper = asyncio.create_task(run_sweeper(engine, settings.sweep_interval_seconds))
+        dispatching = asyncio.create_task(dispatcher.run())
         try:
             async with board.live_board(app, engine):
                 yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for job in (sweeper, dispatching):
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
+            await outbound.close()
             await cache.close()
             await db.dispose()
 
@@ -51,7 +78,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
-    surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
+    surfaces = (
+        board,
+        owners,
+        providers,
+        bookings,
+        events,
+        manage,
+        reservations,
+        webhooks,
+        web_api,
+        pages,
+    )
     for surface in surfaces:
         app.include_router(surface.router)
     app.mount("/static", pages.static_files(), name="static")

@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         5.0, gt=0, validation_alias=_env("SWEEP_INTERVAL_SECONDS")
     )
+    #: how often each process looks for outbox work others committed (its own: at once)
+    dispatch_interval_seconds: float = Field(
+        1.0, gt=0, validation_alias=_env("DISPATCH_INTERVAL_SECONDS")
+    )
+    #: send webhooks to loopback/private/link-local addresses too (tests, closed networks)
+    webhook_allow_private: bool = Field(False, validation_alias=_env("WEBHOOK_ALLOW_PRIVATE"))
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=60, validation_alias=_env("WEBHOOK_TIMEOUT_SECONDS")
+    )
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8000, validation_alias=_env("PORT"))
 
