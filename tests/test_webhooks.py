@@ -1,0 +1,202 @@
+"""Webhooks: who may subscribe, what is refused, and delivery with retries.
+
+Deliveries go to a real HTTP receiver on loopback from a real server in the test's event
+loop, so the test's clock is the dispatcher's: retries come due when the test moves the
+clock, never by sleeping.
+"""
+
+import asyncio
+from collections.abc import Callable
+
+import httpx
+import pytest
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from slotbook.settings import Settings
+from tests.support.accounts import sign_up
+from tests.support.clock import FrozenClock
+from tests.support.live import PATIENCE, LiveServer
+from tests.support.receiver import receiving
+
+DAY = "2031-01-20"
+ALL_EVENTS = [
+    "booking.created",
+    "booking.held",
+    "booking.confirmed",
+    "booking.moved",
+    "booking.cancelled",
+    "booking.expired",
+]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"webhook_allow_private": True, "dispatch_interval_seconds": 0.02}
+    )
+
+
+async def provider_with_calendar(client: httpx.AsyncClient) -> tuple[dict, int]:
+    """A 004 provider (who owns a calendar) and that calendar's id."""
+    provider = await sign_up(client, "provider")
+    admin = await sign_up(client, "admin")
+    listed = await client.get("/providers", headers=admin.headers)
+    calendar_id = next(p["calendar_id"] for p in listed.json() if p["id"] == provider.id)
+    return {"account": provider, "admin": admin}, calendar_id
+
+
+async def test_webhooks_need_a_bearer_token_even_in_open_mode(client):
+    body = {"url": "https://example.com/hook"}
+    assert (await client.post("/api/v1/webhooks", json=body)).status_code == 401
+    assert (await client.get("/api/v1/webhooks")).status_code == 401
+    assert (await client.delete("/api/v1/webhooks/1")).status_code == 401
+
+
+async def test_a_new_webhook_shows_its_secret_once_and_defaults_to_every_event(client):
+    who, calendar_id = await provider_with_calendar(client)
+    headers = who["account"].headers
+    made = await client.post(
+        "/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}, headers=headers
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["secret"].startswith("whsec_")
+    assert body["events"] == ALL_EVENTS
+    assert body["calendar_id"] == calendar_id  # the provider's own calendar
+    assert body["disabled"] is False
+    listed = (await client.get("/api/v1/webhooks", headers=headers)).json()
+    assert [w["id"] for w in listed] == [body["id"]]
+    assert "secret" not in listed[0]
+
+
+async def test_only_a_calendars_owner_or_an_admin_subscribes_to_it(client):
+    who, calendar_id = await provider_with_calendar(client)
+    other = await sign_up(client, "provider", "other@example.com")
+    patient = await sign_up(client, "patient")
+    body = {"url": "http://127.0.0.1:9/hook", "calendar_id": calendar_id}
+    by_other = await client.post("/api/v1/webhooks", json=body, headers=other.headers)
+    assert by_other.status_code == 403
+    no_calendar = await client.post(
+        "/api/v1/webhooks", json={"url": body["url"]}, headers=patient.headers
+    )
+    assert no_calendar.status_code == 403
+    assert "calendar" in no_calendar.json()["detail"]
+    by_admin = await client.post("/api/v1/webhooks", json=body, headers=who["admin"].headers)
+    assert by_admin.status_code == 201
+    everything = await client.post(
+        "/api/v1/webhooks", json={"url": body["url"]}, headers=who["admin"].headers
+    )
+    assert everything.json()["calendar_id"] is None  # an admin's default: every calendar
+
+
+async def test_bad_subscriptions_are_422_naming_the_problem(client):
+    admin = await sign_up(client, "admin")
+    for body, words in (
+        ({"url": "ftp://example.com/x"}, "http"),
+        ({"url": "not a url"}, "http"),
+        ({"url": "http://127.0.0.1:9/hook", "events": ["booking.exploded"]}, "events"),
+        ({"url": "http://127.0.0.1:9/hook", "events": []}, "events"),
+        ({"url": "http://user:pw@example.com/"}, "password"),
+    ):
+        response = await client.post("/api/v1/webhooks", json=body, headers=admin.headers)
+        assert response.status_code == 422, (body, response.text)
+        assert words in response.json()["detail"], response.json()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/hook",
+        "http://localhost:8080/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://100.100.100.200/",
+    ],
+)
+async def test_urls_that_are_not_public_are_refused_unless_allowed(settings, clock, url):
+    from asgi_lifespan import LifespanManager
+
+    from slotbook.app import create_app
+
+    strict = settings.model_copy(update={"webhook_allow_private": False})
+    app = create_app(strict, clock=clock)
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://slotbook.test"
+        ) as client,
+    ):
+        admin = await sign_up(client, "admin")
+        response = await client.post("/api/v1/webhooks", json={"url": url}, headers=admin.headers)
+    assert response.status_code == 422
+    assert "public" in response.json()["detail"]
+
+
+async def test_deleting_a_webhook_is_for_its_creator_or_an_admin(client):
+    who, _ = await provider_with_calendar(client)
+    made = await client.post(
+        "/api/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook"},
+        headers=who["account"].headers,
+    )
+    path = f"/api/v1/webhooks/{made.json()['id']}"
+    other = await sign_up(client, "patient")
+    assert (await client.delete(path, headers=other.headers)).status_code == 404
+    assert (await client.get(f"{path}/deliveries", headers=other.headers)).status_code == 404
+    assert (await client.delete(path, headers=who["account"].headers)).status_code == 204
+    assert (await client.delete(path, headers=who["account"].headers)).status_code == 404
+    assert (await client.get("/api/v1/webhooks", headers=who["account"].headers)).json() == []
+
+
+async def attempts_when(
+    http: httpx.AsyncClient, webhook_id: int, headers: dict, done: Callable[[list], bool]
+) -> list[dict]:
+    """The webhook's delivery log once `done` says it is complete (with a deadline)."""
+    async with asyncio.timeout(PATIENCE):
+        while True:
+            log = await http.get(f"/api/v1/webhooks/{webhook_id}/deliveries", headers=headers)
+            if done(log.json()):
+                return log.json()
+            await asyncio.sleep(0.02)  # polling the server's state
+
+
+async def provider_booking(http: httpx.AsyncClient, time: str = "10:00") -> dict:
+    provider = await http.post("/api/v1/providers", json={"name": "Who", "email": "w@x.org"})
+    booked = await http.post(
+        "/api/v1/bookings", json={"provider_id": provider.json()["id"], "date": DAY, "time": time}
+    )
+    assert booked.status_code == 201, booked.text
+    return booked.json()
+
+
+async def test_a_failing_receiver_gets_the_same_event_again_until_it_answers_2xx(
+    server: LiveServer, clock: FrozenClock
+):
+    async with server.http() as http, receiving([500, 500]) as receiver:
+        admin = await sign_up(http, "admin")
+        hook = await http.post(
+            "/api/v1/webhooks", json={"url": receiver.url}, headers=admin.headers
+        )
+        secret = hook.json()["secret"]
+        hook_id = hook.json()["id"]
+        booking = await provider_booking(http)
+        await attempts_when(http, hook_id, admin.headers, lambda log: len(log) == 1)
+        clock.advance(seconds=6)  # the first retry: 5 s, give or take 20 %
+        await attempts_when(http, hook_id, admin.headers, lambda log: len(log) == 2)
+        clock.advance(seconds=24)  # the second: 20 s, give or take 20 %
+        attempts = await attempts_when(http, hook_id, admin.headers, lambda log: len(log) == 3)
+        assert [r.status for r in receiver.received] == [500, 500, 200]
+        assert len({r.id for r in receiver.received}) == 1
+        payload = receiver.received[2].verified(secret)
+        assert payload["type"] == "booking.created"
+        assert payload["data"]["booking"]["id"] == booking["id"]
+        with pytest.raises(WebhookVerificationError):
+            receiver.received[2].verified("whsec_" + "A" * 43)
+    assert [(a["attempt"], a["status_code"]) for a in attempts] == [(3, 200), (2, 500), (1, 500)]
+    assert {a["event_id"] for a in attempts} == {receiver.received[0].id}
+    assert all(a["delivery_status"] == "delivered" for a in attempts)
+    assert attempts[0]["next_attempt_at"] is None
+    assert attempts[1]["next_attempt_at"] is not None
