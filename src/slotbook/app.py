@@ -9,15 +9,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slotbook import __version__
-from slotbook.db import Database
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.engine import Clock, Engine, system_clock
 from slotbook.errors import DomainError
+from slotbook.jobs.scheduler import Job, run_jobs
+from slotbook.jobs.sweeper import PURGE_EVERY, purge_idempotent_answers, sweep
 from slotbook.notify.dispatcher import Dispatcher
 from slotbook.notify.outbound import Outbound
 from slotbook.notify.webhooks import WebhookConsumer
-from slotbook.services.engine import Clock, Engine, system_clock
-from slotbook.services.slot_cache import SlotCache
-from slotbook.services.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
+from slotbook.store.db import Database
 from slotbook.surfaces import (
     board,
     bookings,
@@ -49,24 +50,39 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             allow_private=settings.webhook_allow_private,
             timeout=settings.webhook_timeout_seconds,
         )
-        dispatcher = app.state.dispatcher = Dispatcher(
-            engine, [WebhookConsumer(outbound)], settings.dispatch_interval_seconds
+        dispatcher = Dispatcher(engine, [WebhookConsumer(outbound)])
+        dispatch = Job(
+            "dispatching outbox events", settings.dispatch_interval_seconds, dispatcher.run_once
         )
 
-        async def wake_dispatcher(_days: object) -> None:
-            dispatcher.wake()
+        async def wake_dispatcher(_days: object) -> None:  # this process committed a change
+            dispatch.wake.set()
 
         engine.on_change(wake_dispatcher)
-        sweeper = asyncio.create_task(run_sweeper(engine, settings.sweep_interval_seconds))
-        dispatching = asyncio.create_task(dispatcher.run())
+        jobs = asyncio.create_task(
+            run_jobs(
+                [
+                    Job(
+                        "sweeping expired holds",
+                        settings.sweep_interval_seconds,
+                        lambda: sweep(engine),
+                    ),
+                    Job(
+                        "purging idempotent answers",
+                        PURGE_EVERY,
+                        lambda: purge_idempotent_answers(engine),
+                    ),
+                    dispatch,
+                ]
+            )
+        )
         try:
             async with board.live_board(app, engine):
                 yield
         finally:
-            for job in (sweeper, dispatching):
-                job.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await job
+            jobs.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await jobs
             await outbound.close()
             await cache.close()
             await db.dispose()

@@ -1,6 +1,6 @@
 """The dispatcher: in every server process, hands new outbox events to the consumers and
 lets each do its due work — woken at once by this process's own commits, and every
-`interval` seconds for everyone else's (and for retries coming due).
+`SLOTBOOK_DISPATCH_INTERVAL_SECONDS` for everyone else's (and for retries coming due).
 
 A consumer is anything with these two methods:
 
@@ -11,16 +11,11 @@ A consumer is anything with these two methods:
   database first; how much was attempted (0: nothing due).
 """
 
-import asyncio
-import contextlib
-import logging
 from typing import Protocol
 
-from slotbook.services.engine import Engine, UnitOfWork
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.store import outbox
 from slotbook.store.outbox import Event
-
-log = logging.getLogger("slotbook.notify")
 
 #: events routed in one transaction
 ROUTE_BATCH = 500
@@ -49,32 +44,17 @@ async def route_new_events(engine: Engine, consumers: list[Consumer]) -> int:
 
 
 class Dispatcher:
-    def __init__(self, engine: Engine, consumers: list[Consumer], interval: float) -> None:
+    """Routes new events to the consumers, then lets each work until nothing is due.
+    `run_once` is a job of `jobs.scheduler`, woken by every commit of this process."""
+
+    def __init__(self, engine: Engine, consumers: list[Consumer]) -> None:
         self.engine = engine
         self.consumers = consumers
-        self.interval = interval
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        """Look for work now (something was committed in this process)."""
-        self._wake.set()
 
     async def run_once(self) -> int:
-        """Route new events, then let each consumer work until nothing is due."""
+        """One pass; how many events and deliveries it handled."""
         done = await route_new_events(self.engine, self.consumers)
         for consumer in self.consumers:
             while attempted := await consumer.deliver_due(self.engine):
                 done += attempted
         return done
-
-    async def run(self) -> None:
-        """Until cancelled; a failed pass is logged and tried again at the next one."""
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):
-                    await self._wake.wait()
-            self._wake.clear()
-            try:
-                await self.run_once()
-            except Exception:
-                log.warning("dispatching outbox events failed; retrying", exc_info=True)

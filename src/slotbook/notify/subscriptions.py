@@ -7,14 +7,14 @@ import base64
 import secrets
 from collections.abc import Sequence
 
+from slotbook.accounts.permissions import check_owner
+from slotbook.accounts.users import User
+from slotbook.booking.transitions import Transition
+from slotbook.calendars import calendars as cal
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import Forbidden, InvalidInput, WebhookNotFound
 from slotbook.notify.outbound import Refused, check_url
-from slotbook.services import calendars as cal
-from slotbook.services.accounts import User
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.permissions import check_owner
 from slotbook.store import webhooks as store
-from slotbook.store.outbox import EventType
 from slotbook.store.webhooks import Attempt, Webhook
 
 SECRET_BYTES = 32
@@ -44,7 +44,7 @@ async def subscribe(
     *,
     user: User,
     url: str,
-    events: Sequence[EventType] | None,
+    events: Sequence[Transition] | None,
     calendar_id: int | None,
 ) -> Webhook:
     """A new endpoint, with its secret (shown to the caller once)."""
@@ -58,7 +58,7 @@ async def subscribe(
             user_id=user.id,
             calendar_id=await _calendar_for(uow, user, calendar_id),
             url=url,
-            events=[e.value for e in dict.fromkeys(events or EventType)],
+            events=[e.value for e in dict.fromkeys(events or Transition)],
             secret=new_secret(),
             at=uow.now,
         )

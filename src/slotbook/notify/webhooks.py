@@ -19,9 +19,9 @@ import httpcore
 from standardwebhooks import Webhook as Signer
 
 from slotbook import __version__
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.notify import retries
 from slotbook.notify.outbound import Outbound, Refused
-from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.store import webhooks as store
 from slotbook.store.outbox import Event
 from slotbook.store.webhooks import DueDelivery

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from slotbook.services.engine import CalendarDay
+from slotbook.engine import CalendarDay
 from slotbook.settings import Settings
 
 log = logging.getLogger("slotbook.realtime")

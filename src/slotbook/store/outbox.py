@@ -10,25 +10,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, insert, select, type_coerce, union_all, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from slotbook.store.db import Connection
 from slotbook.store.tables import outbox_events, webhook_deliveries
 from slotbook.store.types import UTCDateTime
-
-
-class EventType(StrEnum):
-    """What happened to a booking (README: "Webhooks" lists when each is recorded)."""
-
-    CREATED = "booking.created"  # made, confirmed at once
-    HELD = "booking.held"  # made as a hold (004 reserve)
-    CONFIRMED = "booking.confirmed"  # a hold confirmed
-    MOVED = "booking.moved"  # to another time or slot
-    CANCELLED = "booking.cancelled"
-    EXPIRED = "booking.expired"  # a hold whose grace period ran out
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +51,9 @@ def new_event_id() -> str:
 
 
 async def append(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
-    type: EventType,
+    type: str,
     calendar_id: int,
     booking_id: int,
     booking: dict[str, Any],
@@ -76,7 +64,7 @@ async def append(
     await conn.execute(
         insert(outbox_events).values(
             event_id=event_id,
-            type=type.value,
+            type=type,
             calendar_id=calendar_id,
             booking_id=booking_id,
             booking=json.dumps(booking, separators=(",", ":")),
@@ -98,12 +86,12 @@ def _event(row: Any) -> Event:
     )
 
 
-async def has_unrouted(conn: AsyncConnection) -> bool:
+async def has_unrouted(conn: Connection) -> bool:
     query = select(outbox_events.c.id).where(outbox_events.c.routed_at.is_(None)).limit(1)
     return (await conn.execute(query)).first() is not None
 
 
-async def claim_unrouted(conn: AsyncConnection, *, at: datetime, limit: int) -> list[Event]:
+async def claim_unrouted(conn: Connection, *, at: datetime, limit: int) -> list[Event]:
     """Take up to `limit` events no consumer has seen, oldest first, and mark them routed
     (the caller's transaction hands them to the consumers before it commits)."""
     query = (
@@ -123,7 +111,7 @@ async def claim_unrouted(conn: AsyncConnection, *, at: datetime, limit: int) -> 
     return events
 
 
-async def events_of_booking(conn: AsyncConnection, booking_id: int) -> list[Event]:
+async def events_of_booking(conn: Connection, booking_id: int) -> list[Event]:
     """Every event of one booking, in order."""
     query = (
         select(outbox_events)
@@ -133,7 +121,7 @@ async def events_of_booking(conn: AsyncConnection, booking_id: int) -> list[Even
     return [_event(row) for row in await conn.execute(query)]
 
 
-async def backlog(conn: AsyncConnection) -> Backlog:
+async def backlog(conn: Connection) -> Backlog:
     """How much outbox work is waiting, and since when (for metrics and checks)."""
     unrouted = select(outbox_events.c.occurred_at.label("at")).where(
         outbox_events.c.routed_at.is_(None)

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from slotbook.store.db import Connection
 from slotbook.store.outbox import Event
 from slotbook.store.tables import outbox_events, webhook_attempts, webhook_deliveries, webhooks
 
@@ -76,7 +76,7 @@ def _webhook(row: Row) -> Webhook:  # type: ignore[type-arg]
 
 
 async def create(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     user_id: int,
     calendar_id: int | None,
@@ -102,28 +102,26 @@ async def create(
     return _webhook(row)
 
 
-async def get(conn: AsyncConnection, webhook_id: int) -> Webhook | None:
+async def get(conn: Connection, webhook_id: int) -> Webhook | None:
     row = (await conn.execute(select(webhooks).where(webhooks.c.id == webhook_id))).first()
     return _webhook(row) if row else None
 
 
-async def of_user(conn: AsyncConnection, user_id: int) -> list[Webhook]:
+async def of_user(conn: Connection, user_id: int) -> list[Webhook]:
     query = select(webhooks).where(webhooks.c.user_id == user_id).order_by(webhooks.c.id)
     return [_webhook(row) for row in await conn.execute(query)]
 
 
-async def enabled(conn: AsyncConnection) -> list[Webhook]:
+async def enabled(conn: Connection) -> list[Webhook]:
     query = select(webhooks).where(webhooks.c.disabled_at.is_(None))
     return [_webhook(row) for row in await conn.execute(query)]
 
 
-async def remove(conn: AsyncConnection, webhook_id: int) -> None:
+async def remove(conn: Connection, webhook_id: int) -> None:
     await conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
 
 
-async def add_deliveries(
-    conn: AsyncConnection, pairs: list[tuple[int, int]], *, at: datetime
-) -> None:
+async def add_deliveries(conn: Connection, pairs: list[tuple[int, int]], *, at: datetime) -> None:
     """One pending delivery, due at once, per (webhook id, outbox event row id)."""
     if pairs:
         await conn.execute(
@@ -147,13 +145,13 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def has_due(conn: AsyncConnection, now: datetime) -> bool:
+async def has_due(conn: Connection, now: datetime) -> bool:
     query = select(webhook_deliveries.c.id).where(_due(now)).limit(1)
     return (await conn.execute(query)).first() is not None
 
 
 async def claim_due(
-    conn: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
+    conn: Connection, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[DueDelivery]:
     """Take up to `limit` due deliveries for one attempt each; nobody else takes them
     before `lease_until`."""
@@ -194,7 +192,7 @@ async def claim_due(
 
 
 async def record_attempt(
-    conn: AsyncConnection,
+    conn: Connection,
     delivery: DueDelivery,
     *,
     at: datetime,
@@ -224,7 +222,7 @@ async def record_attempt(
     )
 
 
-async def count_delivery(conn: AsyncConnection, webhook_id: int, *, failed: bool) -> int:
+async def count_delivery(conn: Connection, webhook_id: int, *, failed: bool) -> int:
     """Count a finished delivery against its endpoint; how many failed in a row now."""
     failed_in_a_row = webhooks.c.failed_in_a_row + 1 if failed else 0
     row = (
@@ -238,7 +236,7 @@ async def count_delivery(conn: AsyncConnection, webhook_id: int, *, failed: bool
     return row.failed_in_a_row if row else 0
 
 
-async def disable(conn: AsyncConnection, webhook_id: int, *, at: datetime) -> None:
+async def disable(conn: Connection, webhook_id: int, *, at: datetime) -> None:
     """Stop sending to an endpoint: no new deliveries, and its pending ones fail."""
     await conn.execute(
         update(webhooks)
@@ -256,7 +254,7 @@ async def disable(conn: AsyncConnection, webhook_id: int, *, at: datetime) -> No
 
 
 async def attempts_of(
-    conn: AsyncConnection, webhook_id: int, *, limit: int, offset: int
+    conn: Connection, webhook_id: int, *, limit: int, offset: int
 ) -> list[Attempt]:
     """An endpoint's attempts, newest first."""
     rows = await conn.execute(
@@ -279,7 +277,7 @@ async def attempts_of(
     return [Attempt(**row._mapping) for row in rows]
 
 
-async def delivery_counts(conn: AsyncConnection, webhook_id: int) -> dict[str, int]:
+async def delivery_counts(conn: Connection, webhook_id: int) -> dict[str, int]:
     """How many of an endpoint's deliveries are pending, delivered, failed."""
     rows = await conn.execute(
         select(webhook_deliveries.c.status, func.count())

@@ -17,14 +17,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
+from slotbook.booking import board
+from slotbook.calendars.calendars import Calendar, get_calendar
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
 from slotbook.realtime.broker import OK, Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
-from slotbook.realtime.outbox import TRY_AGAIN_LATER, Outbox
 from slotbook.realtime.ratelimit import TokenBucket
-from slotbook.services import board
-from slotbook.services.calendars import Calendar, get_calendar
-from slotbook.services.engine import Engine, UnitOfWork
+from slotbook.realtime.send_queue import TRY_AGAIN_LATER, SendQueue
 from slotbook.surfaces import board_messages as msg
 from slotbook.surfaces.fields import parse_id
 
@@ -120,11 +120,11 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
 class Session:
     """One client's conversation on `/slot-booking`."""
 
-    def __init__(self, live: Live, websocket: WebSocket, topic: Topic, outbox: Outbox) -> None:
+    def __init__(self, live: Live, websocket: WebSocket, topic: Topic, queue: SendQueue) -> None:
         self.live = live
         self.websocket = websocket
         self.topic = topic
-        self.outbox = outbox
+        self.queue = queue
         settings = live.engine.settings
         self.max_bytes = settings.ws_max_message_bytes
         self.bucket = TokenBucket(settings.ws_messages_per_second, settings.ws_message_burst)
@@ -135,16 +135,16 @@ class Session:
             message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            if self.outbox.closing:
+            if self.queue.closing:
                 continue  # being disconnected; the close is on its way
             text = message.get("text")
             frame: str | bytes = text if text is not None else message.get("bytes") or b""
             size = len(frame.encode()) if isinstance(frame, str) else len(frame)
             if size > self.max_bytes:
                 reason = f"Message too big: at most {self.max_bytes} bytes"
-                self.outbox.close(MESSAGE_TOO_BIG, reason)
+                self.queue.close(MESSAGE_TOO_BIG, reason)
             elif not self.bucket.take():
-                self.outbox.close(POLICY_VIOLATION, "Too many messages: slow down and reconnect")
+                self.queue.close(POLICY_VIOLATION, "Too many messages: slow down and reconnect")
             else:
                 await self.answer(frame)
 
@@ -152,7 +152,7 @@ class Session:
         try:
             request = msg.parse(frame)
         except msg.BadMessage as exc:
-            self.outbox.send(msg.error(exc.message))
+            self.queue.send(msg.error(exc.message))
             return
         if request.type == msg.GET:
             await self.safely(self.send_slots())
@@ -170,11 +170,11 @@ class Session:
             log.exception("board request failed")
             answer = msg.error(SOMETHING_WRONG)
         if answer is not None:
-            self.outbox.send(answer)
+            self.queue.send(answer)
 
     async def send_slots(self) -> str | None:
         """A fresh `slots_update` (rendered once for everyone who asked meanwhile)."""
-        self.outbox.forget_state()
+        self.queue.forget_state()
         return None if await self.live.hub.refresh(self.topic) else msg.error(SOMETHING_WRONG)
 
     async def calendar_day(self, uow: UnitOfWork) -> tuple[Calendar, date]:
@@ -230,13 +230,13 @@ async def slot_booking(websocket: WebSocket) -> None:
         await websocket.send_text(msg.error(SOMETHING_WRONG))
         await websocket.close(INTERNAL_ERROR, SOMETHING_WRONG)
         return
-    outbox = Outbox(websocket, live.engine.settings.ws_send_queue)
-    live.hub.subscribe(topic, outbox)
+    queue = SendQueue(websocket, live.engine.settings.ws_send_queue)
+    live.hub.subscribe(topic, queue)
     try:
-        await Session(live, websocket, topic, outbox).run()
+        await Session(live, websocket, topic, queue).run()
     finally:
-        live.hub.unsubscribe(topic, outbox)
-        await outbox.stop()
+        live.hub.unsubscribe(topic, queue)
+        await queue.stop()
 
 
 async def _today_on_board(live: Live) -> list[board.BoardSlot]:

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from slotbook.services.engine import Engine
-from slotbook.services.slot_cache import SlotCache
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.engine import Engine
 
 
 async def get_engine(request: Request) -> Engine:

@@ -7,16 +7,17 @@ from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 
-from slotbook.services import events as ev
-from slotbook.services import permissions
-from slotbook.services.calendars import Calendar
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
-from slotbook.services.seats import SeatSlot, claim_seat
+from slotbook.accounts import permissions
+from slotbook.booking.model import SeatSlot
+from slotbook.booking.seats import claim_seat
+from slotbook.calendars import events as ev
+from slotbook.calendars.calendars import Calendar
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Limit, Minutes, Name, Offset, Text, WallTime
+from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()

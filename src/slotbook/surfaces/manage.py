@@ -10,9 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
-from slotbook.services import manage
-from slotbook.services.bookings import Booking
-from slotbook.services.calendars import Calendar
+from slotbook.booking import manage
+from slotbook.booking.document import booking_document
+from slotbook.booking.model import Booking
+from slotbook.calendars.calendars import Calendar
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, WallTime
@@ -45,28 +46,8 @@ class MoveIn(BaseModel):
 
 
 def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
-    """A booking as every surface's token holder sees it (surface 003's fields first)."""
-    zone = calendar.zone
-    start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
-    return {
-        "id": booking.id,
-        "attendee_name": booking.name,
-        "time_slot_id": booking.slot_id,
-        "booking_token": token,
-        "email": booking.email,
-        "created_at": booking.created_at.isoformat(),
-        "status": manage.live_status(booking, now),
-        "calendar_id": calendar.id,
-        "calendar_kind": calendar.kind,
-        "timezone": calendar.timezone,
-        "date": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M:%S"),
-        "end_time": end.strftime("%H:%M:%S"),
-        "start_at": start.isoformat(),
-        "end_at": end.isoformat(),
-        "hold_expires_at": booking.hold_expires_at.isoformat() if booking.hold_expires_at else None,
-        "updated_at": booking.updated_at.isoformat(),
-    }
+    """A booking as every surface's token holder sees it, with its token."""
+    return booking_document(booking, calendar, now) | {"booking_token": token}
 
 
 @router.get("/bookings/{token}", summary="A booking, by its manage token")

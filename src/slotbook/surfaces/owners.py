@@ -5,17 +5,17 @@ from datetime import date
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr
 
+from slotbook.accounts import permissions
+from slotbook.availability.free_slots import free_slots_between
+from slotbook.booking.claims import claim_time, list_bookings
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
-from slotbook.services import calendars as cal
-from slotbook.services import permissions
-from slotbook.services.availability import free_slots_between
-from slotbook.services.bookings import claim_time, list_bookings
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent
 
 KIND = "owner"
 STYLE = ErrorStyle(

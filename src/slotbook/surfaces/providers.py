@@ -6,16 +6,17 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr
 
+from slotbook.accounts import permissions
+from slotbook.booking.claims import claim_time, list_bookings
+from slotbook.booking.model import Booking
+from slotbook.calendars import calendars as cal
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import InvalidInput
-from slotbook.services import calendars as cal
-from slotbook.services import permissions
-from slotbook.services.bookings import Booking, claim_time, list_bookings
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset, parse_clock, parse_id
+from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent
 
 KIND = "provider"
 REQUIRED = ("provider_id", "date", "time")

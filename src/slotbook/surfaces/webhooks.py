@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StringConstraints
 
+from slotbook.booking.transitions import Transition
 from slotbook.notify import subscriptions
-from slotbook.store.outbox import EventType
 from slotbook.store.webhooks import Attempt, Webhook
 from slotbook.surfaces.auth import CurrentUser
 from slotbook.surfaces.deps import EngineDep
@@ -26,7 +26,7 @@ Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 
 class WebhookIn(BaseModel):
     url: Url = Field(examples=["https://example.com/slotbook-hook"])
-    events: list[EventType] | None = Field(
+    events: list[Transition] | None = Field(
         None, min_length=1, description="Event types to send (default: all)"
     )
     calendar_id: Id | None = Field(

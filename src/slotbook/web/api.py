@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
 
+from slotbook.availability.free_slots import free_slots_between
+from slotbook.booking.claims import claim_time
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
-from slotbook.services import calendars as cal
-from slotbook.services.availability import free_slots_between
-from slotbook.services.bookings import claim_time
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
+from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()

@@ -11,8 +11,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from slotbook.calendars import calendars as cal
 from slotbook.errors import NotFound
-from slotbook.services import calendars as cal
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.fields import parse_id
 from slotbook.surfaces.owners import KIND as OWNER_KIND

@@ -4,12 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from slotbook.booking import transitions
+from slotbook.booking.model import SeatSlot
+from slotbook.calendars.calendars import Calendar, create_calendar, get_calendar, list_calendars
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EventNotFound, InvalidInput, PastDate
-from slotbook.services.calendars import Calendar, create_calendar, get_calendar, list_calendars
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.seats import SeatSlot
 from slotbook.store.tables import slots
 
 KIND = "event"
@@ -76,9 +77,8 @@ async def create_event(
                 "taken": 0,
             }
         )
-    created = await uow.conn.execute(insert(slots).returning(*slots.c), rows)
-    uow.touch(calendar.id, event_date)
-    return Event(calendar, sorted((SeatSlot(**r._mapping) for r in created), key=_slot_order))
+    created = await transitions.add_seat_slots(uow, calendar, rows)
+    return Event(calendar, sorted(created, key=_slot_order))
 
 
 def _slot_order(slot: SeatSlot) -> tuple[object, ...]:

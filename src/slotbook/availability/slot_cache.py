@@ -31,8 +31,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from slotbook.engine import CalendarDay
 from slotbook.scheduling import Slot
-from slotbook.services.engine import CalendarDay
 from slotbook.settings import Settings
 
 log = logging.getLogger("slotbook.cache")

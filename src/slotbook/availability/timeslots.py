@@ -5,15 +5,17 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from slotbook.scheduling import Slot, in_window
-from slotbook.services.availability import (
+from slotbook.availability.free_slots import (
     check_window_length,
     day_bounds,
     unclaimed_slots_between,
 )
-from slotbook.services.calendars import Calendar
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.slot_cache import DaySlots, SlotCache
+from slotbook.availability.slot_cache import DaySlots, SlotCache
+from slotbook.booking.model import BookingStatus
+from slotbook.calendars.calendars import Calendar
+from slotbook.engine import Engine, UnitOfWork
+from slotbook.scheduling import Slot, in_window
+from slotbook.store.predicates import live_hold, time_claims_overlapping
 from slotbook.store.tables import bookings
 
 
@@ -28,11 +30,9 @@ async def _hold_ends(
     start, end = day_bounds(calendar, first, last)
     rows = await uow.conn.execute(
         select(bookings.c.start_at, bookings.c.hold_expires_at).where(
-            bookings.c.calendar_id == calendar.id,
-            bookings.c.status == "held",
-            bookings.c.hold_expires_at > uow.now,
-            bookings.c.start_at < end,
-            bookings.c.end_at > start,
+            time_claims_overlapping(calendar.id, start, end),
+            bookings.c.status == BookingStatus.HELD,
+            live_hold(uow.now),
         )
     )
     ends: dict[date, datetime] = {}

@@ -16,10 +16,10 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from slotbook.accounts import access_tokens
+from slotbook.calendars import calendars as cal
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import EmailTaken, Forbidden, NotFound, ProviderNotFound, Unauthorized
-from slotbook.services import access_tokens
-from slotbook.services import calendars as cal
-from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.settings import Settings
 from slotbook.store.tables import calendars, users
 

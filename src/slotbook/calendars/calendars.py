@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EmailTaken, InvalidHours, InvalidInput
 from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
 from slotbook.scheduling.grid import to_instant
-from slotbook.services.engine import UnitOfWork
 from slotbook.store.tables import availability_rules, calendars, date_hours
 
 EVERY_DAY = range(7)
@@ -83,6 +83,12 @@ async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = 
     if row is None:
         raise CalendarNotFound()
     return _calendar(row)
+
+
+async def calendars_by_id(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, Calendar]:
+    """Each of these calendars, by id."""
+    rows = await uow.conn.execute(select(calendars).where(calendars.c.id.in_(calendar_ids)))
+    return {row.id: _calendar(row) for row in rows}
 
 
 async def find_calendar_of_user(uow: UnitOfWork, user_id: int) -> Calendar | None:

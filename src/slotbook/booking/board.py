@@ -11,6 +11,12 @@ from datetime import date, time
 
 from sqlalchemy import select
 
+from slotbook.availability.free_slots import busy_between, grid
+from slotbook.booking import transitions
+from slotbook.booking.claims import claim_time
+from slotbook.booking.model import Booking, NewBooking, Source
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BookedElsewhere,
     BookingNotFound,
@@ -20,22 +26,12 @@ from slotbook.errors import (
 )
 from slotbook.scheduling import Slot, in_window
 from slotbook.scheduling.window import Claims
-from slotbook.services import calendars as cal
-from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid
-from slotbook.services.bookings import (
-    BOOKING_COLUMNS,
-    Booking,
-    NewBooking,
-    cancel_booking,
-    claim_time,
-)
-from slotbook.services.engine import UnitOfWork
-from slotbook.store.queries import occupying
-from slotbook.store.tables import bookings
+from slotbook.store.booking_writes import BOOKING_COLUMNS, booking_from
+from slotbook.store.predicates import occupying, time_claims_overlapping
 
 BOARD_KIND = "board"
 BOARD_KEY = "default"
-SOURCE = "board"
+SOURCE = Source.BOARD
 #: Calendars whose time the board can show and book: hours cut into slots.
 LIVE_KINDS = frozenset({"board", "owner", "provider"})
 
@@ -128,18 +124,13 @@ async def cancel_slot(
     target = await _slot(uow, calendar, day, wanted)
     rows = await uow.conn.execute(
         select(*BOOKING_COLUMNS).where(
-            bookings.c.calendar_id == calendar.id,
-            bookings.c.slot_id.is_(None),
-            bookings.c.start_at < target.end,
-            bookings.c.start_at > target.start - LONGEST_CLAIM,
-            bookings.c.end_at > target.start,
-            occupying(uow.now),
+            time_claims_overlapping(calendar.id, target.start, target.end), occupying(uow.now)
         )
     )
-    overlapping = [Booking(**r._mapping) for r in rows]
+    overlapping = [booking_from(r) for r in rows]
     mine = [b for b in overlapping if b.source == SOURCE]
     if not mine:
         if overlapping:
             raise BookedElsewhere()
         raise BookingNotFound()
-    return [await cancel_booking(uow, b, calendar) for b in mine]
+    return [await transitions.cancel(uow, b, calendar) for b in mine]

@@ -6,22 +6,13 @@ A reservation is a held booking of the patient's. Confirming is one conditional 
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import update
-
+from slotbook.accounts.users import User
+from slotbook.booking import transitions
+from slotbook.booking.claims import claim_time, get_booking, list_bookings
+from slotbook.booking.model import Booking, BookingStatus, NewBooking, Source
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import BookingNotFound, Forbidden, NotChangeable, ReservationExpired
-from slotbook.services import calendars as cal
-from slotbook.services.accounts import User
-from slotbook.services.bookings import (
-    BOOKING_COLUMNS,
-    Booking,
-    NewBooking,
-    cancel_booking,
-    claim_time,
-    get_booking,
-    list_bookings,
-)
-from slotbook.services.engine import UnitOfWork
-from slotbook.store.tables import bookings
 
 #: the most bookings one window can hold (62 days of 15-minute slots is under 6,000)
 MAX_LISTED = 10_000
@@ -35,7 +26,7 @@ async def reserve(
         uow,
         calendar=calendar,
         start_at=start_at,
-        source="reservations",
+        source=Source.RESERVATIONS,
         name=patient.name,
         email=patient.email,
         user_id=patient.id,
@@ -56,25 +47,13 @@ async def _patients_booking(uow: UnitOfWork, patient: User, booking_id: int) -> 
 async def confirm(uow: UnitOfWork, *, patient: User, booking_id: int) -> Booking:
     """Turn the patient's unexpired hold into a booking (again: no change)."""
     booking = await _patients_booking(uow, patient, booking_id)
-    row = (
-        await uow.conn.execute(
-            update(bookings)
-            .where(
-                bookings.c.id == booking.id,
-                bookings.c.status == "held",
-                bookings.c.hold_expires_at > uow.now,
-            )
-            .values(status="confirmed", updated_at=uow.now)
-            .returning(*BOOKING_COLUMNS)
-        )
-    ).first()
-    if row is not None:
-        calendar = await cal.get_calendar(uow, booking.calendar_id)
-        uow.touch(calendar.id, calendar.local_day(booking.start_at))
-        return Booking(**row._mapping)
-    if booking.status == "confirmed":
+    calendar = await cal.get_calendar(uow, booking.calendar_id)
+    confirmed = await transitions.confirm(uow, booking, calendar)
+    if confirmed is not None:
+        return confirmed
+    if booking.status == BookingStatus.CONFIRMED:
         return booking
-    if booking.status == "cancelled":
+    if booking.status == BookingStatus.CANCELLED:
         raise NotChangeable("This reservation was cancelled")
     raise ReservationExpired()
 
@@ -91,7 +70,7 @@ async def cancel(uow: UnitOfWork, *, user: User, booking_id: int) -> Booking:
     )
     if not own:
         raise Forbidden("You may only cancel your own appointments")
-    return await cancel_booking(uow, booking, calendar)
+    return await transitions.cancel(uow, booking, calendar)
 
 
 async def appointments(

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import Conflict, IdempotencyMismatch, InvalidInput
-from slotbook.services.engine import Engine, UnitOfWork
 from slotbook.store.tables import idempotency_keys
 
 KEEP_FOR = timedelta(hours=24)

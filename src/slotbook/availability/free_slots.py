@@ -4,6 +4,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from slotbook.calendars.calendars import Calendar, Schedule, load_schedule
+from slotbook.engine import UnitOfWork
 from slotbook.errors import WindowTooLong
 from slotbook.scheduling import (
     Interval,
@@ -14,14 +16,9 @@ from slotbook.scheduling import (
     unclaimed,
     window_slots,
 )
-from slotbook.services.calendars import Calendar, Schedule, load_schedule
-from slotbook.services.engine import UnitOfWork
 from slotbook.settings import Settings
-from slotbook.store.queries import occupying
+from slotbook.store.predicates import occupying, time_claims_overlapping
 from slotbook.store.tables import bookings
-
-#: No calendar-time claim is longer than this, so a window query can bound its scan.
-LONGEST_CLAIM = timedelta(days=1)
 
 
 async def busy_between(
@@ -37,14 +34,7 @@ async def busy_between(
     query = (
         select(bookings.c.start_at, bookings.c.end_at)
         .order_by(bookings.c.start_at)
-        .where(
-            bookings.c.calendar_id == calendar_id,
-            bookings.c.start_at < end,
-            bookings.c.start_at > start - LONGEST_CLAIM,
-            bookings.c.end_at > start,
-            bookings.c.slot_id.is_(None),
-            occupying(uow.now),
-        )
+        .where(time_claims_overlapping(calendar_id, start, end), occupying(uow.now))
     )
     if excluding is not None:
         query = query.where(bookings.c.id != excluding)

@@ -18,6 +18,9 @@ from slotbook.errors import Busy, Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+#: The connection a unit of work runs on (only the store issues statements on it).
+Connection = AsyncConnection
+
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")

@@ -1,0 +1,190 @@
+"""The one writer of booking state: every change of a booking, and every seat count.
+
+Each transition is one function: it writes the booking's row, keeps the seat counters
+of explicit slots right (a slot's `taken` counts exactly its active bookings), and
+records the change through `_record`, which marks the calendar-days it touched (live
+boards and the slot cache hear of them after commit) and appends the change's event to
+the transactional outbox, in the same transaction as the change.
+
+Nothing else writes `bookings` or `slots` (the architecture test holds it so): new
+states (pending, approved, declined, offered) become new functions here.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from slotbook.booking.document import booking_document
+from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot
+from slotbook.booking.tokens import new_token
+from slotbook.calendars.calendars import Calendar, calendars_by_id
+from slotbook.engine import UnitOfWork
+from slotbook.errors import NotChangeable, SlotFull
+from slotbook.store import booking_writes as rows
+from slotbook.store import outbox
+
+
+class Transition(StrEnum):
+    """A change of a booking's state, named as its outbox event (and webhook) type."""
+
+    CREATED = "booking.created"  # confirmed at once
+    HELD = "booking.held"  # reserved for a grace period
+    CONFIRMED = "booking.confirmed"  # a hold made firm
+    MOVED = "booking.moved"  # to another time or slot
+    CANCELLED = "booking.cancelled"
+    EXPIRED = "booking.expired"  # a hold whose grace period ended
+
+
+async def _record(
+    uow: UnitOfWork,
+    transition: Transition,
+    booking: Booking,
+    calendar: Calendar,
+    *,
+    was: Booking | None = None,
+) -> None:
+    """The one place every transition reports itself, inside its transaction: the
+    calendar-days it changed (the booking's day, and the day it left when `was` is
+    given), and `transition`'s event in the outbox, with the booking as it is now."""
+    if was is not None:
+        uow.touch(was.calendar_id, calendar.local_day(was.start_at))
+    uow.touch(booking.calendar_id, calendar.local_day(booking.start_at))
+    await outbox.append(
+        uow.conn,
+        type=transition,
+        calendar_id=booking.calendar_id,
+        booking_id=booking.id,
+        booking=booking_document(booking, calendar, uow.now),
+        at=uow.now,
+    )
+
+
+def _row(uow: UnitOfWork, draft: Draft) -> dict[str, Any]:
+    """The columns of a new booking, token aside."""
+    return {
+        "calendar_id": draft.calendar_id,
+        "slot_id": draft.slot_id,
+        "start_at": draft.start_at,
+        "end_at": draft.end_at,
+        "status": BookingStatus.HELD if draft.hold_until else BookingStatus.CONFIRMED,
+        "hold_expires_at": draft.hold_until,
+        "name": draft.name,
+        "email": draft.email,
+        "user_id": draft.user_id,
+        "source": draft.source,
+        "created_at": uow.now,
+        "updated_at": uow.now,
+    }
+
+
+async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBooking:
+    """CREATED, or HELD when the draft has `hold_until`: write the booking with a fresh
+    manage token. On calendar time the exclusion constraint (PostgreSQL) or the caller's
+    overlap check under the write lock (SQLite) decides: SlotTaken. On a slot it takes a
+    seat, as late as possible so a hot slot's row stays locked briefly: SlotFull."""
+    values = _row(uow, draft)
+    token, token_hash = new_token()
+    row = values | {"token_hash": token_hash}
+    new_id: int | None
+    if draft.slot_id is None:
+        new_id = await rows.insert_booking(uow.conn, row)
+    elif uow.is_postgresql:  # seat and booking in one statement
+        new_id = await rows.insert_booking_taking_seat(uow.conn, draft.slot_id, row)
+    else:  # the seat is the transaction's last statement
+        new_id = await rows.insert_booking(uow.conn, row)
+        if not await rows.take_seat(uow.conn, draft.slot_id):
+            new_id = None
+    if new_id is None:
+        raise SlotFull()
+    booking = Booking(id=new_id, **values)
+    await _record(
+        uow, Transition.HELD if draft.hold_until else Transition.CREATED, booking, calendar
+    )
+    return NewBooking(booking, token)
+
+
+async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking | None:
+    """CONFIRMED: make a hold still live firm; None if it is not one (any more)."""
+    confirmed = await rows.confirm_hold(uow.conn, booking.id, uow.now)
+    if confirmed is not None:
+        await _record(uow, Transition.CONFIRMED, confirmed, calendar)
+    return confirmed
+
+
+async def cancel(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
+    """CANCELLED: an active booking; its time or seat is free as soon as this commits."""
+    cancelled = await rows.cancel_active(uow.conn, booking.id, uow.now)
+    if cancelled is None:
+        raise NotChangeable("This booking is not active")
+    if booking.slot_id is not None:
+        await rows.release_seat(uow.conn, booking.slot_id)
+    await _record(uow, Transition.CANCELLED, cancelled, calendar)
+    return cancelled
+
+
+async def move_time(
+    uow: UnitOfWork, booking: Booking, calendar: Calendar, start_at: datetime, end_at: datetime
+) -> Booking:
+    """MOVED on calendar time: release and claim in one write (SlotTaken if the
+    exclusion constraint refuses the new time)."""
+    moved = await rows.set_time(uow.conn, booking.id, start_at=start_at, end_at=end_at, now=uow.now)
+    await _record(uow, Transition.MOVED, moved, calendar, was=booking)
+    return moved
+
+
+async def move_seat(
+    uow: UnitOfWork, booking: Booking, calendar: Calendar, target: SeatSlot
+) -> Booking:
+    """MOVED to another slot: the target's seat is taken before the old one is given
+    back, in one transaction (SlotFull if none is left)."""
+    assert booking.slot_id is not None
+    await rows.lock_slots(uow.conn, (booking.slot_id, target.id))
+    if not await rows.take_seat(uow.conn, target.id):
+        raise SlotFull()
+    await rows.release_seat(uow.conn, booking.slot_id)
+    moved = await rows.set_time(
+        uow.conn,
+        booking.id,
+        start_at=target.start_at,
+        end_at=target.end_at,
+        now=uow.now,
+        slot_id=target.id,
+    )
+    await _record(uow, Transition.MOVED, moved, calendar, was=booking)
+    return moved
+
+
+async def expire_stale_holds(
+    uow: UnitOfWork,
+    calendar: Calendar | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> int:
+    """EXPIRED: every hold whose grace period has ended (only those on `calendar`'s time
+    overlapping [start, end), if given), giving back their seats; how many."""
+    within = (calendar.id, start, end) if calendar and start and end else None
+    expired = await rows.expire_stale_holds(uow.conn, uow.now, within=within)
+    if not expired:
+        return 0
+    calendars: Mapping[int, Calendar] = (
+        {calendar.id: calendar}
+        if calendar
+        else await calendars_by_id(uow, {b.calendar_id for b in expired})
+    )
+    for hold in expired:
+        if hold.slot_id is not None:
+            await rows.release_seat(uow.conn, hold.slot_id)
+    for hold in expired:
+        await _record(uow, Transition.EXPIRED, hold, calendars[hold.calendar_id])
+    return len(expired)
+
+
+async def add_seat_slots(
+    uow: UnitOfWork, calendar: Calendar, slots: Sequence[Mapping[str, Any]]
+) -> list[SeatSlot]:
+    """Open an event's explicit slots (columns as `store.tables.slots`), no seat taken,
+    on its `event_date`."""
+    written = await rows.insert_slots(uow.conn, slots)
+    uow.touch(calendar.id, calendar.event_date)
+    return written
