@@ -1,7 +1,5 @@
 """The ASGI application: one engine, every surface."""
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +10,7 @@ from slotbook import __version__
 from slotbook.availability.slot_cache import SlotCache
 from slotbook.engine import Clock, Engine, system_clock
 from slotbook.errors import DomainError
-from slotbook.jobs.scheduler import Job, run_jobs
+from slotbook.jobs.scheduler import Job, Scheduler
 from slotbook.jobs.sweeper import PURGE_EVERY, purge_idempotent_answers, sweep
 from slotbook.notify.dispatcher import Dispatcher
 from slotbook.notify.outbound import Outbound
@@ -59,30 +57,27 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             dispatch.wake.set()
 
         engine.on_change(wake_dispatcher)
-        jobs = asyncio.create_task(
-            run_jobs(
-                [
-                    Job(
-                        "sweeping expired holds",
-                        settings.sweep_interval_seconds,
-                        lambda: sweep(engine),
-                    ),
-                    Job(
-                        "purging idempotent answers",
-                        PURGE_EVERY,
-                        lambda: purge_idempotent_answers(engine),
-                    ),
-                    dispatch,
-                ]
-            )
+        jobs = Scheduler(
+            [
+                Job(
+                    "sweeping expired holds",
+                    settings.sweep_interval_seconds,
+                    lambda: sweep(engine),
+                ),
+                Job(
+                    "purging idempotent answers",
+                    PURGE_EVERY,
+                    lambda: purge_idempotent_answers(engine),
+                ),
+                dispatch,
+            ]
         )
+        jobs.start()
         try:
             async with board.live_board(app, engine):
                 yield
         finally:
-            jobs.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await jobs
+            await jobs.stop()
             await outbound.close()
             await cache.close()
             await db.dispose()

@@ -4,7 +4,8 @@ of old idempotent answers, the outbox dispatcher.
 Every job is safe to run in every process at once, because the database decides who
 does what (a write transaction, a `SKIP LOCKED` claim). A job runs at start, then every
 `every` seconds — or at once when something sets its `wake` event. A failed run is
-logged and the job carries on.
+logged and the job carries on. Stopping lets a run in progress finish (it may be inside
+a write transaction) for up to `GRACE` seconds before cancelling it.
 """
 
 import asyncio
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger("slotbook.jobs")
 
+GRACE = 15.0
+
 
 @dataclass(frozen=True)
 class Job:
@@ -24,20 +27,33 @@ class Job:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def _repeat(job: Job) -> None:
-    while True:
-        try:
-            await job.run()
-        except Exception:
-            log.warning("%s failed; trying again in %ss", job.name, job.every, exc_info=True)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(job.every):
-                await job.wake.wait()
-        job.wake.clear()
+class Scheduler:
+    def __init__(self, jobs: Sequence[Job]) -> None:
+        self.jobs = list(jobs)
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
 
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._repeat(job), name=job.name) for job in self.jobs]
 
-async def run_jobs(jobs: Sequence[Job]) -> None:
-    """Run every job until cancelled."""
-    async with asyncio.TaskGroup() as group:
-        for job in jobs:
-            group.create_task(_repeat(job), name=job.name)
+    async def stop(self) -> None:
+        """Let every job finish its current run, then end (cancelled after GRACE s)."""
+        self._stopping.set()
+        for job in self.jobs:
+            job.wake.set()
+        _, late = await asyncio.wait(self._tasks, timeout=GRACE)
+        for task in late:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _repeat(self, job: Job) -> None:
+        while not self._stopping.is_set():
+            try:
+                await job.run()
+            except Exception:
+                log.warning("%s failed; trying again in %ss", job.name, job.every, exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(job.every):
+                    await job.wake.wait()
+            job.wake.clear()
