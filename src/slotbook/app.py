@@ -21,6 +21,7 @@ from slotbook.surfaces import (
     board,
     bookings,
     events,
+    feeds,
     manage,
     owners,
     providers,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         manage,
         reservations,
         webhooks,
+        feeds,
         web_api,
         pages,
     )
