@@ -33,6 +33,9 @@ from slotbook.web import api as web_api
 from slotbook.web import routes as pages
 
 log = logging.getLogger("slotbook")
+#: seconds the dispatcher waits after a commit, so that a burst of bookings is sent in
+#: one pass (a few transactions for many events) instead of one pass per booking
+DISPATCH_SETTLE = 0.2
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
@@ -51,7 +54,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         )
         dispatcher = Dispatcher(engine, [WebhookConsumer(outbound)])
         dispatch = Job(
-            "dispatching outbox events", settings.dispatch_interval_seconds, dispatcher.run_once
+            "dispatching outbox events",
+            settings.dispatch_interval_seconds,
+            dispatcher.run_once,
+            settle=DISPATCH_SETTLE,
         )
 
         async def wake_dispatcher(_days: object) -> None:  # this process committed a change

@@ -3,7 +3,7 @@ of old idempotent answers, the outbox dispatcher.
 
 Every job is safe to run in every process at once, because the database decides who
 does what (a write transaction, a `SKIP LOCKED` claim). A job runs at start, then every
-`every` seconds — or at once when something sets its `wake` event. A failed run is
+`every` seconds — or `settle` seconds after something sets its `wake` event. A failed run is
 logged and the job carries on. Stopping lets a run in progress finish (it may be inside
 a write transaction) for up to `GRACE` seconds before cancelling it.
 """
@@ -25,6 +25,8 @@ class Job:
     every: float  # seconds between runs
     run: Callable[[], Awaitable[object]]
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    #: after a wake, wait this long first, so that a burst of wakes makes one run
+    settle: float = 0.0
 
 
 class Scheduler:
@@ -56,4 +58,6 @@ class Scheduler:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(job.every):
                     await job.wake.wait()
+                    if job.settle and not self._stopping.is_set():
+                        await asyncio.sleep(job.settle)
             job.wake.clear()

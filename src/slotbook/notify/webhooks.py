@@ -24,7 +24,7 @@ from slotbook.notify import retries
 from slotbook.notify.outbound import Outbound, Refused
 from slotbook.store import webhooks as store
 from slotbook.store.outbox import Event
-from slotbook.store.webhooks import DueDelivery
+from slotbook.store.webhooks import AttemptResult, DueDelivery
 
 #: how long a claimed delivery is left to its dispatcher (longer than any send)
 LEASE = timedelta(seconds=60)
@@ -101,8 +101,9 @@ class WebhookConsumer:
             return 0
         outcomes = await asyncio.gather(*(self._attempt(d) for d in claimed))
         async with engine.unit(write=True) as uow:
-            for delivery, outcome in zip(claimed, outcomes, strict=True):
-                await self._record(uow, delivery, outcome)
+            await self._record(
+                uow, [self._result(uow.now, d, o) for d, o in zip(claimed, outcomes, strict=True)]
+            )
         return len(claimed)
 
     async def _attempt(self, delivery: DueDelivery) -> Outcome:
@@ -118,32 +119,36 @@ class WebhookConsumer:
             return Outcome(error=f"{type(exc).__name__}: {exc}"[:300])
         return Outcome(status_code=answer.status_code, body=answer.body)
 
-    async def _record(self, uow: UnitOfWork, delivery: DueDelivery, outcome: Outcome) -> None:
+    def _result(self, now: datetime, delivery: DueDelivery, outcome: Outcome) -> AttemptResult:
+        """The attempt as recorded, with when to try again (None: delivered, or given up)."""
         next_at = (
             None
             if outcome.ok
             else retries.next_attempt_at(
                 began_at=delivery.created_at,
                 failures=delivery.attempts + 1,
-                now=uow.now,
+                now=now,
                 rng=self._rng,
             )
         )
-        status = "delivered" if outcome.ok else ("pending" if next_at else "failed")
-        await store.record_attempt(
-            uow.conn,
-            delivery,
-            at=uow.now,
-            status=status,
+        return AttemptResult(
+            delivery=delivery,
+            status="delivered" if outcome.ok else ("pending" if next_at else "failed"),
             status_code=outcome.status_code,
             error=outcome.error,
             response_body=outcome.body,
             next_attempt_at=next_at,
         )
-        if status == "pending":
-            return
-        failed_in_a_row = await store.count_delivery(
-            uow.conn, delivery.webhook_id, failed=status == "failed"
+
+    async def _record(self, uow: UnitOfWork, results: list[AttemptResult]) -> None:
+        """Write the attempts; endpoints that took one are no longer failing, and one whose
+        last DISABLE_AFTER deliveries all failed for good is disabled."""
+        await store.record_attempts(uow.conn, results, at=uow.now)
+        await store.reset_failures(
+            uow.conn, {r.delivery.webhook_id for r in results if r.status == "delivered"}
         )
-        if failed_in_a_row >= DISABLE_AFTER:
-            await store.disable(uow.conn, delivery.webhook_id, at=uow.now)
+        for result in results:
+            if result.status == "failed":
+                webhook_id = result.delivery.webhook_id
+                if await store.count_failure(uow.conn, webhook_id) >= DISABLE_AFTER:
+                    await store.disable(uow.conn, webhook_id, at=uow.now)

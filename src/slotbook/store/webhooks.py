@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from slotbook.store.db import Connection
@@ -191,45 +191,74 @@ async def claim_due(
     return [DueDelivery(**row._mapping) for row in rows]
 
 
-async def record_attempt(
-    conn: Connection,
-    delivery: DueDelivery,
-    *,
-    at: datetime,
-    status: str,
-    status_code: int | None,
-    error: str | None,
-    response_body: str | None,
-    next_attempt_at: datetime | None,
-) -> None:
-    """Write one attempt and the delivery's new `status` (pending, delivered, failed)."""
-    attempt = delivery.attempts + 1
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    """One attempt to record, and the delivery's new status (pending, delivered, failed)."""
+
+    delivery: DueDelivery
+    status: str
+    status_code: int | None
+    error: str | None
+    response_body: str | None
+    next_attempt_at: datetime | None
+
+
+async def record_attempts(conn: Connection, results: list[AttemptResult], *, at: datetime) -> None:
+    """Write a batch of attempts and their deliveries' new state, in two statements."""
+    if not results:
+        return
     await conn.execute(
-        insert(webhook_attempts).values(
-            delivery_id=delivery.id,
-            attempt=attempt,
-            at=at,
-            status_code=status_code,
-            error=error,
-            response_body=response_body,
-            next_attempt_at=next_attempt_at,
-        )
+        insert(webhook_attempts),
+        [
+            {
+                "delivery_id": r.delivery.id,
+                "attempt": r.delivery.attempts + 1,
+                "at": at,
+                "status_code": r.status_code,
+                "error": r.error,
+                "response_body": r.response_body,
+                "next_attempt_at": r.next_attempt_at,
+            }
+            for r in results
+        ],
     )
     await conn.execute(
         update(webhook_deliveries)
-        .where(webhook_deliveries.c.id == delivery.id)
-        .values(status=status, attempts=attempt, next_attempt_at=next_attempt_at)
+        .where(webhook_deliveries.c.id == bindparam("delivery_id"))
+        .values(
+            status=bindparam("new_status"),
+            attempts=bindparam("attempt"),
+            next_attempt_at=bindparam("next_at"),
+        ),
+        [
+            {
+                "delivery_id": r.delivery.id,
+                "new_status": r.status,
+                "attempt": r.delivery.attempts + 1,
+                "next_at": r.next_attempt_at,
+            }
+            for r in results
+        ],
     )
 
 
-async def count_delivery(conn: Connection, webhook_id: int, *, failed: bool) -> int:
-    """Count a finished delivery against its endpoint; how many failed in a row now."""
-    failed_in_a_row = webhooks.c.failed_in_a_row + 1 if failed else 0
+async def reset_failures(conn: Connection, webhook_ids: set[int]) -> None:
+    """These endpoints just took a delivery: none failed in a row."""
+    if webhook_ids:
+        await conn.execute(
+            update(webhooks)
+            .where(webhooks.c.id.in_(webhook_ids), webhooks.c.failed_in_a_row > 0)
+            .values(failed_in_a_row=0)
+        )
+
+
+async def count_failure(conn: Connection, webhook_id: int) -> int:
+    """Count a delivery that failed for good against its endpoint; how many in a row."""
     row = (
         await conn.execute(
             update(webhooks)
             .where(webhooks.c.id == webhook_id)
-            .values(failed_in_a_row=failed_in_a_row)
+            .values(failed_in_a_row=webhooks.c.failed_in_a_row + 1)
             .returning(webhooks.c.failed_in_a_row)
         )
     ).first()
