@@ -13,9 +13,9 @@ import pytest
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from slotbook.settings import Settings
-from tests.support.accounts import sign_up
+from tests.support.accounts import bearer, sign_in, sign_up
 from tests.support.clock import FrozenClock
-from tests.support.live import PATIENCE, LiveServer
+from tests.support.live import PATIENCE, LiveServer, live_server
 from tests.support.receiver import receiving
 
 DAY = "2031-01-20"
@@ -157,7 +157,9 @@ async def attempts_when(
     """The webhook's delivery log once `done` says it is complete (with a deadline)."""
     async with asyncio.timeout(PATIENCE):
         while True:
-            log = await http.get(f"/api/v1/webhooks/{webhook_id}/deliveries", headers=headers)
+            log = await http.get(
+                f"/api/v1/webhooks/{webhook_id}/deliveries?limit=500", headers=headers
+            )
             if done(log.json()):
                 return log.json()
             await asyncio.sleep(0.02)  # polling the server's state
@@ -200,3 +202,75 @@ async def test_a_failing_receiver_gets_the_same_event_again_until_it_answers_2xx
     assert all(a["delivery_status"] == "delivered" for a in attempts)
     assert attempts[0]["next_attempt_at"] is None
     assert attempts[1]["next_attempt_at"] is not None
+
+
+async def test_redirects_are_not_followed_and_only_a_kilobyte_of_an_answer_is_kept(
+    server: LiveServer, clock: FrozenClock
+):
+    async with server.http() as http, receiving([307, 500]) as receiver:
+        admin = await sign_up(http, "admin")
+        hook = await http.post(
+            "/api/v1/webhooks", json={"url": receiver.url}, headers=admin.headers
+        )
+        hook_id = hook.json()["id"]
+        await provider_booking(http)
+        await attempts_when(http, hook_id, admin.headers, lambda log: len(log) == 1)
+        clock.advance(seconds=6)
+        log = await attempts_when(http, hook_id, admin.headers, lambda log: len(log) == 2)
+    assert len(receiver.received) == 2  # /elsewhere was never asked
+    assert [a["status_code"] for a in log] == [500, 307]
+    assert all(a["delivery_status"] == "pending" for a in log)
+    assert len(log[0]["response_body"]) == 1024  # of the 5,000 bytes answered
+
+
+async def test_an_answer_slower_than_the_timeout_is_a_failure(
+    settings: Settings, clock: FrozenClock
+):
+    quick = settings.model_copy(update={"webhook_timeout_seconds": 0.3})
+    async with (
+        live_server(quick, clock) as server,
+        server.http() as http,
+        receiving(delay=3) as receiver,
+    ):
+        admin = await sign_up(http, "admin")
+        hook = await http.post(
+            "/api/v1/webhooks", json={"url": receiver.url}, headers=admin.headers
+        )
+        await provider_booking(http)
+        log = await attempts_when(http, hook.json()["id"], admin.headers, lambda log: len(log) == 1)
+    assert log[0]["status_code"] is None
+    assert log[0]["error"] == "timed out after 0.3 s"
+    assert log[0]["delivery_status"] == "pending"
+
+
+async def test_twenty_deliveries_in_a_row_failing_for_a_day_disable_the_endpoint(
+    server: LiveServer, clock: FrozenClock
+):
+    async with server.http() as http, receiving(otherwise=500) as receiver:
+        admin = await sign_up(http, "admin")
+        hook = await http.post(
+            "/api/v1/webhooks", json={"url": receiver.url}, headers=admin.headers
+        )
+        hook_id = hook.json()["id"]
+        provider = await http.post("/api/v1/providers", json={"name": "P", "email": "p@x.org"})
+        for hour in range(20):
+            booked = await http.post(
+                "/api/v1/bookings",
+                json={"provider_id": provider.json()["id"], "date": DAY, "time": f"{hour:02d}:00"},
+            )
+            assert booked.status_code == 201
+        # every 7 hours each pending delivery is due again; the try after 24 h is the last
+        for rounds in range(1, 6):
+            headers = bearer(await sign_in(http, admin.email))  # tokens last 30 minutes
+            await attempts_when(http, hook_id, headers, lambda log, n=rounds: len(log) == 20 * n)
+            clock.advance(hours=7)
+        headers = bearer(await sign_in(http, admin.email))
+        listed = (await http.get("/api/v1/webhooks", headers=headers)).json()
+        log = (
+            await http.get(f"/api/v1/webhooks/{hook_id}/deliveries?limit=20", headers=headers)
+        ).json()
+    assert listed[0]["disabled"] is True
+    assert listed[0]["failed_in_a_row"] == 20
+    assert {a["delivery_status"] for a in log} == {"failed"}
+    assert {a["attempt"] for a in log} == {5}
+    assert len(receiver.received) == 100

@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                     "purging idempotent answers",
                     PURGE_EVERY,
                     lambda: purge_idempotent_answers(engine),
+                    first_after=settings.sweep_interval_seconds,
                 ),
                 dispatch,
             ]

@@ -1,5 +1,6 @@
 """A real webhook receiver on loopback: records every request, answers as scripted."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +41,7 @@ class Receiver:
 
     script: list[int] = field(default_factory=list)
     otherwise: int = 200
+    delay: float = 0.0  # seconds before answering (a slow receiver)
     received: list[Received] = field(default_factory=list)
     url: str = ""
 
@@ -50,16 +52,26 @@ class Receiver:
         status = self.script.pop(0) if self.script else self.otherwise
         headers = {k.lower(): v for k, v in request.headers.items()}
         self.received.append(Received(headers, await request.body(), status))
+        if self.delay:
+            await asyncio.sleep(self.delay)  # a receiver that is slow to answer
+        if 300 <= status < 400:
+            return Response(status_code=status, headers={"location": "/elsewhere"})
         return Response("x" * 5000 if status >= 500 else "ok", status_code=status)
 
 
 @asynccontextmanager
 async def receiving(
-    script: list[int] | None = None, *, otherwise: int = 200, port: int = 0
+    script: list[int] | None = None, *, otherwise: int = 200, port: int = 0, delay: float = 0.0
 ) -> AsyncIterator[Receiver]:
-    """A receiver served on loopback (`port`, or a free one) until the block ends."""
-    receiver = Receiver(list(script or []), otherwise)
-    app = Starlette(routes=[Route("/hook", receiver._hook, methods=["POST"])])
+    """A receiver served on loopback (`port`, or a free one) until the block ends. A 3xx
+    answer redirects to `/elsewhere`, which records its requests too."""
+    receiver = Receiver(list(script or []), otherwise, delay)
+    app = Starlette(
+        routes=[
+            Route("/hook", receiver._hook, methods=["POST"]),
+            Route("/elsewhere", receiver._hook, methods=["POST", "GET"]),
+        ]
+    )
     async with serving(app, port=port) as base:
         receiver.url = f"{base}/hook"
         yield receiver

@@ -2,10 +2,11 @@
 of old idempotent answers, the outbox dispatcher.
 
 Every job is safe to run in every process at once, because the database decides who
-does what (a write transaction, a `SKIP LOCKED` claim). A job runs at start, then every
-`every` seconds — or `settle` seconds after something sets its `wake` event. A failed run is
-logged and the job carries on. Stopping lets a run in progress finish (it may be inside
-a write transaction) for up to `GRACE` seconds before cancelling it.
+does what (a write transaction, a `SKIP LOCKED` claim). A job runs `first_after` seconds
+after start, then every `every` seconds — or `settle` seconds after something sets its
+`wake` event. A failed run is logged and the job carries on. Stopping lets a run in
+progress finish (it may be inside a write transaction) for up to `GRACE` seconds before
+cancelling it.
 """
 
 import asyncio
@@ -27,6 +28,8 @@ class Job:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     #: after a wake, wait this long first, so that a burst of wakes makes one run
     settle: float = 0.0
+    #: seconds before the first run (default: `every`), so start-up is not crowded
+    first_after: float | None = None
 
 
 class Scheduler:
@@ -50,14 +53,19 @@ class Scheduler:
                 await task
 
     async def _repeat(self, job: Job) -> None:
+        await self._pause(job, job.every if job.first_after is None else job.first_after)
         while not self._stopping.is_set():
             try:
                 await job.run()
             except Exception:
                 log.warning("%s failed; trying again in %ss", job.name, job.every, exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(job.every):
-                    await job.wake.wait()
-                    if job.settle and not self._stopping.is_set():
-                        await asyncio.sleep(job.settle)
-            job.wake.clear()
+            await self._pause(job, job.every)
+
+    async def _pause(self, job: Job, seconds: float) -> None:
+        """Until `seconds` have passed or the job is woken (then `settle` more)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await job.wake.wait()
+                if job.settle and not self._stopping.is_set():
+                    await asyncio.sleep(job.settle)
+        job.wake.clear()

@@ -68,6 +68,7 @@ class Attempt:
     at: datetime
     next_attempt_at: datetime | None
     delivery_status: str
+    response_body: str | None
 
 
 def _webhook(row: Row) -> Webhook:  # type: ignore[type-arg]
@@ -296,6 +297,7 @@ async def attempts_of(
             webhook_attempts.c.at,
             webhook_attempts.c.next_attempt_at,
             webhook_deliveries.c.status.label("delivery_status"),
+            webhook_attempts.c.response_body,
         )
         .select_from(webhook_attempts.join(webhook_deliveries).join(outbox_events))
         .where(webhook_deliveries.c.webhook_id == webhook_id)

@@ -71,6 +71,7 @@ class AttemptOut(BaseModel):
     at: datetime
     next_attempt_at: datetime | None
     delivery_status: str = Field(description="pending, delivered or failed")
+    response_body: str | None = Field(description="The answer's first kilobyte")
 
     @classmethod
     def of(cls, attempt: Attempt) -> "AttemptOut":
