@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 from slotbook.engine import Engine
 from slotbook.errors import IdempotencyMismatch
 from slotbook.store.db import Database
+from slotbook.store.idempotency import purge_expired
 from slotbook.store.tables import idempotency_keys
-from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent, purge_expired
+from slotbook.surfaces.shared import IdempotencyKey, Reply, idempotent
 from tests.support.clock import FrozenClock
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import ipaddress
 import logging
+from typing import Any
 
 import typer
 import uvicorn
@@ -20,7 +21,7 @@ cli = typer.Typer(
 log = logging.getLogger("slotbook")
 
 
-def server_options(settings: Settings) -> dict[str, object]:
+def server_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's WebSocket options (shared by the tests' in-process servers).
 
     The app answers a message over `ws_max_message_bytes` with a close and a reason; the

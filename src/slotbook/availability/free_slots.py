@@ -1,57 +1,39 @@
-"""Free time on a calendar: its schedule, minus active claims, inside its booking window."""
+"""Free time on a calendar: the one read path every slot list, the board and the cache
+use, and the same questions a claim asks before it writes.
 
-from datetime import date, datetime, time, timedelta
+- `openings`: the slots its hours open on some local days, and which of those no
+  active claim (confirmed, or a hold not yet expired) overlaps;
+- `bookable` / `check_bookable`: the booking rules (not past, minimum notice, horizon)
+  as a filter for lists and as a check for one claim;
+- `opening_at` and `is_claimed`: the claim's questions, one start time at a time.
 
-from sqlalchemy import select
+A rule added to calendar time (buffers, limits) is added here once, to both forms.
+"""
 
-from slotbook.calendars.calendars import Calendar, Schedule, load_schedule
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import WindowTooLong
-from slotbook.scheduling import (
-    Interval,
-    Slot,
-    day_slots,
-    in_window,
-    opening_hours,
-    unclaimed,
-    window_slots,
-)
+from slotbook.errors import BeyondHorizon, InPast, TooSoon, WindowTooLong
+from slotbook.scheduling import Slot, day_slots, in_window, opening_hours, unclaimed, window_slots
 from slotbook.settings import Settings
-from slotbook.store.predicates import occupying, time_claims_overlapping
-from slotbook.store.tables import bookings
+from slotbook.store.booking_reads import busy_between
+from slotbook.store.calendars import load_schedule
 
 
-async def busy_between(
-    uow: UnitOfWork,
-    calendar_id: int,
-    start: datetime,
-    end: datetime,
-    *,
-    excluding: int | None = None,
-) -> list[Interval]:
-    """Active claims on the calendar that overlap [start, end), in start order, but
-    booking `excluding`."""
-    query = (
-        select(bookings.c.start_at, bookings.c.end_at)
-        .order_by(bookings.c.start_at)
-        .where(time_claims_overlapping(calendar_id, start, end), occupying(uow.now))
-    )
-    if excluding is not None:
-        query = query.where(bookings.c.id != excluding)
-    rows = await uow.conn.execute(query)
-    return [Interval(start, end) for start, end in rows]
+@dataclass(frozen=True, slots=True)
+class Openings:
+    """Some local days of a calendar: every slot its hours open (`grid`), in time order,
+    and those of them that no active claim overlaps (`unclaimed`)."""
+
+    grid: list[Slot]
+    unclaimed: list[Slot]
 
 
-def day_bounds(calendar: Calendar, first: date, last: date) -> tuple[datetime, datetime]:
-    zone = calendar.zone
-    start = datetime.combine(first, time(), zone)
-    end = datetime.combine(last + timedelta(days=1), time(), zone)
-    # Slots may run past local midnight; widen by one slot so their claims are seen.
-    return start, end + calendar.slot_length
-
-
-def grid(calendar: Calendar, schedule: Schedule, first: date, last: date) -> list[Slot]:
-    """Every slot the schedule opens from `first` to `last`, booked or not."""
+async def grid(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> list[Slot]:
+    """Every slot the calendar's hours open on the local days `first`..`last`."""
+    schedule = await load_schedule(uow, calendar.id)
     return window_slots(
         first,
         last,
@@ -61,23 +43,44 @@ def grid(calendar: Calendar, schedule: Schedule, first: date, last: date) -> lis
     )
 
 
+def claims_window(calendar: Calendar, first: date, last: date) -> tuple[datetime, datetime]:
+    """The stretch of time whose claims can touch a slot of the local days `first`..`last`:
+    the days themselves, and one slot more (a slot may run past local midnight)."""
+    start, end = calendar.days_span(first, last)
+    return start, end + calendar.slot_length
+
+
+async def openings(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> Openings:
+    """The calendar's slots on the local days `first`..`last`, whatever the booking
+    window (past ones included), and which of them are unclaimed."""
+    slots = await grid(uow, calendar, first, last)
+    if not slots:
+        return Openings([], [])
+    busy = await busy_between(uow, calendar.id, *claims_window(calendar, first, last))
+    return Openings(slots, unclaimed(slots, busy))
+
+
+def bookable(calendar: Calendar, slots: list[Slot], now: datetime) -> list[Slot]:
+    """The slots a client may book at `now` (the list form of `check_bookable`)."""
+    return in_window(slots, now, calendar.window)
+
+
+def check_bookable(calendar: Calendar, start_at: datetime, now: datetime) -> None:
+    """Refuse a start in the past, inside the minimum notice, or beyond the horizon (the
+    claim form of `bookable`)."""
+    window = calendar.window
+    if start_at < now:
+        raise InPast()
+    if start_at < window.earliest(now):
+        raise TooSoon(f"Bookings need at least {calendar.min_notice_minutes} minutes' notice")
+    if start_at > window.latest(now):
+        raise BeyondHorizon(f"Bookings can be made at most {calendar.horizon_days} days ahead")
+
+
 def check_window_length(settings: Settings, first: date, last: date) -> None:
     """Refuse a date window longer than `max_window_days`."""
     if (last - first).days + 1 > settings.max_window_days:
         raise WindowTooLong(f"The date window may span at most {settings.max_window_days} days")
-
-
-async def unclaimed_slots_between(
-    uow: UnitOfWork, calendar: Calendar, first: date, last: date
-) -> list[Slot]:
-    """Slots of the local days `first`..`last` that no active claim overlaps, whatever
-    the booking window (past ones included)."""
-    schedule = await load_schedule(uow, calendar.id)
-    candidates = grid(calendar, schedule, first, last)
-    if not candidates:
-        return []
-    start, end = day_bounds(calendar, first, last)
-    return unclaimed(candidates, await busy_between(uow, calendar.id, start, end))
 
 
 async def free_slots_between(
@@ -85,20 +88,25 @@ async def free_slots_between(
 ) -> list[Slot]:
     """Bookable slots of the local days `first`..`last`, in time order."""
     check_window_length(uow.settings, first, last)
-    slots = await unclaimed_slots_between(uow, calendar, first, last)
-    return in_window(slots, uow.now, calendar.window)
+    return bookable(calendar, (await openings(uow, calendar, first, last)).unclaimed, uow.now)
 
 
-async def grid_slot_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:
-    """The slot of the calendar's schedule that starts at `start_at`, if there is one."""
+async def opening_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:
+    """The slot of the calendar's hours that starts at `start_at`, if there is one."""
     day = calendar.local_day(start_at)
     schedule = await load_schedule(uow, calendar.id)
     hours = opening_hours(day, schedule.rules, schedule.dates)
-    return next(
-        (
-            s
-            for s in day_slots(day, calendar.zone, hours, calendar.slot_minutes)
-            if s.start == start_at
-        ),
-        None,
-    )
+    slots = day_slots(day, calendar.zone, hours, calendar.slot_minutes)
+    return next((s for s in slots if s.start == start_at), None)
+
+
+async def is_claimed(
+    uow: UnitOfWork,
+    calendar: Calendar,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    excluding: int | None = None,
+) -> bool:
+    """Whether an active claim but booking `excluding` overlaps [start_at, end_at)."""
+    return bool(await busy_between(uow, calendar.id, start_at, end_at, excluding=excluding))

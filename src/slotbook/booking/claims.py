@@ -8,36 +8,14 @@ race. Stale holds on the range are expired first, so they never block.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
-from slotbook.availability.free_slots import busy_between, grid_slot_at
+from slotbook.availability import free_slots
 from slotbook.booking import transitions
 from slotbook.booking.model import Booking, Draft, NewBooking
 from slotbook.booking.tokens import hash_token
-from slotbook.calendars.calendars import Calendar
+from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import (
-    BeyondHorizon,
-    BookingNotFound,
-    InPast,
-    OutsideHours,
-    SlotTaken,
-    TooSoon,
-)
-from slotbook.store.booking_writes import BOOKING_COLUMNS, booking_from
-from slotbook.store.predicates import occupying
-from slotbook.store.tables import bookings, calendars
-
-
-def check_window(calendar: Calendar, start_at: datetime, now: datetime) -> None:
-    """Reject a start in the past, inside the minimum notice, or beyond the horizon."""
-    window = calendar.window
-    if start_at < now:
-        raise InPast()
-    if start_at < window.earliest(now):
-        raise TooSoon(f"Bookings need at least {calendar.min_notice_minutes} minutes' notice")
-    if start_at > window.latest(now):
-        raise BeyondHorizon(f"Bookings can be made at most {calendar.horizon_days} days ahead")
+from slotbook.errors import BookingNotFound, OutsideHours, SlotTaken
+from slotbook.store import booking_reads as reads
 
 
 async def _check_free(
@@ -48,15 +26,16 @@ async def _check_free(
     *,
     moving: int | None = None,
 ) -> None:
-    """What a claim of [start_at, end_at) checks before it writes (`moving`: the booking
-    being moved there, which does not block itself). On SQLite the write lock makes the
-    overlap check safe; on PostgreSQL the exclusion constraint decides at the write."""
-    check_window(calendar, start_at, uow.now)
-    if calendar.enforce_hours and await grid_slot_at(uow, calendar, start_at) is None:
+    """What a claim of [start_at, end_at) checks before it writes, asking what every slot
+    list asks (`availability.free_slots`); `moving`: the booking being moved there, which
+    does not block itself. On SQLite the write lock makes the overlap check safe; on
+    PostgreSQL the exclusion constraint decides at the write."""
+    free_slots.check_bookable(calendar, start_at, uow.now)
+    if calendar.enforce_hours and await free_slots.opening_at(uow, calendar, start_at) is None:
         raise OutsideHours()
     await transitions.expire_stale_holds(uow, calendar, start_at, end_at)
-    if not uow.is_postgresql and await busy_between(
-        uow, calendar.id, start_at, end_at, excluding=moving
+    if not uow.is_postgresql and await free_slots.is_claimed(
+        uow, calendar, start_at, end_at, excluding=moving
     ):
         raise SlotTaken()
 
@@ -104,50 +83,16 @@ async def move_time(
 
 
 async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking:
-    row = (
-        await uow.conn.execute(select(*BOOKING_COLUMNS).where(bookings.c.id == booking_id))
-    ).first()
-    if row is None:
+    booking = await reads.get_booking(uow, booking_id)
+    if booking is None:
         raise BookingNotFound()
-    return booking_from(row)
+    return booking
 
 
 async def get_booking_by_token(uow: UnitOfWork, token: str, *, lock: bool = False) -> Booking:
-    """The booking this manage token belongs to; unknown or malformed: BookingNotFound.
-
-    `lock` holds its row until the transaction ends (PostgreSQL; SQLite's write
-    transaction already excludes every other writer)."""
-    query = select(*BOOKING_COLUMNS).where(bookings.c.token_hash == hash_token(token))
-    row = (await uow.conn.execute(query.with_for_update() if lock else query)).first()
-    if row is None:
+    """The booking this manage token belongs to (`lock`: its row locked until the
+    transaction ends); unknown or malformed: BookingNotFound."""
+    booking = await reads.booking_with_token_hash(uow, hash_token(token), lock=lock)
+    if booking is None:
         raise BookingNotFound()
-    return booking_from(row)
-
-
-async def list_bookings(
-    uow: UnitOfWork,
-    *,
-    calendar_ids: list[int] | None = None,
-    kind: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    active_only: bool = False,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Booking]:
-    """Bookings in start order, filtered by calendar, calendar kind and start time."""
-    query = select(*BOOKING_COLUMNS).order_by(bookings.c.start_at, bookings.c.id)
-    if calendar_ids is not None:
-        query = query.where(bookings.c.calendar_id.in_(calendar_ids))
-    if kind is not None:
-        query = query.join(calendars, calendars.c.id == bookings.c.calendar_id).where(
-            calendars.c.kind == kind
-        )
-    if start is not None:
-        query = query.where(bookings.c.start_at >= start)
-    if end is not None:
-        query = query.where(bookings.c.start_at < end)
-    if active_only:
-        query = query.where(occupying(uow.now))
-    rows = await uow.conn.execute(query.limit(limit).offset(offset))
-    return [booking_from(r) for r in rows]
+    return booking

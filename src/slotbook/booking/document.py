@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from slotbook.booking.model import Booking
-from slotbook.calendars.calendars import Calendar
+from slotbook.calendars.model import Calendar
 
 
 def booking_document(booking: Booking, calendar: Calendar, now: datetime) -> dict[str, Any]:

@@ -4,15 +4,16 @@ A reservation is a held booking of the patient's. Confirming is one conditional 
 (still held, hold not run out), so a confirm and the hold's expiry can never both win.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from slotbook.accounts.users import User
+from slotbook.accounts.model import Role, User
 from slotbook.booking import transitions
-from slotbook.booking.claims import claim_time, get_booking, list_bookings
+from slotbook.booking.claims import claim_time, get_booking
 from slotbook.booking.model import Booking, BookingStatus, NewBooking, Source
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
 from slotbook.errors import BookingNotFound, Forbidden, NotChangeable, ReservationExpired
+from slotbook.store.booking_reads import list_bookings
 
 #: the most bookings one window can hold (62 days of 15-minute slots is under 6,000)
 MAX_LISTED = 10_000
@@ -65,8 +66,8 @@ async def cancel(uow: UnitOfWork, *, user: User, booking_id: int) -> Booking:
     except BookingNotFound:
         raise BookingNotFound("Appointment not found") from None
     calendar = await cal.get_calendar(uow, booking.calendar_id)
-    own = (user.role == "patient" and booking.user_id == user.id) or (
-        user.role == "provider" and calendar.user_id == user.id
+    own = (user.role == Role.PATIENT and booking.user_id == user.id) or (
+        user.role == Role.PROVIDER and calendar.user_id == user.id
     )
     if not own:
         raise Forbidden("You may only cancel your own appointments")
@@ -77,11 +78,12 @@ async def appointments(
     uow: UnitOfWork, calendar: cal.Calendar, first: date, last: date
 ) -> list[Booking]:
     """Active bookings (held or confirmed) starting on the local days `first`..`last`."""
+    start, end = calendar.days_span(first, last)
     return await list_bookings(
         uow,
         calendar_ids=[calendar.id],
-        start=datetime.combine(first, time(), calendar.zone),
-        end=datetime.combine(last + timedelta(days=1), time(), calendar.zone),
+        start=start,
+        end=end,
         active_only=True,
         limit=MAX_LISTED,
     )

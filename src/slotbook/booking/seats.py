@@ -7,21 +7,19 @@ confirmed at once, so a slot's `taken` counts exactly its active bookings.
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from slotbook.booking import transitions
 from slotbook.booking.model import Booking, Draft, NewBooking, SeatSlot
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InPast, InvalidInput, SlotNotFound
-from slotbook.store.tables import slots
+from slotbook.store.booking_reads import get_seat_slot
 
 
 async def get_slot(uow: UnitOfWork, slot_id: int) -> SeatSlot:
-    row = (await uow.conn.execute(select(slots).where(slots.c.id == slot_id))).first()
-    if row is None:
+    slot = await get_seat_slot(uow, slot_id)
+    if slot is None:
         raise SlotNotFound()
-    return SeatSlot(**row._mapping)
+    return slot
 
 
 def _check_open(slot: SeatSlot, now: datetime) -> None:

@@ -18,11 +18,12 @@ from typing import Any
 from slotbook.booking.document import booking_document
 from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot
 from slotbook.booking.tokens import new_token
-from slotbook.calendars.calendars import Calendar, calendars_by_id
+from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import NotChangeable, SlotFull
 from slotbook.store import booking_writes as rows
 from slotbook.store import outbox
+from slotbook.store.calendars import calendars_by_id
 
 
 class Transition(StrEnum):
@@ -51,12 +52,11 @@ async def _record(
         uow.touch(was.calendar_id, calendar.local_day(was.start_at))
     uow.touch(booking.calendar_id, calendar.local_day(booking.start_at))
     await outbox.append(
-        uow.conn,
+        uow,
         type=transition,
         calendar_id=booking.calendar_id,
         booking_id=booking.id,
         booking=booking_document(booking, calendar, uow.now),
-        at=uow.now,
     )
 
 
@@ -88,12 +88,12 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     row = values | {"token_hash": token_hash}
     new_id: int | None
     if draft.slot_id is None:
-        new_id = await rows.insert_booking(uow.conn, row)
+        new_id = await rows.insert_booking(uow, row)
     elif uow.is_postgresql:  # seat and booking in one statement
-        new_id = await rows.insert_booking_taking_seat(uow.conn, draft.slot_id, row)
+        new_id = await rows.insert_booking_taking_seat(uow, draft.slot_id, row)
     else:  # the seat is the transaction's last statement
-        new_id = await rows.insert_booking(uow.conn, row)
-        if not await rows.take_seat(uow.conn, draft.slot_id):
+        new_id = await rows.insert_booking(uow, row)
+        if not await rows.take_seat(uow, draft.slot_id):
             new_id = None
     if new_id is None:
         raise SlotFull()
@@ -106,7 +106,7 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
 
 async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking | None:
     """CONFIRMED: make a hold still live firm; None if it is not one (any more)."""
-    confirmed = await rows.confirm_hold(uow.conn, booking.id, uow.now)
+    confirmed = await rows.confirm_hold(uow, booking.id)
     if confirmed is not None:
         await _record(uow, Transition.CONFIRMED, confirmed, calendar)
     return confirmed
@@ -114,11 +114,11 @@ async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
 
 async def cancel(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
     """CANCELLED: an active booking; its time or seat is free as soon as this commits."""
-    cancelled = await rows.cancel_active(uow.conn, booking.id, uow.now)
+    cancelled = await rows.cancel_active(uow, booking.id)
     if cancelled is None:
         raise NotChangeable("This booking is not active")
     if booking.slot_id is not None:
-        await rows.release_seat(uow.conn, booking.slot_id)
+        await rows.release_seat(uow, booking.slot_id)
     await _record(uow, Transition.CANCELLED, cancelled, calendar)
     return cancelled
 
@@ -128,7 +128,7 @@ async def move_time(
 ) -> Booking:
     """MOVED on calendar time: release and claim in one write (SlotTaken if the
     exclusion constraint refuses the new time)."""
-    moved = await rows.set_time(uow.conn, booking.id, start_at=start_at, end_at=end_at, now=uow.now)
+    moved = await rows.set_time(uow, booking.id, start_at=start_at, end_at=end_at)
     await _record(uow, Transition.MOVED, moved, calendar, was=booking)
     return moved
 
@@ -139,17 +139,12 @@ async def move_seat(
     """MOVED to another slot: the target's seat is taken before the old one is given
     back, in one transaction (SlotFull if none is left)."""
     assert booking.slot_id is not None
-    await rows.lock_slots(uow.conn, (booking.slot_id, target.id))
-    if not await rows.take_seat(uow.conn, target.id):
+    await rows.lock_slots(uow, (booking.slot_id, target.id))
+    if not await rows.take_seat(uow, target.id):
         raise SlotFull()
-    await rows.release_seat(uow.conn, booking.slot_id)
+    await rows.release_seat(uow, booking.slot_id)
     moved = await rows.set_time(
-        uow.conn,
-        booking.id,
-        start_at=target.start_at,
-        end_at=target.end_at,
-        now=uow.now,
-        slot_id=target.id,
+        uow, booking.id, start_at=target.start_at, end_at=target.end_at, slot_id=target.id
     )
     await _record(uow, Transition.MOVED, moved, calendar, was=booking)
     return moved
@@ -164,7 +159,7 @@ async def expire_stale_holds(
     """EXPIRED: every hold whose grace period has ended (only those on `calendar`'s time
     overlapping [start, end), if given), giving back their seats; how many."""
     within = (calendar.id, start, end) if calendar and start and end else None
-    expired = await rows.expire_stale_holds(uow.conn, uow.now, within=within)
+    expired = await rows.expire_stale_holds(uow, within=within)
     if not expired:
         return 0
     calendars: Mapping[int, Calendar] = (
@@ -174,7 +169,7 @@ async def expire_stale_holds(
     )
     for hold in expired:
         if hold.slot_id is not None:
-            await rows.release_seat(uow.conn, hold.slot_id)
+            await rows.release_seat(uow, hold.slot_id)
     for hold in expired:
         await _record(uow, Transition.EXPIRED, hold, calendars[hold.calendar_id])
     return len(expired)
@@ -185,6 +180,6 @@ async def add_seat_slots(
 ) -> list[SeatSlot]:
     """Open an event's explicit slots (columns as `store.tables.slots`), no seat taken,
     on its `event_date`."""
-    written = await rows.insert_slots(uow.conn, slots)
+    written = await rows.insert_slots(uow, slots)
     uow.touch(calendar.id, calendar.event_date)
     return written

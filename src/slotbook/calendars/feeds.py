@@ -11,13 +11,13 @@ from datetime import timedelta
 from slotbook.accounts.permissions import check_owner
 from slotbook.accounts.users import User
 from slotbook.booking import manage
-from slotbook.booking.claims import list_bookings
 from slotbook.booking.tokens import hash_token, new_token
 from slotbook.calendars import ics
 from slotbook.calendars.calendars import get_calendar
 from slotbook.engine import Engine
 from slotbook.errors import FeedNotFound
 from slotbook.store import feeds as store
+from slotbook.store.booking_reads import list_bookings
 
 PAST = timedelta(days=30)
 #: the most bookings one feed lists (the earliest first)
@@ -35,21 +35,21 @@ async def issue(engine: Engine, *, user: User | None, calendar_id: int) -> str:
         calendar = await get_calendar(uow, calendar_id)
         if user is not None:
             check_owner(user, calendar)
-        await store.replace(uow.conn, calendar.id, secret_hash, at=uow.now)
+        await store.replace(uow, calendar.id, secret_hash)
     return secret
 
 
 async def revoke(engine: Engine, *, user: User, calendar_id: int) -> None:
     async with engine.unit(write=True) as uow:
         check_owner(user, await get_calendar(uow, calendar_id))
-        if not await store.remove(uow.conn, calendar_id):
+        if not await store.remove(uow, calendar_id):
             raise FeedNotFound("This calendar has no feed")
 
 
 async def feed(engine: Engine, secret: str) -> bytes:
     """The calendar of this feed secret, as iCalendar; FeedNotFound if it is none."""
     async with engine.unit() as uow:
-        calendar_id = await store.calendar_of(uow.conn, hash_token(secret))
+        calendar_id = await store.calendar_of(uow, hash_token(secret))
         if calendar_id is None:
             raise FeedNotFound()
         calendar = await get_calendar(uow, calendar_id)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from icalendar import Calendar as ICalendar
 from icalendar import Event
+from icalendar.enums import STATUS
 
 from slotbook import __version__
 from slotbook.booking.model import Booking, BookingStatus
@@ -36,7 +37,7 @@ def _event(booking: Booking, calendar: Calendar, summary: str) -> Event:
         stamp=booking.updated_at,
         created=booking.created_at,
         last_modified=booking.updated_at,
-        status="TENTATIVE" if booking.status == BookingStatus.HELD else "CONFIRMED",
+        status=STATUS.TENTATIVE if booking.status == BookingStatus.HELD else STATUS.CONFIRMED,
     )
 
 
@@ -60,7 +61,8 @@ def render(
         ical.add_missing_timezones(
             first_date=min(days) - timedelta(days=1), last_date=max(days) + timedelta(days=2)
         )
-    return ical.to_ical()
+    text: bytes = ical.to_ical()
+    return text
 
 
 def feed_summary(booking: Booking) -> str:

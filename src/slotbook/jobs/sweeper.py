@@ -7,22 +7,12 @@ an hour, idempotent answers past their keeping time are forgotten (they hold man
 tokens). Both run as jobs of `jobs.scheduler`.
 """
 
-from sqlalchemy import select
-
 from slotbook.booking import transitions
-from slotbook.engine import Engine, UnitOfWork
-from slotbook.store.predicates import stale_hold
-from slotbook.store.tables import bookings
-from slotbook.surfaces.idempotency import purge_expired
+from slotbook.engine import Engine
+from slotbook.store.booking_reads import has_stale_holds
+from slotbook.store.idempotency import purge_expired
 
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
-
-
-async def has_stale_holds(uow: UnitOfWork) -> bool:
-    row = (
-        await uow.conn.execute(select(bookings.c.id).where(stale_hold(uow.now)).limit(1))
-    ).first()
-    return row is not None
 
 
 async def sweep(engine: Engine) -> int:

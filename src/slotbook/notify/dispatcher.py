@@ -32,10 +32,10 @@ async def route_new_events(engine: Engine, consumers: list[Consumer]) -> int:
     routed = 0
     while True:
         async with engine.unit() as uow:
-            if not await outbox.has_unrouted(uow.conn):
+            if not await outbox.has_unrouted(uow):
                 return routed
         async with engine.unit(write=True) as uow:
-            events = await outbox.claim_unrouted(uow.conn, at=uow.now, limit=ROUTE_BATCH)
+            events = await outbox.claim_unrouted(uow, limit=ROUTE_BATCH)
             for consumer in consumers:
                 await consumer.take(uow, events)
         routed += len(events)

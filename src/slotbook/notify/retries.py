@@ -19,7 +19,8 @@ GIVE_UP_AFTER = timedelta(hours=24)
 
 def nominal_wait(failures: int) -> timedelta:
     """The wait after the `failures`-th failed attempt, before jitter."""
-    return min(FIRST_WAIT * GROWTH ** (failures - 1), LONGEST_WAIT)
+    grown: timedelta = FIRST_WAIT * GROWTH ** (failures - 1)
+    return min(grown, LONGEST_WAIT)
 
 
 def next_attempt_at(

@@ -54,24 +54,23 @@ async def subscribe(
         raise InvalidInput(str(exc)) from exc
     async with engine.unit(write=True) as uow:
         return await store.create(
-            uow.conn,
+            uow,
             user_id=user.id,
             calendar_id=await _calendar_for(uow, user, calendar_id),
             url=url,
             events=[e.value for e in dict.fromkeys(events or Transition)],
             secret=new_secret(),
-            at=uow.now,
         )
 
 
 async def endpoints_of(engine: Engine, user: User) -> list[Webhook]:
     async with engine.unit() as uow:
-        return await store.of_user(uow.conn, user.id)
+        return await store.of_user(uow, user.id)
 
 
 async def _own(uow: UnitOfWork, user: User, webhook_id: int) -> Webhook:
     """The endpoint, if it is the user's (or the user is an admin)."""
-    webhook = await store.get(uow.conn, webhook_id)
+    webhook = await store.get(uow, webhook_id)
     if webhook is None or not (user.is_admin or webhook.user_id == user.id):
         raise WebhookNotFound()
     return webhook
@@ -80,7 +79,7 @@ async def _own(uow: UnitOfWork, user: User, webhook_id: int) -> Webhook:
 async def unsubscribe(engine: Engine, *, user: User, webhook_id: int) -> None:
     async with engine.unit(write=True) as uow:
         await _own(uow, user, webhook_id)
-        await store.remove(uow.conn, webhook_id)
+        await store.remove(uow, webhook_id)
 
 
 async def attempts(
@@ -89,4 +88,4 @@ async def attempts(
     """The endpoint's delivery attempts, newest first."""
     async with engine.unit() as uow:
         await _own(uow, user, webhook_id)
-        return await store.attempts_of(uow.conn, webhook_id, limit=limit, offset=offset)
+        return await store.attempts_of(uow, webhook_id, limit=limit, offset=offset)

@@ -84,19 +84,17 @@ class WebhookConsumer:
 
     async def take(self, uow: UnitOfWork, events: list[Event]) -> None:
         """One pending delivery per event and enabled endpoint that wants it."""
-        endpoints = await store.enabled(uow.conn)
+        endpoints = await store.enabled(uow)
         pairs = [(w.id, e.id) for e in events for w in endpoints if w.wants(e)]
-        await store.add_deliveries(uow.conn, pairs, at=uow.now)
+        await store.add_deliveries(uow, pairs)
 
     async def deliver_due(self, engine: Engine) -> int:
         """Send one batch of due deliveries; how many were attempted."""
         async with engine.unit() as uow:
-            if not await store.has_due(uow.conn, uow.now):
+            if not await store.has_due(uow):
                 return 0
         async with engine.unit(write=True) as uow:
-            claimed = await store.claim_due(
-                uow.conn, now=uow.now, lease_until=uow.now + LEASE, limit=BATCH
-            )
+            claimed = await store.claim_due(uow, lease_until=uow.now + LEASE, limit=BATCH)
         if not claimed:
             return 0
         outcomes = await asyncio.gather(*(self._attempt(d) for d in claimed))
@@ -143,12 +141,12 @@ class WebhookConsumer:
     async def _record(self, uow: UnitOfWork, results: list[AttemptResult]) -> None:
         """Write the attempts; endpoints that took one are no longer failing, and one whose
         last DISABLE_AFTER deliveries all failed for good is disabled."""
-        await store.record_attempts(uow.conn, results, at=uow.now)
+        await store.record_attempts(uow, results)
         await store.reset_failures(
-            uow.conn, {r.delivery.webhook_id for r in results if r.status == "delivered"}
+            uow, {r.delivery.webhook_id for r in results if r.status == "delivered"}
         )
         for result in results:
             if result.status == "failed":
                 webhook_id = result.delivery.webhook_id
-                if await store.count_failure(uow.conn, webhook_id) >= DISABLE_AFTER:
-                    await store.disable(uow.conn, webhook_id, at=uow.now)
+                if await store.count_failure(uow, webhook_id) >= DISABLE_AFTER:
+                    await store.disable(uow, webhook_id)

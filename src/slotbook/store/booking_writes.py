@@ -1,5 +1,5 @@
 """Every statement that changes a booking or a slot. Only `booking.transitions` runs these
-(the architecture test holds it so); reads live in `store.booking_reads`.
+(the architecture test holds it so); reads are in `store.booking_reads`.
 
 Seats: a slot's `taken` is claimed with one conditional UPDATE (`taken < capacity`),
 atomic on both databases; no row updated means full. Time: on PostgreSQL the exclusion
@@ -11,21 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Update, insert, literal, select, update
+from sqlalchemy import Update, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from slotbook.booking.model import Booking, BookingStatus, SeatSlot
+from slotbook.engine import UnitOfWork
 from slotbook.errors import SlotTaken
-from slotbook.store.db import Connection
+from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from
 from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
 from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
-
-#: every column of a booking but the hash of its manage token
-BOOKING_COLUMNS = [c for c in bookings.c if c.name != "token_hash"]
-
-
-def booking_from(row: Row[Any]) -> Booking:
-    return Booking(**row._mapping)
 
 
 def _is_overlap_violation(exc: IntegrityError) -> bool:
@@ -36,10 +30,10 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
     )
 
 
-async def insert_booking(conn: Connection, values: Mapping[str, Any]) -> int:
+async def insert_booking(uow: UnitOfWork, values: Mapping[str, Any]) -> int:
     """Write a booking row (`values`: every column but the id); its id."""
     try:
-        result = await conn.execute(insert(bookings).returning(bookings.c.id), dict(values))
+        result = await uow.conn.execute(insert(bookings).returning(bookings.c.id), dict(values))
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken() from exc
@@ -58,18 +52,19 @@ def _seat_taken(slot_id: int) -> Update:
     )
 
 
-async def take_seat(conn: Connection, slot_id: int) -> bool:
+async def take_seat(uow: UnitOfWork, slot_id: int) -> bool:
     """Take a seat of the slot; False when none is left."""
-    return (await conn.execute(_seat_taken(slot_id))).first() is not None
+    return (await uow.conn.execute(_seat_taken(slot_id))).first() is not None
 
 
-async def release_seat(conn: Connection, slot_id: int) -> None:
+async def release_seat(uow: UnitOfWork, slot_id: int) -> None:
     """Give one seat of the slot back."""
-    await conn.execute(update(slots).where(slots.c.id == slot_id).values(taken=slots.c.taken - 1))
+    released = update(slots).where(slots.c.id == slot_id).values(taken=slots.c.taken - 1)
+    await uow.conn.execute(released)
 
 
 async def insert_booking_taking_seat(
-    conn: Connection, slot_id: int, values: Mapping[str, Any]
+    uow: UnitOfWork, slot_id: int, values: Mapping[str, Any]
 ) -> int | None:
     """One statement: take a seat of the slot if one is left and write the booking only
     then; its id, or None when the slot is full."""
@@ -77,47 +72,47 @@ async def insert_booking_taking_seat(
     source_row = select(*(literal(v, bookings.c[k].type) for k, v in values.items())).select_from(
         seat
     )
-    result = await conn.execute(
+    result = await uow.conn.execute(
         insert(bookings).from_select(list(values), source_row).returning(bookings.c.id)
     )
     new_id: int | None = result.scalar_one_or_none()
     return new_id
 
 
-async def lock_slots(conn: Connection, slot_ids: Iterable[int]) -> None:
+async def lock_slots(uow: UnitOfWork, slot_ids: Iterable[int]) -> None:
     """Lock the slots' rows in id order, so two opposite moves cannot deadlock
     (PostgreSQL; SQLite's write transaction already excludes other writers)."""
     ids = sorted(set(slot_ids))
-    await conn.execute(
+    await uow.conn.execute(
         select(slots.c.id).where(slots.c.id.in_(ids)).order_by(slots.c.id).with_for_update()
     )
 
 
-async def confirm_hold(conn: Connection, booking_id: int, now: datetime) -> Booking | None:
+async def confirm_hold(uow: UnitOfWork, booking_id: int) -> Booking | None:
     """Confirm the booking if it is a hold still live at `now`; None otherwise (so a
     confirm and the hold's expiry can never both win)."""
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             update(bookings)
             .where(
                 bookings.c.id == booking_id,
                 bookings.c.status == BookingStatus.HELD,
-                live_hold(now),
+                live_hold(uow.now),
             )
-            .values(status=BookingStatus.CONFIRMED, updated_at=now)
+            .values(status=BookingStatus.CONFIRMED, updated_at=uow.now)
             .returning(*BOOKING_COLUMNS)
         )
     ).first()
     return booking_from(row) if row else None
 
 
-async def cancel_active(conn: Connection, booking_id: int, now: datetime) -> Booking | None:
+async def cancel_active(uow: UnitOfWork, booking_id: int) -> Booking | None:
     """Cancel the booking if it still occupies its time or seat at `now`; None otherwise."""
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             update(bookings)
-            .where(bookings.c.id == booking_id, occupying(now))
-            .values(status=BookingStatus.CANCELLED, updated_at=now)
+            .where(bookings.c.id == booking_id, occupying(uow.now))
+            .values(status=BookingStatus.CANCELLED, updated_at=uow.now)
             .returning(*BOOKING_COLUMNS)
         )
     ).first()
@@ -125,12 +120,11 @@ async def cancel_active(conn: Connection, booking_id: int, now: datetime) -> Boo
 
 
 async def set_time(
-    conn: Connection,
+    uow: UnitOfWork,
     booking_id: int,
     *,
     start_at: datetime,
     end_at: datetime,
-    now: datetime,
     slot_id: int | None = None,
 ) -> Booking:
     """Move the booking to [start_at, end_at) (and to slot `slot_id`, if given); its
@@ -138,14 +132,14 @@ async def set_time(
     values: dict[str, Any] = {
         "start_at": start_at,
         "end_at": end_at,
-        "updated_at": now,
+        "updated_at": uow.now,
         "sequence": bookings.c.sequence + 1,
     }
     if slot_id is not None:
         values["slot_id"] = slot_id
     statement = update(bookings).where(bookings.c.id == booking_id).values(values)
     try:
-        result = await conn.execute(statement.returning(*BOOKING_COLUMNS))
+        result = await uow.conn.execute(statement.returning(*BOOKING_COLUMNS))
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken() from exc
@@ -154,23 +148,22 @@ async def set_time(
 
 
 async def expire_stale_holds(
-    conn: Connection,
-    now: datetime,
+    uow: UnitOfWork,
     *,
     within: tuple[int, datetime, datetime] | None = None,
 ) -> list[Booking]:
     """Mark every hold stale at `now` expired (only those on calendar time overlapping
     `within` = (calendar id, start, end), if given); the holds expired."""
-    query = update(bookings).where(stale_hold(now))
+    query = update(bookings).where(stale_hold(uow.now))
     if within is not None:
         query = query.where(time_claims_overlapping(*within))
-    rows = await conn.execute(
-        query.values(status=BookingStatus.EXPIRED, updated_at=now).returning(*BOOKING_COLUMNS)
+    rows = await uow.conn.execute(
+        query.values(status=BookingStatus.EXPIRED, updated_at=uow.now).returning(*BOOKING_COLUMNS)
     )
     return [booking_from(r) for r in rows]
 
 
-async def insert_slots(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[SeatSlot]:
+async def insert_slots(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> list[SeatSlot]:
     """Write explicit slots with seats; the slots written."""
-    written = await conn.execute(insert(slots).returning(*slots.c), list(rows))
+    written = await uow.conn.execute(insert(slots).returning(*slots.c), list(rows))
     return [SeatSlot(**r._mapping) for r in written]

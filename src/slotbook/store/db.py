@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from slotbook.errors import Busy, Unavailable
@@ -20,6 +20,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: The connection a unit of work runs on (only the store issues statements on it).
 Connection = AsyncConnection
+#: A constraint refused a write (the use case may know a better answer: a kept reply).
+ConstraintViolation = IntegrityError
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

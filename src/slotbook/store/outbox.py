@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, type_coerce, union_all, update
 
-from slotbook.store.db import Connection
+from slotbook.engine import UnitOfWork
 from slotbook.store.tables import outbox_events, webhook_deliveries
 from slotbook.store.types import UTCDateTime
 
@@ -51,24 +51,23 @@ def new_event_id() -> str:
 
 
 async def append(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
     type: str,
     calendar_id: int,
     booking_id: int,
     booking: dict[str, Any],
-    at: datetime,
 ) -> str:
     """Record one event in the caller's transaction; its unique id."""
     event_id = new_event_id()
-    await conn.execute(
+    await uow.conn.execute(
         insert(outbox_events).values(
             event_id=event_id,
             type=type,
             calendar_id=calendar_id,
             booking_id=booking_id,
             booking=json.dumps(booking, separators=(",", ":")),
-            occurred_at=at,
+            occurred_at=uow.now,
         )
     )
     return event_id
@@ -86,12 +85,12 @@ def _event(row: Any) -> Event:
     )
 
 
-async def has_unrouted(conn: Connection) -> bool:
+async def has_unrouted(uow: UnitOfWork) -> bool:
     query = select(outbox_events.c.id).where(outbox_events.c.routed_at.is_(None)).limit(1)
-    return (await conn.execute(query)).first() is not None
+    return (await uow.conn.execute(query)).first() is not None
 
 
-async def claim_unrouted(conn: Connection, *, at: datetime, limit: int) -> list[Event]:
+async def claim_unrouted(uow: UnitOfWork, *, limit: int) -> list[Event]:
     """Take up to `limit` events no consumer has seen, oldest first, and mark them routed
     (the caller's transaction hands them to the consumers before it commits)."""
     query = (
@@ -101,27 +100,17 @@ async def claim_unrouted(conn: Connection, *, at: datetime, limit: int) -> list[
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    events = [_event(row) for row in await conn.execute(query)]
+    events = [_event(row) for row in await uow.conn.execute(query)]
     if events:
-        await conn.execute(
+        await uow.conn.execute(
             update(outbox_events)
             .where(outbox_events.c.id.in_([e.id for e in events]))
-            .values(routed_at=at)
+            .values(routed_at=uow.now)
         )
     return events
 
 
-async def events_of_booking(conn: Connection, booking_id: int) -> list[Event]:
-    """Every event of one booking, in order."""
-    query = (
-        select(outbox_events)
-        .where(outbox_events.c.booking_id == booking_id)
-        .order_by(outbox_events.c.id)
-    )
-    return [_event(row) for row in await conn.execute(query)]
-
-
-async def backlog(conn: Connection) -> Backlog:
+async def backlog(uow: UnitOfWork) -> Backlog:
     """How much outbox work is waiting, and since when (for metrics and checks)."""
     unrouted = select(outbox_events.c.occurred_at.label("at")).where(
         outbox_events.c.routed_at.is_(None)
@@ -133,5 +122,5 @@ async def backlog(conn: Connection) -> Backlog:
     )
     waiting = union_all(unrouted, pending).subquery()
     oldest = type_coerce(func.min(waiting.c.at), UTCDateTime())  # an instant on SQLite too
-    size, oldest_at = (await conn.execute(select(func.count(), oldest))).one()
+    size, oldest_at = (await uow.conn.execute(select(func.count(), oldest))).one()
     return Backlog(size=size, oldest_at=oldest_at)

@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Row
 
-from slotbook.store.db import Connection
+from slotbook.engine import UnitOfWork
 from slotbook.store.outbox import Event
 from slotbook.store.tables import outbox_events, webhook_attempts, webhook_deliveries, webhooks
 
@@ -77,17 +77,16 @@ def _webhook(row: Row) -> Webhook:  # type: ignore[type-arg]
 
 
 async def create(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
     user_id: int,
     calendar_id: int | None,
     url: str,
     events: list[str],
     secret: str,
-    at: datetime,
 ) -> Webhook:
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             insert(webhooks)
             .values(
                 user_id=user_id,
@@ -95,7 +94,7 @@ async def create(
                 url=url,
                 events=json.dumps(events),
                 secret=secret,
-                created_at=at,
+                created_at=uow.now,
             )
             .returning(*webhooks.c)
         )
@@ -103,37 +102,37 @@ async def create(
     return _webhook(row)
 
 
-async def get(conn: Connection, webhook_id: int) -> Webhook | None:
-    row = (await conn.execute(select(webhooks).where(webhooks.c.id == webhook_id))).first()
+async def get(uow: UnitOfWork, webhook_id: int) -> Webhook | None:
+    row = (await uow.conn.execute(select(webhooks).where(webhooks.c.id == webhook_id))).first()
     return _webhook(row) if row else None
 
 
-async def of_user(conn: Connection, user_id: int) -> list[Webhook]:
+async def of_user(uow: UnitOfWork, user_id: int) -> list[Webhook]:
     query = select(webhooks).where(webhooks.c.user_id == user_id).order_by(webhooks.c.id)
-    return [_webhook(row) for row in await conn.execute(query)]
+    return [_webhook(row) for row in await uow.conn.execute(query)]
 
 
-async def enabled(conn: Connection) -> list[Webhook]:
+async def enabled(uow: UnitOfWork) -> list[Webhook]:
     query = select(webhooks).where(webhooks.c.disabled_at.is_(None))
-    return [_webhook(row) for row in await conn.execute(query)]
+    return [_webhook(row) for row in await uow.conn.execute(query)]
 
 
-async def remove(conn: Connection, webhook_id: int) -> None:
-    await conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
+async def remove(uow: UnitOfWork, webhook_id: int) -> None:
+    await uow.conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
 
 
-async def add_deliveries(conn: Connection, pairs: list[tuple[int, int]], *, at: datetime) -> None:
+async def add_deliveries(uow: UnitOfWork, pairs: list[tuple[int, int]]) -> None:
     """One pending delivery, due at once, per (webhook id, outbox event row id)."""
     if pairs:
-        await conn.execute(
+        await uow.conn.execute(
             insert(webhook_deliveries),
             [
                 {
                     "webhook_id": webhook_id,
                     "event_id": event_row,
                     "status": "pending",
-                    "next_attempt_at": at,
-                    "created_at": at,
+                    "next_attempt_at": uow.now,
+                    "created_at": uow.now,
                 }
                 for webhook_id, event_row in pairs
             ],
@@ -146,21 +145,19 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def has_due(conn: Connection, now: datetime) -> bool:
-    query = select(webhook_deliveries.c.id).where(_due(now)).limit(1)
-    return (await conn.execute(query)).first() is not None
+async def has_due(uow: UnitOfWork) -> bool:
+    query = select(webhook_deliveries.c.id).where(_due(uow.now)).limit(1)
+    return (await uow.conn.execute(query)).first() is not None
 
 
-async def claim_due(
-    conn: Connection, *, now: datetime, lease_until: datetime, limit: int
-) -> list[DueDelivery]:
+async def claim_due(uow: UnitOfWork, *, lease_until: datetime, limit: int) -> list[DueDelivery]:
     """Take up to `limit` due deliveries for one attempt each; nobody else takes them
     before `lease_until`."""
     ids = [
         row.id
-        for row in await conn.execute(
+        for row in await uow.conn.execute(
             select(webhook_deliveries.c.id)
-            .where(_due(now))
+            .where(_due(uow.now))
             .order_by(webhook_deliveries.c.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -168,12 +165,12 @@ async def claim_due(
     ]
     if not ids:
         return []
-    await conn.execute(
+    await uow.conn.execute(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id.in_(ids))
         .values(next_attempt_at=lease_until)
     )
-    rows = await conn.execute(
+    rows = await uow.conn.execute(
         select(
             webhook_deliveries.c.id,
             webhook_deliveries.c.webhook_id,
@@ -204,17 +201,17 @@ class AttemptResult:
     next_attempt_at: datetime | None
 
 
-async def record_attempts(conn: Connection, results: list[AttemptResult], *, at: datetime) -> None:
+async def record_attempts(uow: UnitOfWork, results: list[AttemptResult]) -> None:
     """Write a batch of attempts and their deliveries' new state, in two statements."""
     if not results:
         return
-    await conn.execute(
+    await uow.conn.execute(
         insert(webhook_attempts),
         [
             {
                 "delivery_id": r.delivery.id,
                 "attempt": r.delivery.attempts + 1,
-                "at": at,
+                "at": uow.now,
                 "status_code": r.status_code,
                 "error": r.error,
                 "response_body": r.response_body,
@@ -223,7 +220,7 @@ async def record_attempts(conn: Connection, results: list[AttemptResult], *, at:
             for r in results
         ],
     )
-    await conn.execute(
+    await uow.conn.execute(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == bindparam("delivery_id"))
         .values(
@@ -243,20 +240,20 @@ async def record_attempts(conn: Connection, results: list[AttemptResult], *, at:
     )
 
 
-async def reset_failures(conn: Connection, webhook_ids: set[int]) -> None:
+async def reset_failures(uow: UnitOfWork, webhook_ids: set[int]) -> None:
     """These endpoints just took a delivery: none failed in a row."""
     if webhook_ids:
-        await conn.execute(
+        await uow.conn.execute(
             update(webhooks)
             .where(webhooks.c.id.in_(webhook_ids), webhooks.c.failed_in_a_row > 0)
             .values(failed_in_a_row=0)
         )
 
 
-async def count_failure(conn: Connection, webhook_id: int) -> int:
+async def count_failure(uow: UnitOfWork, webhook_id: int) -> int:
     """Count a delivery that failed for good against its endpoint; how many in a row."""
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             update(webhooks)
             .where(webhooks.c.id == webhook_id)
             .values(failed_in_a_row=webhooks.c.failed_in_a_row + 1)
@@ -266,14 +263,14 @@ async def count_failure(conn: Connection, webhook_id: int) -> int:
     return row.failed_in_a_row if row else 0
 
 
-async def disable(conn: Connection, webhook_id: int, *, at: datetime) -> None:
+async def disable(uow: UnitOfWork, webhook_id: int) -> None:
     """Stop sending to an endpoint: no new deliveries, and its pending ones fail."""
-    await conn.execute(
+    await uow.conn.execute(
         update(webhooks)
         .where(webhooks.c.id == webhook_id, webhooks.c.disabled_at.is_(None))
-        .values(disabled_at=at)
+        .values(disabled_at=uow.now)
     )
-    await conn.execute(
+    await uow.conn.execute(
         update(webhook_deliveries)
         .where(
             webhook_deliveries.c.webhook_id == webhook_id,
@@ -284,10 +281,10 @@ async def disable(conn: Connection, webhook_id: int, *, at: datetime) -> None:
 
 
 async def attempts_of(
-    conn: Connection, webhook_id: int, *, limit: int, offset: int
+    uow: UnitOfWork, webhook_id: int, *, limit: int, offset: int
 ) -> list[Attempt]:
     """An endpoint's attempts, newest first."""
-    rows = await conn.execute(
+    rows = await uow.conn.execute(
         select(
             outbox_events.c.event_id,
             outbox_events.c.type,
@@ -306,13 +303,3 @@ async def attempts_of(
         .offset(offset)
     )
     return [Attempt(**row._mapping) for row in rows]
-
-
-async def delivery_counts(conn: Connection, webhook_id: int) -> dict[str, int]:
-    """How many of an endpoint's deliveries are pending, delivered, failed."""
-    rows = await conn.execute(
-        select(webhook_deliveries.c.status, func.count())
-        .where(webhook_deliveries.c.webhook_id == webhook_id)
-        .group_by(webhook_deliveries.c.status)
-    )
-    return {status: count for status, count in rows.tuples()}

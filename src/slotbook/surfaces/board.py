@@ -88,7 +88,8 @@ async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
 
 
 def _live(app: Any) -> Live:
-    return app.state.live
+    live: Live = app.state.live
+    return live
 
 
 def _day(value: str) -> date:

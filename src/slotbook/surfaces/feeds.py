@@ -7,6 +7,8 @@
 - `GET /api/v1/bookings/{token}/calendar.ics`: one booking, for its booker's calendar.
 """
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
@@ -18,7 +20,9 @@ from slotbook.surfaces.fields import Id
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["calendar feeds"], route_class=surface_route(STYLE))
-ICS = {200: {"content": {ics.CONTENT_TYPE: {}}, "description": "An RFC 5545 calendar"}}
+ICS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {ics.CONTENT_TYPE: {}}, "description": "An RFC 5545 calendar"}
+}
 
 
 class FeedOut(BaseModel):

@@ -4,19 +4,17 @@ Whatever surface made the booking: GET reads it, PUT moves it (`new_time_slot_id
 event seat; `new_time` and optionally `new_date` for calendar time), DELETE cancels it.
 """
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
 from slotbook.booking import manage
-from slotbook.booking.document import booking_document
-from slotbook.booking.model import Booking
-from slotbook.calendars.calendars import Calendar
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, WallTime
+from slotbook.surfaces.shared import booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(
@@ -43,11 +41,6 @@ class MoveIn(BaseModel):
         if by_time and self.new_time is None:
             raise ValueError("new_time is required to move to another date")
         return self
-
-
-def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
-    """A booking as every surface's token holder sees it, with its token."""
-    return booking_document(booking, calendar, now) | {"booking_token": token}
 
 
 @router.get("/bookings/{token}", summary="A booking, by its manage token")

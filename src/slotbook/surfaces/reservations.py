@@ -30,8 +30,8 @@ from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, requi
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, SlotCacheDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
-from slotbook.surfaces.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
+from slotbook.surfaces.shared import Reply, answer_once
 
 STYLE = ErrorStyle(
     overrides={
@@ -301,12 +301,11 @@ async def reserve(
             },
         )
 
-    key = IdempotencyKey.of(
-        idempotency_key,
-        scope="reservations.reserve",
-        request={"patient": patient.id} | body.model_dump(mode="json"),
+    request = {"patient": patient.id} | body.model_dump(mode="json")
+    reply = await answer_once(
+        engine, idempotency_key, hold, scope="reservations.reserve", request=request
     )
-    return (await idempotent(engine, key, hold)).body
+    return reply.body
 
 
 @router.post("/appointments/confirm", summary="Confirm your reservation (patients)")

@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind
 from slotbook.errors import NotFound
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.fields import parse_id
-from slotbook.surfaces.owners import KIND as OWNER_KIND
 
 WEB = Path(__file__).parent
 #: Pages load only this server's scripts and styles, and talk only to this server; the
@@ -74,7 +74,7 @@ async def book_owner(owner_id: str, engine: EngineDep) -> Response:
     """Surface 001's owners are known by their `calendar_owner_id`: send them to their
     calendar's page."""
     async with engine.unit() as uow:
-        calendar = await cal.find_calendar(uow, kind=OWNER_KIND, owner_key=owner_id)
+        calendar = await cal.find_calendar(uow, kind=CalendarKind.OWNER, owner_key=owner_id)
     if calendar is None:
         return page("not-found", 404)
     return RedirectResponse(f"/book/calendar/{calendar.id}")
