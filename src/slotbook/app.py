@@ -80,7 +80,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 dispatch,
             ]
         )
-        jobs.start()
+        if settings.run_jobs:
+            jobs.start()
         try:
             async with board.live_board(app, engine):
                 yield

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         5.0, gt=0, validation_alias=_env("SWEEP_INTERVAL_SECONDS")
     )
+    #: run the periodic jobs (sweeper, purge, outbox dispatcher) in this process
+    run_jobs: bool = Field(True, validation_alias=_env("RUN_JOBS"))
     #: how often each process looks for outbox work others committed (its own: at once)
     dispatch_interval_seconds: float = Field(
         1.0, gt=0, validation_alias=_env("DISPATCH_INTERVAL_SECONDS")

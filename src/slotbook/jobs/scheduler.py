@@ -44,6 +44,8 @@ class Scheduler:
     async def stop(self) -> None:
         """Let every job finish its current run, then end (cancelled after GRACE s)."""
         self._stopping.set()
+        if not self._tasks:
+            return
         for job in self.jobs:
             job.wake.set()
         _, late = await asyncio.wait(self._tasks, timeout=GRACE)
