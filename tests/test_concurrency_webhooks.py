@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from tests.support.accounts import sign_up_at
 from tests.support.databases import wipe
 from tests.support.receiver import receiving
 from tests.support.servers import free_port, running_servers, spawn, wait_until_up
-from tests.support.webhook_flow import WEBHOOK_ENV, account, subscribe, until_received
+from tests.support.webhook_flow import WEBHOOK_ENV, subscribe, until_received
 
 FIRST_DAY = (datetime.now(UTC) + timedelta(days=2)).date()
 BOOKINGS = 200
@@ -55,7 +56,7 @@ async def test_two_processes_deliver_two_hundred_bookings_once_each(postgresql):
     limits = httpx.Limits(max_connections=50)
     with running_servers(postgresql, 2, env=WEBHOOK_ENV) as bases:
         async with receiving() as receiver, httpx.AsyncClient(timeout=60, limits=limits) as http:
-            _, admin = await account(http, bases[0], "admin", "admin@example.com")
+            _, admin = await sign_up_at(http, bases[0], "admin", "admin@example.com")
             hook = await subscribe(http, bases[1], admin, receiver.url)
             ids = await book_many(http, bases, BOOKINGS)
             await until_received(receiver, lambda r: len(r.received) >= BOOKINGS, patience=120)
@@ -73,7 +74,7 @@ async def test_events_committed_before_a_sigkill_are_delivered_after_restart(dat
     try:
         wait_until_up(base, proc)
         async with httpx.AsyncClient(timeout=60) as http:
-            _, admin = await account(http, base, "admin", "admin@example.com")
+            _, admin = await sign_up_at(http, base, "admin", "admin@example.com")
             hook = await subscribe(http, base, admin, url)
             ids = await book_many(http, [base], 20)
     finally:

@@ -17,12 +17,12 @@ from websockets.asyncio.client import connect
 
 from slotbook.settings import Settings
 from slotbook.store.tables import outbox_events
-from tests.support.accounts import bearer, sign_in, sign_up
+from tests.support.accounts import bearer, sign_in, sign_up, sign_up_at
 from tests.support.clock import FrozenClock
 from tests.support.live import BoardClient, LiveServer
 from tests.support.receiver import Received, receiving
 from tests.support.servers import running_servers
-from tests.support.webhook_flow import WEBHOOK_ENV, account, subscribe, until_received
+from tests.support.webhook_flow import WEBHOOK_ENV, subscribe, until_received
 
 DAY = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 WRONG_SECRET = "whsec_" + "QUJD" * 8
@@ -53,7 +53,7 @@ def verified(received: list[Received], secret: str) -> list[dict]:
 async def test_a_booking_on_each_surface_makes_exactly_its_documented_event(database_url):
     with running_servers(database_url, 1, env=WEBHOOK_ENV) as (base,):
         async with receiving() as receiver, httpx.AsyncClient(base_url=base, timeout=60) as http:
-            _, admin = await account(http, base, "admin", "admin@example.com")
+            _, admin = await sign_up_at(http, base, "admin", "admin@example.com")
             hook = await subscribe(http, base, admin, receiver.url)
             expected: list[tuple[str, int]] = []
 
@@ -130,7 +130,7 @@ async def test_a_booking_on_each_surface_makes_exactly_its_documented_event(data
             expected.append(("booking.cancelled", seat.json()["id"]))
 
             # 004: a patient's hold, then confirmed
-            doctor_id, doctor = await account(http, base, "provider", "doc@example.com")
+            doctor_id, doctor = await sign_up_at(http, base, "provider", "doc@example.com")
             every_day = {
                 "general_schedule": {"times": [{"days": "M-Su", "start": "9am", "end": "5pm"}]}
             }
@@ -139,7 +139,7 @@ async def test_a_booking_on_each_surface_makes_exactly_its_documented_event(data
                     f"/providers/{doctor_id}/availability", json=every_day, headers=doctor
                 )
             ).status_code == 200
-            _, patient = await account(http, base, "patient", "pat@example.com")
+            _, patient = await sign_up_at(http, base, "patient", "pat@example.com")
             held = await http.post(
                 "/appointments/reserve",
                 json={"provider_id": doctor_id, "start_time": f"{DAY}T09:00:00+00:00"},

@@ -6,29 +6,15 @@ from typing import Any
 
 import httpx
 
+from tests.support.accounts import FAST_HASHING
 from tests.support.live import PATIENCE
 from tests.support.receiver import Receiver
 
-FAST_HASHING = {
-    "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
-    "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
-}
 #: what server processes need to deliver to a receiver on loopback, promptly
 WEBHOOK_ENV = FAST_HASHING | {
     "SLOTBOOK_WEBHOOK_ALLOW_PRIVATE": "1",
     "SLOTBOOK_DISPATCH_INTERVAL_SECONDS": "0.2",
 }
-
-
-async def account(http: httpx.AsyncClient, base: str, role: str, email: str) -> tuple[int, dict]:
-    """Register and sign in on surface 004: (user id, Authorization header)."""
-    body = {"name": email, "email": email, "password": "a long password", "role": role}
-    registered = await http.post(f"{base}/register", json=body)
-    assert registered.status_code == 200, registered.text
-    token = await http.post(
-        f"{base}/token", data={"username": email, "password": "a long password"}
-    )
-    return registered.json()["id"], {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 async def subscribe(
