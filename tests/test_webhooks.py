@@ -13,6 +13,7 @@ import pytest
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from slotbook.settings import Settings
+from slotbook.store import outbox
 from tests.support.accounts import Account, bearer, sign_in, sign_up
 from tests.support.clock import FrozenClock
 from tests.support.live import PATIENCE, LiveServer, live_server
@@ -238,3 +239,21 @@ async def test_twenty_deliveries_in_a_row_failing_for_a_day_disable_the_endpoint
     assert {a["delivery_status"] for a in log} == {"failed"}
     assert {a["attempt"] for a in log} == {5}
     assert len(receiver.received) == 100
+
+
+async def test_the_outbox_backlog_counts_undelivered_work_and_its_age(
+    server: LiveServer, clock: FrozenClock
+):
+    engine = server.app.state.engine
+    async with server.http() as http, receiving(otherwise=500) as receiver:
+        admin, hook = await subscribed_admin(http, receiver)
+        async with engine.unit() as uow:
+            assert await outbox.backlog(uow) == outbox.Backlog(size=0, oldest_at=None)
+        booked_at = clock.now
+        await provider_booking(http)
+        await attempts_when(http, hook["id"], admin.headers, lambda log: len(log) == 1)
+        clock.advance(seconds=3)  # not yet due again
+        async with engine.unit() as uow:
+            waiting = await outbox.backlog(uow)
+    assert waiting == outbox.Backlog(size=1, oldest_at=booked_at)  # one pending delivery
+    assert waiting.oldest_age_seconds(clock.now) == 3
