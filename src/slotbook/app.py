@@ -18,8 +18,10 @@ from slotbook.notify.webhooks import WebhookConsumer
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
 from slotbook.surfaces import (
+    approvals,
     board,
     bookings,
+    calendar_settings,
     events,
     feeds,
     manage,
@@ -106,6 +108,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         events,
         manage,
         reservations,
+        calendar_settings,
+        approvals,
         webhooks,
         feeds,
         web_api,

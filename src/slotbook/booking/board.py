@@ -83,10 +83,11 @@ async def live_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 
 
 async def board_day(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[BoardSlot]:
-    """Every slot the calendar's hours open on `day`, booked or not, in time order."""
+    """Every slot the calendar's hours open on `day`, booked or not, in time order. One
+    that a buffer or a limit keeps closed is not booked, but not available either."""
     found = await free_slots.openings(uow, calendar, day, day)
     free = set(found.unclaimed)
-    bookable = set(free_slots.bookable(calendar, found.unclaimed, uow.now))
+    bookable = set(free_slots.bookable(calendar, found.open, uow.now))
     return [
         BoardSlot(slot_id(s, calendar.slot_minutes), s, s not in free, s in bookable)
         for s in found.grid

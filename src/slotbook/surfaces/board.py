@@ -20,7 +20,15 @@ from fastapi.responses import JSONResponse
 from slotbook.booking import board
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import Engine, UnitOfWork
-from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
+from slotbook.errors import (
+    BookedElsewhere,
+    Busy,
+    DomainError,
+    InsideBuffer,
+    InvalidInput,
+    LimitReached,
+    Unavailable,
+)
 from slotbook.realtime.broker import OK, Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.ratelimit import TokenBucket
@@ -191,6 +199,10 @@ class Session:
                 made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
         except (Busy, Unavailable) as exc:  # nothing was decided: worth retrying
             return msg.booking_response(request, None, f"{exc.message}; try again")
+        except (LimitReached, InsideBuffer) as exc:  # a booking rule: say which
+            return msg.booking_response(
+                request, None, f"Slot {request.label} is not available: {exc.message}"
+            )
         except DomainError:
             return msg.booking_response(request, None, None)
         # Committed: every subscriber, this client included, has its update queued.

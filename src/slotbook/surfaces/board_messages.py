@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from slotbook.booking.board import BoardSlot
-from slotbook.booking.model import NewBooking
+from slotbook.booking.model import BookingStatus, NewBooking
 from slotbook.calendars.calendars import Calendar
 
 BOOK, CANCEL, GET = "book_slot", "cancel_slot", "get_slots"
@@ -104,13 +104,19 @@ def slots_update(
 def booking_response(request: Request, made: NewBooking | None, failure: str | None) -> str:
     """Success when `made`; otherwise `failure`, or the documented "not available"."""
     body: dict[str, Any] = {"type": "booking_response", "success": made is not None}
-    if made is not None:
+    if made is not None and made.booking.status == BookingStatus.PENDING:
+        body["message"] = f"Slot {request.label} requested: pending approval"
+    elif made is not None:
         body["message"] = f"Slot {request.label} booked successfully"
     else:
         body["message"] = failure or f"Slot {request.label} is not available"
     body["slot_id"] = request.label
     if made is not None:
-        body |= {"booking_id": made.booking.id, "booking_token": made.token}
+        body |= {
+            "booking_id": made.booking.id,
+            "booking_token": made.token,
+            "status": made.booking.status,
+        }
     return json.dumps(body)
 
 

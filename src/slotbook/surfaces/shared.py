@@ -77,21 +77,15 @@ async def idempotent(
     engine: Engine,
     key: IdempotencyKey | None,
     action: Callable[[UnitOfWork], Awaitable[Reply]],
-    *,
-    single_write: bool = False,
 ) -> Reply:
     """Run `action` in a write transaction, once per key.
-
-    `single_write`: the action writes with one statement, so without a key it may run
-    in autocommit (see `Database.transaction`); with a key, the key's row must commit
-    with it, so it never does.
 
     A concurrent twin of the same request either waits on the key's row (PostgreSQL) or
     on the write lock (SQLite), or loses the race for the slot; either way it is then
     answered with the winner's stored reply.
     """
     if key is None:
-        async with engine.unit(write=True, autocommit=single_write) as uow:
+        async with engine.unit(write=True) as uow:
             return await action(uow)
     try:
         async with engine.unit(write=True) as uow:
@@ -115,16 +109,18 @@ async def answer_once(
     *,
     scope: str,
     request: Any,
-    single_write: bool = False,
 ) -> Reply:
     """The idempotent route: run `action` once per `Idempotency-Key` header (none: every
     time) for this `request` in `scope`; a retry gets the first reply."""
     key = IdempotencyKey.of(header, scope=scope, request=request)
-    return await idempotent(engine, key, action, single_write=single_write)
+    return await idempotent(engine, key, action)
 
 
-def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
-    """A booking as every surface's token holder sees it, with its token."""
+def booking_out(
+    booking: Booking, calendar: Calendar, token: str | None, now: datetime
+) -> dict[str, Any]:
+    """A booking as every surface's token holder sees it, with its token (None where the
+    reader is not its holder)."""
     return booking_document(booking, calendar, now) | {"booking_token": token}
 
 
