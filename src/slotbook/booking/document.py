@@ -19,6 +19,7 @@ def booking_document(booking: Booking, calendar: Calendar, now: datetime) -> dic
         "email": booking.email,
         "created_at": booking.created_at.isoformat(),
         "status": booking.live_status(now),
+        "seats": booking.seats,
         "calendar_id": calendar.id,
         "calendar_kind": calendar.kind,
         "timezone": calendar.timezone,
