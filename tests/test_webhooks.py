@@ -23,7 +23,10 @@ DAY = "2031-01-20"
 ALL_EVENTS = [
     "booking.created",
     "booking.held",
+    "booking.pending",
     "booking.confirmed",
+    "booking.approved",
+    "booking.declined",
     "booking.moved",
     "booking.cancelled",
     "booking.expired",
