@@ -32,6 +32,7 @@ from slotbook.surfaces import (
 )
 from slotbook.surfaces.errors import domain_error_handler
 from slotbook.web import api as web_api
+from slotbook.web import assets
 from slotbook.web import routes as pages
 
 log = logging.getLogger("slotbook")
@@ -117,5 +118,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     )
     for surface in surfaces:
         app.include_router(surface.router)
-    app.mount("/static", pages.static_files(), name="static")
+    for path, static in assets.static_apps().items():
+        app.mount(path, static)
     return app
