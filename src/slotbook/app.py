@@ -7,14 +7,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slotbook import __version__
+from slotbook.accounts.signing_keys import signing_key
 from slotbook.availability.slot_cache import SlotCache
 from slotbook.engine import Clock, Engine, system_clock
-from slotbook.errors import DomainError
+from slotbook.errors import DomainError, Unavailable
 from slotbook.jobs.scheduler import Job, Scheduler
 from slotbook.jobs.sweeper import PURGE_EVERY, purge_idempotent_answers, sweep
 from slotbook.notify.dispatcher import Dispatcher
 from slotbook.notify.outbound import Outbound
 from slotbook.notify.webhooks import WebhookConsumer
+from slotbook.protection.rate_limits import RateLimiter
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
 from slotbook.surfaces import (
@@ -30,7 +32,8 @@ from slotbook.surfaces import (
     reservations,
     webhooks,
 )
-from slotbook.surfaces.errors import domain_error_handler
+from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
+from slotbook.surfaces.request_limits import RequestLimits
 from slotbook.web import api as web_api
 from slotbook.web import assets
 from slotbook.web import routes as pages
@@ -50,7 +53,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         db = Database(settings.database_url)
         engine = app.state.engine = Engine(settings, db, clock)
         cache = app.state.slot_cache = SlotCache.for_settings(settings)
+        limiter = app.state.rate_limiter = RateLimiter(settings)
         engine.on_change(cache.invalidate)
+        try:
+            await signing_key(engine)  # made now (and logged) if none is configured or stored
+        except Unavailable:
+            log.warning("database unreachable at start; the signing key is loaded when it is back")
         outbound = Outbound(
             allow_private=settings.webhook_allow_private,
             timeout=settings.webhook_timeout_seconds,
@@ -92,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             await jobs.stop()
             await outbound.close()
             await cache.close()
+            await limiter.close()
             await db.dispose()
 
     app = FastAPI(
@@ -101,6 +110,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
+    app.add_middleware(RequestLimits, settings=settings)
     surfaces = (
         board,
         owners,
@@ -118,6 +129,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     )
     for surface in surfaces:
         app.include_router(surface.router)
+    app.state.routers = [surface.router for surface in surfaces]  # see errors.style_for
     for path, static in assets.static_apps().items():
         app.mount(path, static)
     return app

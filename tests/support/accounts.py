@@ -4,6 +4,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from slotbook.accounts.signing_keys import signing_key
+from slotbook.engine import Engine
+from slotbook.settings import Settings
+from slotbook.store.db import Database
+
 PASSWORD = "correct horse battery"
 #: cheap Argon2 for the server processes tests start
 FAST_HASHING = {
@@ -54,3 +59,12 @@ async def sign_up_at(
     assert registered.status_code == 200, registered.text
     token = await http.post(f"{base}/token", data={"username": email, "password": PASSWORD})
     return registered.json()["id"], bearer(token.json()["access_token"])
+
+
+async def deployment_signing_key(settings: Settings) -> str:
+    """The key the service signs access tokens with on `settings`' database."""
+    db = Database(settings.database_url)
+    try:
+        return await signing_key(Engine(settings, db))
+    finally:
+        await db.dispose()

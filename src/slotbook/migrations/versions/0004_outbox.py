@@ -4,8 +4,8 @@ The outbox records every change of a booking's state; webhooks and their deliver
 take their work from it; calendar feeds are secret iCal URLs; a booking's `sequence`
 grows when it moves (the iCalendar SEQUENCE).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-29 19:24:24.371074
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import slotbook.store.types
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
