@@ -38,6 +38,7 @@ async def create_event(
     slot_specs: list[SlotSpec],
     timezone: str | None = None,
     change_cutoff_minutes: int = 0,
+    max_seats_per_booking: int = 10,
     user_id: int | None = None,
 ) -> Event:
     """Create an event on `event_date` (in its zone) with the given slots, owned by the
@@ -50,6 +51,7 @@ async def create_event(
         event_date=event_date,
         timezone=timezone,
         change_cutoff_minutes=change_cutoff_minutes,
+        max_seats_per_booking=max_seats_per_booking,
         user_id=user_id,
     )
     if event_date < calendar.today(uow.now):
