@@ -47,13 +47,7 @@ async def servers(settings: Settings, clock: FrozenClock) -> AsyncIterator[Serve
                     "default_slot_duration_minutes": minutes,
                     "reservation_slot_minutes": minutes,
                 }
-                # one patient holds every slot of a day, and every example books from
-                # this address: past the default hold cap and booking rate
-                unlimited = {
-                    "max_holds_per_patient": 10_000,
-                    "rate_limit_bookings_per_address": "1000000/minute",
-                }
-                running = live_server(settings.model_copy(update=lengths | unlimited), clock)
+                running = live_server(settings.model_copy(update=lengths), clock)
                 started[minutes] = await stack.enter_async_context(running)
             return started[minutes]
 
