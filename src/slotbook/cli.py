@@ -1,4 +1,4 @@
-"""`slotbook` command line: serve, migrate, check, openapi, admin.
+"""`slotbook` command line: serve, migrate, check, openapi, admin, feed-url.
 
 Nothing here imports prometheus-client (through the app, the database layer or the
 services) at module level: `serve --workers N` must set PROMETHEUS_MULTIPROC_DIR before
@@ -19,10 +19,13 @@ from uvicorn.importer import import_from_string
 
 from slotbook import __version__
 from slotbook.accounts.signing_keys import MIN_KEY_BYTES, too_short
-from slotbook.errors import plain_message
+from slotbook.calendars import feeds
+from slotbook.engine import Engine
+from slotbook.errors import DomainError, plain_message
 from slotbook.observability.logs import logging_config
 from slotbook.observability.multiprocess import metrics_directory
 from slotbook.settings import Settings, get_settings
+from slotbook.store.db import Database
 from slotbook.store.migrate import upgrade
 
 cli = typer.Typer(
@@ -241,6 +244,32 @@ def startup_line(settings: Settings, host: str, port: int, workers: int) -> str:
         f"worker{'s' if workers > 1 else ''}; database: {fields['database']}; "
         f"broker: {fields['broker']}; mail: {fields['mail']}; auth: {settings.auth}"
     )
+
+
+async def _issue_feed(settings: Settings, calendar_id: int) -> str:
+    db = Database(settings.database_url)
+    try:
+        return await feeds.issue(Engine(settings, db), user=None, calendar_id=calendar_id)
+    finally:
+        await db.dispose()
+
+
+@cli.command("feed-url")
+def feed_url(
+    calendar_id: int = typer.Argument(..., help="The calendar's id"),
+    base_url: str = typer.Option(
+        None, help="Where the server is reached (default: http://SLOTBOOK_HOST:SLOTBOOK_PORT)"
+    ),
+) -> None:
+    """Issue a calendar's secret iCal feed URL (any earlier one stops working)."""
+    settings = get_settings()
+    try:
+        secret = asyncio.run(_issue_feed(settings, calendar_id))
+    except DomainError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    base = base_url or f"http://{settings.host}:{settings.port}"
+    typer.echo(base.rstrip("/") + feeds.feed_path(secret))
 
 
 def main() -> None:
