@@ -27,6 +27,7 @@ from slotbook.surfaces import (
     owners,
     providers,
     reservations,
+    series,
 )
 from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
 from slotbook.surfaces.request_limits import RequestLimits
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reservations,
         calendar_settings,
         approvals,
+        series,
         web_api,
         pages,
     )

@@ -19,13 +19,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot
-from slotbook.booking.tokens import new_token
+from slotbook.booking.tokens import hash_token, new_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import LimitReached, NotChangeable, NotPending, SlotFull
 from slotbook.scheduling.rules import Limits, Period, Quota, booker_key, starts_on
 from slotbook.store import booking_counts
 from slotbook.store import booking_writes as rows
+from slotbook.store import series as series_rows
 from slotbook.store.booking_counts import CountKey
 from slotbook.store.calendars import calendar_zones
 
@@ -134,6 +135,7 @@ def _row(uow: UnitOfWork, draft: Draft) -> dict[str, Any]:
         "seats": draft.seats,
         "buffer_before_minutes": draft.buffers.before_minutes,
         "buffer_after_minutes": draft.buffers.after_minutes,
+        "series_id": draft.series_id,
     }
 
 
@@ -309,3 +311,26 @@ async def add_seat_slots(
     written = await rows.insert_slots(uow, slots)
     uow.touch(calendar.id, calendar.event_date)
     return written
+
+
+# -- series ---------------------------------------------------------------------------
+
+
+async def open_series(
+    uow: UnitOfWork, calendar: Calendar, values: Mapping[str, Any], token: str
+) -> series_rows.SeriesRow:
+    """A new series row (its occurrences are then `create`d with its id). The
+    transactional outbox appends `series.created` here."""
+    row = dict(values) | {
+        "calendar_id": calendar.id,
+        "token_hash": hash_token(token),
+        "status": "active",
+        "created_at": uow.now,
+    }
+    return await series_rows.insert_series(uow, row)
+
+
+async def end_series(uow: UnitOfWork, series: series_rows.SeriesRow) -> None:
+    """The series is cancelled (its future occurrences are `cancel`led one by one). The
+    transactional outbox appends `series.cancelled` here."""
+    await series_rows.set_status(uow, series.id, "cancelled")
