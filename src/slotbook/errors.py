@@ -108,6 +108,14 @@ class SeriesNotFound(NotFound):
     code, default_message = "series_not_found", "Series not found"
 
 
+class WebhookNotFound(NotFound):
+    code, default_message = "webhook_not_found", "Webhook not found"
+
+
+class FeedNotFound(NotFound):
+    code, default_message = "feed_not_found", "Feed not found"
+
+
 class Conflict(DomainError):
     status, code, default_message = 409, "conflict", "Conflict"
 

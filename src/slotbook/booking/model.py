@@ -56,6 +56,7 @@ class Booking:
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
     series_id: int | None = None  # the series it is an occurrence of
+    sequence: int = 0  # grows with every move (the iCalendar SEQUENCE)
 
     @property
     def buffers(self) -> Buffers:

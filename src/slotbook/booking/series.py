@@ -113,6 +113,7 @@ async def create_series(
             made.append(occurrence)
     if refused:
         raise SeriesConflict(refused, len(wall_times))
+    await transitions.series_booked(uow, calendar, made[0].booking)
     series = Series(row, calendar, [m.booking for m in made])
     return NewSeries(series, token, made)
 
@@ -133,12 +134,13 @@ async def cancel_series(uow: UnitOfWork, token: str) -> Series:
     """Cancel every occurrence not yet begun and outside the calendar's cancel cut-off
     (those inside it stay, as a single booking's would), and end the series."""
     row, calendar = await _series(uow, token)
-    for booking in await occurrences(uow, row.id):
+    every = await occurrences(uow, row.id)
+    for booking in every:
         if booking.is_active(uow.now) and booking.start_at > uow.now + timedelta(
             minutes=calendar.cancel_cutoff
         ):
             await transitions.cancel(uow, booking, calendar)
-    await transitions.end_series(uow, row)
+    await transitions.end_series(uow, row, calendar, every[0])
     return await get_series(uow, token)
 
 
