@@ -32,4 +32,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis slotbook.db*
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis slotbook.db*
