@@ -36,7 +36,7 @@ class Transition(StrEnum):
     EXPIRED = "expired"  # a hold whose grace period ended
 
 
-def _record(
+async def _record(
     uow: UnitOfWork,
     transition: Transition,
     booking: Booking,
@@ -46,7 +46,8 @@ def _record(
 ) -> None:
     """The one place every transition reports itself, inside its transaction: the
     calendar-days it changed (the booking's day, and the day it left when `was` is
-    given). The transactional outbox appends `transition`'s event for `booking` here."""
+    given). The transactional outbox appends `transition`'s event for `booking` here,
+    in the same transaction (hence async)."""
     if was is not None:
         uow.touch(was.calendar_id, was.start_at.astimezone(zone).date())
     uow.touch(booking.calendar_id, booking.start_at.astimezone(zone).date())
@@ -90,9 +91,8 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     if new_id is None:
         raise SlotFull()
     booking = Booking(id=new_id, **values)
-    _record(
-        uow, Transition.HELD if draft.hold_until else Transition.CREATED, booking, calendar.zone
-    )
+    transition = Transition.HELD if draft.hold_until else Transition.CREATED
+    await _record(uow, transition, booking, calendar.zone)
     return NewBooking(booking, token)
 
 
@@ -100,7 +100,7 @@ async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
     """CONFIRMED: make a hold still live firm; None if it is not one (any more)."""
     confirmed = await rows.confirm_hold(uow, booking.id)
     if confirmed is not None:
-        _record(uow, Transition.CONFIRMED, confirmed, calendar.zone)
+        await _record(uow, Transition.CONFIRMED, confirmed, calendar.zone)
     return confirmed
 
 
@@ -111,7 +111,7 @@ async def cancel(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booki
         raise NotChangeable("This booking is not active")
     if booking.slot_id is not None:
         await rows.release_seat(uow, booking.slot_id)
-    _record(uow, Transition.CANCELLED, cancelled, calendar.zone)
+    await _record(uow, Transition.CANCELLED, cancelled, calendar.zone)
     return cancelled
 
 
@@ -121,7 +121,7 @@ async def move_time(
     """MOVED on calendar time: release and claim in one write (SlotTaken if the
     exclusion constraint refuses the new time)."""
     moved = await rows.set_time(uow, booking.id, start_at=start_at, end_at=end_at)
-    _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
+    await _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
     return moved
 
 
@@ -138,7 +138,7 @@ async def move_seat(
     moved = await rows.set_time(
         uow, booking.id, start_at=target.start_at, end_at=target.end_at, slot_id=target.id
     )
-    _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
+    await _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
     return moved
 
 
@@ -163,7 +163,7 @@ async def expire_stale_holds(
         if hold.slot_id is not None:
             await rows.release_seat(uow, hold.slot_id)
     for hold in expired:
-        _record(uow, Transition.EXPIRED, hold, zones[hold.calendar_id])
+        await _record(uow, Transition.EXPIRED, hold, zones[hold.calendar_id])
     return len(expired)
 
 
