@@ -61,12 +61,9 @@ class Engine:
         self._listeners.append(listener)
 
     @asynccontextmanager
-    async def unit(
-        self, *, write: bool = False, autocommit: bool = False
-    ) -> AsyncIterator[UnitOfWork]:
-        """Run one use case in one transaction; tell listeners what changed once committed.
-        (`autocommit`: see `Database.transaction`.)"""
-        async with self.db.transaction(write=write, autocommit=autocommit) as conn:
+    async def unit(self, *, write: bool = False) -> AsyncIterator[UnitOfWork]:
+        """Run one use case in one transaction; tell listeners what changed once committed."""
+        async with self.db.transaction(write=write) as conn:
             uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
             yield uow
         if uow.changed:
