@@ -10,16 +10,14 @@ keeping time (they hold manage tokens).
 import asyncio
 import logging
 import time
-from datetime import timedelta
 
 from slotbook.booking import transitions
 from slotbook.engine import Engine
-from slotbook.store.booking_reads import has_pending_since, has_stale_holds
+from slotbook.store.booking_reads import has_stale_holds, overdue_pending
 from slotbook.store.idempotency import purge_expired
 
 log = logging.getLogger("slotbook.sweeper")
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
-SHORTEST_APPROVAL_TIMEOUT = timedelta(minutes=1)
 
 
 async def sweep(engine: Engine) -> int:
@@ -27,8 +25,7 @@ async def sweep(engine: Engine) -> int:
     approval timeout; how many. The write transaction is only opened when there may be
     something to do."""
     async with engine.unit() as uow:
-        waited = uow.now - SHORTEST_APPROVAL_TIMEOUT
-        if not (await has_stale_holds(uow) or await has_pending_since(uow, waited)):
+        if not (await has_stale_holds(uow) or await overdue_pending(uow)):
             return 0
     async with engine.unit(write=True) as uow:
         return await transitions.expire_stale_holds(uow) + await transitions.decline_overdue(uow)

@@ -52,7 +52,9 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {"pool_pre_ping": False}
+        # Errors name the statement, never its parameters (password hashes, emails, token
+        # hashes would otherwise reach the log).
+        options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
         if not self.is_sqlite:
             options |= {"pool_size": pool_size, "max_overflow": pool_size}
         self.engine = create_async_engine(url, **options)
