@@ -12,6 +12,7 @@ from slotbook.booking.claims import claim_time
 from slotbook.booking.model import BookingStatus, Source
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
+from slotbook.calendars.settings import change_settings
 from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
 from slotbook.protection.rate_limits import Rule
@@ -97,7 +98,7 @@ async def set_availability(
         else:
             permissions.check_owner(user, calendar)
             if settings:
-                calendar = await cal.update_calendar(uow, calendar, **settings)
+                calendar = await change_settings(uow, calendar.id, settings)
         await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
     return {"message": "Availability set successfully"}
 

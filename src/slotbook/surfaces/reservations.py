@@ -31,6 +31,7 @@ from slotbook.availability.timeslots import offered_slots
 from slotbook.booking import reservations
 from slotbook.booking.model import Booking, BookingStatus
 from slotbook.calendars import calendars as cal
+from slotbook.calendars.settings import change_settings
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidWindow, OutsideHours, Unauthorized
 from slotbook.protection.rate_limits import Rule
@@ -295,7 +296,7 @@ async def set_availability(
     async with engine.unit(write=True) as uow:
         calendar = await accounts.provider_calendar(uow, provider_id)
         if body.timezone and body.timezone != calendar.timezone:
-            calendar = await cal.update_calendar(uow, calendar, timezone=body.timezone)
+            calendar = await change_settings(uow, calendar.id, {"timezone": body.timezone})
         await cal.set_schedule(uow, calendar, schedule)
     return {"message": "Availability set successfully"}
 
