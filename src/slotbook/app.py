@@ -33,6 +33,7 @@ from slotbook.surfaces import (
     owners,
     providers,
     reservations,
+    series,
     webhooks,
 )
 from slotbook.surfaces import metrics as operations
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reservations,
         calendar_settings,
         approvals,
+        series,
         webhooks,
         feeds,
         web_api,
