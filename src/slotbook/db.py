@@ -3,20 +3,37 @@
 `Database.transaction(write=True)` is the only place a transaction is committed. On
 SQLite a write transaction starts with `BEGIN IMMEDIATE`, so check-then-insert is
 serialised across every process using the file; on PostgreSQL constraints decide.
+
+Whatever goes wrong with the database itself comes out of a transaction as a domain
+error the surfaces render as a 503 with `Retry-After`, never as a bare exception:
+- the connection dropped before the commit (a restart, a killed backend, an idle
+  reaper): `Disconnected`, so nothing was committed and the unit may be run again;
+- no connection could be made, none was free in the pool in time, a statement or the
+  commit did not answer in time, or the connection dropped during the commit (it may or
+  may not have committed): `Unavailable`;
+- SQLite stayed locked past its busy timeout: `Busy`.
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from slotbook.errors import Busy, Unavailable
+from slotbook.errors import Busy, Disconnected, Unavailable
+from slotbook.settings import Settings
+
+log = logging.getLogger("slotbook.db")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: defaults of the timeouts (seconds) and pool size; see `Settings` for each
+CONNECT_TIMEOUT = STATEMENT_TIMEOUT = POOL_TIMEOUT = 5.0
+POOL_SIZE = 10
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -41,15 +58,49 @@ def _is_lock_timeout(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
 
 
+def _lost(exc: BaseException) -> bool:
+    """The connection dropped, or its server stopped answering: it is no use any more."""
+    return isinstance(exc, TimeoutError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def _as_domain_error(exc: BaseException, *, committing: bool) -> BaseException:
+    """What a failure of the database itself means to a client (`exc` if it is none)."""
+    if isinstance(exc, DBAPIError):
+        if _is_lock_timeout(exc):
+            return Busy()
+        if exc.connection_invalidated:
+            return Unavailable() if committing else Disconnected()
+    elif isinstance(exc, TimeoutError):  # asyncpg's command timeout, or a connect timeout
+        return Unavailable("The booking store did not answer in time")
+    return exc
+
+
 class Database:
     """Owns the engine; hands out transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = POOL_SIZE,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        statement_timeout: float = STATEMENT_TIMEOUT,
+        pool_timeout: float = POOL_TIMEOUT,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"pool_pre_ping": False}
         if not self.is_sqlite:
-            options |= {"pool_size": pool_size, "max_overflow": pool_size}
+            options |= {
+                "pool_size": pool_size,
+                "max_overflow": pool_size,
+                "pool_timeout": pool_timeout,
+                # asyncpg: `timeout` bounds making a connection, `command_timeout` every
+                # statement (the commit included); both raise TimeoutError.
+                "connect_args": {"timeout": connect_timeout, "command_timeout": statement_timeout},
+            }
         self.engine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -59,6 +110,16 @@ class Database:
         # processes. PostgreSQL needs no such queue.
         self._writers = asyncio.Lock() if self.is_sqlite else None
 
+    @classmethod
+    def for_settings(cls, settings: Settings) -> "Database":
+        return cls(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            connect_timeout=settings.db_connect_timeout_seconds,
+            statement_timeout=settings.db_statement_timeout_seconds,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
+
     @asynccontextmanager
     async def transaction(
         self, *, write: bool = False, autocommit: bool = False
@@ -67,7 +128,9 @@ class Database:
 
         `autocommit` (PostgreSQL only; SQLite always gets one transaction): every
         statement commits on its own, so a row it locks is released the moment the
-        statement ends. Only for use cases whose write is a single statement.
+        statement ends. Only for use cases whose write is a single statement. A dropped
+        connection is then `Unavailable`, never `Disconnected`: the statement may have
+        committed.
         """
         if write and self._writers is not None:
             async with self._writers, self._transaction(write=True) as conn:
@@ -83,23 +146,40 @@ class Database:
         conn = self.engine.connect()
         try:
             await conn.start()
-        except (DBAPIError, OSError) as exc:
+        except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
             raise Unavailable() from exc
+        committing = autocommit and not self.is_sqlite  # every statement commits
         try:
             if write:
                 await conn.execution_options(slotbook_write=True)
-            if autocommit and not self.is_sqlite:
+            if committing:
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
                 yield conn
                 return
-            async with conn.begin():
+            transaction = await conn.begin()
+            try:
                 yield conn
-        except DBAPIError as exc:
-            if _is_lock_timeout(exc):
-                raise Busy() from exc
-            raise
+            except BaseException as exc:
+                if not _lost(exc):  # a lost connection has nothing left to roll back
+                    await transaction.rollback()
+                raise
+            committing = True
+            await transaction.commit()
+        except (DBAPIError, TimeoutError) as exc:
+            if _lost(exc):
+                await self._discard(conn)
+            failure = _as_domain_error(exc, committing=committing)
+            if failure is exc:
+                raise
+            raise failure from exc
         finally:
             await conn.close()
+
+    @staticmethod
+    async def _discard(conn: AsyncConnection) -> None:
+        """Never hand this connection out again (it dropped, or its server stalled)."""
+        with suppress(Exception):
+            await conn.invalidate()
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

@@ -124,16 +124,28 @@ class Forbidden(DomainError):
     status, code, default_message = 403, "forbidden", "Not allowed"
 
 
+#: seconds a client is asked to wait before retrying after a 503
+RETRY_AFTER_SECONDS = 1
+
+
 class Unavailable(DomainError):
-    """The database could not be reached (down, or out of connections); safe to retry."""
+    """The database could not be reached (down, stalled, out of connections, or the
+    connection dropped); safe to retry."""
 
     status, code, default_message = 503, "unavailable", "The booking store is unavailable"
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+class Disconnected(Unavailable):
+    """The connection dropped before anything was committed: the unit of work may be run
+    again on a fresh connection (the engine does so once)."""
 
 
 class Busy(DomainError):
     """The database stayed locked longer than the busy timeout; safe to retry."""
 
     status, code, default_message = 503, "busy", "The booking store is busy; retry shortly"
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 class PastDate(DomainError):

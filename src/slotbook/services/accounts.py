@@ -119,40 +119,42 @@ async def register(
     settings = engine.settings
     password_hash = await hash_password(settings, password)
     email = email.lower()
-    async with engine.unit(write=True) as uow:
-        if role == "admin":
-            await _check_may_register_admin(uow, actor)
-        values = {
-            "name": name,
-            "email": email,
-            "password_hash": password_hash,
-            "role": role,
-            "created_at": uow.now,
-        }
-        try:
-            async with uow.conn.begin_nested():
-                user_id = (
-                    await uow.conn.execute(insert(users).returning(users.c.id), values)
-                ).scalar_one()
-        except IntegrityError as exc:
-            raise EmailTaken() from exc
-        if role == "provider":
-            await cal.create_calendar(
-                uow,
-                kind="provider",
-                name=name,
-                email=email,
-                user_id=user_id,
-                slot_minutes=settings.reservation_slot_minutes,
-                enforce_hours=True,
-            )
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            if role == "admin":
+                await _check_may_register_admin(uow, actor)
+            values = {
+                "name": name,
+                "email": email,
+                "password_hash": password_hash,
+                "role": role,
+                "created_at": uow.now,
+            }
+            try:
+                async with uow.conn.begin_nested():
+                    user_id = (
+                        await uow.conn.execute(insert(users).returning(users.c.id), values)
+                    ).scalar_one()
+            except IntegrityError as exc:
+                raise EmailTaken() from exc
+            if role == "provider":
+                await cal.create_calendar(
+                    uow,
+                    kind="provider",
+                    name=name,
+                    email=email,
+                    user_id=user_id,
+                    slot_minutes=settings.reservation_slot_minutes,
+                    enforce_hours=True,
+                )
     return User(id=user_id, **values)
 
 
 async def authenticate(engine: Engine, *, email: str, password: str) -> User:
     """The user with this email and password, or Unauthorized."""
-    async with engine.unit() as uow:
-        user = await find_user_by_email(uow, email)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            user = await find_user_by_email(uow, email)
     if user is None:
         await hash_password(engine.settings, password)  # as slow as a check: no timing hint
         raise Unauthorized(WRONG_CREDENTIALS)
@@ -168,15 +170,16 @@ async def reset_password(engine: Engine, *, actor: User, email: str, new_passwor
     if not actor.is_admin and actor.email != email:
         raise Forbidden("You may only reset your own password")
     password_hash = await hash_password(engine.settings, new_password)
-    async with engine.unit(write=True) as uow:
-        changed = await uow.conn.execute(
-            update(users)
-            .where(users.c.email == email)
-            .values(password_hash=password_hash)
-            .returning(users.c.id)
-        )
-        if changed.first() is None:
-            raise NotFound("User not found")
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            changed = await uow.conn.execute(
+                update(users)
+                .where(users.c.email == email)
+                .values(password_hash=password_hash)
+                .returning(users.c.id)
+            )
+            if changed.first() is None:
+                raise NotFound("User not found")
 
 
 def access_token(engine: Engine, user: User) -> str:
@@ -186,8 +189,9 @@ def access_token(engine: Engine, user: User) -> str:
 async def user_for_token(engine: Engine, token: str) -> User:
     """The signed-in user a bearer token names, or Unauthorized."""
     claims = access_tokens.read(engine.settings, token, engine.clock())
-    async with engine.unit() as uow:
-        user = await get_user(uow, claims.user_id)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            user = await get_user(uow, claims.user_id)
     if user is None:
         raise Unauthorized("Could not validate credentials")
     if not claims.issued_under(user.password_hash):

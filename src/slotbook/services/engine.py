@@ -1,14 +1,20 @@
 """The booking engine's context: settings, database, clock, and who hears of changes."""
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from slotbook.db import Database
+from slotbook.errors import Disconnected
 from slotbook.settings import Settings
+
+log = logging.getLogger("slotbook.engine")
 
 Clock = Callable[[], datetime]
 
@@ -69,6 +75,63 @@ class Engine:
         if uow.changed:
             await self.announce(frozenset(uow.changed))
 
+    def attempts(self, *, write: bool = False, autocommit: bool = False) -> "Attempts":
+        """The tries of one unit of work (`unit`'s options), run as
+
+            async for attempt in engine.attempts(write=True):
+                async with attempt as uow:
+                    ...
+
+        A unit whose connection dropped before it committed runs once more, on a fresh
+        connection (every unit is one transaction, so nothing of the first try remains);
+        a second drop is a 503 (`Disconnected`)."""
+        return Attempts(self, {"write": write, "autocommit": autocommit})
+
     async def announce(self, days: frozenset[CalendarDay]) -> None:
         for listener in self._listeners:
             await listener(days)
+
+
+class Attempts:
+    """`Engine.attempts`: at most `TRIES` runs of one unit of work, each an async context
+    manager that yields its `UnitOfWork`; the loop ends with the first run that does not
+    lose its connection."""
+
+    TRIES = 2
+
+    def __init__(self, engine: Engine, options: dict[str, Any]) -> None:
+        self._engine = engine
+        self._options = options
+        self._left = self.TRIES
+        self._finished = False
+        self._unit: AbstractAsyncContextManager[UnitOfWork] | None = None
+
+    def __aiter__(self) -> "Attempts":
+        return self
+
+    async def __anext__(self) -> "Attempts":
+        if self._finished or not self._left:
+            raise StopAsyncIteration
+        self._left -= 1
+        return self
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._unit = self._engine.unit(**self._options)
+        return await self._unit.__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        assert self._unit is not None
+        try:
+            suppressed = await self._unit.__aexit__(exc_type, exc, traceback)
+        except Disconnected:
+            if not self._left:
+                raise
+            log.warning("database connection dropped; running the unit again on a fresh one")
+            return True  # on to the next attempt
+        self._finished = True
+        return bool(suppressed)

@@ -104,19 +104,23 @@ async def idempotent(
     answered with the winner's stored reply.
     """
     if key is None:
-        async with engine.unit(write=True, autocommit=single_write) as uow:
-            return await action(uow)
+        async for attempt in engine.attempts(write=True, autocommit=single_write):
+            async with attempt as uow:
+                reply = await action(uow)
+        return reply
     try:
-        async with engine.unit(write=True) as uow:
-            if (stored := await _replay(uow, key)) is not None:
-                return stored
-            reply = await action(uow)
-            await _remember(uow, key, reply)
-            return reply
+        async for attempt in engine.attempts(write=True):
+            async with attempt as uow:
+                if (stored := await _replay(uow, key)) is not None:
+                    return stored
+                reply = await action(uow)
+                await _remember(uow, key, reply)
+        return reply
     except (Conflict, IntegrityError):
-        async with engine.unit() as uow:
-            if (stored := await _replay(uow, key)) is not None:
-                return stored
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                if (stored := await _replay(uow, key)) is not None:
+                    return stored
         raise
 
 

@@ -63,11 +63,14 @@ async def sweep_expired_holds(uow: UnitOfWork) -> int:
 
 async def sweep(engine: Engine) -> int:
     """One pass; the write transaction is only opened when there is something to sweep."""
-    async with engine.unit() as uow:
-        if not await has_stale_holds(uow):
-            return 0
-    async with engine.unit(write=True) as uow:
-        return await sweep_expired_holds(uow)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            if not await has_stale_holds(uow):
+                return 0
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            swept = await sweep_expired_holds(uow)
+    return swept
 
 
 async def run_sweeper(engine: Engine, interval: float) -> None:
@@ -78,8 +81,9 @@ async def run_sweeper(engine: Engine, interval: float) -> None:
         try:
             await sweep(engine)
             if time.monotonic() - last_purge >= PURGE_EVERY:
-                async with engine.unit(write=True) as uow:
-                    await purge_expired(uow)
+                async for attempt in engine.attempts(write=True):
+                    async with attempt as uow:
+                        await purge_expired(uow)
                 last_purge = time.monotonic()
         except Exception:
             log.warning("sweeping expired holds failed; retrying in %ss", interval, exc_info=True)

@@ -53,18 +53,20 @@ class Live:
         settings) the first time it is asked for."""
         async with self._ensuring:
             if self._board_id is None:
-                async with self.engine.unit(write=True) as uow:
-                    self._board_id = (await board.ensure_board(uow)).id
+                async for attempt in self.engine.attempts(write=True):
+                    async with attempt as uow:
+                        self._board_id = (await board.ensure_board(uow)).id
                 self.showable.add(self._board_id)
         return self._board_id
 
 
 async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
     """The `slots_update` of a topic, as (key, text)."""
-    async with engine.unit() as uow:
-        calendar = await board.live_calendar(uow, topic.calendar_id)
-        day = topic.day or calendar.today(uow.now)  # a rolling board: today, as of now
-        slots = await board.board_day(uow, calendar, day)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await board.live_calendar(uow, topic.calendar_id)
+            day = topic.day or calendar.today(uow.now)  # a rolling board: today, as of now
+            slots = await board.board_day(uow, calendar, day)
     return msg.slots_update(calendar, day, slots, uow.now)
 
 
@@ -111,8 +113,9 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
         calendar_id = await live.board_id()
     day = _day(params["date"]) if "date" in params else None
     if calendar_id not in live.showable:
-        async with live.engine.unit() as uow:
-            await board.live_calendar(uow, calendar_id)
+        async for attempt in live.engine.attempts():
+            async with attempt as uow:
+                await board.live_calendar(uow, calendar_id)
         live.showable.add(calendar_id)
     return Topic(calendar_id, day)
 
@@ -186,8 +189,9 @@ class Session:
         if request.slot is None:
             return msg.booking_response(request, None, None)
         try:
-            async with self.live.engine.unit(write=True) as uow:
-                made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
+            async for attempt in self.live.engine.attempts(write=True):
+                async with attempt as uow:
+                    made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
         except (Busy, Unavailable) as exc:  # nothing was decided: worth retrying
             return msg.booking_response(request, None, f"{exc.message}; try again")
         except DomainError:
@@ -199,8 +203,9 @@ class Session:
         if request.slot is None:
             return msg.cancellation_response(request, False, None)
         try:
-            async with self.live.engine.unit(write=True) as uow:
-                await board.cancel_slot(uow, *await self.calendar_day(uow), request.slot)
+            async for attempt in self.live.engine.attempts(write=True):
+                async with attempt as uow:
+                    await board.cancel_slot(uow, *await self.calendar_day(uow), request.slot)
         except (Busy, Unavailable) as exc:
             return msg.cancellation_response(request, False, f"{exc.message}; try again")
         except BookedElsewhere:
@@ -241,9 +246,11 @@ async def slot_booking(websocket: WebSocket) -> None:
 
 async def _today_on_board(live: Live) -> list[board.BoardSlot]:
     board_id = await live.board_id()
-    async with live.engine.unit() as uow:
-        default = await get_calendar(uow, board_id)
-        return await board.board_day(uow, default, default.today(uow.now))
+    async for attempt in live.engine.attempts():
+        async with attempt as uow:
+            default = await get_calendar(uow, board_id)
+            slots = await board.board_day(uow, default, default.today(uow.now))
+    return slots
 
 
 @router.get("/", summary="The board's status")

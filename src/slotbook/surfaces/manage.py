@@ -71,24 +71,29 @@ def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime)
 
 @router.get("/bookings/{token}", summary="A booking, by its manage token")
 async def show_booking(token: str, engine: EngineDep) -> dict[str, Any]:
-    async with engine.unit() as uow:
-        booking, calendar = await manage.find_by_token(uow, token)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            booking, calendar = await manage.find_by_token(uow, token)
     return booking_out(booking, calendar, token, uow.now)
 
 
 @router.put("/bookings/{token}", summary="Move a booking to another slot or time")
 async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> dict[str, Any]:
-    async with engine.unit(write=True) as uow:
-        if body.new_time_slot_id is not None:
-            booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
-        else:
-            assert body.new_time is not None  # checked by MoveIn
-            booking, calendar = await manage.move_to_time(uow, token, body.new_date, body.new_time)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            if body.new_time_slot_id is not None:
+                booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
+            else:
+                assert body.new_time is not None  # checked by MoveIn
+                booking, calendar = await manage.move_to_time(
+                    uow, token, body.new_date, body.new_time
+                )
     return booking_out(booking, calendar, token, uow.now)
 
 
 @router.delete("/bookings/{token}", status_code=204, summary="Cancel a booking")
 async def cancel(token: str, engine: EngineDep) -> Response:
-    async with engine.unit(write=True) as uow:
-        await manage.cancel_by_token(uow, token)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            await manage.cancel_by_token(uow, token)
     return Response(status_code=204)

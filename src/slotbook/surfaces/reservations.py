@@ -236,8 +236,9 @@ async def list_providers(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> list[dict[str, Any]]:
-    async with engine.unit() as uow:
-        found = await accounts.list_providers(uow, limit=limit, offset=offset)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            found = await accounts.list_providers(uow, limit=limit, offset=offset)
     return [
         {"id": u.id, "name": u.name, "email": u.email, "calendar_id": calendar_id}
         for u, calendar_id in found
@@ -251,11 +252,12 @@ async def set_availability(
     provider_id: Id, body: AvailabilityIn, engine: EngineDep, user: Provider
 ) -> dict[str, str]:
     permissions.check_is_provider(user, provider_id)
-    async with engine.unit(write=True) as uow:
-        calendar = await accounts.provider_calendar(uow, provider_id)
-        if body.timezone and body.timezone != calendar.timezone:
-            calendar = await cal.update_calendar(uow, calendar, timezone=body.timezone)
-        await cal.set_schedule(uow, calendar, body.schedule())
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            calendar = await accounts.provider_calendar(uow, provider_id)
+            if body.timezone and body.timezone != calendar.timezone:
+                calendar = await cal.update_calendar(uow, calendar, timezone=body.timezone)
+            await cal.set_schedule(uow, calendar, body.schedule())
     return {"message": "Availability set successfully"}
 
 
@@ -268,8 +270,9 @@ async def time_slots(
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    async with engine.unit() as uow:
-        calendar = await accounts.provider_calendar(uow, provider_id)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await accounts.provider_calendar(uow, provider_id)
     first, last = _window(calendar, engine.clock(), start_date, end_date)
     slots = await offered_slots(engine, cache, calendar, first, last)
     zone = calendar.zone
@@ -309,15 +312,17 @@ async def reserve(
 
 @router.post("/appointments/confirm", summary="Confirm your reservation (patients)")
 async def confirm(body: SlotIdIn, engine: EngineDep, patient: Patient) -> dict[str, Any]:
-    async with engine.unit(write=True) as uow:
-        await reservations.confirm(uow, patient=patient, booking_id=body.slot_id)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            await reservations.confirm(uow, patient=patient, booking_id=body.slot_id)
     return {"message": "Reservation confirmed successfully", "slot_id": body.slot_id}
 
 
 @router.post("/appointments/cancel", summary="Cancel an appointment (its patient or provider)")
 async def cancel(body: SlotIdIn, engine: EngineDep, user: PatientOrProvider) -> dict[str, Any]:
-    async with engine.unit(write=True) as uow:
-        await reservations.cancel(uow, user=user, booking_id=body.slot_id)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            await reservations.cancel(uow, user=user, booking_id=body.slot_id)
     return {"message": "Appointment cancelled successfully", "slot_id": body.slot_id}
 
 
@@ -333,9 +338,10 @@ async def booked_appointments(
     end_date: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     permissions.check_is_provider(user, provider_id, or_admin=True)
-    async with engine.unit() as uow:
-        calendar = await accounts.provider_calendar(uow, provider_id)
-        first, last = _window(calendar, uow.now, start_date, end_date)
-        check_window_length(engine.settings, first, last)
-        found = await reservations.appointments(uow, calendar, first, last)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await accounts.provider_calendar(uow, provider_id)
+            first, last = _window(calendar, uow.now, start_date, end_date)
+            check_window_length(engine.settings, first, last)
+            found = await reservations.appointments(uow, calendar, first, last)
     return [appointment_out(b, calendar, provider_id) for b in found]
