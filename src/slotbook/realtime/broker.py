@@ -28,7 +28,9 @@ Deliver = Callable[[Iterable[CalendarDay]], Awaitable[Any]]
 Resync = Callable[[], Awaitable[Any]]
 
 OK = "ok"
-RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+#: seconds between tries to subscribe again (short: a subscriber that is back late
+#: refreshes everything, but until then its clients see nothing new)
+RECONNECT_DELAYS = (0.1, 0.2, 0.5)
 FIRST_SUBSCRIBE_TIMEOUT = 5.0
 PING_TIMEOUT = 2.0
 
@@ -77,13 +79,20 @@ def encode(origin: str, days: Iterable[CalendarDay]) -> str:
     )
 
 
+class NotNews(ValueError):
+    """A message on the change channel that is not news of a change."""
+
+
 def decode(raw: str | bytes) -> tuple[str, frozenset[CalendarDay]]:
-    """(origin, days) of a message; ValueError (or KeyError, TypeError) if malformed."""
-    message = json.loads(raw)
-    return message["origin"], frozenset(
-        CalendarDay(int(cid), date.fromisoformat(day) if day else None)
-        for cid, day in message["days"]
-    )
+    """(origin, days) of a message; NotNews if it is anything else."""
+    try:
+        message = json.loads(raw)
+        return str(message["origin"]), frozenset(
+            CalendarDay(int(cid), date.fromisoformat(day) if day else None)
+            for cid, day in message["days"]
+        )
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # deep nesting: the last
+        raise NotNews(type(exc).__name__) from exc
 
 
 class RedisBroker:
@@ -123,6 +132,13 @@ class RedisBroker:
         await self._deliver(days)
 
     async def _send(self, message: str) -> None:
+        """Publish; a pooled connection that turns out dead (Redis restarted) is dropped
+        with the others idle beside it, and the message sent again on a new one."""
+        try:
+            await self._redis.publish(self.channel, message)
+            return
+        except (RedisError, OSError):
+            await self._redis.connection_pool.disconnect(inuse_connections=False)
         try:
             await self._redis.publish(self.channel, message)
         except (RedisError, OSError) as exc:
@@ -154,13 +170,19 @@ class RedisBroker:
     def _receive(self, raw: str | bytes) -> None:
         try:
             origin, days = decode(raw)
-        except (ValueError, KeyError, TypeError):
-            log.warning("ignoring a malformed message on %s", self.channel)
+        except NotNews as exc:
+            log.warning("ignoring a message on %s that is not news (%s)", self.channel, exc)
             return
-        if origin != self._origin:  # our own changes were delivered when published
+        if origin == self._origin:  # our own changes were delivered when published
+            return
+        try:
             self._deliver(days)
+        except Exception:  # whatever it was, the next news must still be heard
+            log.exception("could not deliver news from %s", self.channel)
 
     async def health(self) -> str:
+        if self._listener is None or self._listener.done():
+            return "subscriber not running"
         if not self._subscribed.is_set():
             return "not subscribed"
         try:
