@@ -26,7 +26,10 @@ async def test_the_root_names_the_endpoint_and_lists_booked_slots(server):
     assert status["booked_slots"] == [9]
 
 
-async def test_health_counts_todays_board_and_names_its_dependencies(server):
+DATABASE_BROKERS = {"sqlite": "sqlite-change-log", "postgresql": "postgresql-notify"}
+
+
+async def test_health_counts_todays_board_and_names_its_dependencies(server, backend):
     async with server.http() as http, server.board() as board:
         await board.receive()
         await board.ask({"type": "book_slot", "slot_id": 9})
@@ -40,7 +43,7 @@ async def test_health_counts_todays_board_and_names_its_dependencies(server):
         "booked_slots_count": 1,
         "available_slots_count": 6,  # 08:00-14:00 bookable, 09:00 taken; 03:00-07:00 past
         "database": {"status": "ok"},
-        "broker": {"kind": "in-process", "status": "ok"},
+        "broker": {"kind": DATABASE_BROKERS[backend], "status": "ok"},
     }
 
 
@@ -69,7 +72,7 @@ async def test_an_unreachable_database_is_a_503_and_the_board_stays_up(server, d
             assert body["status"] == "unhealthy"
             assert body["failed"] == ["database"]
             assert body["database"]["status"].startswith("unreachable")
-            assert body["broker"] == {"kind": "in-process", "status": "ok"}
+            assert body["broker"]["kind"] == "postgresql-notify"  # the database is the broker
             failed = await board.ask({"type": "get_slots"})
             assert failed == {"type": "error", "message": "Something went wrong; try again"}
             refused = await board.ask({"type": "book_slot", "slot_id": 9})

@@ -58,10 +58,16 @@ class Engine:
         self.db = db
         self.clock = clock
         self._listeners: list[ChangeListener] = []
+        self._recorders: list[Callable[[UnitOfWork], Awaitable[None]]] = []
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` with the changed calendar-days after every committed write."""
         self._listeners.append(listener)
+
+    def record_changes(self, recorder: Callable[["UnitOfWork"], Awaitable[None]]) -> None:
+        """Have `recorder` write news of a unit's changes in the unit's own transaction (so
+        the news commits exactly when the changes do), before the commit."""
+        self._recorders.append(recorder)
 
     @asynccontextmanager
     async def unit(
@@ -72,6 +78,9 @@ class Engine:
         async with self.db.transaction(write=write, autocommit=autocommit) as conn:
             uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
             yield uow
+            if uow.changed:
+                for recorder in self._recorders:
+                    await recorder(uow)
         if uow.changed:
             await self.announce(frozenset(uow.changed))
 

@@ -105,6 +105,9 @@ def _decode(text: str | bytes, versions: Versions) -> DaySlots | None:
 
 
 class Store(Protocol):
+    #: True: one store for every process (Redis); False: each process has its own
+    shared: bool
+
     async def read(self, calendar_id: int, days: list[date]) -> tuple[Versions, dict[date, str]]:
         """The calendar's versions and the stored entries of `days`."""
 
@@ -115,21 +118,33 @@ class Store(Protocol):
 
     async def new_generation(self) -> None: ...
 
+    def forget(self, changed: frozenset[CalendarDay] | None) -> None:
+        """Drop what changed (None: everything) in this process's own store, on news of
+        another process's change."""
+
     async def close(self) -> None: ...
 
 
 class MemoryStore:
-    """Entries in this process's memory; right for one process (each has its own)."""
+    """Entries in this process's memory (each process has its own, kept coherent with the
+    others' changes by the broker's news)."""
+
+    shared = False
 
     def __init__(self, ttl: float, capacity: int = MEMORY_ENTRIES) -> None:
         self._ttl = ttl
         self._capacity = capacity
         self._entries: OrderedDict[tuple[int, date], tuple[float, str]] = OrderedDict()
+        self._generation = 0
         self._schedule: dict[int, int] = {}
         self._changes: dict[int, int] = {}
 
     async def read(self, calendar_id: int, days: list[date]) -> tuple[Versions, dict[date, str]]:
-        versions = (0, self._schedule.get(calendar_id, 0), self._changes.get(calendar_id, 0))
+        versions = (
+            self._generation,
+            self._schedule.get(calendar_id, 0),
+            self._changes.get(calendar_id, 0),
+        )
         found: dict[date, str] = {}
         now = time.monotonic()
         for day in days:
@@ -150,6 +165,16 @@ class MemoryStore:
             self._entries.popitem(last=False)
 
     async def invalidate(self, changed: frozenset[CalendarDay]) -> None:
+        self.forget(changed)
+
+    async def new_generation(self) -> None:
+        self.forget(None)
+
+    def forget(self, changed: frozenset[CalendarDay] | None) -> None:
+        if changed is None:
+            self._generation += 1
+            self._entries.clear()
+            return
         for item in changed:
             cid = item.calendar_id
             self._changes[cid] = self._changes.get(cid, 0) + 1
@@ -157,9 +182,6 @@ class MemoryStore:
                 self._schedule[cid] = self._schedule.get(cid, 0) + 1
             else:
                 self._entries.pop((cid, item.day), None)
-
-    async def new_generation(self) -> None:
-        self._entries.clear()
 
     async def close(self) -> None:
         self._entries.clear()
@@ -177,6 +199,8 @@ return 1
 class RedisStore:
     """Entries in Redis, shared by every instance, under
     `{prefix}provider:{calendar id}:timeslots:{date}`."""
+
+    shared = True
 
     def __init__(self, url: str, *, prefix: str, ttl: int) -> None:
         self._redis = Redis.from_url(
@@ -226,6 +250,9 @@ class RedisStore:
     async def new_generation(self) -> None:
         await self._redis.incr(f"{self._prefix}timeslots:generation")
 
+    def forget(self, changed: frozenset[CalendarDay] | None) -> None:
+        """Nothing: the writer invalidated the shared entries itself."""
+
     async def close(self) -> None:
         await self._redis.aclose()
 
@@ -242,6 +269,7 @@ class SlotCache:
         self._retry_after = retry_after
         self._recovery: asyncio.Task[None] | None = None  # set while the store is out of reach
         self._missed = False  # an invalidation was not delivered since the last bump began
+        self._caught_up: Callable[[], Awaitable[None]] | None = None
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "SlotCache":
@@ -254,6 +282,17 @@ class SlotCache:
     @property
     def reachable(self) -> bool:
         return self._recovery is None
+
+    def follow(self, caught_up: Callable[[], Awaitable[None]]) -> None:
+        """With a store of this process's own: before each read, wait for `caught_up`
+        (every change another process committed before the read has been heard here), so
+        no answer predates a change the reader should see. A shared store needs no wait."""
+        if not self._store.shared:
+            self._caught_up = caught_up
+
+    def heard(self, changed: frozenset[CalendarDay] | None) -> None:
+        """News of another process's change (None: news may have been missed)."""
+        self._store.forget(changed)
 
     async def _guarded(self, operation: Callable[[], Awaitable[T]]) -> T:
         if self._recovery is not None:
@@ -282,6 +321,12 @@ class SlotCache:
 
     async def read(self, calendar_id: int, days: list[date], now: datetime) -> Snapshot:
         """The cached days still usable at `now`."""
+        if self._caught_up is not None:
+            try:
+                await self._caught_up()
+            except Exception:  # whether news was missed is unknown: answer uncached
+                log.debug("not caught up with other processes' changes", exc_info=True)
+                return Snapshot(calendar_id, {}, None)
         try:
             versions, found = await self._guarded(lambda: self._store.read(calendar_id, days))
         except _Skipped:

@@ -8,7 +8,7 @@ instance, pushes a fresh `slots_update` to its subscribers.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date
 from functools import partial
@@ -18,13 +18,15 @@ from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
 from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
-from slotbook.realtime.broker import OK, Broker, make_broker
+from slotbook.realtime.broker import Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
+from slotbook.realtime.news import OK
 from slotbook.realtime.outbox import TRY_AGAIN_LATER, Outbox
 from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.services import board
 from slotbook.services.calendars import Calendar, get_calendar
-from slotbook.services.engine import Engine, UnitOfWork
+from slotbook.services.engine import CalendarDay, Engine, UnitOfWork
+from slotbook.services.slot_cache import SlotCache
 from slotbook.surfaces import board_messages as msg
 from slotbook.surfaces.fields import parse_id
 
@@ -74,7 +76,18 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
 async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
     """Ensure the default board, and carry every committed change to live subscribers."""
     hub = Hub(partial(render, engine))
-    broker = make_broker(engine.settings, hub.notify, hub.notify_all)
+    cache: SlotCache = app.state.slot_cache
+
+    def news(days: Iterable[CalendarDay]) -> Awaitable[Any]:
+        cache.heard(frozenset(days))
+        return hub.notify(days)
+
+    def resync() -> Awaitable[Any]:
+        cache.heard(None)
+        return hub.notify_all()
+
+    broker = make_broker(engine, news, resync)
+    cache.follow(broker.caught_up)
     engine.on_change(broker.publish)
     await broker.start()
     live = app.state.live = Live(engine, hub, broker)

@@ -1,0 +1,152 @@
+"""`slotbook serve --workers 2` without Redis, on SQLite and on PostgreSQL: the database
+is the broker. A change made through either worker reaches the live subscribers of both,
+and neither worker's in-process cache answers from before it."""
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from websockets.asyncio.client import connect
+
+from tests.support.accounts import Account, sign_up
+from tests.support.live import PATIENCE, BoardClient, booked
+from tests.support.reservations import at
+from tests.support.servers import running_servers
+from tests.support.workers import worker_of
+
+DAY = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()  # real servers, real clock
+EVERY_DAY_9_TO_5 = {
+    "general_schedule": {
+        "start_date": DAY,
+        "end_date": DAY,
+        "times": [{"days": "M-Su", "start": "9am", "end": "5pm"}],
+    }
+}
+WORKERS = 2
+SUBSCRIBERS_EACH = 4
+READS = 20
+TEN = 40  # 10:00 on a 15-minute calendar
+CHEAP_HASHES = {
+    "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
+    "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
+}
+
+
+def port_of(base: str) -> int:
+    port = urlsplit(base).port
+    assert port is not None
+    return port
+
+
+async def reader_per_worker(stack: AsyncExitStack, base: str, ask: str) -> list[httpx.AsyncClient]:
+    """One keep-alive HTTP client on each worker (made until every worker has one)."""
+    readers: dict[int, httpx.AsyncClient] = {}
+    for _ in range(20 * WORKERS):
+        client = await stack.enter_async_context(
+            httpx.AsyncClient(
+                base_url=base, timeout=PATIENCE, limits=httpx.Limits(max_connections=1)
+            )
+        )
+        response = await client.get(ask)
+        client_port = response.extensions["network_stream"].get_extra_info("client_addr")[1]
+        readers.setdefault(worker_of(port_of(base), client_port), client)
+        if len(readers) == WORKERS:
+            return list(readers.values())
+    raise AssertionError("the kernel never put a connection on every worker")
+
+
+async def subscribers_on_every_worker(
+    stack: AsyncExitStack, base: str, query: str
+) -> list[BoardClient]:
+    by_worker: dict[int, list[BoardClient]] = {}
+    url = base.replace("http://", "ws://") + query
+    for _ in range(20 * WORKERS * SUBSCRIBERS_EACH):
+        ws = await stack.enter_async_context(connect(url, max_size=None))
+        subscriber = BoardClient(ws)
+        await subscriber.receive()  # the full state first
+        pid = worker_of(port_of(base), ws.local_address[1])
+        if len(by_worker.setdefault(pid, [])) < SUBSCRIBERS_EACH:
+            by_worker[pid].append(subscriber)
+        if len(by_worker) == WORKERS and all(
+            len(s) == SUBSCRIBERS_EACH for s in by_worker.values()
+        ):
+            return [s for each in by_worker.values() for s in each]
+    raise AssertionError("the kernel never put enough subscribers on every worker")
+
+
+@asynccontextmanager
+async def two_workers(database_url: str) -> AsyncIterator[str]:
+    with running_servers(database_url, 1, workers=WORKERS, env=CHEAP_HASHES) as (base,):
+        yield base
+
+
+async def offered(reader: httpx.AsyncClient, provider: Account, who: Account) -> list[str]:
+    response = await reader.get(
+        f"/providers/{provider.id}/time-slots",
+        params={"start_date": DAY, "end_date": DAY},
+        headers=who.headers,
+    )
+    assert response.status_code == 200, response.text
+    return [s["start_time"] for s in response.json()]
+
+
+async def everyone_sees(subscribers: list[BoardClient], predicate: Any) -> int:
+    """How many subscribers receive an update satisfying `predicate` (each within PATIENCE)."""
+    seen = 0
+    for subscriber in subscribers:
+        try:
+            await subscriber.until(lambda m: m["type"] == "slots_update" and predicate(m))
+        except TimeoutError:
+            continue
+        seen += 1
+    return seen
+
+
+async def test_every_subscriber_hears_every_change_and_no_cache_is_stale(database_url):
+    async with two_workers(database_url) as base, AsyncExitStack() as stack:
+        http = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=PATIENCE))
+        admin = await sign_up(http, "admin", "root@example.com")
+        provider = await sign_up(http, "provider", "doc@example.com")
+        patient = await sign_up(http, "patient", "pat@example.com")
+        hours = await http.post(
+            f"/providers/{provider.id}/availability",
+            json=EVERY_DAY_9_TO_5,
+            headers=provider.headers,
+        )
+        assert hours.status_code == 200
+        [entry] = (await http.get("/providers", headers=admin.headers)).json()
+        calendar = entry["calendar_id"]
+
+        ask = f"/providers/{provider.id}/time-slots?start_date={DAY}&end_date={DAY}"
+        first, second = await reader_per_worker(stack, base, ask)
+        subscribers = await subscribers_on_every_worker(
+            stack, base, f"/slot-booking?calendar={calendar}&date={DAY}"
+        )
+        ten = at(DAY, "10:00")
+        for reader in (first, second):  # each worker has the day cached
+            assert ten in await offered(reader, provider, patient)
+
+        # a change made on the first worker
+        made = await first.post(
+            "/appointments/reserve",
+            json={"provider_id": provider.id, "start_time": ten},
+            headers=patient.headers,
+        )
+        assert made.status_code == 200, made.text
+        assert await everyone_sees(subscribers, lambda m: TEN in booked(m)) == len(subscribers)
+        reads = [await offered((first, second)[n % 2], provider, patient) for n in range(READS)]
+        assert sum(ten in r for r in reads) == 0
+
+        # a change made on the second worker
+        cancelled = await second.post(
+            "/appointments/cancel",
+            json={"slot_id": made.json()["slot_id"]},
+            headers=patient.headers,
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        assert await everyone_sees(subscribers, lambda m: TEN not in booked(m)) == len(subscribers)
+        reads = [await offered((first, second)[n % 2], provider, patient) for n in range(READS)]
+        assert sum(ten in r for r in reads) == READS
