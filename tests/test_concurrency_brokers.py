@@ -11,28 +11,17 @@ from urllib.parse import urlsplit
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.support.accounts import Account, sign_up
+from tests.support.accounts import CHEAP_HASHES
 from tests.support.live import PATIENCE, BoardClient, booked
-from tests.support.reservations import at
+from tests.support.reservations import at, open_clinic
 from tests.support.servers import running_servers
 from tests.support.workers import worker_of
 
 DAY = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()  # real servers, real clock
-EVERY_DAY_9_TO_5 = {
-    "general_schedule": {
-        "start_date": DAY,
-        "end_date": DAY,
-        "times": [{"days": "M-Su", "start": "9am", "end": "5pm"}],
-    }
-}
 WORKERS = 2
 SUBSCRIBERS_EACH = 4
 READS = 20
 TEN = 40  # 10:00 on a 15-minute calendar
-CHEAP_HASHES = {
-    "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
-    "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
-}
 
 
 def port_of(base: str) -> int:
@@ -83,16 +72,6 @@ async def two_workers(database_url: str) -> AsyncIterator[str]:
         yield base
 
 
-async def offered(reader: httpx.AsyncClient, provider: Account, who: Account) -> list[str]:
-    response = await reader.get(
-        f"/providers/{provider.id}/time-slots",
-        params={"start_date": DAY, "end_date": DAY},
-        headers=who.headers,
-    )
-    assert response.status_code == 200, response.text
-    return [s["start_time"] for s in response.json()]
-
-
 async def everyone_sees(subscribers: list[BoardClient], predicate: Any) -> int:
     """How many subscribers receive an update satisfying `predicate` (each within PATIENCE)."""
     seen = 0
@@ -108,45 +87,30 @@ async def everyone_sees(subscribers: list[BoardClient], predicate: Any) -> int:
 async def test_every_subscriber_hears_every_change_and_no_cache_is_stale(database_url):
     async with two_workers(database_url) as base, AsyncExitStack() as stack:
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=PATIENCE))
-        admin = await sign_up(http, "admin", "root@example.com")
-        provider = await sign_up(http, "provider", "doc@example.com")
-        patient = await sign_up(http, "patient", "pat@example.com")
-        hours = await http.post(
-            f"/providers/{provider.id}/availability",
-            json=EVERY_DAY_9_TO_5,
-            headers=provider.headers,
-        )
-        assert hours.status_code == 200
-        [entry] = (await http.get("/providers", headers=admin.headers)).json()
-        calendar = entry["calendar_id"]
-
-        ask = f"/providers/{provider.id}/time-slots?start_date={DAY}&end_date={DAY}"
+        clinic = await open_clinic(http, DAY)
+        ask = f"/providers/{clinic.provider.id}/time-slots?start_date={DAY}&end_date={DAY}"
         first, second = await reader_per_worker(stack, base, ask)
         subscribers = await subscribers_on_every_worker(
-            stack, base, f"/slot-booking?calendar={calendar}&date={DAY}"
+            stack, base, f"/slot-booking?calendar={clinic.calendar_id}&date={DAY}"
         )
         ten = at(DAY, "10:00")
         for reader in (first, second):  # each worker has the day cached
-            assert ten in await offered(reader, provider, patient)
+            assert ten in await clinic.offered(reader)
 
         # a change made on the first worker
-        made = await first.post(
-            "/appointments/reserve",
-            json={"provider_id": provider.id, "start_time": ten},
-            headers=patient.headers,
-        )
+        made = await clinic.reserve(first, "10:00")
         assert made.status_code == 200, made.text
         assert await everyone_sees(subscribers, lambda m: TEN in booked(m)) == len(subscribers)
-        reads = [await offered((first, second)[n % 2], provider, patient) for n in range(READS)]
+        reads = [await clinic.offered((first, second)[n % 2]) for n in range(READS)]
         assert sum(ten in r for r in reads) == 0
 
         # a change made on the second worker
         cancelled = await second.post(
             "/appointments/cancel",
             json={"slot_id": made.json()["slot_id"]},
-            headers=patient.headers,
+            headers=clinic.patient.headers,
         )
         assert cancelled.status_code == 200, cancelled.text
         assert await everyone_sees(subscribers, lambda m: TEN not in booked(m)) == len(subscribers)
-        reads = [await offered((first, second)[n % 2], provider, patient) for n in range(READS)]
+        reads = [await clinic.offered((first, second)[n % 2]) for n in range(READS)]
         assert sum(ten in r for r in reads) == READS

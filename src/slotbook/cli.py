@@ -2,17 +2,20 @@
 
 import ipaddress
 import logging
+from typing import Any
 
 import typer
 import uvicorn
 
 from slotbook.settings import Settings, get_settings
 from slotbook.store.migrate import upgrade
+from slotbook.workers import serve_workers
 
 cli = typer.Typer(
     help="slotbook — one booking engine behind five booking APIs.", no_args_is_help=True
 )
 log = logging.getLogger("slotbook")
+APP = "slotbook.app:create_app"
 
 
 def server_options(settings: Settings) -> dict[str, object]:
@@ -61,15 +64,12 @@ def serve(
             "set SLOTBOOK_AUTH=strict",
             host,
         )
-    uvicorn.run(
-        "slotbook.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        **server_options(settings),
-    )
+    options: dict[str, Any] = {"factory": True, "host": host, "port": port, "log_level": "warning"}
+    options |= server_options(settings)
+    if workers > 1:
+        serve_workers(uvicorn.Config(APP, workers=workers, **options))
+    else:
+        uvicorn.run(APP, **options)
 
 
 def main() -> None:
