@@ -26,12 +26,12 @@ from harness import (
 )
 from sqlalchemy import insert, text
 
-from slotbook.db import Database
+from slotbook.availability.free_slots import free_slots_between
+from slotbook.calendars.calendars import Schedule, create_calendar, set_schedule
+from slotbook.engine import Engine
 from slotbook.scheduling import DateHours, WeeklyRule
-from slotbook.services.availability import free_slots_between
-from slotbook.services.calendars import Schedule, create_calendar, set_schedule
-from slotbook.services.engine import Engine
 from slotbook.settings import Settings
+from slotbook.store.db import Database
 from slotbook.store.tables import bookings
 
 NOW = datetime(2031, 1, 15, 8, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import json
 import jwt
 import pytest
 
-from slotbook.services.accounts import hash_password
+from slotbook.accounts.users import hash_password
 from slotbook.settings import Settings
 from tests.support.accounts import PASSWORD, bearer, sign_in, sign_up
 from tests.support.clock import FrozenClock

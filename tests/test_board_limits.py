@@ -10,7 +10,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import connect
 
-from slotbook.services import calendars as cal
+from slotbook.calendars import calendars as cal
 from tests.support.live import (
     PATIENCE,
     BoardClient,

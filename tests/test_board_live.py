@@ -8,9 +8,9 @@ from datetime import time, timedelta
 import pytest
 import websockets
 
-from slotbook.services import calendars as cal
-from slotbook.services.bookings import claim_time
-from slotbook.services.sweeper import sweep
+from slotbook.booking.claims import claim_time
+from slotbook.calendars import calendars as cal
+from slotbook.jobs.sweeper import sweep
 from tests.support.live import LiveServer, booked
 from tests.test_owners import DAY, appointment, set_hours
 

@@ -9,8 +9,8 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from slotbook.engine import CalendarDay
 from slotbook.realtime.redis_broker import RedisBroker
-from slotbook.services.engine import CalendarDay
 from tests.support.databases import REDIS_TEST_URL, unavailable
 from tests.support.live import PATIENCE
 from tests.support.redis import PrivateRedis, private_redis

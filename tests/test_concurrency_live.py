@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import connect
 
-from slotbook.db import Database
-from slotbook.services import calendars as cal
-from slotbook.services.bookings import claim_time
-from slotbook.services.engine import Engine
+from slotbook.booking.claims import claim_time
+from slotbook.calendars import calendars as cal
+from slotbook.engine import Engine
 from slotbook.settings import Settings
+from slotbook.store.db import Database
 from slotbook.store.tables import calendars
 from tests.support.databases import REDIS_TEST_URL
 from tests.support.live import BoardClient, booked

@@ -3,11 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from slotbook.db import Database
+from slotbook.engine import Engine
 from slotbook.errors import IdempotencyMismatch
-from slotbook.services.engine import Engine
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent, purge_expired
+from slotbook.store.db import Database
+from slotbook.store.idempotency import purge_expired
 from slotbook.store.tables import idempotency_keys
+from slotbook.surfaces.shared import IdempotencyKey, Reply, idempotent
 from tests.support.clock import FrozenClock
 
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from slotbook.db import Database
-from slotbook.services.engine import CalendarDay, Engine
-from slotbook.services.sweeper import sweep
+from slotbook.engine import CalendarDay, Engine
+from slotbook.jobs.sweeper import sweep
+from slotbook.store.db import Database
 from tests.support.accounts import Account, sign_up
 from tests.support.clock import FrozenClock
 from tests.support.reservations import DAY, WEEKDAYS_9_TO_5, at

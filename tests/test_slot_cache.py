@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from slotbook.availability.slot_cache import DaySlots, MemoryStore, RedisStore, SlotCache
+from slotbook.engine import CalendarDay
 from slotbook.scheduling import Slot
-from slotbook.services.engine import CalendarDay
-from slotbook.services.slot_cache import DaySlots, MemoryStore, RedisStore, SlotCache
 from slotbook.store.tables import bookings
 from tests.support.accounts import Account, sign_up
 from tests.support.clock import FrozenClock

@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slotbook import __version__
-from slotbook.db import Database
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.engine import Clock, Engine, system_clock
 from slotbook.errors import DomainError
-from slotbook.services.engine import Clock, Engine, system_clock
-from slotbook.services.slot_cache import SlotCache
-from slotbook.services.sweeper import run_sweeper
+from slotbook.jobs.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
+from slotbook.store.db import Database
 from slotbook.surfaces import board, bookings, events, manage, owners, providers, reservations
 from slotbook.surfaces.errors import domain_error_handler
 from slotbook.web import api as web_api

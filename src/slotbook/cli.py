@@ -18,7 +18,7 @@ log = logging.getLogger("slotbook")
 APP = "slotbook.app:create_app"
 
 
-def server_options(settings: Settings) -> dict[str, object]:
+def server_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's WebSocket options (shared by the tests' in-process servers).
 
     The app answers a message over `ws_max_message_bytes` with a close and a reason; the

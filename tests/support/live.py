@@ -14,7 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from slotbook.app import create_app
 from slotbook.cli import server_options
-from slotbook.services.engine import Clock
+from slotbook.engine import Clock
 from slotbook.settings import Settings
 from tests.support.web import serving
 

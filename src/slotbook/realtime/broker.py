@@ -12,11 +12,11 @@ sender sees the new state before its reply); the others hear it through the brok
 
 from typing import Protocol
 
+from slotbook.engine import CalendarDay, Engine
 from slotbook.realtime.change_log import ChangeLogBroker
 from slotbook.realtime.news import Deliver, Resync
 from slotbook.realtime.pg_notify import NotifyBroker
 from slotbook.realtime.redis_broker import RedisBroker
-from slotbook.services.engine import CalendarDay, Engine
 
 
 class Broker(Protocol):

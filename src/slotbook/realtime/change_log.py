@@ -13,18 +13,15 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, select, text
-
+from slotbook.engine import CalendarDay, Engine, UnitOfWork
 from slotbook.realtime.news import OK, Deliver, Resync
-from slotbook.services.engine import CalendarDay, Engine, UnitOfWork
-from slotbook.store.tables import change_log
+from slotbook.store import change_log
 
 log = logging.getLogger("slotbook.realtime")
 
 POLL_EVERY = 0.1  # seconds
 KEEP_FOR = timedelta(hours=1)
 PRUNE_EVERY = 600  # polls
-LAST_ID = text("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")
 
 
 class ChangeLogBroker:
@@ -42,14 +39,7 @@ class ChangeLogBroker:
         engine.record_changes(self._record)
 
     async def _record(self, uow: UnitOfWork) -> None:
-        await uow.conn.execute(
-            insert(change_log),
-            [
-                {"origin": self._origin, "calendar_id": d.calendar_id, "day": d.day}
-                | {"created_at": uow.now}
-                for d in sorted(uow.changed)
-            ],
-        )
+        await change_log.record(uow, self._origin)
 
     async def start(self) -> None:
         try:
@@ -65,30 +55,22 @@ class ChangeLogBroker:
         """Deliver every change committed before this call (raises if the log cannot be
         read)."""
         async with self._reading:
-            async with self._engine.db.transaction() as conn:
+            async with self._engine.unit() as uow:
                 if self._last is None:  # start from the last id ever given out
-                    self._last = (await conn.execute(LAST_ID)).scalar() or 0
+                    self._last = await change_log.last_id(uow)
                     return
-                rows = (
-                    await conn.execute(
-                        select(change_log)
-                        .where(change_log.c.id > self._last)
-                        .order_by(change_log.c.id)
-                    )
-                ).all()
-            if not rows:
+                entries = await change_log.entries_after(uow, self._last)
+            if not entries:
                 return
-            missed = rows[0].id != self._last + 1
-            self._last = rows[-1].id
+            missed = entries[0].id != self._last + 1
+            self._last = entries[-1].id
             if missed:
                 log.warning("change log rows were pruned before this process read them")
                 self._resync()
                 return
-            days = {
-                CalendarDay(row.calendar_id, row.day) for row in rows if row.origin != self._origin
-            }
+            days = frozenset(e.changed for e in entries if e.origin != self._origin)
             if days:
-                self._deliver(frozenset(days))
+                self._deliver(days)
 
     async def _follow(self) -> None:
         polls = 0
@@ -107,9 +89,8 @@ class ChangeLogBroker:
                 self._failing = None
 
     async def _prune(self) -> None:
-        async with self._engine.db.transaction(write=True) as conn:
-            horizon = self._engine.clock() - KEEP_FOR
-            await conn.execute(delete(change_log).where(change_log.c.created_at < horizon))
+        async with self._engine.unit(write=True) as uow:
+            await change_log.forget_before(uow, uow.now - KEEP_FOR)
 
     async def health(self) -> str:
         if self._follower is None or self._follower.done():

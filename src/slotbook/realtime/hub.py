@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slotbook.realtime.outbox import Outbox, State
-from slotbook.services.engine import CalendarDay
+from slotbook.engine import CalendarDay
+from slotbook.realtime.send_queue import SendQueue, State
 
 log = logging.getLogger("slotbook.realtime")
 
@@ -46,25 +46,25 @@ class _Runs:
 class Hub:
     def __init__(self, render: Render) -> None:
         self._render = render
-        self._topics: dict[int, dict[Topic, set[Outbox]]] = {}
+        self._topics: dict[int, dict[Topic, set[SendQueue]]] = {}
         self._runs: dict[Topic, _Runs] = {}
         self._seq = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         self.connections = 0
 
-    def subscribe(self, topic: Topic, outbox: Outbox) -> None:
-        self._topics.setdefault(topic.calendar_id, {}).setdefault(topic, set()).add(outbox)
+    def subscribe(self, topic: Topic, queue: SendQueue) -> None:
+        self._topics.setdefault(topic.calendar_id, {}).setdefault(topic, set()).add(queue)
         self.connections += 1
 
-    def unsubscribe(self, topic: Topic, outbox: Outbox) -> None:
+    def unsubscribe(self, topic: Topic, queue: SendQueue) -> None:
         topics = self._topics.get(topic.calendar_id, {})
-        outboxes = topics.get(topic, set())
-        if outbox not in outboxes:
+        queues = topics.get(topic, set())
+        if queue not in queues:
             return
-        outboxes.discard(outbox)
+        queues.discard(queue)
         self.connections -= 1
-        if not outboxes:
+        if not queues:
             del topics[topic]
         if not topics:
             self._topics.pop(topic.calendar_id, None)
@@ -114,9 +114,9 @@ class Hub:
             log.exception("could not render %s; its subscribers keep their last state", topic)
         else:
             state = State(seq, key, text)
-            for outbox in list(self._topics.get(topic.calendar_id, {}).get(topic, ())):
-                if not outbox.send_state(state):
-                    self.unsubscribe(topic, outbox)
+            for queue in list(self._topics.get(topic.calendar_id, {}).get(topic, ())):
+                if not queue.send_state(state):
+                    self.unsubscribe(topic, queue)
         finally:
             done.set_result(rendered)
             runs = self._runs[topic]

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Any
 
-from slotbook.services.engine import CalendarDay
+from slotbook.engine import CalendarDay
 
 #: hands news to this instance's listeners; the result completes once they are served
 Deliver = Callable[[Iterable[CalendarDay]], Awaitable[Any]]

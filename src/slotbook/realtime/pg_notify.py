@@ -18,9 +18,8 @@ import uuid
 from typing import Any
 
 import asyncpg
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
+from slotbook.engine import CalendarDay, Engine, UnitOfWork
 from slotbook.errors import Unavailable
 from slotbook.realtime.news import (
     FIRST_SUBSCRIBE_TIMEOUT,
@@ -32,7 +31,7 @@ from slotbook.realtime.news import (
     decode,
     encode,
 )
-from slotbook.services.engine import CalendarDay, Engine, UnitOfWork
+from slotbook.store.notify import notify
 
 log = logging.getLogger("slotbook.realtime")
 
@@ -58,9 +57,6 @@ class NotifyBroker:
         self._resync = resync
         self._origin = uuid.uuid4().hex
         self._sync_channel = f"slotbook_sync_{self._origin}"
-        url = make_url(engine.db.url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
-        self._connect_timeout = engine.settings.db_connect_timeout_seconds
         self._sync_timeout = engine.settings.db_statement_timeout_seconds
         self._listening: asyncpg.Connection | None = None
         self._tried = asyncio.Event()
@@ -69,8 +65,7 @@ class NotifyBroker:
         engine.record_changes(self._record)
 
     async def _record(self, uow: UnitOfWork) -> None:
-        payload = _compact(self._origin, frozenset(uow.changed))
-        await uow.conn.execute(select(func.pg_notify(CHANNEL, payload)))
+        await notify(uow, CHANNEL, _compact(self._origin, frozenset(uow.changed)))
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen())
@@ -98,7 +93,7 @@ class NotifyBroker:
     async def _listen_once(self, *, resync: bool) -> None:
         """Connect, listen, and (after `resync`, refresh everything); return when the
         connection is lost."""
-        conn = await asyncpg.connect(self._dsn, timeout=self._connect_timeout)
+        conn = await self._engine.db.connect_outside_pool()
         lost = asyncio.Event()
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
@@ -147,8 +142,8 @@ class NotifyBroker:
         token = uuid.uuid4().hex
         heard = self._waiting[token] = asyncio.get_running_loop().create_future()
         try:
-            async with self._engine.db.transaction(autocommit=True) as conn:
-                await conn.execute(select(func.pg_notify(self._sync_channel, token)))
+            async with self._engine.unit(autocommit=True) as uow:
+                await notify(uow, self._sync_channel, token)
             await asyncio.wait_for(heard, self._sync_timeout)
         finally:
             self._waiting.pop(token, None)

@@ -10,6 +10,7 @@ from contextlib import suppress
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from slotbook.engine import CalendarDay
 from slotbook.realtime.news import (
     FIRST_SUBSCRIBE_TIMEOUT,
     OK,
@@ -20,7 +21,6 @@ from slotbook.realtime.news import (
     decode,
     encode,
 )
-from slotbook.services.engine import CalendarDay
 
 log = logging.getLogger("slotbook.realtime")
 

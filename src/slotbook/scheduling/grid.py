@@ -67,9 +67,10 @@ def day_slots(day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> li
             if utc_midnight is not None:  # the common day: plain arithmetic
                 instant = utc_midnight + since_midnight
             else:
-                instant = to_instant(local, zone)
-                if instant is None or straddles_transition(instant, instant + step, zone):
+                resolved = to_instant(local, zone)
+                if resolved is None or straddles_transition(resolved, resolved + step, zone):
                     continue
+                instant = resolved
             found.append(Slot(instant, instant + step, local))
     return found
 

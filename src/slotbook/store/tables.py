@@ -15,8 +15,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    func,
+    literal_column,
     text,
 )
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
 from slotbook.store.types import UTCDateTime
 
@@ -32,6 +35,8 @@ metadata = MetaData(
 
 #: Booking statuses that occupy time or a seat (a held one only until it expires).
 ACTIVE_STATUSES = ("held", "confirmed")
+#: SQLSTATE of an exclusion constraint's refusal: two overlapping claims on one calendar
+EXCLUSION_VIOLATION = "23P01"
 
 users = Table(
     "users",
@@ -147,6 +152,21 @@ bookings = Table(
         postgresql_where=text("status = 'held'"),
         sqlite_where=text("status = 'held'"),
     ),
+)
+
+# The no-overlap invariant on PostgreSQL: no two active calendar-time claims of one
+# calendar overlap. Migration 0001 creates it; SQLite, which has no such constraint,
+# gets the same guarantee from its one writer (`store.db`: BEGIN IMMEDIATE, then the
+# claim's overlap check). Holds count until they are marked expired, which is why a
+# claim first expires the stale holds on its range (`booking.transitions`).
+bookings.append_constraint(
+    ExcludeConstraint(
+        (bookings.c.calendar_id, "="),
+        (func.tstzrange(bookings.c.start_at, bookings.c.end_at, literal_column("'[)'")), "&&"),
+        name="bookings_no_overlap",
+        using="gist",
+        where=text("status IN ('held', 'confirmed') AND slot_id IS NULL"),
+    ).ddl_if(dialect="postgresql")
 )
 
 idempotency_keys = Table(

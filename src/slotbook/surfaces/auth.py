@@ -12,9 +12,10 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
+from slotbook.accounts import permissions
+from slotbook.accounts import users as accounts
+from slotbook.accounts.users import User
 from slotbook.errors import Unauthorized
-from slotbook.services import accounts, permissions
-from slotbook.services.accounts import User
 from slotbook.surfaces.deps import EngineDep
 
 bearer = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)

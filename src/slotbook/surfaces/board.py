@@ -17,16 +17,16 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.booking import board
+from slotbook.calendars.calendars import Calendar, get_calendar
+from slotbook.engine import CalendarDay, Engine, UnitOfWork
 from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
 from slotbook.realtime.broker import Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.news import OK
-from slotbook.realtime.outbox import TRY_AGAIN_LATER, Outbox
 from slotbook.realtime.ratelimit import TokenBucket
-from slotbook.services import board
-from slotbook.services.calendars import Calendar, get_calendar
-from slotbook.services.engine import CalendarDay, Engine, UnitOfWork
-from slotbook.services.slot_cache import SlotCache
+from slotbook.realtime.send_queue import TRY_AGAIN_LATER, SendQueue
 from slotbook.surfaces import board_messages as msg
 from slotbook.surfaces.fields import parse_id
 
@@ -57,9 +57,10 @@ class Live:
             if self._board_id is None:
                 async for attempt in self.engine.attempts(write=True):
                     async with attempt as uow:
-                        self._board_id = (await board.ensure_board(uow)).id
-                self.showable.add(self._board_id)
-        return self._board_id
+                        made = await board.ensure_board(uow)
+                self._board_id = made.id
+                self.showable.add(made.id)
+            return self._board_id
 
 
 async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
@@ -103,7 +104,8 @@ async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
 
 
 def _live(app: Any) -> Live:
-    return app.state.live
+    live: Live = app.state.live
+    return live
 
 
 def _day(value: str) -> date:
@@ -136,11 +138,11 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
 class Session:
     """One client's conversation on `/slot-booking`."""
 
-    def __init__(self, live: Live, websocket: WebSocket, topic: Topic, outbox: Outbox) -> None:
+    def __init__(self, live: Live, websocket: WebSocket, topic: Topic, queue: SendQueue) -> None:
         self.live = live
         self.websocket = websocket
         self.topic = topic
-        self.outbox = outbox
+        self.queue = queue
         settings = live.engine.settings
         self.max_bytes = settings.ws_max_message_bytes
         self.bucket = TokenBucket(settings.ws_messages_per_second, settings.ws_message_burst)
@@ -151,16 +153,16 @@ class Session:
             message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            if self.outbox.closing:
+            if self.queue.closing:
                 continue  # being disconnected; the close is on its way
             text = message.get("text")
             frame: str | bytes = text if text is not None else message.get("bytes") or b""
             size = len(frame.encode()) if isinstance(frame, str) else len(frame)
             if size > self.max_bytes:
                 reason = f"Message too big: at most {self.max_bytes} bytes"
-                self.outbox.close(MESSAGE_TOO_BIG, reason)
+                self.queue.close(MESSAGE_TOO_BIG, reason)
             elif not self.bucket.take():
-                self.outbox.close(POLICY_VIOLATION, "Too many messages: slow down and reconnect")
+                self.queue.close(POLICY_VIOLATION, "Too many messages: slow down and reconnect")
             else:
                 await self.answer(frame)
 
@@ -168,7 +170,7 @@ class Session:
         try:
             request = msg.parse(frame)
         except msg.BadMessage as exc:
-            self.outbox.send(msg.error(exc.message))
+            self.queue.send(msg.error(exc.message))
             return
         if request.type == msg.GET:
             await self.safely(self.send_slots())
@@ -186,11 +188,11 @@ class Session:
             log.exception("board request failed")
             answer = msg.error(SOMETHING_WRONG)
         if answer is not None:
-            self.outbox.send(answer)
+            self.queue.send(answer)
 
     async def send_slots(self) -> str | None:
         """A fresh `slots_update` (rendered once for everyone who asked meanwhile)."""
-        self.outbox.forget_state()
+        self.queue.forget_state()
         return None if await self.live.hub.refresh(self.topic) else msg.error(SOMETHING_WRONG)
 
     async def calendar_day(self, uow: UnitOfWork) -> tuple[Calendar, date]:
@@ -248,13 +250,13 @@ async def slot_booking(websocket: WebSocket) -> None:
         await websocket.send_text(msg.error(SOMETHING_WRONG))
         await websocket.close(INTERNAL_ERROR, SOMETHING_WRONG)
         return
-    outbox = Outbox(websocket, live.engine.settings.ws_send_queue)
-    live.hub.subscribe(topic, outbox)
+    queue = SendQueue(websocket, live.engine.settings.ws_send_queue)
+    live.hub.subscribe(topic, queue)
     try:
-        await Session(live, websocket, topic, outbox).run()
+        await Session(live, websocket, topic, queue).run()
     finally:
-        live.hub.unsubscribe(topic, outbox)
-        await outbox.stop()
+        live.hub.unsubscribe(topic, queue)
+        await queue.stop()
 
 
 async def _today_on_board(live: Live) -> list[board.BoardSlot]:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from slotbook.services.board import BoardSlot
-from slotbook.services.bookings import NewBooking
-from slotbook.services.calendars import Calendar
+from slotbook.booking.board import BoardSlot
+from slotbook.booking.model import NewBooking
+from slotbook.calendars.calendars import Calendar
 
 BOOK, CANCEL, GET = "book_slot", "cancel_slot", "get_slots"
 MISSING_SLOT = {

@@ -4,23 +4,46 @@ Which one a client means is told by the fields present (`time_slot_id` or
 `attendee_name`: an event seat); each answers in its own documented shape and error style.
 """
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, EmailStr, ValidationError
 
+from slotbook.booking.claims import claim_time
+from slotbook.booking.model import Source
+from slotbook.booking.seats import claim_seat
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import InvalidInput
-from slotbook.surfaces import events, providers
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
-from slotbook.surfaces.errors import surface_route, use_style
+from slotbook.surfaces.errors import DEFAULT_STYLE, surface_route, use_style
+from slotbook.surfaces.fields import Id, Name, parse_clock, parse_id
+from slotbook.surfaces.shared import (
+    PROVIDER_STYLE,
+    Reply,
+    answer_once,
+    booking_out,
+    provider_booking_out,
+)
 
 SEAT_FIELDS = ("time_slot_id", "attendee_name")
+PROVIDER_FIELDS = ("provider_id", "date", "time")
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["002 providers", "003 events"],
-    route_class=surface_route(providers.STYLE),
+    route_class=surface_route(PROVIDER_STYLE),
 )
+
+
+class SeatBookingIn(BaseModel):
+    attendee_name: Name
+    time_slot_id: Id
+    email: EmailStr | None = None
 
 
 @router.post(
@@ -38,8 +61,75 @@ async def create_booking(
     if not isinstance(body, dict):
         raise InvalidInput("The request body must be a JSON object")
     if any(field in body for field in SEAT_FIELDS):
-        use_style(request, events.STYLE)
-        reply = await events.book_seat(engine, body, idempotency_key)
+        use_style(request, DEFAULT_STYLE)  # surface 003's
+        reply = await book_seat(engine, body, idempotency_key)
     else:
-        reply = await providers.book_provider_time(engine, body, idempotency_key)
+        reply = await book_provider_time(engine, body, idempotency_key)
     return JSONResponse(reply.body, status_code=reply.status)
+
+
+def _required(body: dict[str, Any]) -> None:
+    missing = [f for f in PROVIDER_FIELDS if body.get(f) in (None, "")]
+    if missing:
+        raise InvalidInput(f"Missing required fields: {', '.join(missing)}")
+
+
+def _parse_date(value: Any) -> date:
+    """`YYYY-MM-DD` exactly; InvalidInput otherwise."""
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InvalidInput("Invalid date format, expected YYYY-MM-DD")
+
+
+async def book_provider_time(
+    engine: Engine, body: dict[str, Any], idempotency_key: str | None
+) -> Reply:
+    """Surface 002's body: {provider_id, date, time}."""
+    _required(body)
+    try:
+        provider_id = parse_id(body["provider_id"])
+    except ValueError as exc:
+        raise InvalidInput("Invalid provider_id") from exc
+    day = _parse_date(body["date"])
+    wall = parse_clock(body["time"])
+
+    async def book(uow: UnitOfWork) -> Reply:
+        calendar = await cal.get_calendar(uow, provider_id, kind=CalendarKind.PROVIDER)
+        start_at = calendar.at(day, wall)
+        if start_at is None:
+            raise InvalidInput(f"{body['time']} does not exist on {day} in {calendar.timezone}")
+        made = await claim_time(uow, calendar=calendar, start_at=start_at, source=Source.PROVIDERS)
+        return Reply(
+            201, provider_booking_out(made.booking, calendar) | {"booking_token": made.token}
+        )
+
+    request = {"provider_id": provider_id, "date": day, "time": wall}
+    return await answer_once(
+        engine, idempotency_key, book, scope="providers.bookings", request=request
+    )
+
+
+async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str | None) -> Reply:
+    """Surface 003's body: {attendee_name, time_slot_id, email?}."""
+    try:
+        seat = SeatBookingIn.model_validate(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
+
+    async def book(uow: UnitOfWork) -> Reply:
+        made, calendar = await claim_seat(
+            uow,
+            slot_id=seat.time_slot_id,
+            name=seat.attendee_name,
+            email=str(seat.email) if seat.email else None,
+            source=Source.EVENTS,
+        )
+        return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
+
+    request = seat.model_dump(mode="json")
+    return await answer_once(
+        engine, idempotency_key, book, scope="events.bookings", request=request, single_write=True
+    )

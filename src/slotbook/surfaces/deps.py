@@ -4,17 +4,19 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from slotbook.services.engine import Engine
-from slotbook.services.slot_cache import SlotCache
+from slotbook.availability.slot_cache import SlotCache
+from slotbook.engine import Engine
 
 
 async def get_engine(request: Request) -> Engine:
     """Async on purpose: a sync dependency would cost a thread hop per request."""
-    return request.app.state.engine
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 async def get_slot_cache(request: Request) -> SlotCache:
-    return request.app.state.slot_cache
+    cache: SlotCache = request.app.state.slot_cache
+    return cache
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -1,7 +1,8 @@
 """One place that turns domain and validation errors into each surface's error shape."""
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -64,7 +65,7 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
     """A route class whose errors render in `style` (unless the request picked another)."""
 
     class SurfaceRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
             async def handle(request: Request) -> Response:

@@ -1,23 +1,18 @@
 """Surface 003 — events with seat-limited time slots (`/api/v1`)."""
 
 from datetime import date
-from typing import Any
 
 from fastapi import APIRouter
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, EmailStr, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from slotbook.services import events as ev
-from slotbook.services import permissions
-from slotbook.services.calendars import Calendar
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
-from slotbook.services.seats import SeatSlot, claim_seat
+from slotbook.accounts import permissions
+from slotbook.booking.model import SeatSlot
+from slotbook.calendars import events as ev
+from slotbook.calendars.calendars import Calendar
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Limit, Minutes, Name, Offset, Text, WallTime
-from slotbook.surfaces.manage import booking_out
 
 STYLE = ErrorStyle()
 MAX_SLOTS = 500
@@ -91,12 +86,6 @@ class EventOut(BaseModel):
         )
 
 
-class SeatBookingIn(BaseModel):
-    attendee_name: Name
-    time_slot_id: Id
-    email: EmailStr | None = None
-
-
 @router.post("/events", status_code=201, summary="Create an event with its time slots")
 async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> EventOut:
     async for attempt in engine.attempts(write=True):
@@ -138,26 +127,3 @@ async def event_slots(event_id: Id, engine: EngineDep) -> list[TimeSlotOut]:
         async with attempt as uow:
             event = await ev.get_event(uow, event_id)
     return EventOut.of(event).time_slots
-
-
-async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str | None) -> Reply:
-    """POST /api/v1/bookings with surface 003's body: {attendee_name, time_slot_id, email?}."""
-    try:
-        seat = SeatBookingIn.model_validate(body)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from exc
-
-    async def book(uow: UnitOfWork) -> Reply:
-        made, calendar = await claim_seat(
-            uow,
-            slot_id=seat.time_slot_id,
-            name=seat.attendee_name,
-            email=str(seat.email) if seat.email else None,
-            source="events",
-        )
-        return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
-
-    key = IdempotencyKey.of(
-        idempotency_key, scope="events.bookings", request=seat.model_dump(mode="json")
-    )
-    return await idempotent(engine, key, book, single_write=True)

@@ -4,18 +4,17 @@ Whatever surface made the booking: GET reads it, PUT moves it (`new_time_slot_id
 event seat; `new_time` and optionally `new_date` for calendar time), DELETE cancels it.
 """
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
-from slotbook.services import manage
-from slotbook.services.bookings import Booking
-from slotbook.services.calendars import Calendar
+from slotbook.booking import manage
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, WallTime
+from slotbook.surfaces.shared import booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(
@@ -42,31 +41,6 @@ class MoveIn(BaseModel):
         if by_time and self.new_time is None:
             raise ValueError("new_time is required to move to another date")
         return self
-
-
-def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
-    """A booking as every surface's token holder sees it (surface 003's fields first)."""
-    zone = calendar.zone
-    start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
-    return {
-        "id": booking.id,
-        "attendee_name": booking.name,
-        "time_slot_id": booking.slot_id,
-        "booking_token": token,
-        "email": booking.email,
-        "created_at": booking.created_at.isoformat(),
-        "status": manage.live_status(booking, now),
-        "calendar_id": calendar.id,
-        "calendar_kind": calendar.kind,
-        "timezone": calendar.timezone,
-        "date": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M:%S"),
-        "end_time": end.strftime("%H:%M:%S"),
-        "start_at": start.isoformat(),
-        "end_at": end.isoformat(),
-        "hold_expires_at": booking.hold_expires_at.isoformat() if booking.hold_expires_at else None,
-        "updated_at": booking.updated_at.isoformat(),
-    }
 
 
 @router.get("/bookings/{token}", summary="A booking, by its manage token")

@@ -5,19 +5,22 @@ from datetime import date
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr
 
+from slotbook.accounts import permissions
+from slotbook.availability.free_slots import free_slots_between
+from slotbook.booking.claims import claim_time
+from slotbook.booking.model import Source
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
-from slotbook.services import calendars as cal
-from slotbook.services import permissions
-from slotbook.services.availability import free_slots_between
-from slotbook.services.bookings import claim_time, list_bookings
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.shared import Reply, answer_once
 
-KIND = "owner"
+KIND = CalendarKind.OWNER
 STYLE = ErrorStyle(
     overrides={
         "calendar_not_found": (404, "User Not Found"),
@@ -126,7 +129,7 @@ async def book_appointment(
             uow,
             calendar=calendar,
             start_at=start_at,
-            source="owners",
+            source=Source.OWNERS,
             name=body.invitee_name,
             email=str(body.invitee_email),
         )
@@ -139,10 +142,11 @@ async def book_appointment(
             },
         )
 
-    key = IdempotencyKey.of(
-        idempotency_key, scope="owners.appointments", request=body.model_dump(mode="json")
+    request = body.model_dump(mode="json")
+    reply = await answer_once(
+        engine, idempotency_key, book, scope="owners.appointments", request=request
     )
-    return (await idempotent(engine, key, book)).body
+    return reply.body
 
 
 @router.get("/appointments", summary="An owner's upcoming appointments")
@@ -162,7 +166,7 @@ async def list_appointments(
                 active_only=True,
                 limit=1000,
             )
-    zone = calendar.zone
+            zone = calendar.zone
     return [
         AppointmentOut(
             id=b.id,

@@ -1,36 +1,27 @@
 """Surface 002 — providers and their bookings (`/api/v1`)."""
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr
 
+from slotbook.accounts import permissions
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind, midnight
+from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
-from slotbook.services import calendars as cal
-from slotbook.services import permissions
-from slotbook.services.bookings import Booking, claim_time, list_bookings
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
+from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset, parse_clock, parse_id
+from slotbook.surfaces.errors import surface_route
+from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset
+from slotbook.surfaces.shared import PROVIDER_STYLE, provider_booking_out
 
-KIND = "provider"
-REQUIRED = ("provider_id", "date", "time")
-STYLE = ErrorStyle(
-    key="error",
-    validation_status=400,
-    overrides={
-        "calendar_not_found": (404, "Provider not found"),
-        "slot_taken": (409, "This time slot is already booked"),
-        "in_past": (400, "Cannot book a time in the past"),
-        "email_taken": (409, "A provider with that email already exists"),
-        "invalid_input": (400, None),
-    },
+KIND = CalendarKind.PROVIDER
+router = APIRouter(
+    prefix="/api/v1", tags=["002 providers"], route_class=surface_route(PROVIDER_STYLE)
 )
-router = APIRouter(prefix="/api/v1", tags=["002 providers"], route_class=surface_route(STYLE))
 
 
 class ProviderIn(BaseModel):
@@ -61,20 +52,6 @@ class ProviderOut(BaseModel):
             slot_minutes=calendar.slot_minutes,
             change_cutoff_minutes=calendar.change_cutoff_minutes,
         )
-
-
-def booking_out(booking: Booking, calendar: cal.Calendar) -> dict[str, Any]:
-    """A provider booking as surface 002 shows it."""
-    local = booking.start_at.astimezone(calendar.zone)
-    return {
-        "id": booking.id,
-        "provider_id": booking.calendar_id,
-        "date": local.date().isoformat(),
-        "time": local.strftime("%H:%M:%S"),
-        "end_time": booking.end_at.astimezone(calendar.zone).strftime("%H:%M:%S"),
-        "status": booking.status,
-        "created_at": booking.created_at.isoformat(),
-    }
 
 
 async def get_provider(uow: UnitOfWork, provider_id: int) -> cal.Calendar:
@@ -140,64 +117,14 @@ async def list_provider_bookings(
                 permissions.check_admin(user)
                 providers = await cal.list_calendars(uow, kind=KIND, limit=None)
             by_id = {p.id: p for p in providers}
+            # one provider: its days; several: UTC days
             zone = providers[0].zone if provider_id is not None else None
             found = await list_bookings(
                 uow,
                 calendar_ids=list(by_id),
-                start=_day_start(date_from, zone),
-                end=_day_start(date_to, zone, next_day=True),
+                start=midnight(date_from, zone or UTC) if date_from else None,
+                end=midnight(date_to + timedelta(days=1), zone or UTC) if date_to else None,
                 limit=limit,
                 offset=offset,
             )
-    return [booking_out(b, by_id[b.calendar_id]) for b in found]
-
-
-def _day_start(day: date | None, zone: tzinfo | None, *, next_day: bool = False) -> datetime | None:
-    """Midnight starting `day` (or the day after) in `zone` (UTC when several providers)."""
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=next_day), time(), zone or UTC)
-
-
-def _required(body: dict[str, Any]) -> None:
-    missing = [f for f in REQUIRED if body.get(f) in (None, "")]
-    if missing:
-        raise InvalidInput(f"Missing required fields: {', '.join(missing)}")
-
-
-def _parse_date(value: Any) -> date:
-    """`YYYY-MM-DD` exactly; InvalidInput otherwise."""
-    try:
-        if isinstance(value, str) and len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidInput("Invalid date format, expected YYYY-MM-DD")
-
-
-async def book_provider_time(
-    engine: Engine, body: dict[str, Any], idempotency_key: str | None
-) -> Reply:
-    """POST /api/v1/bookings with surface 002's body: {provider_id, date, time}."""
-    _required(body)
-    try:
-        provider_id = parse_id(body["provider_id"])
-    except ValueError as exc:
-        raise InvalidInput("Invalid provider_id") from exc
-    day = _parse_date(body["date"])
-    wall = parse_clock(body["time"])
-
-    async def book(uow: UnitOfWork) -> Reply:
-        calendar = await get_provider(uow, provider_id)
-        start_at = calendar.at(day, wall)
-        if start_at is None:
-            raise InvalidInput(f"{body['time']} does not exist on {day} in {calendar.timezone}")
-        made = await claim_time(uow, calendar=calendar, start_at=start_at, source="providers")
-        return Reply(201, booking_out(made.booking, calendar) | {"booking_token": made.token})
-
-    key = IdempotencyKey.of(
-        idempotency_key,
-        scope="providers.bookings",
-        request={"provider_id": provider_id, "date": day, "time": wall},
-    )
-    return await idempotent(engine, key, book)
+    return [provider_booking_out(b, by_id[b.calendar_id]) for b in found]

@@ -15,21 +15,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, model_validator
 
+from slotbook.accounts import permissions
+from slotbook.accounts import users as accounts
+from slotbook.accounts.users import User
+from slotbook.availability.free_slots import check_window_length
+from slotbook.availability.timeslots import offered_slots
+from slotbook.booking import reservations
+from slotbook.booking.model import Booking
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidWindow, OutsideHours
 from slotbook.scheduling import DateHours, Slot, WeeklyRule
-from slotbook.services import accounts, permissions, reservations
-from slotbook.services import calendars as cal
-from slotbook.services.accounts import User
-from slotbook.services.availability import check_window_length
-from slotbook.services.bookings import Booking
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
-from slotbook.services.timeslots import offered_slots
 from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, require_role
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, SlotCacheDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
+from slotbook.surfaces.shared import Reply, answer_once
 
 STYLE = ErrorStyle(
     overrides={
@@ -302,12 +304,11 @@ async def reserve(
             },
         )
 
-    key = IdempotencyKey.of(
-        idempotency_key,
-        scope="reservations.reserve",
-        request={"patient": patient.id} | body.model_dump(mode="json"),
+    request = {"patient": patient.id} | body.model_dump(mode="json")
+    reply = await answer_once(
+        engine, idempotency_key, hold, scope="reservations.reserve", request=request
     )
-    return (await idempotent(engine, key, hold)).body
+    return reply.body
 
 
 @router.post("/appointments/confirm", summary="Confirm your reservation (patients)")

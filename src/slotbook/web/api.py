@@ -4,23 +4,24 @@ Any calendar by its id: its zone and kind, its free slots for one day of the vis
 time zone, and booking one of them with a name and an email.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
 
+from slotbook.availability.free_slots import free_slots_between
+from slotbook.booking.claims import claim_time
+from slotbook.booking.model import Source
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import days_span
+from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
-from slotbook.services import calendars as cal
-from slotbook.services.availability import free_slots_between
-from slotbook.services.bookings import claim_time
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.idempotency import IdempotencyKey, Reply, idempotent
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
-from slotbook.surfaces.manage import booking_out
+from slotbook.surfaces.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
 #: Days far enough from the ends of the calendar that no zone's offset overflows them.
@@ -62,6 +63,10 @@ class FreeSlot(BaseModel):
     end_time: str
 
 
+#: `date` as a type where a field is named `date`
+Day = date
+
+
 class DaySlots(BaseModel):
     """The free slots starting on `date` in `visitor_timezone`, and which local days of
     the calendar that day spans (what a live subscriber follows)."""
@@ -69,8 +74,8 @@ class DaySlots(BaseModel):
     calendar_id: int
     timezone: str
     visitor_timezone: str
-    date: date
-    calendar_dates: list[date]
+    date: Day
+    calendar_dates: list[Day]
     slots: list[FreeSlot]
 
 
@@ -110,15 +115,15 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
 async def day_slots(
     calendar_id: Id,
     engine: EngineDep,
-    day: date = Query(..., alias="date", ge=FIRST_DAY, le=LAST_DAY, description="in `tz`"),
+    # FastAPI's stubs type ge/le as numbers; it compares dates as well
+    day: date = Query(..., alias="date", ge=FIRST_DAY, le=LAST_DAY, description="in `tz`"),  # type: ignore[arg-type]
     tz: str | None = Query(None, description="The visitor's IANA zone (default: the calendar's)"),
 ) -> DaySlots:
     async for attempt in engine.attempts():
         async with attempt as uow:
             calendar = await time_calendar(uow, calendar_id)
             zone = ZoneInfo(cal.check_zone(tz)) if tz else calendar.zone
-            start = datetime.combine(day, time(), zone)
-            end = datetime.combine(day + timedelta(days=1), time(), zone)
+            start, end = days_span(day, day, zone)
             first, last = (
                 calendar.local_day(start),
                 calendar.local_day(end - timedelta(microseconds=1)),
@@ -155,15 +160,12 @@ async def book(
             uow,
             calendar=calendar,
             start_at=body.start_at,
-            source="web",
+            source=Source.WEB,
             name=body.name,
             email=str(body.email),
         )
         return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
 
-    key = IdempotencyKey.of(
-        idempotency_key,
-        scope="web.bookings",
-        request={"calendar_id": calendar_id} | body.model_dump(mode="json"),
-    )
-    return (await idempotent(engine, key, claim)).body
+    request = {"calendar_id": calendar_id} | body.model_dump(mode="json")
+    reply = await answer_once(engine, idempotency_key, claim, scope="web.bookings", request=request)
+    return reply.body

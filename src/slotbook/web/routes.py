@@ -11,11 +11,11 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind
 from slotbook.errors import NotFound
-from slotbook.services import calendars as cal
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.fields import parse_id
-from slotbook.surfaces.owners import KIND as OWNER_KIND
 
 WEB = Path(__file__).parent
 #: Pages load only this server's scripts and styles, and talk only to this server; the
@@ -76,7 +76,7 @@ async def book_owner(owner_id: str, engine: EngineDep) -> Response:
     calendar's page."""
     async for attempt in engine.attempts():
         async with attempt as uow:
-            calendar = await cal.find_calendar(uow, kind=OWNER_KIND, owner_key=owner_id)
+            calendar = await cal.find_calendar(uow, kind=CalendarKind.OWNER, owner_key=owner_id)
     if calendar is None:
         return page("not-found", 404)
     return RedirectResponse(f"/book/calendar/{calendar.id}")

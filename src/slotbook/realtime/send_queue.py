@@ -30,7 +30,7 @@ class _Close:
     reason: str
 
 
-class Outbox:
+class SendQueue:
     def __init__(self, websocket: WebSocket, capacity: int) -> None:
         self._websocket = websocket
         self._capacity = capacity

@@ -20,8 +20,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -34,6 +36,11 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: defaults of the timeouts (seconds) and pool size; see `Settings` for each
 CONNECT_TIMEOUT = STATEMENT_TIMEOUT = POOL_TIMEOUT = 5.0
 POOL_SIZE = 10
+
+#: The connection a unit of work runs on (only the store issues statements on it).
+Connection = AsyncConnection
+#: A constraint refused a write (the use case may know a better answer: a kept reply).
+ConstraintViolation = IntegrityError
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -91,6 +98,7 @@ class Database:
     ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.connect_timeout = connect_timeout
         options: dict[str, Any] = {"pool_pre_ping": False}
         if not self.is_sqlite:
             options |= {
@@ -180,6 +188,12 @@ class Database:
         """Never hand this connection out again (it dropped, or its server stalled)."""
         with suppress(Exception):
             await conn.invalidate()
+
+    async def connect_outside_pool(self) -> asyncpg.Connection:
+        """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""
+        url = make_url(self.url).set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
+        return await asyncpg.connect(dsn, timeout=self.connect_timeout)
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

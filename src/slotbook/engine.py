@@ -8,11 +8,9 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from slotbook.db import Database
 from slotbook.errors import Disconnected
 from slotbook.settings import Settings
+from slotbook.store.db import Connection, Database
 
 log = logging.getLogger("slotbook.engine")
 
@@ -39,10 +37,15 @@ ChangeListener = Callable[[frozenset[CalendarDay]], Awaitable[None]]
 class UnitOfWork:
     """One transaction of one use case, with the instant it runs at."""
 
-    conn: AsyncConnection
+    conn: Connection
     now: datetime
     settings: Settings
     changed: set[CalendarDay] = field(default_factory=set)
+
+    @property
+    def is_postgresql(self) -> bool:
+        """Whether constraints (PostgreSQL) rather than the one writer (SQLite) decide."""
+        return self.conn.dialect.name == "postgresql"
 
     def touch(self, calendar_id: int, day: date | None) -> None:
         """Record that `day` (None: every day) of `calendar_id` changed; listeners hear of

@@ -38,8 +38,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from slotbook.engine import CalendarDay
 from slotbook.scheduling import Slot
-from slotbook.services.engine import CalendarDay
 from slotbook.settings import Settings
 
 log = logging.getLogger("slotbook.cache")
@@ -227,7 +227,7 @@ class RedisStore:
         ]
         values = await self._redis.mget(keys)
         generation, schedule, changes = (int(v or 0) for v in values[:3])
-        found = {d: v for d, v in zip(days, values[3:], strict=True) if v is not None}
+        found = {d: v for d, v in zip(days, values[3:], strict=True) if isinstance(v, str)}
         return (generation, schedule, changes), found
 
     async def store(self, calendar_id: int, changes: int, entries: dict[date, str]) -> None:

@@ -4,10 +4,10 @@
 anyone may. In strict mode it is the signed-in user.
 """
 
+from slotbook.accounts.users import User
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import Forbidden
-from slotbook.services import calendars as cal
-from slotbook.services.accounts import User
-from slotbook.services.engine import UnitOfWork
 
 
 def check_role(user: User, roles: tuple[str, ...]) -> None:

@@ -9,8 +9,13 @@ overlap, so two slots of one day never share an id.
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import select
-
+from slotbook.availability import free_slots
+from slotbook.booking import transitions
+from slotbook.booking.claims import claim_time
+from slotbook.booking.model import Booking, NewBooking, Source
+from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind
+from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BookedElsewhere,
     BookingNotFound,
@@ -18,26 +23,14 @@ from slotbook.errors import (
     InvalidInput,
     SlotNotFound,
 )
-from slotbook.scheduling import Slot, in_window
-from slotbook.scheduling.window import Claims
-from slotbook.services import calendars as cal
-from slotbook.services.availability import LONGEST_CLAIM, busy_between, grid
-from slotbook.services.bookings import (
-    BOOKING_COLUMNS,
-    Booking,
-    NewBooking,
-    cancel_booking,
-    claim_time,
-)
-from slotbook.services.engine import UnitOfWork
-from slotbook.store.queries import occupying
-from slotbook.store.tables import bookings
+from slotbook.scheduling import Slot
+from slotbook.store.booking_reads import active_claims_between
 
-BOARD_KIND = "board"
+BOARD_KIND = CalendarKind.BOARD
 BOARD_KEY = "default"
-SOURCE = "board"
+SOURCE = Source.BOARD
 #: Calendars whose time the board can show and book: hours cut into slots.
-LIVE_KINDS = frozenset({"board", "owner", "provider"})
+LIVE_KINDS = frozenset({CalendarKind.BOARD, CalendarKind.OWNER, CalendarKind.PROVIDER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,26 +82,19 @@ async def live_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     return calendar
 
 
-async def _grid(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[Slot]:
-    return grid(calendar, await cal.load_schedule(uow, calendar.id), day, day)
-
-
 async def board_day(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[BoardSlot]:
     """Every slot the calendar's hours open on `day`, booked or not, in time order."""
-    candidates = await _grid(uow, calendar, day)
-    if not candidates:
-        return []
-    claims = Claims(await busy_between(uow, calendar.id, candidates[0].start, candidates[-1].end))
-    bookable = set(in_window(candidates, uow.now, calendar.window))
-    states = [(s, claims.overlaps(s.start, s.end)) for s in candidates]
+    found = await free_slots.openings(uow, calendar, day, day)
+    free = set(found.unclaimed)
+    bookable = set(free_slots.bookable(calendar, found.unclaimed, uow.now))
     return [
-        BoardSlot(slot_id(s, calendar.slot_minutes), s, booked, not booked and s in bookable)
-        for s, booked in states
+        BoardSlot(slot_id(s, calendar.slot_minutes), s, s not in free, s in bookable)
+        for s in found.grid
     ]
 
 
 async def _slot(uow: UnitOfWork, calendar: cal.Calendar, day: date, wanted: int) -> Slot:
-    for candidate in await _grid(uow, calendar, day):
+    for candidate in await free_slots.grid(uow, calendar, day, day):
         if slot_id(candidate, calendar.slot_minutes) == wanted:
             return candidate
     raise SlotNotFound()
@@ -126,20 +112,10 @@ async def cancel_slot(
     """Cancel the board bookings on slot `wanted`. Nothing booked: BookingNotFound; booked
     only through another surface: BookedElsewhere (it is managed by its token)."""
     target = await _slot(uow, calendar, day, wanted)
-    rows = await uow.conn.execute(
-        select(*BOOKING_COLUMNS).where(
-            bookings.c.calendar_id == calendar.id,
-            bookings.c.slot_id.is_(None),
-            bookings.c.start_at < target.end,
-            bookings.c.start_at > target.start - LONGEST_CLAIM,
-            bookings.c.end_at > target.start,
-            occupying(uow.now),
-        )
-    )
-    overlapping = [Booking(**r._mapping) for r in rows]
+    overlapping = await active_claims_between(uow, calendar.id, target.start, target.end)
     mine = [b for b in overlapping if b.source == SOURCE]
     if not mine:
         if overlapping:
             raise BookedElsewhere()
         raise BookingNotFound()
-    return [await cancel_booking(uow, b, calendar) for b in mine]
+    return [await transitions.cancel(uow, b, calendar) for b in mine]

@@ -1,18 +1,17 @@
 """Events: calendars whose bookable time is a list of explicit slots with seats."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import insert, select
-
+from slotbook.booking import transitions
+from slotbook.booking.model import SeatSlot
+from slotbook.calendars.calendars import create_calendar, get_calendar, list_calendars
+from slotbook.calendars.model import Calendar, CalendarKind
+from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EventNotFound, InvalidInput, PastDate
-from slotbook.services.calendars import Calendar, create_calendar, get_calendar, list_calendars
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.seats import SeatSlot
-from slotbook.store.tables import slots
+from slotbook.store.booking_reads import seat_slots_of
 
-KIND = "event"
+KIND = CalendarKind.EVENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,26 +75,12 @@ async def create_event(
                 "taken": 0,
             }
         )
-    created = await uow.conn.execute(insert(slots).returning(*slots.c), rows)
-    uow.touch(calendar.id, event_date)
-    return Event(calendar, sorted((SeatSlot(**r._mapping) for r in created), key=_slot_order))
+    created = await transitions.add_seat_slots(uow, calendar, rows)
+    return Event(calendar, sorted(created, key=_slot_order))
 
 
 def _slot_order(slot: SeatSlot) -> tuple[object, ...]:
     return (slot.start_at, slot.end_at, slot.id)
-
-
-async def slots_of(uow: UnitOfWork, calendar_ids: list[int]) -> dict[int, list[SeatSlot]]:
-    """The slots of each event, in time order, with their live seat counts."""
-    rows = await uow.conn.execute(
-        select(slots)
-        .where(slots.c.calendar_id.in_(calendar_ids))
-        .order_by(slots.c.start_at, slots.c.end_at, slots.c.id)
-    )
-    found: dict[int, list[SeatSlot]] = defaultdict(list)
-    for row in rows:
-        found[row.calendar_id].append(SeatSlot(**row._mapping))
-    return found
 
 
 async def get_event(uow: UnitOfWork, event_id: int) -> Event:
@@ -103,11 +88,11 @@ async def get_event(uow: UnitOfWork, event_id: int) -> Event:
         calendar = await get_calendar(uow, event_id, kind=KIND)
     except CalendarNotFound as exc:
         raise EventNotFound() from exc
-    return Event(calendar, (await slots_of(uow, [calendar.id]))[calendar.id])
+    return Event(calendar, (await seat_slots_of(uow, [calendar.id]))[calendar.id])
 
 
 async def list_events(uow: UnitOfWork, *, limit: int, offset: int) -> list[Event]:
     """Events, oldest first, each with its slots."""
     calendars = await list_calendars(uow, kind=KIND, limit=limit, offset=offset)
-    by_event = await slots_of(uow, [c.id for c in calendars])
+    by_event = await seat_slots_of(uow, [c.id for c in calendars])
     return [Event(c, by_event[c.id]) for c in calendars]

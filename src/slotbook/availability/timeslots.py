@@ -3,18 +3,17 @@
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-
-from slotbook.scheduling import Slot, in_window
-from slotbook.services.availability import (
+from slotbook.availability.free_slots import (
+    bookable,
     check_window_length,
-    day_bounds,
-    unclaimed_slots_between,
+    claims_window,
+    openings,
 )
-from slotbook.services.calendars import Calendar
-from slotbook.services.engine import Engine, UnitOfWork
-from slotbook.services.slot_cache import DaySlots, SlotCache
-from slotbook.store.tables import bookings
+from slotbook.availability.slot_cache import DaySlots, SlotCache
+from slotbook.calendars.model import Calendar
+from slotbook.engine import Engine, UnitOfWork
+from slotbook.scheduling import Slot
+from slotbook.store.booking_reads import live_holds_between
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -25,20 +24,11 @@ async def _hold_ends(
     uow: UnitOfWork, calendar: Calendar, first: date, last: date
 ) -> dict[date, datetime]:
     """For each local day, when the first unexpired hold on it runs out."""
-    start, end = day_bounds(calendar, first, last)
-    rows = await uow.conn.execute(
-        select(bookings.c.start_at, bookings.c.hold_expires_at).where(
-            bookings.c.calendar_id == calendar.id,
-            bookings.c.status == "held",
-            bookings.c.hold_expires_at > uow.now,
-            bookings.c.start_at < end,
-            bookings.c.end_at > start,
-        )
-    )
+    holds = await live_holds_between(uow, calendar.id, *claims_window(calendar, first, last))
     ends: dict[date, datetime] = {}
-    for row in rows:
-        day = calendar.local_day(row.start_at)
-        ends[day] = min(row.hold_expires_at, ends.get(day, row.hold_expires_at))
+    for start_at, expires_at in holds:
+        day = calendar.local_day(start_at)
+        ends[day] = min(expires_at, ends.get(day, expires_at))
     return ends
 
 
@@ -46,7 +36,7 @@ async def _unclaimed_days(
     uow: UnitOfWork, calendar: Calendar, first: date, last: date
 ) -> dict[date, DaySlots]:
     by_day: defaultdict[date, list[Slot]] = defaultdict(list)
-    for slot in await unclaimed_slots_between(uow, calendar, first, last):
+    for slot in (await openings(uow, calendar, first, last)).unclaimed:
         by_day[slot.local_start.date()].append(slot)
     ends = await _hold_ends(uow, calendar, first, last)
     return {d: DaySlots(tuple(by_day[d]), ends.get(d)) for d in _days(first, last)}
@@ -70,4 +60,4 @@ async def offered_slots(
         await cache.store(snapshot, {d: fresh[d] for d in missing})
     known = snapshot.days | fresh
     slots = [slot for day in days for slot in known[day].slots]
-    return in_window(slots, now, calendar.window)
+    return bookable(calendar, slots, now)

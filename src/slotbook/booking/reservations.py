@@ -4,24 +4,16 @@ A reservation is a held booking of the patient's. Confirming is one conditional 
 (still held, hold not run out), so a confirm and the hold's expiry can never both win.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
-
+from slotbook.accounts.model import Role, User
+from slotbook.booking import transitions
+from slotbook.booking.claims import claim_time, get_booking
+from slotbook.booking.model import Booking, BookingStatus, NewBooking, Source
+from slotbook.calendars import calendars as cal
+from slotbook.engine import UnitOfWork
 from slotbook.errors import BookingNotFound, Forbidden, NotChangeable, ReservationExpired
-from slotbook.services import calendars as cal
-from slotbook.services.accounts import User
-from slotbook.services.bookings import (
-    BOOKING_COLUMNS,
-    Booking,
-    NewBooking,
-    cancel_booking,
-    claim_time,
-    get_booking,
-    list_bookings,
-)
-from slotbook.services.engine import UnitOfWork
-from slotbook.store.tables import bookings
+from slotbook.store.booking_reads import list_bookings
 
 #: the most bookings one window can hold (62 days of 15-minute slots is under 6,000)
 MAX_LISTED = 10_000
@@ -35,7 +27,7 @@ async def reserve(
         uow,
         calendar=calendar,
         start_at=start_at,
-        source="reservations",
+        source=Source.RESERVATIONS,
         name=patient.name,
         email=patient.email,
         user_id=patient.id,
@@ -56,25 +48,13 @@ async def _patients_booking(uow: UnitOfWork, patient: User, booking_id: int) -> 
 async def confirm(uow: UnitOfWork, *, patient: User, booking_id: int) -> Booking:
     """Turn the patient's unexpired hold into a booking (again: no change)."""
     booking = await _patients_booking(uow, patient, booking_id)
-    row = (
-        await uow.conn.execute(
-            update(bookings)
-            .where(
-                bookings.c.id == booking.id,
-                bookings.c.status == "held",
-                bookings.c.hold_expires_at > uow.now,
-            )
-            .values(status="confirmed", updated_at=uow.now)
-            .returning(*BOOKING_COLUMNS)
-        )
-    ).first()
-    if row is not None:
-        calendar = await cal.get_calendar(uow, booking.calendar_id)
-        uow.touch(calendar.id, calendar.local_day(booking.start_at))
-        return Booking(**row._mapping)
-    if booking.status == "confirmed":
+    calendar = await cal.get_calendar(uow, booking.calendar_id)
+    confirmed = await transitions.confirm(uow, booking, calendar)
+    if confirmed is not None:
+        return confirmed
+    if booking.status == BookingStatus.CONFIRMED:
         return booking
-    if booking.status == "cancelled":
+    if booking.status == BookingStatus.CANCELLED:
         raise NotChangeable("This reservation was cancelled")
     raise ReservationExpired()
 
@@ -86,23 +66,24 @@ async def cancel(uow: UnitOfWork, *, user: User, booking_id: int) -> Booking:
     except BookingNotFound:
         raise BookingNotFound("Appointment not found") from None
     calendar = await cal.get_calendar(uow, booking.calendar_id)
-    own = (user.role == "patient" and booking.user_id == user.id) or (
-        user.role == "provider" and calendar.user_id == user.id
+    own = (user.role == Role.PATIENT and booking.user_id == user.id) or (
+        user.role == Role.PROVIDER and calendar.user_id == user.id
     )
     if not own:
         raise Forbidden("You may only cancel your own appointments")
-    return await cancel_booking(uow, booking, calendar)
+    return await transitions.cancel(uow, booking, calendar)
 
 
 async def appointments(
     uow: UnitOfWork, calendar: cal.Calendar, first: date, last: date
 ) -> list[Booking]:
     """Active bookings (held or confirmed) starting on the local days `first`..`last`."""
+    start, end = calendar.days_span(first, last)
     return await list_bookings(
         uow,
         calendar_ids=[calendar.id],
-        start=datetime.combine(first, time(), calendar.zone),
-        end=datetime.combine(last + timedelta(days=1), time(), calendar.zone),
+        start=start,
+        end=end,
         active_only=True,
         limit=MAX_LISTED,
     )

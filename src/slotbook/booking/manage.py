@@ -6,23 +6,13 @@ another slot of its event; a calendar-time booking moves to another start time.
 
 from datetime import date, datetime, time, timedelta
 
+from slotbook.booking import transitions
+from slotbook.booking.claims import get_booking_by_token, move_time
+from slotbook.booking.model import Booking
+from slotbook.booking.seats import move_seat
+from slotbook.calendars.calendars import Calendar, get_calendar
+from slotbook.engine import UnitOfWork
 from slotbook.errors import ChangeCutoff, InvalidInput, NotChangeable
-from slotbook.services.bookings import (
-    Booking,
-    cancel_booking,
-    get_booking_by_token,
-    move_time,
-)
-from slotbook.services.calendars import Calendar, get_calendar
-from slotbook.services.engine import UnitOfWork
-from slotbook.services.seats import move_seat
-
-
-def live_status(booking: Booking, now: datetime) -> str:
-    """The status a client sees: a hold past its expiry is expired, swept or not."""
-    if booking.status == "held" and not booking.is_active(now):
-        return "expired"
-    return booking.status
 
 
 def check_cutoff(calendar: Calendar, booking: Booking, now: datetime) -> None:
@@ -48,7 +38,7 @@ async def _changeable(uow: UnitOfWork, token: str) -> tuple[Booking, Calendar]:
     calendar = await get_calendar(uow, booking.calendar_id)
     if not booking.is_active(uow.now):
         raise NotChangeable(
-            f"This booking is {live_status(booking, uow.now)} and can no longer be changed"
+            f"This booking is {booking.live_status(uow.now)} and can no longer be changed"
         )
     check_cutoff(calendar, booking, uow.now)
     return booking, calendar
@@ -57,7 +47,7 @@ async def _changeable(uow: UnitOfWork, token: str) -> tuple[Booking, Calendar]:
 async def cancel_by_token(uow: UnitOfWork, token: str) -> Booking:
     """Cancel the booking; its seat or time is free once this commits."""
     booking, calendar = await _changeable(uow, token)
-    return await cancel_booking(uow, booking, calendar)
+    return await transitions.cancel(uow, booking, calendar)
 
 
 async def move_to_slot(uow: UnitOfWork, token: str, slot_id: int) -> tuple[Booking, Calendar]:

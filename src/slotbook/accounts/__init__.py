@@ -1,0 +1,1 @@
+"""Users, sign-in tokens, and who may do what."""

@@ -1,0 +1,98 @@
+"""Claims on calendar time: what a claim checks before `transitions` writes it.
+
+The no-overlap invariant is the database's: on PostgreSQL the exclusion constraint
+`bookings_no_overlap` rejects the second of two overlapping claims; on SQLite the write
+transaction began with BEGIN IMMEDIATE (`store.db`), so the overlap check below cannot
+race. Stale holds on the range are expired first, so they never block.
+"""
+
+from datetime import datetime, timedelta
+
+from slotbook.availability import free_slots
+from slotbook.booking import transitions
+from slotbook.booking.model import Booking, Draft, NewBooking
+from slotbook.booking.tokens import hash_token
+from slotbook.calendars.model import Calendar
+from slotbook.engine import UnitOfWork
+from slotbook.errors import BookingNotFound, OutsideHours, SlotTaken
+from slotbook.store import booking_reads as reads
+
+
+async def _check_free(
+    uow: UnitOfWork,
+    calendar: Calendar,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    moving: int | None = None,
+) -> None:
+    """What a claim of [start_at, end_at) checks before it writes, asking what every slot
+    list asks (`availability.free_slots`); `moving`: the booking being moved there, which
+    does not block itself. On SQLite the write lock makes the overlap check safe; on
+    PostgreSQL the exclusion constraint decides at the write."""
+    free_slots.check_bookable(calendar, start_at, uow.now)
+    if calendar.enforce_hours and await free_slots.opening_at(uow, calendar, start_at) is None:
+        raise OutsideHours()
+    await transitions.expire_stale_holds(uow, calendar, start_at, end_at)
+    if not uow.is_postgresql and await free_slots.is_claimed(
+        uow, calendar, start_at, end_at, excluding=moving
+    ):
+        raise SlotTaken()
+
+
+async def claim_time(
+    uow: UnitOfWork,
+    *,
+    calendar: Calendar,
+    start_at: datetime,
+    source: str,
+    name: str | None = None,
+    email: str | None = None,
+    user_id: int | None = None,
+    hold_for: timedelta | None = None,
+) -> NewBooking:
+    """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`."""
+    end_at = start_at + calendar.slot_length
+    await _check_free(uow, calendar, start_at, end_at)
+    draft = Draft(
+        calendar_id=calendar.id,
+        start_at=start_at,
+        end_at=end_at,
+        source=source,
+        name=name,
+        email=email,
+        user_id=user_id,
+        hold_until=uow.now + hold_for if hold_for else None,
+    )
+    return await transitions.create(uow, calendar, draft)
+
+
+async def move_time(
+    uow: UnitOfWork, booking: Booking, calendar: Calendar, start_at: datetime
+) -> Booking:
+    """Move an active (and locked) calendar-time booking to `start_at`, keeping its length.
+
+    Release and claim are one write: if the new time is not free, SlotTaken is raised and
+    the booking stays where it was once the transaction rolls back.
+    """
+    if start_at == booking.start_at:
+        return booking
+    end_at = start_at + (booking.end_at - booking.start_at)
+    await _check_free(uow, calendar, start_at, end_at, moving=booking.id)
+    return await transitions.move_time(uow, booking, calendar, start_at, end_at)
+
+
+async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking:
+    booking = await reads.get_booking(uow, booking_id)
+    if booking is None:
+        raise BookingNotFound()
+    return booking
+
+
+async def get_booking_by_token(uow: UnitOfWork, token: str, *, lock: bool = False) -> Booking:
+    """The booking this manage token belongs to (`lock`: its row locked until the
+    transaction ends); unknown or malformed: BookingNotFound."""
+    booking = await reads.booking_with_token_hash(uow, hash_token(token), lock=lock)
+    if booking is None:
+        raise BookingNotFound()
+    return booking

@@ -1,0 +1,1 @@
+"""Calendars, their opening hours, and events (calendars of explicit slots with seats)."""

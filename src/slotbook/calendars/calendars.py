@@ -1,0 +1,129 @@
+"""Calendars and their opening hours: create, find, change, and set the schedule."""
+
+from dataclasses import replace
+from datetime import date, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slotbook.calendars.model import Calendar, CalendarKind, Schedule
+from slotbook.engine import UnitOfWork
+from slotbook.errors import CalendarNotFound, EmailTaken, InvalidHours, InvalidInput
+from slotbook.scheduling import WeeklyRule
+from slotbook.store import calendars as rows
+from slotbook.store.calendars import (
+    calendar_zones,
+    find_calendar,
+    find_calendar_of_user,
+    list_calendars,
+    load_schedule,
+)
+
+__all__ = [
+    "Calendar",
+    "CalendarKind",
+    "Schedule",
+    "calendar_zones",
+    "check_hours",
+    "check_zone",
+    "create_calendar",
+    "daily",
+    "find_calendar",
+    "find_calendar_of_user",
+    "get_calendar",
+    "list_calendars",
+    "load_schedule",
+    "set_schedule",
+    "update_calendar",
+]
+
+EVERY_DAY = range(7)
+
+
+async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = None) -> Calendar:
+    """The calendar with this id (and kind, if given), or CalendarNotFound."""
+    calendar = await rows.get_calendar_row(uow, calendar_id, kind=kind)
+    if calendar is None:
+        raise CalendarNotFound()
+    return calendar
+
+
+def check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError) as exc:
+        raise InvalidInput(f"Unknown time zone: {name}") from exc
+    return name
+
+
+async def create_calendar(
+    uow: UnitOfWork,
+    *,
+    kind: CalendarKind,
+    name: str = "",
+    owner_key: str | None = None,
+    email: str | None = None,
+    user_id: int | None = None,
+    description: str | None = None,
+    event_date: date | None = None,
+    timezone: str | None = None,
+    slot_minutes: int | None = None,
+    enforce_hours: bool = True,
+    min_notice_minutes: int = 0,
+    horizon_days: int | None = None,
+    change_cutoff_minutes: int = 0,
+) -> Calendar:
+    """Insert a calendar; an email already used by another calendar is EmailTaken."""
+    calendar = await rows.insert_calendar(
+        uow,
+        {
+            "kind": kind,
+            "owner_key": owner_key,
+            "name": name,
+            "email": email,
+            "user_id": user_id,
+            "description": description,
+            "event_date": event_date,
+            "timezone": check_zone(timezone or uow.settings.default_timezone),
+            "slot_minutes": slot_minutes or uow.settings.default_slot_duration_minutes,
+            "enforce_hours": enforce_hours,
+            "min_notice_minutes": min_notice_minutes,
+            "horizon_days": horizon_days or uow.settings.max_advance_booking_days,
+            "change_cutoff_minutes": change_cutoff_minutes,
+            "created_at": uow.now,
+        },
+    )
+    if calendar is None:
+        raise EmailTaken("A calendar with that email already exists")
+    return calendar
+
+
+async def update_calendar(uow: UnitOfWork, calendar: Calendar, **changes: Any) -> Calendar:
+    """Change some of a calendar's settings (zone, slot length, notice, horizon, ...)."""
+    if "timezone" in changes:
+        check_zone(str(changes["timezone"]))
+    await rows.update_calendar_row(uow, calendar.id, changes)
+    uow.touch(calendar.id, None)
+    return replace(calendar, **changes)
+
+
+def check_hours(start: time, end: time) -> None:
+    if start >= end:
+        raise InvalidHours()
+
+
+async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) -> None:
+    """Replace the calendar's weekly rules and date-specific hours with `schedule`."""
+    for rule in schedule.rules:
+        check_hours(rule.start, rule.end)
+    for hours in schedule.dates:
+        if hours.start is not None and hours.end is not None:
+            check_hours(hours.start, hours.end)
+        elif hours.start is not None or hours.end is not None or not hours.replace:
+            raise InvalidInput("Date hours need both a start and an end")
+    await rows.replace_schedule(uow, calendar.id, schedule)
+    uow.touch(calendar.id, None)
+
+
+def daily(start: time, end: time) -> Schedule:
+    """The same hours every day of the week."""
+    return Schedule(rules=[WeeklyRule(d, start, end) for d in EVERY_DAY], dates=[])

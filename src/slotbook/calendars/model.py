@@ -1,0 +1,86 @@
+"""What a calendar is: its kind, zone, slot length, booking window and opening hours."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
+from slotbook.scheduling.grid import to_instant
+
+
+def midnight(day: date, zone: tzinfo) -> datetime:
+    """The instant `day` begins in `zone`."""
+    return datetime.combine(day, time(), zone)
+
+
+def days_span(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The instants the days `first`..`last` of `zone` run between: [start, end)."""
+    return midnight(first, zone), midnight(last + timedelta(days=1), zone)
+
+
+class CalendarKind(StrEnum):
+    """Which surface a calendar serves (the values are the database's)."""
+
+    OWNER = "owner"  # surface 001: an owner's working hours
+    PROVIDER = "provider"  # surfaces 002 and 004: a provider's time
+    BOARD = "board"  # surface 000: the live slot board
+    EVENT = "event"  # surface 003: explicit slots with seats
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """A bookable calendar: whose it is, its zone, slot length and booking rules."""
+
+    id: int
+    kind: str
+    owner_key: str | None
+    name: str
+    email: str | None
+    user_id: int | None
+    description: str | None
+    event_date: date | None
+    timezone: str
+    slot_minutes: int
+    enforce_hours: bool
+    min_notice_minutes: int
+    horizon_days: int
+    change_cutoff_minutes: int
+    created_at: datetime
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def slot_length(self) -> timedelta:
+        return timedelta(minutes=self.slot_minutes)
+
+    @property
+    def window(self) -> BookingWindow:
+        return BookingWindow(
+            min_notice=timedelta(minutes=self.min_notice_minutes),
+            horizon=timedelta(days=self.horizon_days),
+        )
+
+    def local_day(self, instant: datetime) -> date:
+        return instant.astimezone(self.zone).date()
+
+    def days_span(self, first: date, last: date) -> tuple[datetime, datetime]:
+        """The instants its local days `first`..`last` run between: [start, end)."""
+        return days_span(first, last, self.zone)
+
+    def today(self, now: datetime) -> date:
+        return self.local_day(now)
+
+    def at(self, day: date, wall: time) -> datetime | None:
+        """The instant of wall time `wall` on `day` here; None if DST skips it."""
+        return to_instant(datetime.combine(day, wall), self.zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A calendar's weekly rules and date-specific hours."""
+
+    rules: list[WeeklyRule]
+    dates: list[DateHours]

@@ -1,0 +1,1 @@
+"""Background work each server process runs."""

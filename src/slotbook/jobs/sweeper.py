@@ -1,0 +1,47 @@
+"""The hold sweeper: records holds whose grace period has ended as expired.
+
+Reads already treat such holds as free; sweeping gives back their seats and tells the
+change listeners (live boards, the slot cache) which calendar-days were freed, without
+anyone calling anything. Once an hour it also forgets idempotent answers past their
+keeping time (they hold manage tokens).
+"""
+
+import asyncio
+import logging
+import time
+
+from slotbook.booking import transitions
+from slotbook.engine import Engine
+from slotbook.store.booking_reads import has_stale_holds
+from slotbook.store.idempotency import purge_expired
+
+log = logging.getLogger("slotbook.sweeper")
+PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
+
+
+async def sweep(engine: Engine) -> int:
+    """One pass; the write transaction is only opened when there is something to sweep."""
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            if not await has_stale_holds(uow):
+                return 0
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            swept = await transitions.expire_stale_holds(uow)
+    return swept
+
+
+async def run_sweeper(engine: Engine, interval: float) -> None:
+    """Sweep every `interval` seconds until cancelled; a failed pass is logged and retried."""
+    last_purge = -PURGE_EVERY
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await sweep(engine)
+            if time.monotonic() - last_purge >= PURGE_EVERY:
+                async for attempt in engine.attempts(write=True):
+                    async with attempt as uow:
+                        await purge_expired(uow)
+                last_purge = time.monotonic()
+        except Exception:
+            log.warning("sweeping expired holds failed; retrying in %ss", interval, exc_info=True)

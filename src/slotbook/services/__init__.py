@@ -1,1 +1,0 @@
-"""Use cases over one unit of work: verbs with keyword-only arguments."""

@@ -1,0 +1,139 @@
+"""Reading bookings and explicit slots: by id or token, lists, and the claims that a
+window of calendar time meets."""
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select
+
+from slotbook.booking.model import Booking, BookingStatus, SeatSlot
+from slotbook.engine import UnitOfWork
+from slotbook.scheduling import Interval
+from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
+from slotbook.store.tables import bookings, calendars, slots
+
+#: every column of a booking but the hash of its manage token
+BOOKING_COLUMNS = [c for c in bookings.c if c.name != "token_hash"]
+
+
+def booking_from(row: Row[Any]) -> Booking:
+    return Booking(**row._mapping)
+
+
+async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking | None:
+    query = select(*BOOKING_COLUMNS).where(bookings.c.id == booking_id)
+    row = (await uow.conn.execute(query)).first()
+    return booking_from(row) if row else None
+
+
+async def booking_with_token_hash(
+    uow: UnitOfWork, token_hash: str, *, lock: bool = False
+) -> Booking | None:
+    """The booking whose manage token hashes to `token_hash`. `lock` holds its row until
+    the transaction ends (PostgreSQL; SQLite's write transaction already excludes every
+    other writer)."""
+    query = select(*BOOKING_COLUMNS).where(bookings.c.token_hash == token_hash)
+    row = (await uow.conn.execute(query.with_for_update() if lock else query)).first()
+    return booking_from(row) if row else None
+
+
+async def list_bookings(
+    uow: UnitOfWork,
+    *,
+    calendar_ids: list[int] | None = None,
+    kind: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    active_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Booking]:
+    """Bookings in start order, filtered by calendar, calendar kind and start time."""
+    query = select(*BOOKING_COLUMNS).order_by(bookings.c.start_at, bookings.c.id)
+    if calendar_ids is not None:
+        query = query.where(bookings.c.calendar_id.in_(calendar_ids))
+    if kind is not None:
+        query = query.join(calendars, calendars.c.id == bookings.c.calendar_id).where(
+            calendars.c.kind == kind
+        )
+    if start is not None:
+        query = query.where(bookings.c.start_at >= start)
+    if end is not None:
+        query = query.where(bookings.c.start_at < end)
+    if active_only:
+        query = query.where(occupying(uow.now))
+    rows = await uow.conn.execute(query.limit(limit).offset(offset))
+    return [booking_from(r) for r in rows]
+
+
+async def busy_between(
+    uow: UnitOfWork,
+    calendar_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    excluding: int | None = None,
+) -> list[Interval]:
+    """Active claims on the calendar's time that overlap [start, end), in start order,
+    but booking `excluding`."""
+    query = (
+        select(bookings.c.start_at, bookings.c.end_at)
+        .order_by(bookings.c.start_at)
+        .where(time_claims_overlapping(calendar_id, start, end), occupying(uow.now))
+    )
+    if excluding is not None:
+        query = query.where(bookings.c.id != excluding)
+    rows = await uow.conn.execute(query)
+    return [Interval(start, end) for start, end in rows]
+
+
+async def active_claims_between(
+    uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
+) -> list[Booking]:
+    """The active bookings of the calendar's time that overlap [start, end)."""
+    rows = await uow.conn.execute(
+        select(*BOOKING_COLUMNS).where(
+            time_claims_overlapping(calendar_id, start, end), occupying(uow.now)
+        )
+    )
+    return [booking_from(r) for r in rows]
+
+
+async def live_holds_between(
+    uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """(start, expiry) of every unexpired hold on the calendar's time overlapping
+    [start, end)."""
+    rows = await uow.conn.execute(
+        select(bookings.c.start_at, bookings.c.hold_expires_at).where(
+            time_claims_overlapping(calendar_id, start, end),
+            bookings.c.status == BookingStatus.HELD,
+            live_hold(uow.now),
+        )
+    )
+    return [(row.start_at, row.hold_expires_at) for row in rows]
+
+
+async def has_stale_holds(uow: UnitOfWork) -> bool:
+    """Whether any hold's grace period has ended without it being marked expired."""
+    query = select(bookings.c.id).where(stale_hold(uow.now)).limit(1)
+    return (await uow.conn.execute(query)).first() is not None
+
+
+async def get_seat_slot(uow: UnitOfWork, slot_id: int) -> SeatSlot | None:
+    row = (await uow.conn.execute(select(slots).where(slots.c.id == slot_id))).first()
+    return SeatSlot(**row._mapping) if row else None
+
+
+async def seat_slots_of(uow: UnitOfWork, calendar_ids: list[int]) -> dict[int, list[SeatSlot]]:
+    """The slots of each event, in time order, with their live seat counts."""
+    rows = await uow.conn.execute(
+        select(slots)
+        .where(slots.c.calendar_id.in_(calendar_ids))
+        .order_by(slots.c.start_at, slots.c.end_at, slots.c.id)
+    )
+    found: dict[int, list[SeatSlot]] = defaultdict(list)
+    for row in rows:
+        found[row.calendar_id].append(SeatSlot(**row._mapping))
+    return found

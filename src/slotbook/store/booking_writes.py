@@ -1,0 +1,163 @@
+"""Every statement that changes a booking or a slot. Only `booking.transitions` runs these
+(the architecture test holds it so); reads are in `store.booking_reads`.
+
+Seats: a slot's `taken` is claimed with one conditional UPDATE (`taken < capacity`),
+atomic on both databases; no row updated means full. Time: on PostgreSQL the exclusion
+constraint `bookings_no_overlap` (see `store.tables`) rejects the second of two
+overlapping claims, which `insert_booking` and `set_time` turn into SlotTaken.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Update, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+
+from slotbook.booking.model import Booking, BookingStatus, SeatSlot
+from slotbook.engine import UnitOfWork
+from slotbook.errors import SlotTaken
+from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from
+from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
+from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
+
+
+def _is_overlap_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    return (
+        getattr(orig, "sqlstate", None) == EXCLUSION_VIOLATION
+        or getattr(orig, "pgcode", None) == EXCLUSION_VIOLATION
+    )
+
+
+async def insert_booking(uow: UnitOfWork, values: Mapping[str, Any]) -> int:
+    """Write a booking row (`values`: every column but the id); its id."""
+    try:
+        result = await uow.conn.execute(insert(bookings).returning(bookings.c.id), dict(values))
+    except IntegrityError as exc:
+        if _is_overlap_violation(exc):
+            raise SlotTaken() from exc
+        raise
+    new_id: int = result.scalar_one()
+    return new_id
+
+
+def _seat_taken(slot_id: int) -> Update:
+    """Take one seat if one is left: the seat invariant itself (no row updated = full)."""
+    return (
+        update(slots)
+        .where(slots.c.id == slot_id, slots.c.taken < slots.c.capacity)
+        .values(taken=slots.c.taken + 1)
+        .returning(slots.c.id)
+    )
+
+
+async def take_seat(uow: UnitOfWork, slot_id: int) -> bool:
+    """Take a seat of the slot; False when none is left."""
+    return (await uow.conn.execute(_seat_taken(slot_id))).first() is not None
+
+
+async def release_seat(uow: UnitOfWork, slot_id: int) -> None:
+    """Give one seat of the slot back."""
+    released = update(slots).where(slots.c.id == slot_id).values(taken=slots.c.taken - 1)
+    await uow.conn.execute(released)
+
+
+async def insert_booking_taking_seat(
+    uow: UnitOfWork, slot_id: int, values: Mapping[str, Any]
+) -> int | None:
+    """One statement: take a seat of the slot if one is left and write the booking only
+    then; its id, or None when the slot is full."""
+    seat = _seat_taken(slot_id).cte("seat")
+    source_row = select(*(literal(v, bookings.c[k].type) for k, v in values.items())).select_from(
+        seat
+    )
+    result = await uow.conn.execute(
+        insert(bookings).from_select(list(values), source_row).returning(bookings.c.id)
+    )
+    new_id: int | None = result.scalar_one_or_none()
+    return new_id
+
+
+async def lock_slots(uow: UnitOfWork, slot_ids: Iterable[int]) -> None:
+    """Lock the slots' rows in id order, so two opposite moves cannot deadlock
+    (PostgreSQL; SQLite's write transaction already excludes other writers)."""
+    ids = sorted(set(slot_ids))
+    await uow.conn.execute(
+        select(slots.c.id).where(slots.c.id.in_(ids)).order_by(slots.c.id).with_for_update()
+    )
+
+
+async def confirm_hold(uow: UnitOfWork, booking_id: int) -> Booking | None:
+    """Confirm the booking if it is a hold still live at `now`; None otherwise (so a
+    confirm and the hold's expiry can never both win)."""
+    row = (
+        await uow.conn.execute(
+            update(bookings)
+            .where(
+                bookings.c.id == booking_id,
+                bookings.c.status == BookingStatus.HELD,
+                live_hold(uow.now),
+            )
+            .values(status=BookingStatus.CONFIRMED, updated_at=uow.now)
+            .returning(*BOOKING_COLUMNS)
+        )
+    ).first()
+    return booking_from(row) if row else None
+
+
+async def cancel_active(uow: UnitOfWork, booking_id: int) -> Booking | None:
+    """Cancel the booking if it still occupies its time or seat at `now`; None otherwise."""
+    row = (
+        await uow.conn.execute(
+            update(bookings)
+            .where(bookings.c.id == booking_id, occupying(uow.now))
+            .values(status=BookingStatus.CANCELLED, updated_at=uow.now)
+            .returning(*BOOKING_COLUMNS)
+        )
+    ).first()
+    return booking_from(row) if row else None
+
+
+async def set_time(
+    uow: UnitOfWork,
+    booking_id: int,
+    *,
+    start_at: datetime,
+    end_at: datetime,
+    slot_id: int | None = None,
+) -> Booking:
+    """Move the booking to [start_at, end_at) (and to slot `slot_id`, if given)."""
+    values: dict[str, Any] = {"start_at": start_at, "end_at": end_at, "updated_at": uow.now}
+    if slot_id is not None:
+        values["slot_id"] = slot_id
+    statement = update(bookings).where(bookings.c.id == booking_id).values(values)
+    try:
+        result = await uow.conn.execute(statement.returning(*BOOKING_COLUMNS))
+    except IntegrityError as exc:
+        if _is_overlap_violation(exc):
+            raise SlotTaken() from exc
+        raise
+    return booking_from(result.one())
+
+
+async def expire_stale_holds(
+    uow: UnitOfWork,
+    *,
+    within: tuple[int, datetime, datetime] | None = None,
+) -> list[Booking]:
+    """Mark every hold stale at `now` expired (only those on calendar time overlapping
+    `within` = (calendar id, start, end), if given); the holds expired."""
+    query = update(bookings).where(stale_hold(uow.now))
+    if within is not None:
+        query = query.where(time_claims_overlapping(*within))
+    rows = await uow.conn.execute(
+        query.values(status=BookingStatus.EXPIRED, updated_at=uow.now).returning(*BOOKING_COLUMNS)
+    )
+    return [booking_from(r) for r in rows]
+
+
+async def insert_slots(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> list[SeatSlot]:
+    """Write explicit slots with seats; the slots written."""
+    written = await uow.conn.execute(insert(slots).returning(*slots.c), list(rows))
+    return [SeatSlot(**r._mapping) for r in written]

@@ -1,0 +1,128 @@
+"""Calendars and their opening hours in the database."""
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from slotbook.calendars.model import Calendar, Schedule
+from slotbook.engine import UnitOfWork
+from slotbook.scheduling import DateHours, WeeklyRule
+from slotbook.store.tables import availability_rules, calendars, date_hours
+
+
+def _calendar(row: Row[Any]) -> Calendar:
+    return Calendar(**row._mapping)
+
+
+async def get_calendar_row(
+    uow: UnitOfWork, calendar_id: int, *, kind: str | None = None
+) -> Calendar | None:
+    """The calendar with this id (and kind, if given)."""
+    query = select(calendars).where(calendars.c.id == calendar_id)
+    if kind is not None:
+        query = query.where(calendars.c.kind == kind)
+    row = (await uow.conn.execute(query)).first()
+    return _calendar(row) if row else None
+
+
+async def calendar_zones(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, ZoneInfo]:
+    """The time zone of each of these calendars."""
+    rows = await uow.conn.execute(
+        select(calendars.c.id, calendars.c.timezone).where(calendars.c.id.in_(calendar_ids))
+    )
+    return {row.id: ZoneInfo(row.timezone) for row in rows}
+
+
+async def find_calendar_of_user(uow: UnitOfWork, user_id: int) -> Calendar | None:
+    """The calendar this user owns, if any (a user owns at most one)."""
+    row = (await uow.conn.execute(select(calendars).where(calendars.c.user_id == user_id))).first()
+    return _calendar(row) if row else None
+
+
+async def list_calendars(
+    uow: UnitOfWork, *, kind: str, limit: int | None = 50, offset: int = 0
+) -> list[Calendar]:
+    """Calendars of one kind, oldest first."""
+    query = select(calendars).where(calendars.c.kind == kind).order_by(calendars.c.id)
+    rows = await uow.conn.execute(query.limit(limit).offset(offset))
+    return [_calendar(r) for r in rows]
+
+
+async def find_calendar(uow: UnitOfWork, *, kind: str, owner_key: str) -> Calendar | None:
+    row = (
+        await uow.conn.execute(
+            select(calendars).where(calendars.c.kind == kind, calendars.c.owner_key == owner_key)
+        )
+    ).first()
+    return _calendar(row) if row else None
+
+
+async def insert_calendar(uow: UnitOfWork, values: dict[str, Any]) -> Calendar | None:
+    """Write a calendar (every column but the id); None if its email or (kind, owner
+    key) is already taken (the rest of the transaction goes on)."""
+    try:
+        async with uow.conn.begin_nested():
+            row = (await uow.conn.execute(insert(calendars).returning(*calendars.c), values)).one()
+    except IntegrityError:
+        return None
+    return _calendar(row)
+
+
+async def update_calendar_row(uow: UnitOfWork, calendar_id: int, changes: dict[str, Any]) -> None:
+    await uow.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(changes))
+
+
+async def load_schedule(uow: UnitOfWork, calendar_id: int) -> Schedule:
+    rules = await uow.conn.execute(
+        select(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
+    )
+    dates = await uow.conn.execute(
+        select(date_hours).where(date_hours.c.calendar_id == calendar_id)
+    )
+    return Schedule(
+        rules=[
+            WeeklyRule(r.weekday, r.start_time, r.end_time, r.valid_from, r.valid_until)
+            for r in rules
+        ],
+        dates=[DateHours(d.on_date, d.start_time, d.end_time, d.mode == "replace") for d in dates],
+    )
+
+
+async def replace_schedule(uow: UnitOfWork, calendar_id: int, schedule: Schedule) -> None:
+    """Replace the calendar's weekly rules and date-specific hours with `schedule`."""
+    conn = uow.conn
+    await conn.execute(
+        delete(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
+    )
+    await conn.execute(delete(date_hours).where(date_hours.c.calendar_id == calendar_id))
+    if schedule.rules:
+        await conn.execute(
+            insert(availability_rules),
+            [
+                {
+                    "calendar_id": calendar_id,
+                    "weekday": r.weekday,
+                    "start_time": r.start,
+                    "end_time": r.end,
+                    "valid_from": r.valid_from,
+                    "valid_until": r.valid_until,
+                }
+                for r in schedule.rules
+            ],
+        )
+    if schedule.dates:
+        await conn.execute(
+            insert(date_hours),
+            [
+                {
+                    "calendar_id": calendar_id,
+                    "on_date": d.on,
+                    "mode": "replace" if d.replace else "extra",
+                    "start_time": d.start,
+                    "end_time": d.end,
+                }
+                for d in schedule.dates
+            ],
+        )

@@ -1,0 +1,45 @@
+"""The invariant's predicates, each defined once: which bookings occupy time, which holds
+are stale, and which claims a window of time can overlap."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from slotbook.booking.model import BookingStatus
+from slotbook.store.tables import bookings
+
+#: No calendar-time claim is longer than this, so a window query can bound its scan.
+LONGEST_CLAIM = timedelta(days=1)
+
+
+def occupying(now: datetime) -> ColumnElement[bool]:
+    """A booking that still occupies its time or seat at `now`: confirmed, or a hold
+    whose grace period has not ended (`Booking.is_active` is its Python twin)."""
+    return or_(
+        bookings.c.status == BookingStatus.CONFIRMED,
+        and_(bookings.c.status == BookingStatus.HELD, live_hold(now)),
+    )
+
+
+def live_hold(now: datetime) -> ColumnElement[bool]:
+    """A hold (status aside) whose grace period has not ended at `now`."""
+    return bookings.c.hold_expires_at > now
+
+
+def stale_hold(now: datetime) -> ColumnElement[bool]:
+    """A hold whose grace period has ended by `now`: it no longer blocks anything."""
+    return and_(bookings.c.status == BookingStatus.HELD, bookings.c.hold_expires_at <= now)
+
+
+def time_claims_overlapping(
+    calendar_id: int, start: datetime, end: datetime
+) -> ColumnElement[bool]:
+    """Calendar-time claims (not seats) on the calendar whose time meets [start, end).
+    The `LONGEST_CLAIM` bound lets the (calendar_id, start_at) index bound the scan."""
+    return and_(
+        bookings.c.calendar_id == calendar_id,
+        bookings.c.slot_id.is_(None),
+        bookings.c.start_at < end,
+        bookings.c.start_at > start - LONGEST_CLAIM,
+        bookings.c.end_at > start,
+    )

@@ -1,0 +1,194 @@
+"""The layering rules, read from the source: each test names a rule and every place that
+breaks it.
+
+- Only the store speaks SQL: nothing outside `store/` (and its Alembic migrations)
+  imports SQLAlchemy or touches a unit of work's connection.
+- Only the surfaces (and the app that wires them) import FastAPI; the use cases never
+  import a surface, so they cannot build an HTTP reply.
+- `scheduling/` is pure: it imports nothing but the standard library's pure modules.
+- Only `booking/transitions.py` writes booking state: the statements that change
+  `bookings` or `slots` live in `store/booking_writes.py`, which nothing else imports.
+- Surfaces never import each other; what they share is in `surfaces/shared.py`.
+"""
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "slotbook"
+
+#: modules scheduling may import: the standard library's pure parts, and itself
+PURE_MODULES = {
+    "__future__",
+    "bisect",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "functools",
+    "itertools",
+    "math",
+    "typing",
+    "zoneinfo",
+    "slotbook.scheduling",
+}
+#: surface modules that are helpers, not surfaces: any surface may import them
+SURFACE_HELPERS = {
+    "slotbook.surfaces.auth",
+    "slotbook.surfaces.board_messages",
+    "slotbook.surfaces.deps",
+    "slotbook.surfaces.errors",
+    "slotbook.surfaces.fields",
+    "slotbook.surfaces.schedule_text",
+    "slotbook.surfaces.shared",
+}
+WRITER = "slotbook.booking.transitions"
+WRITE_STATEMENTS = "slotbook.store.booking_writes"
+BOOKING_TABLES = {"bookings", "slots"}
+RAW_WRITE = re.compile(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(bookings|slots)\b", re.I)
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        yield module_name(path), ast.parse(path.read_text(), str(path))
+
+
+def imports(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(line, module) of every absolute import; `from a import b` counts as `a.b` too."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.lineno, node.module
+            for alias in node.names:
+                yield node.lineno, f"{node.module}.{alias.name}"
+
+
+def within(module: str, *packages: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def breaking(rule: str, found: list[str]) -> None:
+    assert not found, f"{rule}:\n  " + "\n  ".join(found)
+
+
+SOURCE = list(modules())
+
+
+def test_only_the_store_speaks_sql() -> None:
+    found = [
+        f"{name}:{line} imports {imported}"
+        for name, tree in SOURCE
+        if not within(name, "slotbook.store", "slotbook.migrations")
+        for line, imported in imports(tree)
+        if within(imported, "sqlalchemy", "alembic")
+    ]
+    found += [
+        f"{name}:{node.lineno} uses a connection"
+        for name, tree in SOURCE
+        if not within(name, "slotbook.store", "slotbook.engine")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "conn"
+    ]
+    breaking("SQL outside the store", found)
+
+
+def test_only_surfaces_and_the_app_know_the_web_framework() -> None:
+    web = ("slotbook.surfaces", "slotbook.web", "slotbook.app")
+    found = [
+        f"{name}:{line} imports {imported}"
+        for name, tree in SOURCE
+        if not within(name, *web)
+        for line, imported in imports(tree)
+        if within(imported, "fastapi", *web)
+    ]
+    breaking("web framework or a surface imported outside the surfaces", found)
+
+
+def test_scheduling_imports_no_io() -> None:
+    found = [
+        f"{name}:{line} imports {imported}"
+        for name, tree in SOURCE
+        if within(name, "slotbook.scheduling")
+        for line, imported in imports(tree)
+        if not within(imported, *PURE_MODULES)
+    ]
+    breaking("scheduling must stay pure", found)
+
+
+def _writes_booking_tables(node: ast.AST) -> bool:
+    """An `insert(...)`/`update(...)`/`delete(...)` of bookings or slots, a table's own
+    `.insert()`/`.update()`/`.delete()`, or raw SQL that writes them."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return RAW_WRITE.search(node.value) is not None
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in {"insert", "update", "delete"}:
+        return any(isinstance(a, ast.Name) and a.id in BOOKING_TABLES for a in node.args)
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in {"insert", "update", "delete"}
+        and isinstance(func.value, ast.Name)
+        and func.value.id in BOOKING_TABLES
+    )
+
+
+def test_only_the_transitions_module_writes_booking_state() -> None:
+    found = [
+        f"{name}:{node.lineno} writes bookings or slots"
+        for name, tree in SOURCE
+        if name not in {WRITE_STATEMENTS, "slotbook.migrations.versions.0001_schema"}
+        for node in ast.walk(tree)
+        if _writes_booking_tables(node)
+    ]
+    found += [
+        f"{name}:{line} imports {imported}"
+        for name, tree in SOURCE
+        if name != WRITER
+        for line, imported in imports(tree)
+        if within(imported, WRITE_STATEMENTS)
+    ]
+    breaking(f"booking state written outside {WRITER}", found)
+
+
+def test_surfaces_never_import_each_other() -> None:
+    surfaces = {
+        name
+        for name, _ in SOURCE
+        if within(name, "slotbook.surfaces", "slotbook.web")
+        and name not in SURFACE_HELPERS | {"slotbook.surfaces", "slotbook.web"}
+    }
+    found = [
+        f"{name}:{line} imports {imported}"
+        for name, tree in SOURCE
+        if name in surfaces
+        for line, imported in imports(tree)
+        if any(within(imported, other) for other in surfaces - {name})
+    ]
+    breaking(f"a surface imports another (share through {SURFACE_HELPERS})", found)
+
+
+@pytest.mark.parametrize(
+    ("source", "writes"),
+    [
+        ("update(bookings).values(status='x')", True),
+        ("insert(slots)", True),
+        ("bookings.delete()", True),
+        ("text('UPDATE bookings SET status = 1')", True),
+        ("update(users)", False),
+        ("select(bookings)", False),
+    ],
+)
+def test_the_write_detector_sees_every_form(source: str, writes: bool) -> None:
+    tree = ast.parse(source)
+    assert any(_writes_booking_tables(n) for n in ast.walk(tree)) is writes
