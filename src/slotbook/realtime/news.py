@@ -2,11 +2,14 @@
 and what every broker shares."""
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Any
 
 from slotbook.engine import CalendarDay
+
+log = logging.getLogger("slotbook.realtime")
 
 #: hands news to this instance's listeners; the result completes once they are served
 Deliver = Callable[[Iterable[CalendarDay]], Awaitable[Any]]
@@ -43,3 +46,20 @@ def decode(raw: str | bytes) -> tuple[str, frozenset[CalendarDay]]:
         )
     except (ValueError, KeyError, TypeError, RecursionError) as exc:  # deep nesting: the last
         raise NotNews(type(exc).__name__) from exc
+
+
+def hear(raw: str | bytes, *, own_origin: str, deliver: Deliver, source: str) -> None:
+    """Hand a message from `source` to `deliver`, unless it is this instance's own news
+    (delivered when published) or not news at all (logged and skipped). Never raises:
+    whatever one message was, the next must still be heard."""
+    try:
+        origin, days = decode(raw)
+    except NotNews as exc:
+        log.warning("ignoring a message on %s that is not news (%s)", source, exc)
+        return
+    if origin == own_origin:
+        return
+    try:
+        deliver(days)
+    except Exception:
+        log.exception("could not deliver news from %s", source)

@@ -26,10 +26,9 @@ from slotbook.realtime.news import (
     OK,
     RECONNECT_DELAYS,
     Deliver,
-    NotNews,
     Resync,
-    decode,
     encode,
+    hear,
 )
 from slotbook.store.notify import notify
 
@@ -110,18 +109,8 @@ class NotifyBroker:
             self._fail_waiting()
             await conn.close(timeout=1)
 
-    def _on_news(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        try:
-            origin, days = decode(payload)
-        except NotNews as exc:
-            log.warning("ignoring a notification that is not news (%s)", exc)
-            return
-        if origin == self._origin:
-            return
-        try:
-            self._deliver(days)
-        except Exception:
-            log.exception("could not deliver news from %s", CHANNEL)
+    def _on_news(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        hear(payload, own_origin=self._origin, deliver=self._deliver, source=channel)
 
     def _on_sync(self, _conn: Any, _pid: int, _channel: str, token: str) -> None:
         waiting = self._waiting.pop(token, None)

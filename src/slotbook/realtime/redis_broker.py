@@ -16,10 +16,9 @@ from slotbook.realtime.news import (
     OK,
     RECONNECT_DELAYS,
     Deliver,
-    NotNews,
     Resync,
-    decode,
     encode,
+    hear,
 )
 
 log = logging.getLogger("slotbook.realtime")
@@ -100,17 +99,7 @@ class RedisBroker:
                 await asyncio.sleep(delay)
 
     def _receive(self, raw: str | bytes) -> None:
-        try:
-            origin, days = decode(raw)
-        except NotNews as exc:
-            log.warning("ignoring a message on %s that is not news (%s)", self.channel, exc)
-            return
-        if origin == self._origin:  # our own changes were delivered when published
-            return
-        try:
-            self._deliver(days)
-        except Exception:  # whatever it was, the next news must still be heard
-            log.exception("could not deliver news from %s", self.channel)
+        hear(raw, own_origin=self._origin, deliver=self._deliver, source=self.channel)
 
     async def caught_up(self) -> None:
         """Nothing to wait for: with Redis the cache is in Redis too, invalidated by the
