@@ -1,5 +1,6 @@
 """Surface 000 over HTTP: `GET /` and `GET /health`, including an unreachable database."""
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -123,3 +124,18 @@ async def test_the_board_starts_without_a_database_and_says_so(settings, clock):
     assert health.json()["failed"] == ["database"]
     assert error == {"type": "error", "message": "The booking store is unavailable"}
     assert closed.value.rcvd.code == 1013  # try again later
+
+
+async def test_a_subscriber_that_is_not_running_makes_the_instance_degraded(settings, clock):
+    with_redis = settings.model_copy(
+        update={"redis_url": REDIS_TEST_URL, "redis_channel_prefix": uuid.uuid4().hex}
+    )
+    async with live_server(with_redis, clock) as running, running.http() as http:
+        listener = running.app.state.live.broker._listener
+        listener.cancel()  # however it stopped, /health must say so
+        await asyncio.gather(listener, return_exceptions=True)
+        response = await http.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["failed"]) == ("degraded", ["broker"])
+    assert body["broker"] == {"kind": "redis", "status": "subscriber not running"}
