@@ -44,6 +44,7 @@ SURFACE_HELPERS = {
     "slotbook.surfaces.fields",
     "slotbook.surfaces.schedule_text",
     "slotbook.surfaces.shared",
+    "slotbook.web.assets",  # the pages' scripts and styles, served compressed and cached
 }
 WRITER = "slotbook.booking.transitions"
 WRITE_STATEMENTS = "slotbook.store.booking_writes"

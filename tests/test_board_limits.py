@@ -111,11 +111,16 @@ async def test_a_client_that_stops_reading_is_dropped_and_nobody_waits_for_it(se
         ):
             await reader.receive()
             stalled.transport.pause_reading()
+            token = None
             for i in range(400):
-                kind = "book_slot" if i % 2 == 0 else "cancel_slot"
                 async with asyncio.timeout(1):  # the reader is never held up
-                    await reader.ask({"type": kind, "slot_id": 40})
-                    await reader.receive()
+                    if i % 2 == 0:
+                        await reader.ask({"type": "book_slot", "slot_id": 40})
+                        token = (await reader.receive())["booking_token"]
+                    else:
+                        cancel = {"type": "cancel_slot", "slot_id": 40, "booking_token": token}
+                        await reader.ask(cancel)
+                        await reader.receive()
                 if server.app.state.live.hub.connections == 1:
                     break
             assert server.app.state.live.hub.connections == 1, "the stalled client was kept"

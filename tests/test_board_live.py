@@ -11,6 +11,7 @@ import websockets
 from slotbook.booking.claims import claim_time
 from slotbook.calendars import calendars as cal
 from slotbook.jobs.sweeper import sweep
+from tests.support.events import EVENT_DAY, book_seat, create_event
 from tests.support.live import LiveServer, booked
 from tests.test_owners import DAY, appointment, set_hours
 
@@ -79,18 +80,49 @@ async def test_a_board_booking_is_an_ordinary_booking_on_that_calendar(server):
         assert taken.status_code == 409
 
 
-async def test_a_slot_booked_through_another_surface_is_not_cancelled_from_the_board(server):
+async def test_a_calendars_board_cancels_only_with_the_bookings_token(server):
     alice = await owner_calendar(server)
     async with server.board(calendar=alice.id, date=DAY) as board, server.http() as http:
         await board.receive()
-        await http.post("/api/v1/appointments", json=appointment())
+        made = await http.post("/api/v1/appointments", json=appointment())
+        assert made.status_code == 200
         await board.receive()
         response = await board.ask({"type": "cancel_slot", "slot_id": 10})
-        assert response["success"] is False
-        assert response["message"] == (
-            "Slot 10 was booked elsewhere; cancel it with its booking token"
-        )
+        assert response == {
+            "type": "cancellation_response",
+            "success": False,
+            "message": "Slot 10 can be cancelled on this calendar only with its booking_token",
+            "slot_id": 10,
+        }
+        wrong = await board.ask({"type": "cancel_slot", "slot_id": 10, "booking_token": "x" * 43})
+        assert wrong["success"] is False
+        assert wrong["message"] == "Slot 10 has no active booking with this booking_token"
         assert booked(await board.ask({"type": "get_slots"})) == [10]
+
+        assert booked(await board.ask({"type": "book_slot", "slot_id": 11})) == [10, 11]
+        token = (await board.receive())["booking_token"]
+        # a token is good only for its own slot
+        other = await board.ask({"type": "cancel_slot", "slot_id": 10, "booking_token": token})
+        assert other["success"] is False
+        update = await board.ask({"type": "cancel_slot", "slot_id": 11, "booking_token": token})
+        assert booked(update) == [10]
+        assert (await board.receive())["message"] == "Slot 11 booking cancelled successfully"
+
+
+async def test_the_default_board_keeps_its_open_cancel_and_also_takes_a_token(server):
+    async with server.board() as board:
+        await board.receive()
+        await board.ask({"type": "book_slot", "slot_id": 9})
+        token = (await board.receive())["booking_token"]
+        await board.ask({"type": "book_slot", "slot_id": 10})
+        await board.receive()
+        wrong = await board.ask({"type": "cancel_slot", "slot_id": 10, "booking_token": token})
+        assert wrong["message"] == "Slot 10 has no active booking with this booking_token"
+        assert booked(await board.ask({"type": "cancel_slot", "slot_id": 10})) == [9]
+        assert (await board.receive())["success"] is True
+        update = await board.ask({"type": "cancel_slot", "slot_id": 9, "booking_token": token})
+        assert booked(update) == []
+        assert (await board.receive())["message"] == "Slot 9 booking cancelled successfully"
 
 
 async def test_slot_ids_count_slot_lengths_from_local_midnight(server):
@@ -157,12 +189,32 @@ async def test_a_board_that_cannot_be_shown_is_explained_then_closed(server, que
     assert closed.value.rcvd.reason == message
 
 
-async def test_event_calendars_are_not_shown_on_the_board(server):
-    async with server.app.state.engine.unit(write=True) as uow:
-        event = await cal.create_calendar(uow, kind="event", name="Gala")
-    async with server.board(calendar=event.id) as client:
-        error = await client.receive()
-    assert error["message"] == f"Calendar {event.id} has seat-limited slots, not calendar time"
+async def test_an_events_seats_are_followed_live_but_not_booked_on_the_board(server):
+    async with server.http() as http:
+        event = await create_event(http, ("09:00", "10:00", 2), ("11:00", "12:00", 1))
+        first, second = (slot["id"] for slot in event["time_slots"])
+        async with server.board(calendar=event["id"], date=EVENT_DAY) as feed:
+            update = await feed.receive()
+            assert update["data"]["slots"][0] == {
+                "id": first,
+                "start_time": "09:00",
+                "end_time": "10:00",
+                "is_booked": False,
+                "is_available": True,
+                "max_capacity": 2,
+                "current_bookings": 0,
+                "available_spots": 2,
+            }
+            assert update["data"]["date"] == EVENT_DAY
+            assert (await book_seat(http, second)).status_code == 201
+            update = await feed.receive()
+            assert update["data"]["booked_slots"] == [second]
+            assert update["data"]["available_slots"] == [first]
+            refused = await feed.ask({"type": "book_slot", "slot_id": 9})
+            assert refused["success"] is False
+            assert refused["message"] == (
+                f"Calendar {event['id']} has seat-limited slots, not calendar time"
+            )
 
 
 async def test_a_board_booking_is_managed_by_its_token_like_any_other(server):

@@ -1,5 +1,7 @@
 """JSON for the booking pages (`/api/v1/calendars/...`) and the pages' own routes."""
 
+import re
+
 import httpx
 import pytest
 
@@ -68,6 +70,19 @@ async def test_a_visitor_far_east_sees_the_calendars_evening_on_their_next_day(c
     assert [(s["date"], s["start_time"]) for s in body["slots"]] == [
         ("2031-01-19", f"{h:02d}:00") for h in range(10, 17)
     ] + [("2031-01-20", "09:00")]
+
+
+async def test_a_day_with_nothing_free_names_the_next_day_that_has_free_times(client):
+    calendar_id = await alice(client)
+    path = f"/api/v1/calendars/{calendar_id}/slots"
+    # "now" is 09:00 in Berlin on the 15th: the 14th has passed, the 15th still has 10:00.
+    past = (await client.get(path, params={"date": "2031-01-14"})).json()
+    assert past["slots"] == []
+    assert past["next_free_date"] == "2031-01-15"
+    assert (await client.get(path, params={"date": DAY})).json()["next_free_date"] is None
+    # Tokyo is eight hours ahead of Berlin: Berlin's 10:00 on the 15th is 18:00 there.
+    tokyo = await client.get(path, params={"date": "2031-01-14", "tz": "Asia/Tokyo"})
+    assert tokyo.json()["next_free_date"] == "2031-01-15"
 
 
 async def test_booked_times_are_left_out_of_the_free_slots(client):
@@ -177,12 +192,41 @@ async def test_a_calendar_page_is_html_that_loads_only_this_servers_scripts(clie
     page = await client.get(f"/book/calendar/{calendar_id}")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert '<script type="module" src="/static/book.js">' in page.text
+    linked = re.search(r'<script type="module" src="(/static/\w+/book\.js)">', page.text)
+    assert linked is not None
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["referrer-policy"] == "no-referrer"
-    script = await client.get("/static/book.js")
+    script = await client.get(linked[1])
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
+
+
+async def test_assets_are_gzipped_and_cached_for_good_under_their_version(client):
+    page = await client.get("/board")
+    style = re.search(r'href="(/static/\w+/style\.css)"', page.text)
+    assert style is not None
+    versioned = await client.get(style[1], headers={"Accept-Encoding": "gzip"})
+    assert versioned.status_code == 200
+    assert versioned.headers["content-encoding"] == "gzip"
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert "--focus" in versioned.text  # httpx unzipped it
+    # The same module's imports resolve under the same version.
+    module = await client.get(style[1].replace("style.css", "api.js"))
+    assert module.status_code == 200
+    unversioned = await client.get("/static/style.css")
+    assert unversioned.headers["cache-control"] == "no-cache"
+    assert unversioned.headers["etag"]
+    again = await client.get(
+        "/static/style.css", headers={"If-None-Match": unversioned.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+async def test_the_favicon_is_served(client):
+    icon = await client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"
 
 
 @pytest.mark.parametrize("path", ["/board", "/manage/some-token"])

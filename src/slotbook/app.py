@@ -15,9 +15,20 @@ from slotbook.errors import DomainError
 from slotbook.jobs.sweeper import run_sweeper
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
-from slotbook.surfaces import board, bookings, events, manage, owners, providers, reservations
+from slotbook.surfaces import (
+    approvals,
+    board,
+    bookings,
+    calendar_settings,
+    events,
+    manage,
+    owners,
+    providers,
+    reservations,
+)
 from slotbook.surfaces.errors import domain_error_handler
 from slotbook.web import api as web_api
+from slotbook.web import assets
 from slotbook.web import routes as pages
 
 log = logging.getLogger("slotbook")
@@ -51,8 +62,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.add_exception_handler(DomainError, domain_error_handler)
-    surfaces = (board, owners, providers, bookings, events, manage, reservations, web_api, pages)
+    surfaces = (
+        board,
+        owners,
+        providers,
+        bookings,
+        events,
+        manage,
+        reservations,
+        calendar_settings,
+        approvals,
+        web_api,
+        pages,
+    )
     for surface in surfaces:
         app.include_router(surface.router)
-    app.mount("/static", pages.static_files(), name="static")
+    for path, static in assets.static_apps().items():
+        app.mount(path, static)
     return app

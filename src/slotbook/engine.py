@@ -6,7 +6,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import Any
 
 from slotbook.errors import Disconnected
 from slotbook.settings import Settings
@@ -73,12 +72,9 @@ class Engine:
         self._recorders.append(recorder)
 
     @asynccontextmanager
-    async def unit(
-        self, *, write: bool = False, autocommit: bool = False
-    ) -> AsyncIterator[UnitOfWork]:
-        """Run one use case in one transaction; tell listeners what changed once committed.
-        (`autocommit`: see `Database.transaction`.)"""
-        async with self.db.transaction(write=write, autocommit=autocommit) as conn:
+    async def unit(self, *, write: bool = False) -> AsyncIterator[UnitOfWork]:
+        """Run one use case in one transaction; tell listeners what changed once committed."""
+        async with self.db.transaction(write=write) as conn:
             uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
             yield uow
             if uow.changed:
@@ -87,8 +83,8 @@ class Engine:
         if uow.changed:
             await self.announce(frozenset(uow.changed))
 
-    def attempts(self, *, write: bool = False, autocommit: bool = False) -> "Attempts":
-        """The tries of one unit of work (`unit`'s options), run as
+    def attempts(self, *, write: bool = False) -> "Attempts":
+        """The tries of one unit of work, run as
 
             async for attempt in engine.attempts(write=True):
                 async with attempt as uow:
@@ -97,7 +93,7 @@ class Engine:
         A unit whose connection dropped before it committed runs once more, on a fresh
         connection (every unit is one transaction, so nothing of the first try remains);
         a second drop is a 503 (`Disconnected`)."""
-        return Attempts(self, {"write": write, "autocommit": autocommit})
+        return Attempts(self, write=write)
 
     async def announce(self, days: frozenset[CalendarDay]) -> None:
         for listener in self._listeners:
@@ -111,9 +107,9 @@ class Attempts:
 
     TRIES = 2
 
-    def __init__(self, engine: Engine, options: dict[str, Any]) -> None:
+    def __init__(self, engine: Engine, *, write: bool) -> None:
         self._engine = engine
-        self._options = options
+        self._write = write
         self._left = self.TRIES
         self._finished = False
         self._unit: AbstractAsyncContextManager[UnitOfWork] | None = None
@@ -128,7 +124,7 @@ class Attempts:
         return self
 
     async def __aenter__(self) -> UnitOfWork:
-        self._unit = self._engine.unit(**self._options)
+        self._unit = self._engine.unit(write=self._write)
         return await self._unit.__aenter__()
 
     async def __aexit__(

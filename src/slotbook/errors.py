@@ -58,6 +58,14 @@ class ChangeCutoff(DomainError):
     status, code, default_message = 409, "change_cutoff", "Too close to the start to change"
 
 
+class CancelCutoff(ChangeCutoff):
+    code, default_message = "cancel_cutoff", "Too close to the start to cancel"
+
+
+class MoveCutoff(ChangeCutoff):
+    code, default_message = "move_cutoff", "Too close to the start to move"
+
+
 class NotFound(DomainError):
     status, code, default_message = 404, "not_found", "Not found"
 
@@ -92,6 +100,32 @@ class SlotTaken(Conflict):
 
 class SlotFull(Conflict):
     code, default_message = "slot_full", "Time slot is full"
+
+
+class TooFewSeats(Conflict):
+    """Fewer seats left than asked for (some, unlike SlotFull)."""
+
+    code, default_message = "too_few_seats", "Not enough places left"
+
+
+class TooManySeats(DomainError):
+    status, code, default_message = 422, "too_many_seats", "Too many places for one booking"
+
+
+class InsideBuffer(Conflict):
+    """The time is free, but a buffer around it or around another booking is not."""
+
+    code, default_message = "inside_buffer", "Too close to another booking"
+
+
+class LimitReached(Conflict):
+    """A daily or weekly booking limit (in all or per booker) is used up."""
+
+    code, default_message = "limit_reached", "Booking limit reached"
+
+
+class NotPending(Conflict):
+    code, default_message = "not_pending", "This booking is not pending"
 
 
 class ReservationExpired(Conflict):

@@ -7,6 +7,7 @@ browser, the server and one database are what is being tested.
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from slotbook.app import create_app
 from slotbook.settings import Settings
 from tests.support.clock import FrozenClock
-from tests.support.databases import wipe
+from tests.support.databases import create_sqlite_database, wipe
 from tests.support.web import CHROMIUM, CHROMIUM_ARGS, DESKTOP, no_browser, serving
 
 try:
@@ -60,20 +61,66 @@ async def api(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-async def new_context(
+@asynccontextmanager
+async def people(
     browser: "Browser", base_url: str
 ) -> AsyncIterator[Callable[..., Awaitable["BrowserContext"]]]:
-    """Open browser contexts (separate people) on the server; all closed afterwards."""
+    """Open browser contexts (separate people) on a server; all closed at the end."""
     contexts: list[BrowserContext] = []
 
-    async def open_context(timezone_id: str = "UTC") -> "BrowserContext":
+    async def open_context(timezone_id: str = "UTC", **options: object) -> "BrowserContext":
         context = await browser.new_context(
-            base_url=base_url, viewport=DESKTOP, locale="en-GB", timezone_id=timezone_id
+            **{"viewport": DESKTOP} | options,  # type: ignore[arg-type]
+            base_url=base_url,
+            locale="en-GB",
+            timezone_id=timezone_id,
         )
         contexts.append(context)
         return context
 
-    yield open_context
-    for context in contexts:
-        await context.close()
+    try:
+        yield open_context
+    finally:
+        for context in contexts:
+            await context.close()
+
+
+@pytest.fixture
+async def new_context(
+    browser: "Browser", base_url: str
+) -> AsyncIterator[Callable[..., Awaitable["BrowserContext"]]]:
+    async with people(browser, base_url) as open_context:
+        yield open_context
+
+
+# One server for a whole module (its own SQLite file and clock), for the modules whose
+# tests each use calendars of their own: a server start per test would dominate them.
+
+
+@pytest.fixture(scope="module")
+def site_clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture(scope="module")
+async def site(
+    tmp_path_factory: pytest.TempPathFactory, site_clock: FrozenClock
+) -> AsyncIterator[str]:
+    url = create_sqlite_database(tmp_path_factory.mktemp("site"))
+    app = create_app(Settings(database_url=url, _env_file=None), clock=site_clock)
+    async with serving(app) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+async def site_api(site: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=site) as client:
+        yield client
+
+
+@pytest.fixture
+async def person(
+    browser: "Browser", site: str
+) -> AsyncIterator[Callable[..., Awaitable["BrowserContext"]]]:
+    async with people(browser, site) as open_context:
+        yield open_context

@@ -5,6 +5,7 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
+from tests.support.a11y import audit
 from tests.support.web import screenshots, span
 
 # Alice's hours are 09:00-17:00 in Berlin; the visitor is in New York, six hours behind.
@@ -101,6 +102,7 @@ async def test_book_then_manage_move_and_cancel_from_the_link(app, api, new_cont
     await expect(page.get_by_role("status")).to_contain_text("Moved. Your booking is now")
     await expect(page.locator("#details")).to_contain_text(span("06:00", "07:00"))
     assert await appointments(api) == [(DAY, "12:00", "Bob")]
+    await audit(page, "manage page: moved")
 
     await page.get_by_role("button", name="Cancel booking").click()
     await page.get_by_role("button", name="Yes, cancel it").click()
@@ -124,7 +126,11 @@ async def test_booking_a_time_just_taken_elsewhere_says_so_and_offers_the_rest(a
     await expect(other.locator("#done")).to_be_visible()
 
     await book(page, "04:00")
-    await expect(page.get_by_role("alert")).to_have_text(
+    error = page.locator("#picker .field-error")
+    await expect(error).to_have_text(f"Sorry, {FOUR} was just booked {PICK_ANOTHER}")
+    # beside the times, linked to them, with the keyboard on the first one left
+    await expect(page.get_by_role("radio").first).to_be_focused()
+    await expect(page.get_by_role("radio").first).to_have_accessible_description(
         f"Sorry, {FOUR} was just booked {PICK_ANOTHER}"
     )
     await expect(page.get_by_role("radio")).to_have_count(7)
@@ -216,9 +222,9 @@ async def test_an_event_slot_filled_elsewhere_disappears_without_reload(app, api
     await page.goto(f"/book/event/{event['id']}")
     await expect(page.get_by_role("radio")).to_have_count(1)
 
+    await expect(page.locator(".live-note")).to_have_attribute("data-state", "live")
     seat = {"attendee_name": "Carol", "time_slot_id": event["time_slots"][0]["id"]}
     assert (await api.post("/api/v1/bookings", json=seat)).status_code == 201
-    # Pushed at once where the server has a live feed for this event's slots; without one,
-    # the page looks again every five seconds.
-    await expect(page.get_by_role("radio")).to_have_count(0, timeout=7000)
+    # The event's seats have a live feed: pushed at once, not polled.
+    await expect(page.get_by_role("radio")).to_have_count(0, timeout=1000)
     await expect(page.locator(".slots")).to_have_text("No free times.")

@@ -7,7 +7,7 @@ anyone may. In strict mode it is the signed-in user.
 from slotbook.accounts.users import User
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
-from slotbook.errors import Forbidden
+from slotbook.errors import Forbidden, Unauthorized
 
 
 def check_role(user: User, roles: tuple[str, ...]) -> None:
@@ -43,3 +43,19 @@ async def owner_of_new_calendar(uow: UnitOfWork, user: User | None) -> int | Non
     if await cal.find_calendar_of_user(uow, user.id) is not None:
         raise Forbidden("You already own a calendar; an admin can create more")
     return user.id
+
+
+def check_configurer(user: User | None, calendar: cal.Calendar, *, strict: bool) -> None:
+    """Who may change a calendar's settings or decide on its pending bookings.
+
+    A calendar an account owns (a 004 provider's; any made in strict mode) needs that
+    owner or an admin, signed in. Any other calendar is as open as its hours: anyone in
+    open mode, an admin in strict mode. `user` is whoever sent a bearer token, if any.
+    """
+    if user is not None and (user.is_admin or calendar.user_id == user.id):
+        return
+    if calendar.user_id is None and not strict:
+        return
+    if user is None:
+        raise Unauthorized()
+    raise Forbidden("Only this calendar's owner or an admin may do that")

@@ -5,20 +5,31 @@ use, and the same questions a claim asks before it writes.
   active claim (confirmed, or a hold not yet expired) overlaps;
 - `bookable` / `check_bookable`: the booking rules (not past, minimum notice, horizon)
   as a filter for lists and as a check for one claim;
-- `opening_at` and `is_claimed`: the claim's questions, one start time at a time.
+- `opening_at` and `check_unclaimed`: the claim's questions, one start time at a time.
 
-A rule added to calendar time (buffers, limits) is added here once, to both forms.
+The booking rules live here in both forms: buffers (`openings(...).open` and
+`check_unclaimed`) and the daily and weekly limits (`open`; a claim takes their
+counters in `booking.transitions`).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BeyondHorizon, InPast, TooSoon, WindowTooLong
-from slotbook.scheduling import Slot, day_slots, in_window, opening_hours, unclaimed, window_slots
+from slotbook.errors import BeyondHorizon, InPast, InsideBuffer, SlotTaken, TooSoon, WindowTooLong
+from slotbook.scheduling import (
+    Interval,
+    Slot,
+    day_slots,
+    in_window,
+    opening_hours,
+    unclaimed,
+    window_slots,
+)
+from slotbook.scheduling.rules import Counts, booker_key, clear_of, week_of, within_limits
 from slotbook.settings import Settings
-from slotbook.store.booking_reads import busy_between
+from slotbook.store.booking_reads import bookers_between, claims_near
 from slotbook.store.calendars import load_schedule
 
 
@@ -29,6 +40,7 @@ class Openings:
 
     grid: list[Slot]
     unclaimed: list[Slot]
+    open: list[Slot]  # unclaimed, clear of every buffer, on days and weeks below their limits
 
 
 async def grid(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> list[Slot]:
@@ -52,12 +64,31 @@ def claims_window(calendar: Calendar, first: date, last: date) -> tuple[datetime
 
 async def openings(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> Openings:
     """The calendar's slots on the local days `first`..`last`, whatever the booking
-    window (past ones included), and which of them are unclaimed."""
+    window (past ones included): which of them no active booking's time overlaps, and
+    which of those a booking could claim — clear of every booking's buffers with its own
+    (`check_unclaimed`) and on a day and week below the calendar's limits (the counters
+    a claim takes, `booking.transitions`, count the same active bookings)."""
     slots = await grid(uow, calendar, first, last)
     if not slots:
-        return Openings([], [])
-    busy = await busy_between(uow, calendar.id, *claims_window(calendar, first, last))
-    return Openings(slots, unclaimed(slots, busy))
+        return Openings([], [], [])
+    claims = await claims_near(uow, calendar.id, *claims_window(calendar, first, last))
+    free = unclaimed(slots, [Interval(b.start_at, b.end_at) for b in claims])
+    clear = clear_of(free, [b.claimed for b in claims], calendar.buffers)
+    limits = calendar.limits
+    if limits.per_day is not None or limits.per_week is not None:
+        clear = within_limits(clear, limits, await _taken(uow, calendar, first, last))
+    return Openings(slots, free, clear)
+
+
+async def _taken(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> Counts:
+    """The active bookings of the weeks around `first`..`last`, counted as limits count."""
+    start, end = calendar.days_span(week_of(first), week_of(last) + timedelta(days=6))
+    return Counts.of_days(
+        [
+            (calendar.local_day(start_at), booker_key(email, user_id))
+            for start_at, email, user_id in await bookers_between(uow, calendar.id, start, end)
+        ]
+    )
 
 
 def bookable(calendar: Calendar, slots: list[Slot], now: datetime) -> list[Slot]:
@@ -88,7 +119,7 @@ async def free_slots_between(
 ) -> list[Slot]:
     """Bookable slots of the local days `first`..`last`, in time order."""
     check_window_length(uow.settings, first, last)
-    return bookable(calendar, (await openings(uow, calendar, first, last)).unclaimed, uow.now)
+    return bookable(calendar, (await openings(uow, calendar, first, last)).open, uow.now)
 
 
 async def opening_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:
@@ -100,13 +131,25 @@ async def opening_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) ->
     return next((s for s in slots if s.start == start_at), None)
 
 
-async def is_claimed(
+async def check_unclaimed(
     uow: UnitOfWork,
     calendar: Calendar,
     start_at: datetime,
     end_at: datetime,
     *,
     excluding: int | None = None,
-) -> bool:
-    """Whether an active claim but booking `excluding` overlaps [start_at, end_at)."""
-    return bool(await busy_between(uow, calendar.id, start_at, end_at, excluding=excluding))
+) -> None:
+    """Refuse [start_at, end_at) if an active booking but `excluding` overlaps it
+    (SlotTaken), or if it, with the calendar's buffers, meets another booking's time or
+    buffers (InsideBuffer): the claim form of `openings(...).open`, limits aside (those
+    a claim takes from their counters)."""
+    claimed = calendar.buffers.around(start_at, end_at)
+    others = await claims_near(uow, calendar.id, claimed.start, claimed.end, excluding=excluding)
+    if any(b.start_at < end_at and start_at < b.end_at for b in others):
+        raise SlotTaken()
+    if any(b.claimed.start < claimed.end and claimed.start < b.claimed.end for b in others):
+        raise InsideBuffer(
+            "That time is too close to another booking: this calendar keeps "
+            f"{calendar.buffer_before_minutes} minutes before and "
+            f"{calendar.buffer_after_minutes} minutes after each booking free"
+        )

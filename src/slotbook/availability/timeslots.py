@@ -36,7 +36,7 @@ async def _unclaimed_days(
     uow: UnitOfWork, calendar: Calendar, first: date, last: date
 ) -> dict[date, DaySlots]:
     by_day: defaultdict[date, list[Slot]] = defaultdict(list)
-    for slot in (await openings(uow, calendar, first, last)).unclaimed:
+    for slot in (await openings(uow, calendar, first, last)).open:
         by_day[slot.local_start.date()].append(slot)
     ends = await _hold_ends(uow, calendar, first, last)
     return {d: DaySlots(tuple(by_day[d]), ends.get(d)) for d in _days(first, last)}

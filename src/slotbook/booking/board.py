@@ -11,7 +11,8 @@ from datetime import date, time
 
 from slotbook.availability import free_slots
 from slotbook.booking import transitions
-from slotbook.booking.claims import claim_time
+from slotbook.booking.claims import claim_time, get_booking_by_token
+from slotbook.booking.manage import check_cutoff
 from slotbook.booking.model import Booking, NewBooking, Source
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
@@ -83,10 +84,11 @@ async def live_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 
 
 async def board_day(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[BoardSlot]:
-    """Every slot the calendar's hours open on `day`, booked or not, in time order."""
+    """Every slot the calendar's hours open on `day`, booked or not, in time order. One
+    that a buffer or a limit keeps closed is not booked, but not available either."""
     found = await free_slots.openings(uow, calendar, day, day)
     free = set(found.unclaimed)
-    bookable = set(free_slots.bookable(calendar, found.unclaimed, uow.now))
+    bookable = set(free_slots.bookable(calendar, found.open, uow.now))
     return [
         BoardSlot(slot_id(s, calendar.slot_minutes), s, s not in free, s in bookable)
         for s in found.grid
@@ -119,3 +121,18 @@ async def cancel_slot(
             raise BookedElsewhere()
         raise BookingNotFound()
     return [await transitions.cancel(uow, b, calendar) for b in mine]
+
+
+async def cancel_slot_by_token(
+    uow: UnitOfWork, calendar: cal.Calendar, day: date, wanted: int, token: str
+) -> Booking:
+    """Cancel the booking `token` manages if it is an active booking on slot `wanted`
+    (BookingNotFound otherwise), within the calendar's change cut-off like any
+    cancellation by token."""
+    target = await _slot(uow, calendar, day, wanted)
+    booking = await get_booking_by_token(uow, token, lock=True)
+    on_slot = booking.start_at < target.end and booking.end_at > target.start
+    if booking.calendar_id != calendar.id or not on_slot or not booking.is_active(uow.now):
+        raise BookingNotFound()
+    check_cutoff(calendar, booking, uow.now, moving=False)
+    return await transitions.cancel(uow, booking, calendar)

@@ -14,8 +14,12 @@ from slotbook.booking.model import Booking, Draft, NewBooking
 from slotbook.booking.tokens import hash_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BookingNotFound, OutsideHours, SlotTaken
+from slotbook.errors import BookingNotFound, OutsideHours
 from slotbook.store import booking_reads as reads
+
+#: Stale holds this far around a claim are expired first: its buffers' reach, and the
+#: week its limits count.
+AROUND = timedelta(days=8)
 
 
 async def _check_free(
@@ -28,16 +32,16 @@ async def _check_free(
 ) -> None:
     """What a claim of [start_at, end_at) checks before it writes, asking what every slot
     list asks (`availability.free_slots`); `moving`: the booking being moved there, which
-    does not block itself. On SQLite the write lock makes the overlap check safe; on
-    PostgreSQL the exclusion constraint decides at the write."""
+    does not block itself. On SQLite the write lock makes the overlap and buffer check
+    the decision; on PostgreSQL the exclusion constraint over claimed ranges decides at
+    the write, and the check only lets an uncontested refusal say what was in the way.
+    Stale holds of the weeks around are expired first, so that neither the time nor the
+    limit counters still count them."""
     free_slots.check_bookable(calendar, start_at, uow.now)
     if calendar.enforce_hours and await free_slots.opening_at(uow, calendar, start_at) is None:
         raise OutsideHours()
-    await transitions.expire_stale_holds(uow, calendar, start_at, end_at)
-    if not uow.is_postgresql and await free_slots.is_claimed(
-        uow, calendar, start_at, end_at, excluding=moving
-    ):
-        raise SlotTaken()
+    await transitions.expire_stale_holds(uow, calendar, start_at - AROUND, end_at + AROUND)
+    await free_slots.check_unclaimed(uow, calendar, start_at, end_at, excluding=moving)
 
 
 async def claim_time(
@@ -63,6 +67,8 @@ async def claim_time(
         email=email,
         user_id=user_id,
         hold_until=uow.now + hold_for if hold_for else None,
+        buffers=calendar.buffers,
+        pending=calendar.requires_approval,
     )
     return await transitions.create(uow, calendar, draft)
 

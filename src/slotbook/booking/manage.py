@@ -12,18 +12,21 @@ from slotbook.booking.model import Booking
 from slotbook.booking.seats import move_seat
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import ChangeCutoff, InvalidInput, NotChangeable
+from slotbook.errors import CancelCutoff, ChangeCutoff, InvalidInput, MoveCutoff, NotChangeable
 
 
-def check_cutoff(calendar: Calendar, booking: Booking, now: datetime) -> None:
-    """No change once the booking has started, nor within the calendar's cut-off."""
-    cutoff = timedelta(minutes=calendar.change_cutoff_minutes)
+def check_cutoff(calendar: Calendar, booking: Booking, now: datetime, *, moving: bool) -> None:
+    """No change once the booking has started, nor within the calendar's cancel or move
+    cut-off (CancelCutoff / MoveCutoff say which, and until when it was allowed)."""
     if booking.start_at <= now:
         raise ChangeCutoff("This booking has already started and can no longer be changed")
-    if booking.start_at - now < cutoff:
-        raise ChangeCutoff(
-            f"Bookings cannot be changed or cancelled less than "
-            f"{calendar.change_cutoff_minutes} minutes before the start"
+    minutes = calendar.move_cutoff if moving else calendar.cancel_cutoff
+    last = booking.start_at - timedelta(minutes=minutes)
+    if now > last:
+        error, verb = (MoveCutoff, "moved") if moving else (CancelCutoff, "cancelled")
+        raise error(
+            f"Bookings cannot be {verb} less than {minutes} minutes before the start; "
+            f"this one could be {verb} until {last.astimezone(calendar.zone).isoformat()}"
         )
 
 
@@ -32,7 +35,7 @@ async def find_by_token(uow: UnitOfWork, token: str) -> tuple[Booking, Calendar]
     return booking, await get_calendar(uow, booking.calendar_id)
 
 
-async def _changeable(uow: UnitOfWork, token: str) -> tuple[Booking, Calendar]:
+async def _changeable(uow: UnitOfWork, token: str, *, moving: bool) -> tuple[Booking, Calendar]:
     """The token's booking, locked, if it is active and outside its cut-off."""
     booking = await get_booking_by_token(uow, token, lock=True)
     calendar = await get_calendar(uow, booking.calendar_id)
@@ -40,19 +43,19 @@ async def _changeable(uow: UnitOfWork, token: str) -> tuple[Booking, Calendar]:
         raise NotChangeable(
             f"This booking is {booking.live_status(uow.now)} and can no longer be changed"
         )
-    check_cutoff(calendar, booking, uow.now)
+    check_cutoff(calendar, booking, uow.now, moving=moving)
     return booking, calendar
 
 
 async def cancel_by_token(uow: UnitOfWork, token: str) -> Booking:
     """Cancel the booking; its seat or time is free once this commits."""
-    booking, calendar = await _changeable(uow, token)
+    booking, calendar = await _changeable(uow, token, moving=False)
     return await transitions.cancel(uow, booking, calendar)
 
 
 async def move_to_slot(uow: UnitOfWork, token: str, slot_id: int) -> tuple[Booking, Calendar]:
     """Move a seat booking to another slot of its event."""
-    booking, calendar = await _changeable(uow, token)
+    booking, calendar = await _changeable(uow, token, moving=True)
     if booking.slot_id is None:
         raise InvalidInput(
             "This booking is not on an event time slot: move it with new_time "
@@ -66,7 +69,7 @@ async def move_to_time(
 ) -> tuple[Booking, Calendar]:
     """Move a calendar-time booking to `wall` on `day` (default: its current day), in the
     calendar's zone."""
-    booking, calendar = await _changeable(uow, token)
+    booking, calendar = await _changeable(uow, token, moving=True)
     if booking.slot_id is not None:
         raise InvalidInput("This booking is on an event time slot: move it with new_time_slot_id")
     day = day or calendar.local_day(booking.start_at)

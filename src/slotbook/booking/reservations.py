@@ -52,7 +52,7 @@ async def confirm(uow: UnitOfWork, *, patient: User, booking_id: int) -> Booking
     confirmed = await transitions.confirm(uow, booking, calendar)
     if confirmed is not None:
         return confirmed
-    if booking.status == BookingStatus.CONFIRMED:
+    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.PENDING):
         return booking
     if booking.status == BookingStatus.CANCELLED:
         raise NotChangeable("This reservation was cancelled")

@@ -1,8 +1,9 @@
 """Seats on an event's explicit slots: claim one, or move a booking to another slot.
 
-The capacity invariant is one conditional UPDATE (`store.booking_writes.take_seat`),
-atomic on both databases: no row updated means the slot is full. Seat bookings are
-confirmed at once, so a slot's `taken` counts exactly its active bookings.
+The capacity invariant is one conditional UPDATE (`store.booking_writes.take_seats`),
+atomic on both databases: no row updated means too few seats are left. A booking may
+take several seats, all or none; a slot's `taken` is exactly the seats of its active
+(confirmed or pending) bookings.
 """
 
 from datetime import datetime
@@ -11,7 +12,7 @@ from slotbook.booking import transitions
 from slotbook.booking.model import Booking, Draft, NewBooking, SeatSlot
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import InPast, InvalidInput, SlotNotFound
+from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound, TooFewSeats, TooManySeats
 from slotbook.store.booking_reads import get_seat_slot
 
 
@@ -28,17 +29,29 @@ def _check_open(slot: SeatSlot, now: datetime) -> None:
 
 
 async def claim_seat(
-    uow: UnitOfWork, *, slot_id: int, name: str, email: str | None, source: str
+    uow: UnitOfWork,
+    *,
+    slot_id: int,
+    name: str,
+    email: str | None,
+    source: str,
+    seats: int = 1,
 ) -> tuple[NewBooking, Calendar]:
-    """Book one seat of the slot; SlotNotFound, InPast (started) or SlotFull otherwise.
+    """Book `seats` seats of the slot, all or none; SlotNotFound, InPast (started),
+    TooManySeats (over the event's `max_seats_per_booking`), SlotFull (none left) or
+    TooFewSeats (some, but fewer) otherwise. Pending approval on an event that needs it.
 
-    On PostgreSQL seat and booking are one statement (in autocommit, see
-    `surfaces.idempotency.idempotent(single_write=True)`, the slot's row is locked for
-    that statement only); on SQLite the seat is the transaction's last statement.
+    On PostgreSQL seats and booking are one statement, the transaction's last, so the
+    slot's row is locked from that statement to the commit only; on SQLite the seats are
+    the transaction's last statement.
     """
     slot = await get_slot(uow, slot_id)
     _check_open(slot, uow.now)
     calendar = await get_calendar(uow, slot.calendar_id)
+    if seats > calendar.max_seats_per_booking:
+        raise TooManySeats(
+            f"seats: at most {calendar.max_seats_per_booking} places per booking for this event"
+        )
     draft = Draft(
         calendar_id=slot.calendar_id,
         slot_id=slot.id,
@@ -47,8 +60,16 @@ async def claim_seat(
         source=source,
         name=name,
         email=email,
+        seats=seats,
+        pending=calendar.requires_approval,
     )
-    return await transitions.create(uow, calendar, draft), calendar
+    try:
+        return await transitions.create(uow, calendar, draft), calendar
+    except SlotFull:
+        left = (await get_slot(uow, slot_id)).available
+        if left > 0:
+            raise TooFewSeats(f"Only {left} {'place' if left == 1 else 'places'} left") from None
+        raise
 
 
 async def move_seat(uow: UnitOfWork, booking: Booking, calendar: Calendar, slot_id: int) -> Booking:

@@ -1,16 +1,18 @@
-"""The one writer of booking state: every change of a booking, and every seat count.
+"""The one writer of booking state: every change of a booking, every seat count and
+every booking-limit counter.
 
 Each transition is one function: it writes the booking's row, keeps the seat counters
-of explicit slots right (a slot's `taken` counts exactly its active bookings), and
-records the change through `_record`, which marks the calendar-days it touched (live
-boards and the slot cache hear of them after commit). `_record` is also where the
-transactional outbox appends its event, in the same transaction as the change.
+of explicit slots right (a slot's `taken` is exactly the seats of its active bookings),
+keeps the kept limit counters right (`store.booking_counts`: one unit per active
+booking), and records the change through `_record`, which marks the calendar-days it
+touched (live boards and the slot cache hear of them after commit). `_record` is also
+where the transactional outbox appends its event, in the same transaction as the change.
 
-Nothing else writes `bookings` or `slots` (the architecture test holds it so): new
-states (pending, approved, declined, offered) become new functions here.
+Nothing else writes `bookings`, `slots` or `booking_counts` (the architecture test holds
+it so).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -20,8 +22,11 @@ from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, Se
 from slotbook.booking.tokens import new_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import NotChangeable, SlotFull
+from slotbook.errors import LimitReached, NotChangeable, NotPending, SlotFull
+from slotbook.scheduling.rules import Limits, Period, Quota, booker_key, starts_on
+from slotbook.store import booking_counts
 from slotbook.store import booking_writes as rows
+from slotbook.store.booking_counts import CountKey
 from slotbook.store.calendars import calendar_zones
 
 
@@ -30,7 +35,10 @@ class Transition(StrEnum):
 
     CREATED = "created"  # confirmed at once
     HELD = "held"  # reserved for a grace period
+    REQUESTED = "pending"  # made, awaiting the owner's approval
     CONFIRMED = "confirmed"  # a hold made firm
+    APPROVED = "approved"  # a pending booking the owner accepted: confirmed
+    DECLINED = "declined"  # a pending booking refused (by the owner or the timeout)
     MOVED = "moved"  # to another time or slot
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # a hold whose grace period ended
@@ -52,6 +60,62 @@ def _record(
     uow.touch(booking.calendar_id, booking.start_at.astimezone(zone).date())
 
 
+# -- limit counters -------------------------------------------------------------------
+
+
+def _count_keys(booking: Booking, zone: ZoneInfo) -> list[CountKey]:
+    """Every counter an active booking is a unit of, where that counter is kept."""
+    day = booking.start_at.astimezone(zone).date()
+    whose = ["", booker_key(booking.email, booking.user_id) or ""]
+    return [(p, starts_on(p, day), who) for p in Period for who in dict.fromkeys(whose)]
+
+
+async def _recount(
+    uow: UnitOfWork,
+    calendar_id: int,
+    limits: Limits,
+    *,
+    taking: Iterable[Quota] = (),
+    giving_back: Iterable[CountKey] = (),
+) -> None:
+    """Take a unit of each quota (LimitReached, naming it, when one is used up) and give
+    one back to each counter, in one global order of counter rows so that no two
+    transactions ever wait on each other's rows in a cycle. Under a weekly limit a
+    change on one day opens or closes the others of its week: every day is touched."""
+    if limits.per_week is not None:
+        uow.touch(calendar_id, None)
+    returned = set(giving_back)
+    taken = {key: q for q in taking if (key := (q.period, q.starts_on, q.booker)) not in returned}
+    returned -= {(q.period, q.starts_on, q.booker) for q in taking}  # kept: a move within it
+    for key in sorted(taken.keys() | returned):
+        if key in returned:
+            await booking_counts.give_back(uow, calendar_id, key)
+        elif not await booking_counts.take(uow, calendar_id, taken[key]):
+            raise LimitReached(taken[key].refusal())
+
+
+async def _limits(uow: UnitOfWork, calendar_id: int) -> Limits:
+    """The calendar's limits as of now, read so that no settings change can start or
+    stop keeping a counter before this transaction ends (`booking_counts`)."""
+    return await booking_counts.lock_limits(uow, calendar_id)
+
+
+def _quotas(limits: Limits, calendar: Calendar, booking: Booking | Draft) -> list[Quota]:
+    day = calendar.local_day(booking.start_at)
+    return limits.quotas(day, booker_key(booking.email, booking.user_id))
+
+
+async def _release(uow: UnitOfWork, booking: Booking, zone: ZoneInfo) -> None:
+    """Give back what an active booking held: its seats and its units of the limits."""
+    if booking.slot_id is not None:
+        await rows.release_seats(uow, booking.slot_id, booking.seats)
+    limits = await _limits(uow, booking.calendar_id)
+    await _recount(uow, booking.calendar_id, limits, giving_back=_count_keys(booking, zone))
+
+
+# -- transitions ----------------------------------------------------------------------
+
+
 def _row(uow: UnitOfWork, draft: Draft) -> dict[str, Any]:
     """The columns of a new booking, token aside."""
     return {
@@ -59,7 +123,7 @@ def _row(uow: UnitOfWork, draft: Draft) -> dict[str, Any]:
         "slot_id": draft.slot_id,
         "start_at": draft.start_at,
         "end_at": draft.end_at,
-        "status": BookingStatus.HELD if draft.hold_until else BookingStatus.CONFIRMED,
+        "status": draft.status,
         "hold_expires_at": draft.hold_until,
         "name": draft.name,
         "email": draft.email,
@@ -67,50 +131,94 @@ def _row(uow: UnitOfWork, draft: Draft) -> dict[str, Any]:
         "source": draft.source,
         "created_at": uow.now,
         "updated_at": uow.now,
+        "seats": draft.seats,
+        "buffer_before_minutes": draft.buffers.before_minutes,
+        "buffer_after_minutes": draft.buffers.after_minutes,
     }
 
 
+_MADE = {
+    BookingStatus.HELD: Transition.HELD,
+    BookingStatus.PENDING: Transition.REQUESTED,
+    BookingStatus.CONFIRMED: Transition.CREATED,
+}
+
+
 async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBooking:
-    """CREATED, or HELD when the draft has `hold_until`: write the booking with a fresh
-    manage token. On calendar time the exclusion constraint (PostgreSQL) or the caller's
-    overlap check under the write lock (SQLite) decides: SlotTaken. On a slot it takes a
-    seat, as late as possible so a hot slot's row stays locked briefly: SlotFull."""
+    """CREATED, HELD (the draft has `hold_until`) or REQUESTED (pending approval): write
+    the booking with a fresh manage token, taking a unit of each of the calendar's
+    limits first (LimitReached). On calendar time the exclusion constraint over claimed
+    ranges (PostgreSQL) or the caller's overlap check under the write lock (SQLite)
+    decides: SlotTaken. On a slot it takes the draft's seats, as late as possible so a
+    hot slot's row stays locked briefly: SlotFull when too few are left."""
+    limits = await _limits(uow, calendar.id)
+    await _recount(uow, calendar.id, limits, taking=_quotas(limits, calendar, draft))
     values = _row(uow, draft)
     token, token_hash = new_token()
     row = values | {"token_hash": token_hash}
     new_id: int | None
     if draft.slot_id is None:
         new_id = await rows.insert_booking(uow, row)
-    elif uow.is_postgresql:  # seat and booking in one statement
-        new_id = await rows.insert_booking_taking_seat(uow, draft.slot_id, row)
-    else:  # the seat is the transaction's last statement
+    elif uow.is_postgresql:  # seats and booking in one statement
+        new_id = await rows.insert_booking_taking_seats(uow, draft.slot_id, row)
+    else:  # the seats are the transaction's last statement
         new_id = await rows.insert_booking(uow, row)
-        if not await rows.take_seat(uow, draft.slot_id):
+        if not await rows.take_seats(uow, draft.slot_id, draft.seats):
             new_id = None
     if new_id is None:
         raise SlotFull()
     booking = Booking(id=new_id, **values)
-    _record(
-        uow, Transition.HELD if draft.hold_until else Transition.CREATED, booking, calendar.zone
-    )
+    _record(uow, _MADE[draft.status], booking, calendar.zone)
     return NewBooking(booking, token)
 
 
 async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking | None:
-    """CONFIRMED: make a hold still live firm; None if it is not one (any more)."""
-    confirmed = await rows.confirm_hold(uow, booking.id)
+    """CONFIRMED: make a hold still live firm — or REQUESTED, pending the owner's
+    approval, on a calendar that requires it; None if it is not a live hold (any more)."""
+    pending = calendar.requires_approval
+    to = BookingStatus.PENDING if pending else BookingStatus.CONFIRMED
+    confirmed = await rows.confirm_hold(uow, booking.id, to=to)
     if confirmed is not None:
-        _record(uow, Transition.CONFIRMED, confirmed, calendar.zone)
+        transition = Transition.REQUESTED if pending else Transition.CONFIRMED
+        _record(uow, transition, confirmed, calendar.zone)
     return confirmed
 
 
+async def approve(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
+    """APPROVED: a pending booking becomes confirmed (NotPending if it is not pending:
+    an approval and a decline can never both win)."""
+    approved = await rows.decide_pending(uow, booking.id, BookingStatus.CONFIRMED)
+    if approved is None:
+        raise NotPending(f"This booking is {booking.status}, not pending")
+    _record(uow, Transition.APPROVED, approved, calendar.zone)
+    return approved
+
+
+async def decline(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
+    """DECLINED: a pending booking is refused; its time or seats are free once this
+    commits (NotPending if it is not pending)."""
+    declined = await rows.decide_pending(uow, booking.id, BookingStatus.DECLINED)
+    if declined is None:
+        raise NotPending(f"This booking is {booking.status}, not pending")
+    await _release(uow, declined, calendar.zone)
+    _record(uow, Transition.DECLINED, declined, calendar.zone)
+    return declined
+
+
+async def decline_overdue(uow: UnitOfWork) -> int:
+    """DECLINED: every pending booking older than its calendar's approval timeout; how
+    many."""
+    declined = await rows.decline_overdue(uow)
+    await _released_in_bulk(uow, declined, Transition.DECLINED)
+    return len(declined)
+
+
 async def cancel(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking:
-    """CANCELLED: an active booking; its time or seat is free as soon as this commits."""
+    """CANCELLED: an active booking; its time or seats are free as soon as this commits."""
     cancelled = await rows.cancel_active(uow, booking.id)
     if cancelled is None:
         raise NotChangeable("This booking is not active")
-    if booking.slot_id is not None:
-        await rows.release_seat(uow, booking.slot_id)
+    await _release(uow, cancelled, calendar.zone)
     _record(uow, Transition.CANCELLED, cancelled, calendar.zone)
     return cancelled
 
@@ -118,9 +226,28 @@ async def cancel(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booki
 async def move_time(
     uow: UnitOfWork, booking: Booking, calendar: Calendar, start_at: datetime, end_at: datetime
 ) -> Booking:
-    """MOVED on calendar time: release and claim in one write (SlotTaken if the
-    exclusion constraint refuses the new time)."""
-    moved = await rows.set_time(uow, booking.id, start_at=start_at, end_at=end_at)
+    """MOVED on calendar time, with the calendar's buffers as they are now: release and
+    claim in one write (SlotTaken if the exclusion constraint refuses the new claimed
+    range); a move to another day or week takes a unit of its limits (LimitReached)."""
+    limits = await _limits(uow, calendar.id)
+    target = Draft(
+        calendar_id=calendar.id,
+        start_at=start_at,
+        end_at=end_at,
+        source=booking.source,
+        email=booking.email,
+        user_id=booking.user_id,
+    )
+    await _recount(
+        uow,
+        calendar.id,
+        limits,
+        taking=_quotas(limits, calendar, target),
+        giving_back=_count_keys(booking, calendar.zone),
+    )
+    moved = await rows.set_time(
+        uow, booking.id, start_at=start_at, end_at=end_at, buffers=calendar.buffers
+    )
     _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
     return moved
 
@@ -128,13 +255,13 @@ async def move_time(
 async def move_seat(
     uow: UnitOfWork, booking: Booking, calendar: Calendar, target: SeatSlot
 ) -> Booking:
-    """MOVED to another slot: the target's seat is taken before the old one is given
-    back, in one transaction (SlotFull if none is left)."""
+    """MOVED to another slot, all its seats: the target's seats are taken before the old
+    ones are given back, in one transaction (SlotFull if too few are left)."""
     assert booking.slot_id is not None
     await rows.lock_slots(uow, (booking.slot_id, target.id))
-    if not await rows.take_seat(uow, target.id):
+    if not await rows.take_seats(uow, target.id, booking.seats):
         raise SlotFull()
-    await rows.release_seat(uow, booking.slot_id)
+    await rows.release_seats(uow, booking.slot_id, booking.seats)
     moved = await rows.set_time(
         uow, booking.id, start_at=target.start_at, end_at=target.end_at, slot_id=target.id
     )
@@ -149,22 +276,29 @@ async def expire_stale_holds(
     end: datetime | None = None,
 ) -> int:
     """EXPIRED: every hold whose grace period has ended (only those on `calendar`'s time
-    overlapping [start, end), if given), giving back their seats; how many."""
+    overlapping [start, end), if given), giving back their seats and limits; how many."""
     within = (calendar.id, start, end) if calendar and start and end else None
     expired = await rows.expire_stale_holds(uow, within=within)
-    if not expired:
-        return 0
-    zones: Mapping[int, ZoneInfo] = (
-        {calendar.id: calendar.zone}
-        if calendar
-        else await calendar_zones(uow, {b.calendar_id for b in expired})
-    )
-    for hold in expired:
-        if hold.slot_id is not None:
-            await rows.release_seat(uow, hold.slot_id)
-    for hold in expired:
-        _record(uow, Transition.EXPIRED, hold, zones[hold.calendar_id])
+    known = {calendar.id: calendar.zone} if calendar else None
+    await _released_in_bulk(uow, expired, Transition.EXPIRED, zones=known)
     return len(expired)
+
+
+async def _released_in_bulk(
+    uow: UnitOfWork,
+    released: list[Booking],
+    transition: Transition,
+    *,
+    zones: Mapping[int, ZoneInfo] | None = None,
+) -> None:
+    """Give back what these bookings, just made inactive, held; record each."""
+    if not released:
+        return
+    zones = zones or await calendar_zones(uow, {b.calendar_id for b in released})
+    for booking in sorted(released, key=lambda b: b.calendar_id):
+        await _release(uow, booking, zones[booking.calendar_id])
+    for booking in released:
+        _record(uow, transition, booking, zones[booking.calendar_id])
 
 
 async def add_seat_slots(

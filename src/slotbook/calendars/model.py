@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
 from slotbook.scheduling.grid import to_instant
+from slotbook.scheduling.rules import Buffers, Limits
 
 
 def midnight(day: date, zone: tzinfo) -> datetime:
@@ -47,6 +48,45 @@ class Calendar:
     horizon_days: int
     change_cutoff_minutes: int
     created_at: datetime
+    # booking rules (README "Booking rules"); defaults as the schema's
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    max_per_day: int | None = None
+    max_per_week: int | None = None
+    max_per_booker_per_day: int | None = None
+    max_per_booker_per_week: int | None = None
+    cancel_cutoff_minutes: int | None = None  # None: change_cutoff_minutes
+    move_cutoff_minutes: int | None = None  # None: change_cutoff_minutes
+    requires_approval: bool = False
+    approval_timeout_minutes: int = 1440
+    max_seats_per_booking: int = 10
+
+    @property
+    def buffers(self) -> Buffers:
+        return Buffers(self.buffer_before_minutes, self.buffer_after_minutes)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            self.max_per_day,
+            self.max_per_week,
+            self.max_per_booker_per_day,
+            self.max_per_booker_per_week,
+        )
+
+    @property
+    def cancel_cutoff(self) -> int:
+        """Minutes before the start after which a booking can no longer be cancelled."""
+        if self.cancel_cutoff_minutes is None:
+            return self.change_cutoff_minutes
+        return self.cancel_cutoff_minutes
+
+    @property
+    def move_cutoff(self) -> int:
+        """Minutes before the start after which a booking can no longer be moved."""
+        if self.move_cutoff_minutes is None:
+            return self.change_cutoff_minutes
+        return self.move_cutoff_minutes
 
     @property
     def zone(self) -> ZoneInfo:

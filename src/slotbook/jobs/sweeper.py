@@ -1,4 +1,5 @@
-"""The hold sweeper: records holds whose grace period has ended as expired.
+"""The sweeper: records holds whose grace period has ended as expired, and declines
+bookings left pending longer than their calendar's approval timeout.
 
 Reads already treat such holds as free; sweeping gives back their seats and tells the
 change listeners (live boards, the slot cache) which calendar-days were freed, without
@@ -9,26 +10,32 @@ keeping time (they hold manage tokens).
 import asyncio
 import logging
 import time
+from datetime import timedelta
 
 from slotbook.booking import transitions
 from slotbook.engine import Engine
-from slotbook.store.booking_reads import has_stale_holds
+from slotbook.store.booking_reads import has_pending_since, has_stale_holds
 from slotbook.store.idempotency import purge_expired
 
 log = logging.getLogger("slotbook.sweeper")
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
+SHORTEST_APPROVAL_TIMEOUT = timedelta(minutes=1)
 
 
 async def sweep(engine: Engine) -> int:
-    """One pass; the write transaction is only opened when there is something to sweep."""
+    """One pass: expire stale holds, decline bookings pending past their calendar's
+    approval timeout; how many. The write transaction is only opened when there may be
+    something to do."""
     async for attempt in engine.attempts():
         async with attempt as uow:
-            if not await has_stale_holds(uow):
+            waited = uow.now - SHORTEST_APPROVAL_TIMEOUT
+            if not (await has_stale_holds(uow) or await has_pending_since(uow, waited)):
                 return 0
     async for attempt in engine.attempts(write=True):
         async with attempt as uow:
-            swept = await transitions.expire_stale_holds(uow)
-    return swept
+            expired = await transitions.expire_stale_holds(uow)
+            declined = await transitions.decline_overdue(uow)
+    return expired + declined
 
 
 async def run_sweeper(engine: Engine, interval: float) -> None:

@@ -131,7 +131,7 @@ class NotifyBroker:
         token = uuid.uuid4().hex
         heard = self._waiting[token] = asyncio.get_running_loop().create_future()
         try:
-            async with self._engine.unit(autocommit=True) as uow:
+            async with self._engine.unit() as uow:  # NOTIFY goes out at its commit
                 await notify(uow, self._sync_channel, token)
             await asyncio.wait_for(heard, self._sync_timeout)
         finally:

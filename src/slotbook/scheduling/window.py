@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 from slotbook.scheduling.grid import Slot
 
+NO_TIME = timedelta(0)
+
 
 @dataclass(frozen=True, slots=True)
 class Interval:
@@ -49,10 +51,17 @@ def _is_sorted(busy: list[Interval]) -> bool:
     return all(a.start <= b.start for a, b in itertools.pairwise(busy))
 
 
-def unclaimed(candidates: list[Slot], busy: list[Interval]) -> list[Slot]:
-    """The candidates that overlap no claim."""
+def unclaimed(
+    candidates: list[Slot],
+    busy: list[Interval],
+    *,
+    before: timedelta = NO_TIME,
+    after: timedelta = NO_TIME,
+) -> list[Slot]:
+    """The candidates that overlap no claim, each widened by `before` and `after` (the
+    buffers a booking of it would claim; `busy` holds claimed ranges, buffers included)."""
     claims = Claims(busy)
-    return [s for s in candidates if not claims.overlaps(s.start, s.end)]
+    return [s for s in candidates if not claims.overlaps(s.start - before, s.end + after)]
 
 
 def in_window(slots: list[Slot], now: datetime, window: BookingWindow) -> list[Slot]:

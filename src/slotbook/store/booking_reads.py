@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
-from slotbook.booking.model import Booking, BookingStatus, SeatSlot
+from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
-from slotbook.scheduling import Interval
+from slotbook.scheduling.rules import MAX_BUFFER
 from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
 from slotbook.store.tables import bookings, calendars, slots
 
@@ -67,25 +67,50 @@ async def list_bookings(
     return [booking_from(r) for r in rows]
 
 
-async def busy_between(
+async def claims_near(
     uow: UnitOfWork,
     calendar_id: int,
     start: datetime,
     end: datetime,
     *,
     excluding: int | None = None,
-) -> list[Interval]:
-    """Active claims on the calendar's time that overlap [start, end), in start order,
-    but booking `excluding`."""
+) -> list[Booking]:
+    """Active bookings of the calendar's time whose claimed range (their time with the
+    buffers they were made with) may meet [start, end), in start order, but booking
+    `excluding`."""
     query = (
-        select(bookings.c.start_at, bookings.c.end_at)
+        select(*BOOKING_COLUMNS)
         .order_by(bookings.c.start_at)
-        .where(time_claims_overlapping(calendar_id, start, end), occupying(uow.now))
+        .where(
+            time_claims_overlapping(calendar_id, start - MAX_BUFFER, end + MAX_BUFFER),
+            occupying(uow.now),
+        )
     )
     if excluding is not None:
         query = query.where(bookings.c.id != excluding)
-    rows = await uow.conn.execute(query)
-    return [Interval(start, end) for start, end in rows]
+    return [booking_from(r) for r in await uow.conn.execute(query)]
+
+
+async def bookers_between(
+    uow: UnitOfWork,
+    calendar_id: int,
+    start: datetime,
+    end: datetime | None = None,
+    *,
+    as_counted: bool = False,
+) -> list[tuple[datetime, str | None, int | None]]:
+    """(start, email, user id) of the calendar's active bookings starting in [start, end):
+    what its booking limits count. Active as every read sees it (a hold until its grace
+    period ends), or `as_counted` by the limit counters (by status: a hold until it is
+    marked expired, which gives its units back)."""
+    query = select(bookings.c.start_at, bookings.c.email, bookings.c.user_id).where(
+        bookings.c.calendar_id == calendar_id,
+        bookings.c.start_at >= start,
+        bookings.c.status.in_(OCCUPYING) if as_counted else occupying(uow.now),
+    )
+    if end is not None:
+        query = query.where(bookings.c.start_at < end)
+    return [(r.start_at, r.email, r.user_id) for r in await uow.conn.execute(query)]
 
 
 async def active_claims_between(
@@ -119,6 +144,14 @@ async def has_stale_holds(uow: UnitOfWork) -> bool:
     """Whether any hold's grace period has ended without it being marked expired."""
     query = select(bookings.c.id).where(stale_hold(uow.now)).limit(1)
     return (await uow.conn.execute(query)).first() is not None
+
+
+async def has_pending_since(uow: UnitOfWork, since: datetime) -> bool:
+    """Whether any booking made at `since` or before is still pending approval."""
+    query = select(bookings.c.id).where(
+        bookings.c.status == BookingStatus.PENDING, bookings.c.created_at <= since
+    )
+    return (await uow.conn.execute(query.limit(1))).first() is not None
 
 
 async def get_seat_slot(uow: UnitOfWork, slot_id: int) -> SeatSlot | None:

@@ -1,14 +1,15 @@
 """Every statement that changes a booking or a slot. Only `booking.transitions` runs these
 (the architecture test holds it so); reads are in `store.booking_reads`.
 
-Seats: a slot's `taken` is claimed with one conditional UPDATE (`taken < capacity`),
-atomic on both databases; no row updated means full. Time: on PostgreSQL the exclusion
-constraint `bookings_no_overlap` (see `store.tables`) rejects the second of two
-overlapping claims, which `insert_booking` and `set_time` turn into SlotTaken.
+Seats: a slot's `taken` is claimed with one conditional UPDATE (`taken + n <=
+capacity`), atomic on both databases; no row updated means too few left. Time: on
+PostgreSQL the exclusion constraint `bookings_no_overlap` (see `store.tables`) rejects
+the second of two overlapping claimed ranges, which `insert_booking` and `set_time`
+turn into SlotTaken.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Update, insert, literal, select, update
@@ -17,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from slotbook.booking.model import Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
 from slotbook.errors import SlotTaken
+from slotbook.scheduling.rules import Buffers
 from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from
 from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
-from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
+from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, calendars, slots
 
 
 def _is_overlap_violation(exc: IntegrityError) -> bool:
@@ -42,33 +44,34 @@ async def insert_booking(uow: UnitOfWork, values: Mapping[str, Any]) -> int:
     return new_id
 
 
-def _seat_taken(slot_id: int) -> Update:
-    """Take one seat if one is left: the seat invariant itself (no row updated = full)."""
+def _seats_taken(slot_id: int, seats: int) -> Update:
+    """Take `seats` seats if that many are left, all or none: the seat invariant itself
+    (no row updated = too few left)."""
     return (
         update(slots)
-        .where(slots.c.id == slot_id, slots.c.taken < slots.c.capacity)
-        .values(taken=slots.c.taken + 1)
+        .where(slots.c.id == slot_id, slots.c.taken + seats <= slots.c.capacity)
+        .values(taken=slots.c.taken + seats)
         .returning(slots.c.id)
     )
 
 
-async def take_seat(uow: UnitOfWork, slot_id: int) -> bool:
-    """Take a seat of the slot; False when none is left."""
-    return (await uow.conn.execute(_seat_taken(slot_id))).first() is not None
+async def take_seats(uow: UnitOfWork, slot_id: int, seats: int) -> bool:
+    """Take `seats` seats of the slot; False (none taken) when fewer are left."""
+    return (await uow.conn.execute(_seats_taken(slot_id, seats))).first() is not None
 
 
-async def release_seat(uow: UnitOfWork, slot_id: int) -> None:
-    """Give one seat of the slot back."""
-    released = update(slots).where(slots.c.id == slot_id).values(taken=slots.c.taken - 1)
+async def release_seats(uow: UnitOfWork, slot_id: int, seats: int) -> None:
+    """Give `seats` seats of the slot back."""
+    released = update(slots).where(slots.c.id == slot_id).values(taken=slots.c.taken - seats)
     await uow.conn.execute(released)
 
 
-async def insert_booking_taking_seat(
+async def insert_booking_taking_seats(
     uow: UnitOfWork, slot_id: int, values: Mapping[str, Any]
 ) -> int | None:
-    """One statement: take a seat of the slot if one is left and write the booking only
-    then; its id, or None when the slot is full."""
-    seat = _seat_taken(slot_id).cte("seat")
+    """One statement: take the booking's seats of the slot if that many are left and
+    write the booking only then; its id, or None when too few are left."""
+    seat = _seats_taken(slot_id, values["seats"]).cte("seat")
     source_row = select(*(literal(v, bookings.c[k].type) for k, v in values.items())).select_from(
         seat
     )
@@ -88,9 +91,9 @@ async def lock_slots(uow: UnitOfWork, slot_ids: Iterable[int]) -> None:
     )
 
 
-async def confirm_hold(uow: UnitOfWork, booking_id: int) -> Booking | None:
-    """Confirm the booking if it is a hold still live at `now`; None otherwise (so a
-    confirm and the hold's expiry can never both win)."""
+async def confirm_hold(uow: UnitOfWork, booking_id: int, *, to: BookingStatus) -> Booking | None:
+    """Make the booking `to` (confirmed, or pending approval) if it is a hold still live
+    at `now`; None otherwise (so a confirm and the hold's expiry can never both win)."""
     row = (
         await uow.conn.execute(
             update(bookings)
@@ -99,11 +102,48 @@ async def confirm_hold(uow: UnitOfWork, booking_id: int) -> Booking | None:
                 bookings.c.status == BookingStatus.HELD,
                 live_hold(uow.now),
             )
-            .values(status=BookingStatus.CONFIRMED, updated_at=uow.now)
+            .values(status=to, updated_at=uow.now)
             .returning(*BOOKING_COLUMNS)
         )
     ).first()
     return booking_from(row) if row else None
+
+
+async def decide_pending(uow: UnitOfWork, booking_id: int, status: BookingStatus) -> Booking | None:
+    """Approve (`CONFIRMED`) or decline (`DECLINED`) the booking if it is still pending;
+    None otherwise (so an approval and a decline can never both win)."""
+    row = (
+        await uow.conn.execute(
+            update(bookings)
+            .where(bookings.c.id == booking_id, bookings.c.status == BookingStatus.PENDING)
+            .values(status=status, updated_at=uow.now)
+            .returning(*BOOKING_COLUMNS)
+        )
+    ).first()
+    return booking_from(row) if row else None
+
+
+async def decline_overdue(uow: UnitOfWork) -> list[Booking]:
+    """Decline every pending booking older than its calendar's approval timeout."""
+    waiting = await uow.conn.execute(
+        select(bookings.c.id, bookings.c.created_at, calendars.c.approval_timeout_minutes)
+        .join(calendars, calendars.c.id == bookings.c.calendar_id)
+        .where(bookings.c.status == BookingStatus.PENDING)
+    )
+    overdue = [
+        booking_id
+        for booking_id, created_at, minutes in waiting
+        if created_at + timedelta(minutes=minutes) <= uow.now
+    ]
+    if not overdue:
+        return []
+    rows = await uow.conn.execute(
+        update(bookings)
+        .where(bookings.c.id.in_(overdue), bookings.c.status == BookingStatus.PENDING)
+        .values(status=BookingStatus.DECLINED, updated_at=uow.now)
+        .returning(*BOOKING_COLUMNS)
+    )
+    return [booking_from(r) for r in rows]
 
 
 async def cancel_active(uow: UnitOfWork, booking_id: int) -> Booking | None:
@@ -126,11 +166,16 @@ async def set_time(
     start_at: datetime,
     end_at: datetime,
     slot_id: int | None = None,
+    buffers: Buffers | None = None,
 ) -> Booking:
-    """Move the booking to [start_at, end_at) (and to slot `slot_id`, if given)."""
+    """Move the booking to [start_at, end_at) (and to slot `slot_id`, with `buffers`,
+    if given)."""
     values: dict[str, Any] = {"start_at": start_at, "end_at": end_at, "updated_at": uow.now}
     if slot_id is not None:
         values["slot_id"] = slot_id
+    if buffers is not None:
+        values["buffer_before_minutes"] = buffers.before_minutes
+        values["buffer_after_minutes"] = buffers.after_minutes
     statement = update(bookings).where(bookings.c.id == booking_id).values(values)
     try:
         result = await uow.conn.execute(statement.returning(*BOOKING_COLUMNS))

@@ -129,41 +129,26 @@ class Database:
         )
 
     @asynccontextmanager
-    async def transaction(
-        self, *, write: bool = False, autocommit: bool = False
-    ) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back on any error.
-
-        `autocommit` (PostgreSQL only; SQLite always gets one transaction): every
-        statement commits on its own, so a row it locks is released the moment the
-        statement ends. Only for use cases whose write is a single statement. A dropped
-        connection is then `Unavailable`, never `Disconnected`: the statement may have
-        committed.
-        """
+    async def transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
         if write and self._writers is not None:
             async with self._writers, self._transaction(write=True) as conn:
                 yield conn
         else:
-            async with self._transaction(write=write, autocommit=autocommit) as conn:
+            async with self._transaction(write=write) as conn:
                 yield conn
 
     @asynccontextmanager
-    async def _transaction(
-        self, *, write: bool, autocommit: bool = False
-    ) -> AsyncIterator[AsyncConnection]:
+    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
         conn = self.engine.connect()
         try:
             await conn.start()
         except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
             raise Unavailable() from exc
-        committing = autocommit and not self.is_sqlite  # every statement commits
+        committing = False
         try:
             if write:
                 await conn.execution_options(slotbook_write=True)
-            if committing:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                yield conn
-                return
             transaction = await conn.begin()
             try:
                 yield conn

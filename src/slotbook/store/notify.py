@@ -6,5 +6,5 @@ from slotbook.engine import UnitOfWork
 
 
 async def notify(uow: UnitOfWork, channel: str, payload: str) -> None:
-    """Send `payload` on `channel` when the unit commits (at once in autocommit)."""
+    """Send `payload` on `channel` when the unit commits."""
     await uow.conn.execute(select(func.pg_notify(channel, payload)))

@@ -13,10 +13,10 @@ LONGEST_CLAIM = timedelta(days=1)
 
 
 def occupying(now: datetime) -> ColumnElement[bool]:
-    """A booking that still occupies its time or seat at `now`: confirmed, or a hold
+    """A booking that still occupies its time or seat at `now`: confirmed, pending, or a hold
     whose grace period has not ended (`Booking.is_active` is its Python twin)."""
     return or_(
-        bookings.c.status == BookingStatus.CONFIRMED,
+        bookings.c.status.in_((BookingStatus.CONFIRMED, BookingStatus.PENDING)),
         and_(bookings.c.status == BookingStatus.HELD, live_hold(now)),
     )
 

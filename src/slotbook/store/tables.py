@@ -16,7 +16,6 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     func,
-    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
@@ -34,7 +33,7 @@ metadata = MetaData(
 )
 
 #: Booking statuses that occupy time or a seat (a held one only until it expires).
-ACTIVE_STATUSES = ("held", "confirmed")
+ACTIVE_STATUSES = ("held", "confirmed", "pending")
 #: SQLSTATE of an exclusion constraint's refusal: two overlapping claims on one calendar
 EXCLUSION_VIOLATION = "23P01"
 
@@ -72,9 +71,34 @@ calendars = Table(
     # no moves or cancellations by token this close to the start
     Column("change_cutoff_minutes", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
+    # booking rules (README "Booking rules"); null limits and cut-offs: none of their own
+    Column("buffer_before_minutes", Integer, nullable=False, server_default="0"),
+    Column("buffer_after_minutes", Integer, nullable=False, server_default="0"),
+    Column("max_per_day", Integer, nullable=True),
+    Column("max_per_week", Integer, nullable=True),
+    Column("max_per_booker_per_day", Integer, nullable=True),
+    Column("max_per_booker_per_week", Integer, nullable=True),
+    Column("cancel_cutoff_minutes", Integer, nullable=True),  # null: change_cutoff_minutes
+    Column("move_cutoff_minutes", Integer, nullable=True),  # null: change_cutoff_minutes
+    Column("requires_approval", Boolean, nullable=False, server_default=text("false")),
+    Column("approval_timeout_minutes", Integer, nullable=False, server_default="1440"),
+    Column("max_seats_per_booking", Integer, nullable=False, server_default="10"),
     UniqueConstraint("kind", "owner_key"),
     CheckConstraint("kind IN ('owner', 'provider', 'board', 'event')", name="kind"),
     CheckConstraint("slot_minutes > 0", name="slot_minutes"),
+    CheckConstraint(
+        "buffer_before_minutes BETWEEN 0 AND 1440 AND buffer_after_minutes BETWEEN 0 AND 1440",
+        name="buffers",
+    ),
+    CheckConstraint(
+        "(max_per_day IS NULL OR max_per_day > 0) AND (max_per_week IS NULL OR max_per_week > 0)"
+        " AND (max_per_booker_per_day IS NULL OR max_per_booker_per_day > 0)"
+        " AND (max_per_booker_per_week IS NULL OR max_per_booker_per_week > 0)",
+        name="limits",
+    ),
+    CheckConstraint(
+        "approval_timeout_minutes > 0 AND max_seats_per_booking > 0", name="approval_seats"
+    ),
 )
 
 availability_rules = Table(
@@ -141,8 +165,22 @@ bookings = Table(
     Column("source", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    CheckConstraint("status IN ('held', 'confirmed', 'cancelled', 'expired')", name="status"),
+    # seats taken on an explicit slot (always 1 on calendar time)
+    Column("seats", Integer, nullable=False, server_default="1"),
+    # the calendar's buffers when this booking claimed its time: it keeps
+    # [start_at - before, end_at + after) from every other active claim
+    Column("buffer_before_minutes", Integer, nullable=False, server_default="0"),
+    Column("buffer_after_minutes", Integer, nullable=False, server_default="0"),
+    CheckConstraint(
+        "status IN ('held', 'confirmed', 'pending', 'cancelled', 'expired', 'declined')",
+        name="status",
+    ),
     CheckConstraint("start_at < end_at", name="times"),
+    CheckConstraint("seats > 0", name="seats"),
+    CheckConstraint(
+        "buffer_before_minutes BETWEEN 0 AND 1440 AND buffer_after_minutes BETWEEN 0 AND 1440",
+        name="buffers",
+    ),
     CheckConstraint("status <> 'held' OR hold_expires_at IS NOT NULL", name="hold_expiry"),
     Index(None, "calendar_id", "start_at"),
     Index(None, "slot_id"),
@@ -155,18 +193,47 @@ bookings = Table(
 )
 
 # The no-overlap invariant on PostgreSQL: no two active calendar-time claims of one
-# calendar overlap. Migration 0001 creates it; SQLite, which has no such constraint,
-# gets the same guarantee from its one writer (`store.db`: BEGIN IMMEDIATE, then the
-# claim's overlap check). Holds count until they are marked expired, which is why a
-# claim first expires the stale holds on its range (`booking.transitions`).
+# calendar overlap, each claim being its time widened by the buffers it was made with
+# (`booking_claimed_range`, an immutable SQL function of migration 0002: start_at -
+# before, end_at + after). Pending bookings claim like confirmed ones. Migration 0002
+# creates it; SQLite, which has no such constraint, gets the same guarantee from its one
+# writer (`store.db`: BEGIN IMMEDIATE, then the claim's overlap check). Holds count until
+# they are marked expired, which is why a claim first expires the stale holds on its
+# range (`booking.transitions`).
 bookings.append_constraint(
     ExcludeConstraint(
         (bookings.c.calendar_id, "="),
-        (func.tstzrange(bookings.c.start_at, bookings.c.end_at, literal_column("'[)'")), "&&"),
+        (
+            func.booking_claimed_range(
+                bookings.c.start_at,
+                bookings.c.end_at,
+                bookings.c.buffer_before_minutes,
+                bookings.c.buffer_after_minutes,
+            ),
+            "&&",
+        ),
         name="bookings_no_overlap",
         using="gist",
-        where=text("status IN ('held', 'confirmed') AND slot_id IS NULL"),
+        where=text("status IN ('held', 'confirmed', 'pending') AND slot_id IS NULL"),
     ).ddl_if(dialect="postgresql")
+)
+
+#: How many active bookings a calendar has per local day or week (from Monday), in all
+#: (`booker` empty) or of one booker (`email:<lowercased>` or `user:<id>`). A limit is
+#: taken with one conditional upsert (`taken < limit`), so no two claims can both pass
+#: it; rows exist only while that limit is set (see `booking rules` in the README).
+booking_counts = Table(
+    "booking_counts",
+    metadata,
+    Column(
+        "calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("period", String(8), primary_key=True),
+    Column("starts_on", Date, primary_key=True),
+    Column("booker", String(330), primary_key=True),
+    Column("taken", Integer, nullable=False),
+    CheckConstraint("period IN ('day', 'week')", name="period"),
+    CheckConstraint("taken >= 0", name="taken"),
 )
 
 idempotency_keys = Table(

@@ -49,3 +49,11 @@ async def strict_user(engine: EngineDep, token: BearerToken) -> User | None:
 
 
 StrictUser = Annotated[User | None, Depends(strict_user)]
+
+
+async def optional_user(engine: EngineDep, token: BearerToken) -> User | None:
+    """Whoever sent a bearer token (401 if it is not valid); None without one."""
+    return await current_user(engine, token) if token else None
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]

@@ -2,8 +2,11 @@
 
 `/slot-booking` shows the default board's today (in the board's zone, re-evaluated on
 every message); `?calendar=<id>` any calendar-time calendar, `&date=YYYY-MM-DD` a fixed
-day. Every committed change to a watched calendar-day, from any surface and any
-instance, pushes a fresh `slots_update` to its subscribers.
+day, or an event's seats (read only). Every committed change to a watched calendar-day,
+from any surface and any instance, pushes a fresh `slots_update` to its subscribers.
+
+The default board keeps the document's open `cancel_slot`; a board opened on a calendar
+cancels only the booking whose `booking_token` comes with the request.
 """
 
 import asyncio
@@ -19,9 +22,20 @@ from fastapi.responses import JSONResponse
 
 from slotbook.availability.slot_cache import SlotCache
 from slotbook.booking import board
+from slotbook.calendars import events as ev
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import CalendarDay, Engine, UnitOfWork
-from slotbook.errors import BookedElsewhere, Busy, DomainError, InvalidInput, Unavailable
+from slotbook.errors import (
+    BookedElsewhere,
+    BookingNotFound,
+    Busy,
+    ChangeCutoff,
+    DomainError,
+    InsideBuffer,
+    InvalidInput,
+    LimitReached,
+    Unavailable,
+)
 from slotbook.realtime.broker import Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.news import OK
@@ -67,7 +81,10 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
     """The `slots_update` of a topic, as (key, text)."""
     async for attempt in engine.attempts():
         async with attempt as uow:
-            calendar = await board.live_calendar(uow, topic.calendar_id)
+            calendar = await get_calendar(uow, topic.calendar_id)
+            if calendar.kind == ev.KIND:
+                event = await ev.get_event(uow, calendar.id)
+                return msg.seats_update(calendar, event.slots, uow.now)
             day = topic.day or calendar.today(uow.now)  # a rolling board: today, as of now
             slots = await board.board_day(uow, calendar, day)
     return msg.slots_update(calendar, day, slots, uow.now)
@@ -130,7 +147,7 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
     if calendar_id not in live.showable:
         async for attempt in live.engine.attempts():
             async with attempt as uow:
-                await board.live_calendar(uow, calendar_id)
+                await get_calendar(uow, calendar_id)  # calendar time, or an event's seats
         live.showable.add(calendar_id)
     return Topic(calendar_id, day)
 
@@ -138,11 +155,15 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
 class Session:
     """One client's conversation on `/slot-booking`."""
 
-    def __init__(self, live: Live, websocket: WebSocket, topic: Topic, queue: SendQueue) -> None:
+    def __init__(
+        self, live: Live, websocket: WebSocket, topic: Topic, queue: SendQueue, *, open_cancel: bool
+    ) -> None:
         self.live = live
         self.websocket = websocket
         self.topic = topic
         self.queue = queue
+        #: whether `cancel_slot` may go without a booking_token (the default board only)
+        self.open_cancel = open_cancel
         settings = live.engine.settings
         self.max_bytes = settings.ws_max_message_bytes
         self.bucket = TokenBucket(settings.ws_messages_per_second, settings.ws_message_burst)
@@ -209,6 +230,12 @@ class Session:
                     made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
         except (Busy, Unavailable) as exc:  # nothing was decided: worth retrying
             return msg.booking_response(request, None, f"{exc.message}; try again")
+        except InvalidInput as exc:  # an event's seats: not booked here
+            return msg.booking_response(request, None, exc.message)
+        except (LimitReached, InsideBuffer) as exc:  # a booking rule: say which
+            return msg.booking_response(
+                request, None, f"Slot {request.label} is not available: {exc.message}"
+            )
         except DomainError:
             return msg.booking_response(request, None, None)
         # Committed: every subscriber, this client included, has its update queued.
@@ -217,12 +244,25 @@ class Session:
     async def cancel(self, request: msg.Request) -> str:
         if request.slot is None:
             return msg.cancellation_response(request, False, None)
+        if request.token is None and not self.open_cancel:
+            return msg.cancellation_response(request, False, msg.token_needed(request))
         try:
             async for attempt in self.live.engine.attempts(write=True):
                 async with attempt as uow:
-                    await board.cancel_slot(uow, *await self.calendar_day(uow), request.slot)
+                    calendar, day = await self.calendar_day(uow)
+                    if request.token is None:
+                        await board.cancel_slot(uow, calendar, day, request.slot)
+                    else:
+                        await board.cancel_slot_by_token(
+                            uow, calendar, day, request.slot, request.token
+                        )
         except (Busy, Unavailable) as exc:
             return msg.cancellation_response(request, False, f"{exc.message}; try again")
+        except (ChangeCutoff, InvalidInput) as exc:
+            return msg.cancellation_response(request, False, exc.message)
+        except BookingNotFound:
+            failure = msg.not_this_token(request) if request.token is not None else None
+            return msg.cancellation_response(request, False, failure)
         except BookedElsewhere:
             return msg.cancellation_response(
                 request,
@@ -253,7 +293,8 @@ async def slot_booking(websocket: WebSocket) -> None:
     queue = SendQueue(websocket, live.engine.settings.ws_send_queue)
     live.hub.subscribe(topic, queue)
     try:
-        await Session(live, websocket, topic, queue).run()
+        open_cancel = "calendar" not in websocket.query_params
+        await Session(live, websocket, topic, queue, open_cancel=open_cancel).run()
     finally:
         live.hub.unsubscribe(topic, queue)
         await queue.stop()

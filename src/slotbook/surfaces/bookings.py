@@ -5,12 +5,12 @@ Which one a client means is told by the fields present (`time_slot_id` or
 """
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, EmailStr, ValidationError
+from pydantic import BaseModel, EmailStr, Field, ValidationError, model_validator
 
 from slotbook.booking.claims import claim_time
 from slotbook.booking.model import Source
@@ -40,10 +40,27 @@ router = APIRouter(
 )
 
 
+Seats = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
 class SeatBookingIn(BaseModel):
+    """`seats` (also read as `number_of_seats`, default 1): places taken, all or none."""
+
     attendee_name: Name
     time_slot_id: Id
     email: EmailStr | None = None
+    seats: Seats | None = None
+    number_of_seats: Seats | None = None
+
+    @model_validator(mode="after")
+    def _one_seat_count(self) -> "SeatBookingIn":
+        if None not in (self.seats, self.number_of_seats) and self.seats != self.number_of_seats:
+            raise ValueError("seats and number_of_seats disagree: give one of them")
+        return self
+
+    @property
+    def places(self) -> int:
+        return self.seats or self.number_of_seats or 1
 
 
 @router.post(
@@ -126,10 +143,11 @@ async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str |
             name=seat.attendee_name,
             email=str(seat.email) if seat.email else None,
             source=Source.EVENTS,
+            seats=seat.places,
         )
         return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
 
     request = seat.model_dump(mode="json")
     return await answer_once(
-        engine, idempotency_key, book, scope="events.bookings", request=request, single_write=True
+        engine, idempotency_key, book, scope="events.bookings", request=request
     )

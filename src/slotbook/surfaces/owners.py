@@ -8,7 +8,7 @@ from pydantic import BaseModel, EmailStr
 from slotbook.accounts import permissions
 from slotbook.availability.free_slots import free_slots_between
 from slotbook.booking.claims import claim_time
-from slotbook.booking.model import Source
+from slotbook.booking.model import BookingStatus, Source
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
@@ -136,8 +136,11 @@ async def book_appointment(
         return Reply(
             200,
             {
-                "message": "Appointment booked",
+                "message": "Appointment booked"
+                if made.booking.status == BookingStatus.CONFIRMED
+                else "Appointment requested: pending the owner's approval",
                 "appointment_id": made.booking.id,
+                "status": made.booking.status,
                 "booking_token": made.token,
             },
         )

@@ -21,7 +21,7 @@ from slotbook.accounts.users import User
 from slotbook.availability.free_slots import check_window_length
 from slotbook.availability.timeslots import offered_slots
 from slotbook.booking import reservations
-from slotbook.booking.model import Booking
+from slotbook.booking.model import Booking, BookingStatus
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidWindow, OutsideHours
@@ -149,13 +149,13 @@ def slot_out(slot: Slot, zone: dt.tzinfo, provider_id: int) -> dict[str, Any]:
 
 
 def appointment_out(booking: Booking, calendar: cal.Calendar, provider_id: int) -> dict[str, Any]:
-    held = booking.status == "held"
+    held, pending = booking.status == "held", booking.status == "pending"
     return {
         "id": booking.id,
         "provider_id": provider_id,
         "start_time": _iso(booking.start_at, calendar),
         "end_time": _iso(booking.end_at, calendar),
-        "status": "reserved" if held else "booked",
+        "status": "reserved" if held else "pending" if pending else "booked",
         "client_id": booking.user_id,
         "reserved_by": booking.name,
         "reserved_until": _iso(booking.hold_expires_at, calendar)
@@ -315,8 +315,12 @@ async def reserve(
 async def confirm(body: SlotIdIn, engine: EngineDep, patient: Patient) -> dict[str, Any]:
     async for attempt in engine.attempts(write=True):
         async with attempt as uow:
-            await reservations.confirm(uow, patient=patient, booking_id=body.slot_id)
-    return {"message": "Reservation confirmed successfully", "slot_id": body.slot_id}
+            booking = await reservations.confirm(uow, patient=patient, booking_id=body.slot_id)
+    if booking.status == BookingStatus.PENDING:
+        message = "Reservation confirmed; pending the provider's approval"
+    else:
+        message = "Reservation confirmed successfully"
+    return {"message": message, "slot_id": body.slot_id, "status": booking.status}
 
 
 @router.post("/appointments/cancel", summary="Cancel an appointment (its patient or provider)")

@@ -76,21 +76,15 @@ async def idempotent(
     engine: Engine,
     key: IdempotencyKey | None,
     action: Callable[[UnitOfWork], Awaitable[Reply]],
-    *,
-    single_write: bool = False,
 ) -> Reply:
     """Run `action` in a write transaction, once per key.
-
-    `single_write`: the action writes with one statement, so without a key it may run
-    in autocommit (see `Database.transaction`); with a key, the key's row must commit
-    with it, so it never does.
 
     A concurrent twin of the same request either waits on the key's row (PostgreSQL) or
     on the write lock (SQLite), or loses the race for the slot; either way it is then
     answered with the winner's stored reply.
     """
     if key is None:
-        async for attempt in engine.attempts(write=True, autocommit=single_write):
+        async for attempt in engine.attempts(write=True):
             async with attempt as uow:
                 reply = await action(uow)
         return reply
@@ -118,16 +112,18 @@ async def answer_once(
     *,
     scope: str,
     request: Any,
-    single_write: bool = False,
 ) -> Reply:
     """The idempotent route: run `action` once per `Idempotency-Key` header (none: every
     time) for this `request` in `scope`; a retry gets the first reply."""
     key = IdempotencyKey.of(header, scope=scope, request=request)
-    return await idempotent(engine, key, action, single_write=single_write)
+    return await idempotent(engine, key, action)
 
 
-def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime) -> dict[str, Any]:
-    """A booking as every surface's token holder sees it (surface 003's fields first)."""
+def booking_out(
+    booking: Booking, calendar: Calendar, token: str | None, now: datetime
+) -> dict[str, Any]:
+    """A booking as every surface's token holder sees it (surface 003's fields first;
+    `token` None where the reader is not its holder)."""
     zone = calendar.zone
     start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
     return {
@@ -138,6 +134,7 @@ def booking_out(booking: Booking, calendar: Calendar, token: str, now: datetime)
         "email": booking.email,
         "created_at": booking.created_at.isoformat(),
         "status": booking.live_status(now),
+        "seats": booking.seats,
         "calendar_id": calendar.id,
         "calendar_kind": calendar.kind,
         "timezone": calendar.timezone,

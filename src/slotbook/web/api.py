@@ -69,7 +69,9 @@ Day = date
 
 class DaySlots(BaseModel):
     """The free slots starting on `date` in `visitor_timezone`, and which local days of
-    the calendar that day spans (what a live subscriber follows)."""
+    the calendar that day spans (what a live subscriber follows). When none is free, the
+    next day of the visitor's zone that has a free slot (within the longest window),
+    if any."""
 
     calendar_id: int
     timezone: str
@@ -77,6 +79,7 @@ class DaySlots(BaseModel):
     date: Day
     calendar_dates: list[Day]
     slots: list[FreeSlot]
+    next_free_date: Day | None = None
 
 
 class BookingIn(BaseModel):
@@ -128,7 +131,12 @@ async def day_slots(
                 calendar.local_day(start),
                 calendar.local_day(end - timedelta(microseconds=1)),
             )
-            free = await free_slots_between(uow, calendar, first, last)
+            free = [
+                s for s in await free_slots_between(uow, calendar, first, last) if s.start >= start
+            ]
+            later = (
+                None if any(s.start < end for s in free) else await _next_free(uow, calendar, end)
+            )
     local = calendar.zone
     return DaySlots(
         calendar_id=calendar.id,
@@ -145,8 +153,20 @@ async def day_slots(
                 end_time=s.end.astimezone(local).strftime("%H:%M"),
             )
             for s in free
-            if start <= s.start < end
+            if s.start < end
         ],
+        next_free_date=later.astimezone(zone).date() if later else None,
+    )
+
+
+async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -> datetime | None:
+    """The start of the first free slot from `after` on, looking as far as one slot
+    listing may (`max_window_days`)."""
+    first = calendar.local_day(after)
+    last = min(first + timedelta(days=uow.settings.max_window_days - 1), LAST_DAY)
+    return next(
+        (s.start for s in await free_slots_between(uow, calendar, first, last) if s.start >= after),
+        None,
     )
 
 

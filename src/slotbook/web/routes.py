@@ -9,13 +9,13 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.errors import NotFound
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.fields import parse_id
+from slotbook.web import assets
 
 WEB = Path(__file__).parent
 #: Pages load only this server's scripts and styles, and talk only to this server; the
@@ -34,16 +34,13 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 @cache
 def _html(name: str) -> str:
-    return (WEB / "templates" / f"{name}.html").read_text(encoding="utf-8")
+    """The page, linking its assets under their current version."""
+    text = (WEB / "templates" / f"{name}.html").read_text(encoding="utf-8")
+    return text.replace('"/static/', f'"{assets.versioned("/static/")}')
 
 
 def page(name: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(_html(name), status_code=status_code, headers=HEADERS)
-
-
-def static_files() -> StaticFiles:
-    """The pages' scripts and styles, mounted at /static."""
-    return StaticFiles(directory=WEB / "static")
 
 
 async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Response:
@@ -90,3 +87,8 @@ async def manage(token: str) -> HTMLResponse:
 @router.get("/board")
 async def board() -> HTMLResponse:
     return page("board")
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return assets.favicon()

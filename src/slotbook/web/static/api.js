@@ -1,11 +1,22 @@
 /** JSON over fetch; a non-2xx answer becomes an ApiError carrying the server's message. */
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  /** `fields`: the request fields the server found wrong (name -> its words). */
+  constructor(status, code, message, fields = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.fields = fields;
   }
+}
+
+function fieldsOf(body) {
+  const fields = {};
+  for (const error of Array.isArray(body?.errors) ? body.errors : []) {
+    const name = Array.isArray(error.loc) ? error.loc.at(-1) : null;
+    if (typeof name === 'string') fields[name] = error.msg;
+  }
+  return fields;
 }
 
 function messageOf(body) {
@@ -31,6 +42,7 @@ export async function api(method, path, body) {
       response.status,
       data?.code ?? `http_${response.status}`,
       messageOf(data) ?? `The server answered ${response.status}.`,
+      fieldsOf(data),
     );
   }
   return data;

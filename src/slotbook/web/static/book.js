@@ -3,7 +3,7 @@
 import { api, isTaken } from './api.js';
 import { calendarSource, eventSource, SlotPicker, slotLabel } from './slots.js';
 import { elsewhere, longDay, visitorZone, when } from './time.js';
-import { announce, clearMessages, el, fail } from './ui.js';
+import { alertHere, announce, clearMessages, fail, fieldError, showError } from './ui.js';
 
 const [, , kind, id] = location.pathname.split('/');
 const main = document.getElementById('main');
@@ -11,7 +11,37 @@ const form = document.getElementById('book-form');
 const chosen = document.getElementById('chosen');
 const button = document.getElementById('book-button');
 const done = document.getElementById('done');
+const fields = {
+  name: [document.getElementById('name'), document.getElementById('name-error')],
+  email: [document.getElementById('email'), document.getElementById('email-error')],
+};
 let picker;
+let sending = false;
+
+/** What is wrong with a field, in plain words ('' when nothing is). */
+const CHECKS = {
+  name: (value) => (value ? '' : 'Enter your name.'),
+  email: (value) => {
+    if (!value) return 'Enter your email address.';
+    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) ? '' : 'Enter an email address like name@example.com.';
+  },
+};
+/** The server's objection to a field, in plain words. */
+const SERVER_WORDS = {
+  name: 'Enter your name (at most 200 characters).',
+  email: 'This email address cannot receive mail. Check it, or use another one.',
+};
+
+/** Show each field's problem beside it; focus the first one. Returns whether any. */
+function fieldProblems(problems) {
+  let first = null;
+  for (const [name, [input, error]] of Object.entries(fields)) {
+    fieldError(error, [input], problems[name] ?? '');
+    if (problems[name] && !first) first = [input, error];
+  }
+  if (first) showError(...first);
+  return Boolean(first);
+}
 
 async function source() {
   if (kind === 'event') {
@@ -49,30 +79,40 @@ function showDone(slot, booking) {
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
+  if (sending) return; // the button stays focusable while sending: aria-disabled
   clearMessages();
   const slot = picker.selected;
+  const values = { name: fields.name[0].value.trim(), email: fields.email[0].value.trim() };
+  const problems = Object.fromEntries(Object.entries(CHECKS).map(([name, check]) => [name, check(values[name])]));
   if (!slot) {
-    announce('Please pick a time first.', { urgent: true });
+    fieldProblems({});
+    picker.showError('Please pick a time first.');
     return;
   }
-  const data = new FormData(form);
-  button.disabled = true;
+  picker.clearError();
+  if (fieldProblems(problems)) return;
+  sending = true;
+  button.setAttribute('aria-disabled', 'true');
   picker.claiming = slot.key;
   try {
-    showDone(slot, await book(slot, data.get('name').trim(), data.get('email').trim()));
+    showDone(slot, await book(slot, values.name, values.email));
     picker.reset();
   } catch (error) {
     if (isTaken(error)) {
-      announce(`Sorry, ${slotLabel(slot)} was just booked by someone else. Please choose another time.`, { urgent: true });
       picker.selected = null;
       choose(null);
       await picker.refresh();
+      picker.showError(`Sorry, ${slotLabel(slot)} was just booked by someone else. Please choose another time.`);
+    } else if (Object.keys(error.fields).some((name) => name in fields)) {
+      fieldProblems(Object.fromEntries(Object.keys(error.fields).filter((name) => name in fields)
+        .map((name) => [name, SERVER_WORDS[name]])));
     } else {
-      announce(error.message, { urgent: true });
+      alertHere(error.message);
     }
   } finally {
     picker.claiming = null;
-    button.disabled = false;
+    sending = false;
+    button.removeAttribute('aria-disabled');
   }
 });
 
@@ -86,6 +126,7 @@ document.getElementById('copy').addEventListener('click', async () => {
 });
 
 document.getElementById('again').addEventListener('click', () => {
+  fieldProblems({});
   clearMessages();
   choose(null);
   done.hidden = true;

@@ -68,41 +68,74 @@ export class LiveSocket {
   }
 }
 
-/** Follow `slots_update`s of one calendar on a set of its local days. */
+/** How long a new subscription may take to send its first state before a read goes ahead
+without it (its first state then counts as news). */
+const FIRST_STATE_MS = 1500;
+
+/** Follow `slots_update`s of one calendar on a set of its local days.
+
+Each subscription's first message is the state at the moment it was made: a read made
+after it has arrived misses nothing, since every later change is pushed. So `follow`
+resolves once each day has sent that first state (or cannot soon), and only later
+messages (and the first after a reconnection) are news for `onUpdate(date, data)`. */
 export class DayFollower {
   constructor(calendarId, { onUpdate, onStatus = () => {} }) {
     this.calendarId = calendarId;
     this.onUpdate = onUpdate;
     this.onStatus = onStatus;
-    this.sockets = new Map();
-    this.states = new Map();
+    this.entries = new Map();
   }
 
   close() {
     this.follow([]);
   }
 
-  follow(dates) {
-    for (const [date, socket] of this.sockets) {
+  /** Follow exactly `dates`. `late`: a read was made before subscribing, so a new
+  day's first state is news too. */
+  follow(dates, { late = false } = {}) {
+    for (const [date, entry] of this.entries) {
       if (!dates.includes(date)) {
-        socket.close();
-        this.sockets.delete(date);
-        this.states.delete(date);
+        clearTimeout(entry.timer);
+        entry.socket.close();
+        entry.settle();
+        this.entries.delete(date);
       }
     }
     for (const date of dates) {
-      if (this.sockets.has(date)) continue;
-      this.sockets.set(date, new LiveSocket(socketUrl({ calendar: this.calendarId, date }), {
-        onMessage: (message) => {
-          if (message.type === 'slots_update') this.onUpdate(date);
-        },
-        onStatus: (state) => {
-          this.states.set(date, state);
-          const states = [...this.states.values()];
-          this.onStatus(states.includes('refused') ? 'refused'
-            : states.every((s) => s === 'live') ? 'live' : 'connecting');
-        },
-      }));
+      if (!this.entries.has(date)) this.entries.set(date, this.open(date, late));
     }
+    this.report();
+    return Promise.all(dates.map((date) => this.entries.get(date).ready));
+  }
+
+  open(date, late) {
+    const entry = { baseline: !late, state: 'connecting' };
+    entry.ready = new Promise((resolve) => { entry.settle = resolve; });
+    entry.timer = setTimeout(() => {
+      entry.baseline = false;
+      entry.settle();
+    }, FIRST_STATE_MS);
+    entry.socket = new LiveSocket(socketUrl({ calendar: this.calendarId, date }), {
+      onMessage: (message) => {
+        if (message.type !== 'slots_update') return;
+        clearTimeout(entry.timer);
+        if (entry.baseline) entry.baseline = false;
+        else this.onUpdate(date, message.data);
+        entry.settle();
+      },
+      onStatus: (state) => {
+        entry.state = state;
+        if (state === 'refused') entry.settle();
+        this.report();
+      },
+    });
+    return entry;
+  }
+
+  report() {
+    const states = [...this.entries.values()].map((entry) => entry.state);
+    if (!states.length) return;
+    this.onStatus(states.includes('refused') ? 'refused'
+      : states.every((s) => s === 'live') ? 'live' : 'connecting');
   }
 }

@@ -1,9 +1,10 @@
 /** The manage page, /manage/{token}: view, move or cancel one booking. */
 
 import { api, isTaken } from './api.js';
+import { DayFollower } from './live.js';
 import { calendarSource, eventSource, SlotPicker, slotLabel } from './slots.js';
 import { dayIn, elsewhere, visitorZone, when } from './time.js';
-import { announce, clearMessages, el, fail } from './ui.js';
+import { alertHere, announce, clearMessages, closeOnEscape, el, fail, focusOn } from './ui.js';
 
 const token = decodeURIComponent(location.pathname.slice('/manage/'.length));
 const path = `/api/v1/bookings/${encodeURIComponent(token)}`;
@@ -11,9 +12,12 @@ const main = document.getElementById('main');
 const details = document.getElementById('details');
 const actions = document.getElementById('actions');
 const panel = document.getElementById('panel');
+const heading = document.getElementById('heading');
 let booking;
 let calendar; // the event or calendar the booking is on
 let picker;
+let opener = null; // the button that opened the panel: focus goes back to it
+let follower = null; // the booking's calendar-day, live
 
 const STATUS = {
   confirmed: 'Confirmed',
@@ -40,9 +44,38 @@ function render() {
     ...row('Status', el('strong', { class: `status status-${booking.status}` }, STATUS[booking.status] ?? booking.status)),
   );
   actions.replaceChildren(...(isActive() ? [
-    el('button', { type: 'button', onclick: openMove }, 'Move to another time'),
-    el('button', { type: 'button', class: 'danger', onclick: openCancel }, 'Cancel booking'),
+    el('button', { type: 'button', id: 'open-move', onclick: openMove }, 'Move to another time'),
+    el('button', { type: 'button', id: 'open-cancel', class: 'danger', onclick: openCancel }, 'Cancel booking'),
   ] : [el('p', {}, el('a', { href: bookAgainUrl() }, 'Book a new time'))]));
+  follow();
+}
+
+/** Hear of any change to the booking's calendar-day, and read the booking again. */
+function follow() {
+  follower ??= new DayFollower(booking.calendar_id, { onUpdate: reread });
+  // A change between the first read and the subscription is caught by its first state.
+  follower.follow([isEvent() ? calendar.event_date : booking.date], { late: true });
+}
+
+async function reread() {
+  let now;
+  try {
+    now = await api('GET', path);
+  } catch {
+    return; // the live note of a picker, or the next change, tells more
+  }
+  const changed = now.status !== booking.status || now.start_at !== booking.start_at;
+  booking = now;
+  if (!changed) return;
+  const focusWasInPanel = panel.contains(document.activeElement);
+  if (!isActive()) closePanel();
+  render();
+  if (!isActive()) {
+    announce(`This booking was ${booking.status === 'cancelled' ? 'cancelled' : 'ended'} elsewhere. It can no longer be moved or cancelled.`, { urgent: true });
+  } else {
+    announce(`This booking was changed elsewhere: it is now ${when(booking.start_at, booking.end_at)}.`);
+  }
+  if (focusWasInPanel || document.activeElement === document.body) focusOn(heading);
 }
 
 const bookAgainUrl = () => `/book/${isEvent() ? 'event' : 'calendar'}/${booking.calendar_id}`;
@@ -54,24 +87,33 @@ function closePanel() {
   panel.hidden = true;
 }
 
-function openPanel(heading, ...children) {
+/** Close the panel and give the keyboard back to the button that opened it. */
+function keep() {
+  closePanel();
+  focusOn(document.getElementById(opener) ?? heading);
+}
+
+function openPanel(title, ...children) {
+  opener = document.activeElement?.id || null;
   closePanel();
   clearMessages();
-  const title = el('h2', { tabindex: '-1' }, heading);
-  panel.replaceChildren(title, ...children);
+  const titleNode = el('h2', { tabindex: '-1', id: 'panel-heading' }, title);
+  panel.replaceChildren(titleNode, ...children);
+  panel.setAttribute('aria-labelledby', 'panel-heading');
   panel.hidden = false;
-  title.focus();
+  titleNode.focus();
 }
 
 function openMove() {
   const pickerBox = el('div');
-  const confirm = el('button', { type: 'button', disabled: true, onclick: () => move(confirm) }, 'Move here');
+  // aria-disabled, not disabled: a live change that unpicks the time keeps the focus here.
+  const confirm = el('button', { type: 'button', 'aria-disabled': 'true', onclick: () => move(confirm) }, 'Move here');
   openPanel('Move to another time', pickerBox, el('div', { class: 'actions' }, confirm,
-    el('button', { type: 'button', class: 'secondary', onclick: closePanel }, 'Keep the current time')));
+    el('button', { type: 'button', class: 'secondary', onclick: keep }, 'Keep the current time')));
   const source = isEvent() ? eventSource(calendar, booking.time_slot_id) : calendarSource(calendar);
   picker = new SlotPicker(pickerBox, source, {
     onSelect: (slot) => {
-      confirm.disabled = !slot;
+      confirm.setAttribute('aria-disabled', String(!slot));
       confirm.textContent = slot ? `Move to ${slotLabel(slot)}` : 'Move here';
     },
   });
@@ -82,28 +124,29 @@ function openMove() {
 
 async function move(confirm) {
   const slot = picker.selected;
-  if (!slot) return;
+  if (!slot || confirm.getAttribute('aria-disabled') === 'true') return;
   const body = isEvent() ? { new_time_slot_id: slot.id } : { new_date: slot.date, new_time: slot.time };
-  confirm.disabled = true;
+  // Still focusable while the move is under way: aria-disabled, not disabled.
+  confirm.setAttribute('aria-disabled', 'true');
   picker.claiming = slot.key;
   try {
     booking = await api('PUT', path, body);
   } catch (error) {
     picker.claiming = null;
+    confirm.setAttribute('aria-disabled', 'false');
     if (isTaken(error)) {
-      announce(`Sorry, ${slotLabel(slot)} was just booked by someone else. Your booking has not moved; please choose another time.`, { urgent: true });
       picker.selected = null;
       await picker.refresh();
+      picker.showError(`Sorry, ${slotLabel(slot)} was just booked by someone else. Your booking has not moved; please choose another time.`);
     } else {
-      announce(error.message, { urgent: true });
-      confirm.disabled = false;
+      picker.showError(`Your booking has not moved: ${error.message}`);
     }
     return;
   }
   closePanel();
   render();
   announce(`Moved. Your booking is now ${when(booking.start_at, booking.end_at)}.`);
-  document.getElementById('heading').focus();
+  heading.focus();
 }
 
 function openCancel() {
@@ -111,24 +154,28 @@ function openCancel() {
   openPanel('Cancel this booking?',
     el('p', {}, 'The time is freed for others at once. This cannot be undone.'),
     el('div', { class: 'actions' }, yes,
-      el('button', { type: 'button', class: 'secondary', onclick: closePanel }, 'No, keep it')));
+      el('button', { type: 'button', class: 'secondary', onclick: keep }, 'No, keep it')));
 }
 
 async function cancel(yes) {
-  yes.disabled = true;
+  if (yes.getAttribute('aria-disabled') === 'true') return;
+  yes.setAttribute('aria-disabled', 'true');
   try {
     await api('DELETE', path);
     booking = await api('GET', path);
   } catch (error) {
-    announce(error.message, { urgent: true });
-    yes.disabled = false;
+    yes.removeAttribute('aria-disabled');
+    await reread(); // it may have changed elsewhere: then the page says so
+    if (isActive()) alertHere(`Your booking was not cancelled: ${error.message}`);
     return;
   }
   closePanel();
   render();
   announce('Your booking is cancelled.');
-  document.getElementById('heading').focus();
+  heading.focus();
 }
+
+closeOnEscape(panel, keep);
 
 async function start() {
   try {
