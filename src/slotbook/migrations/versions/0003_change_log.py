@@ -1,7 +1,7 @@
 """change_log: news of committed changes for the processes sharing an SQLite file
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-29 19:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import slotbook.store.types
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
