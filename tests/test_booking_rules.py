@@ -11,7 +11,7 @@ from slotbook.engine import Engine
 from slotbook.jobs.sweeper import sweep
 from slotbook.store.db import Database
 from slotbook.store.tables import booking_counts
-from tests.support.accounts import sign_up
+from tests.support.accounts import Account, sign_up
 from tests.support.clock import FrozenClock
 from tests.support.owners import DAY, appointment, owner_calendar, set_rules
 from tests.support.reservations import WEEKDAYS_9_TO_5, at
@@ -66,6 +66,17 @@ async def test_changing_buffers_keeps_existing_bookings_and_binds_new_ones(clien
     assert [a["start_time"] for a in listed.json()] == ["10:00", "11:00", "13:00"]
 
 
+async def test_a_move_keeps_clear_of_other_bookings_buffers(client):
+    await owner(client, buffer_after_minutes=30)
+    assert (await book(client, "10:00")).status_code == 200
+    token = (await book(client, "13:00")).json()["booking_token"]
+    refused = await client.put(f"/api/v1/bookings/{token}", json={"new_time": "11:00"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "inside_buffer")
+    shown = await client.get(f"/api/v1/bookings/{token}")
+    assert shown.json()["start_time"] == "13:00:00"
+    assert (await client.put(f"/api/v1/bookings/{token}", json={"new_time": "12:00"})).is_success
+
+
 # --- limits ----------------------------------------------------------------------------
 
 
@@ -105,6 +116,28 @@ async def test_a_booker_is_followed_by_email_in_any_case(client):
     )
     assert (await book(client, "10:00", email="carol@example.com")).status_code == 200
     assert (await book(client, "10:00", TUESDAY, email="bob@example.com")).status_code == 200
+
+
+async def test_a_signed_in_patient_is_followed_by_account(client):
+    provider = await sign_up(client, "provider")
+    ada, bea = await sign_up(client, "patient", "ada@x.io"), await sign_up(client, "patient")
+    admin = await sign_up(client, "admin")
+    calendar_id = (await client.get("/providers", headers=admin.headers)).json()[0]["calendar_id"]
+    hours = f"/providers/{provider.id}/availability"
+    assert (await client.post(hours, json=WEEKDAYS_9_TO_5, headers=provider.headers)).is_success
+    await set_rules(client, calendar_id, headers=provider.headers, max_per_booker_per_day=1)
+
+    async def reserve(patient: Account, clock: str) -> httpx.Response:
+        body = {"provider_id": provider.id, "start_time": at(DAY, clock)}
+        return await client.post("/appointments/reserve", json=body, headers=patient.headers)
+
+    assert (await reserve(ada, "10:00")).status_code == 200
+    refused = await reserve(ada, "11:00")
+    assert (refused.status_code, refused.json()["detail"]) == (
+        409,
+        "Daily limit of 1 booking per booker reached for 2031-01-20",
+    )
+    assert (await reserve(bea, "11:00")).status_code == 200
 
 
 async def test_a_limit_set_later_counts_the_bookings_already_made(client, database_url):

@@ -48,8 +48,10 @@ async def test_a_bad_number_of_places_is_refused(client, extra, status, named):
 
 
 async def test_the_events_max_seats_per_booking_is_a_setting(client):
-    event = await create_event(client, ("09:00", "10:00", 50))
+    event = await create_event(client, ("09:00", "10:00", 50), max_seats_per_booking=4)
+    assert event["max_seats_per_booking"] == 4
     slot_id = event["time_slots"][0]["id"]
+    assert (await book_seat(client, slot_id, seats=5)).status_code == 422
     patched = await client.patch(
         f"/api/v1/calendars/{event['id']}/settings", json={"max_seats_per_booking": 20}
     )

@@ -38,22 +38,38 @@ def transition_days(zone: ZoneInfo, year: int) -> list[date]:
     return days
 
 
+def offsets_near(day: date, zone: ZoneInfo) -> set[timedelta]:
+    start = datetime.combine(day, time(), UTC) - timedelta(days=1)
+    return {(start + timedelta(hours=h)).astimezone(zone).utcoffset() for h in range(72)}
+
+
 def wall_times_that_exist(
     day: date, zone: ZoneInfo, open_at: int, close_at: int, minutes: int
 ) -> list[datetime]:
-    """Expected slot starts, by brute force: grid wall times from open, fitting before
-    close, that exist, and whose real minutes all share the start's UTC offset."""
+    """Expected slot starts, by brute force: grid wall times from the first minute at or
+    after open that exists, fitting before close, whose real minutes all read on one UTC
+    offset at some occurrence of the start."""
+    offsets = offsets_near(day, zone)
+
+    def occurrences(local: datetime) -> list[datetime]:
+        found = ((local - o).replace(tzinfo=UTC) for o in offsets)
+        return sorted(i for i in found if i.astimezone(zone).replace(tzinfo=None) == local)
+
+    local = datetime.combine(day, time()) + timedelta(minutes=open_at)
+    while not occurrences(local):
+        local += timedelta(minutes=1)
+    close = datetime.combine(day, time()) + timedelta(minutes=close_at)
     expected = []
-    for offset in range(open_at, close_at - minutes + 1, minutes):
-        local = datetime.combine(day, time()) + timedelta(minutes=offset)
-        instant = local.replace(tzinfo=zone).astimezone(UTC)
-        if instant.astimezone(zone).replace(tzinfo=None) != local:
-            continue  # skipped by spring forward
-        offsets = {
-            (instant + timedelta(minutes=m)).astimezone(zone).utcoffset() for m in range(minutes)
-        }
-        if len(offsets) == 1:
-            expected.append(local)
+    while local + timedelta(minutes=minutes) <= close:
+        for instant in occurrences(local):
+            reads = {
+                (instant + timedelta(minutes=m)).astimezone(zone).utcoffset()
+                for m in range(minutes)
+            }
+            if len(reads) == 1:
+                expected.append(local)
+                break
+        local += timedelta(minutes=minutes)
     return expected
 
 
@@ -89,8 +105,9 @@ def test_slots_are_never_duplicated_lost_or_shifted(zone_day, opening, minutes):
         local = slot.start.astimezone(zone)
         assert local.replace(tzinfo=None) == slot.local_start, "slot shifted off its wall time"
         assert local.date() == day
-        minute_of_day = local.hour * 60 + local.minute
-        assert (minute_of_day - open_at) % minutes == 0, "slot off the grid"
+        assert (slot.local_start - slots[0].local_start) % timedelta(minutes=minutes) == timedelta(
+            0
+        ), "slot off the grid"
         assert slot.end - slot.start == timedelta(minutes=minutes)
         assert slot.start.tzinfo == UTC
 

@@ -73,7 +73,7 @@ async def move_to_time(
     if booking.slot_id is not None:
         raise InvalidInput("This booking is on an event time slot: move it with new_time_slot_id")
     day = day or calendar.local_day(booking.start_at)
-    start_at = calendar.at(day, wall)
+    start_at = calendar.at(day, wall, booking.end_at - booking.start_at)
     if start_at is None:
         raise InvalidInput(f"{wall:%H:%M} does not exist on {day} in {calendar.timezone}")
     return await move_time(uow, booking, calendar, start_at), calendar

@@ -71,6 +71,7 @@ async def create_calendar(
     min_notice_minutes: int = 0,
     horizon_days: int | None = None,
     change_cutoff_minutes: int = 0,
+    max_seats_per_booking: int = 10,
 ) -> Calendar:
     """Insert a calendar; an email already used by another calendar is EmailTaken."""
     calendar = await rows.insert_calendar(
@@ -89,6 +90,7 @@ async def create_calendar(
             "min_notice_minutes": min_notice_minutes,
             "horizon_days": horizon_days or uow.settings.max_advance_booking_days,
             "change_cutoff_minutes": change_cutoff_minutes,
+            "max_seats_per_booking": max_seats_per_booking,
             "created_at": uow.now,
         },
     )

@@ -1,7 +1,7 @@
 """Events: calendars whose bookable time is a list of explicit slots with seats."""
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from slotbook.booking import transitions
 from slotbook.booking.model import SeatSlot
@@ -38,6 +38,7 @@ async def create_event(
     slot_specs: list[SlotSpec],
     timezone: str | None = None,
     change_cutoff_minutes: int = 0,
+    max_seats_per_booking: int = 10,
     user_id: int | None = None,
 ) -> Event:
     """Create an event on `event_date` (in its zone) with the given slots, owned by the
@@ -50,6 +51,7 @@ async def create_event(
         event_date=event_date,
         timezone=timezone,
         change_cutoff_minutes=change_cutoff_minutes,
+        max_seats_per_booking=max_seats_per_booking,
         user_id=user_id,
     )
     if event_date < calendar.today(uow.now):
@@ -60,7 +62,11 @@ async def create_event(
             raise InvalidInput(f"time_slots.{number}: max_capacity must be greater than 0")
         if spec.end <= spec.start:
             raise InvalidInput(f"time_slots.{number}: end_time must be after start_time")
-        start_at, end_at = calendar.at(event_date, spec.start), calendar.at(event_date, spec.end)
+        wall_length = datetime.combine(event_date, spec.end) - datetime.combine(
+            event_date, spec.start
+        )
+        start_at = calendar.at(event_date, spec.start, wall_length)
+        end_at = calendar.at(event_date, spec.end, timedelta(0))  # a moment: its first occurrence
         if start_at is None or end_at is None:
             raise InvalidInput(
                 f"time_slots.{number}: that time does not exist on {event_date} "

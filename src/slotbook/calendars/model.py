@@ -1,23 +1,12 @@
 """What a calendar is: its kind, zone, slot length, booking window and opening hours."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule
-from slotbook.scheduling.grid import to_instant
+from slotbook.scheduling import BookingWindow, DateHours, WeeklyRule, local_day_bounds, start_of
 from slotbook.scheduling.rules import Buffers, Limits
-
-
-def midnight(day: date, zone: tzinfo) -> datetime:
-    """The instant `day` begins in `zone`."""
-    return datetime.combine(day, time(), zone)
-
-
-def days_span(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime]:
-    """The instants the days `first`..`last` of `zone` run between: [start, end)."""
-    return midnight(first, zone), midnight(last + timedelta(days=1), zone)
 
 
 class CalendarKind(StrEnum):
@@ -107,15 +96,18 @@ class Calendar:
         return instant.astimezone(self.zone).date()
 
     def days_span(self, first: date, last: date) -> tuple[datetime, datetime]:
-        """The instants its local days `first`..`last` run between: [start, end)."""
-        return days_span(first, last, self.zone)
+        """The instants its local days `first`..`last` run between, [start, end): where
+        they really begin and end (`scheduling.local_day_bounds` in its zone)."""
+        return local_day_bounds(self.zone, first, last)
 
     def today(self, now: datetime) -> date:
         return self.local_day(now)
 
-    def at(self, day: date, wall: time) -> datetime | None:
-        """The instant of wall time `wall` on `day` here; None if DST skips it."""
-        return to_instant(datetime.combine(day, wall), self.zone)
+    def at(self, day: date, wall: time, length: timedelta | None = None) -> datetime | None:
+        """The instant a booking of `length` (default: a slot) starting at wall time `wall`
+        on `day` begins here (`scheduling.start_of`); None if the clocks skip it."""
+        length = self.slot_length if length is None else length
+        return start_of(datetime.combine(day, wall), length, self.zone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,16 +10,14 @@ keeping time (they hold manage tokens).
 import asyncio
 import logging
 import time
-from datetime import timedelta
 
 from slotbook.booking import transitions
 from slotbook.engine import Engine
-from slotbook.store.booking_reads import has_pending_since, has_stale_holds
+from slotbook.store.booking_reads import has_stale_holds, overdue_pending
 from slotbook.store.idempotency import purge_expired
 
 log = logging.getLogger("slotbook.sweeper")
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
-SHORTEST_APPROVAL_TIMEOUT = timedelta(minutes=1)
 
 
 async def sweep(engine: Engine) -> int:
@@ -28,8 +26,7 @@ async def sweep(engine: Engine) -> int:
     something to do."""
     async for attempt in engine.attempts():
         async with attempt as uow:
-            waited = uow.now - SHORTEST_APPROVAL_TIMEOUT
-            if not (await has_stale_holds(uow) or await has_pending_since(uow, waited)):
+            if not (await has_stale_holds(uow) or await overdue_pending(uow)):
                 return 0
     async for attempt in engine.attempts(write=True):
         async with attempt as uow:

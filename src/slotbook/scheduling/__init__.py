@@ -5,17 +5,29 @@ Nothing here touches a database or a web framework; `now` is always passed in.
 
 from slotbook.scheduling.grid import Slot, day_slots, window_slots
 from slotbook.scheduling.hours import DateHours, WeeklyRule, opening_hours
+from slotbook.scheduling.wall_clock import (
+    Kind,
+    WallTime,
+    local_day_bounds,
+    read_wall_time,
+    start_of,
+)
 from slotbook.scheduling.window import BookingWindow, Interval, in_window, unclaimed
 
 __all__ = [
     "BookingWindow",
     "DateHours",
     "Interval",
+    "Kind",
     "Slot",
+    "WallTime",
     "WeeklyRule",
     "day_slots",
     "in_window",
+    "local_day_bounds",
     "opening_hours",
+    "read_wall_time",
+    "start_of",
     "unclaimed",
     "window_slots",
 ]

@@ -1,19 +1,28 @@
-"""Slots on a wall-clock grid, converted to UTC instants, correct across DST.
+"""Slots on a wall-clock grid, converted to UTC instants, correct on every zone's days.
 
-A wall time that does not exist (spring forward) is skipped; one that occurs twice
-(fall back) is offered once, at its first occurrence. A slot lasts `minutes` of real
-time from its start; a slot that would straddle a UTC-offset change is not offered, so
-no two slots of a day ever overlap and every slot's wall-clock start and end agree
-with its length.
+Each opening interval is cut into slots of `minutes` from its opening time; an opening
+time that the clocks skip (a gap, at midnight or any hour) opens at the first wall time
+that exists after it. A slot is offered when it reads on one UTC offset from its start to
+its end (`wall_clock.keeps_offset`; it may end at the very instant the clocks change), so
+it lasts its length by the clock on the wall and in real time, and no two slots of a day
+overlap. A wall time the clocks skip is
+never offered; one they repeat is offered once, at the first occurrence from which the
+slot fits (`wall_clock.slot_start`) — the instant that wall time books on every surface.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from slotbook.scheduling.hours import Hours
+from slotbook.scheduling.wall_clock import (
+    first_instant_at_or_after,
+    local_day_bounds,
+    offset_at,
+    slot_start,
+)
 
 HoursOf = Callable[[date], list[Hours]]
 
@@ -25,53 +34,41 @@ class Slot:
     local_start: datetime  # naive wall clock in the calendar's zone
 
 
-def _minutes(t: time) -> int:
-    return t.hour * 60 + t.minute
-
-
-def to_instant(local: datetime, zone: ZoneInfo) -> datetime | None:
-    """The UTC instant of a naive wall time in `zone`, or None if it does not exist."""
-    aware = local.replace(tzinfo=zone, fold=0)
-    instant = aware.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local:
-        return None
-    return instant
-
-
-def straddles_transition(start: datetime, end: datetime, zone: ZoneInfo) -> bool:
-    """Whether the zone's UTC offset changes inside [start, end)."""
-    last = end - timedelta(microseconds=1)
-    return start.astimezone(zone).utcoffset() != last.astimezone(zone).utcoffset()
-
-
 @lru_cache(maxsize=65_536)
 def steady_offset(day: date, zone: ZoneInfo) -> timedelta | None:
     """The zone's UTC offset on `day` if it holds all day (sampled hourly), else None."""
-    start = datetime.combine(day, time(), zone).astimezone(UTC)
-    offsets = {(start + timedelta(hours=h)).astimezone(zone).utcoffset() for h in range(26)}
+    start, end = local_day_bounds(zone, day)
+    if end - start != timedelta(days=1):
+        return None
+    offsets = {offset_at(start + timedelta(hours=h), zone) for h in range(24)}
+    offsets.add(offset_at(end, zone))
     return offsets.pop() if len(offsets) == 1 else None
+
+
+def _opening(local: datetime, zone: ZoneInfo) -> datetime:
+    """Where an interval opening at wall time `local` starts: there, or where the clocks
+    jump to if they skip it."""
+    instant = first_instant_at_or_after(local, zone)
+    return instant.astimezone(zone).replace(tzinfo=None)
 
 
 def day_slots(day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> list[Slot]:
     """Every slot of `minutes` that fits inside `hours` on `day`, in time order."""
     step = timedelta(minutes=minutes)
-    midnight = datetime.combine(day, time())
     offset = steady_offset(day, zone)
-    utc_midnight = (midnight - offset).replace(tzinfo=UTC) if offset is not None else None
     found: list[Slot] = []
     for open_at, close_at in hours:
-        first, last = _minutes(open_at), _minutes(close_at)
-        for minute in range(first, last - minutes + 1, minutes):
-            since_midnight = timedelta(minutes=minute)
-            local = midnight + since_midnight
-            if utc_midnight is not None:  # the common day: plain arithmetic
-                instant = utc_midnight + since_midnight
+        local, close = datetime.combine(day, open_at), datetime.combine(day, close_at)
+        if offset is None:
+            local = _opening(local, zone)
+        while local + step <= close:
+            if offset is not None:  # the common day: plain arithmetic
+                instant: datetime | None = (local - offset).replace(tzinfo=UTC)
             else:
-                resolved = to_instant(local, zone)
-                if resolved is None or straddles_transition(resolved, resolved + step, zone):
-                    continue
-                instant = resolved
-            found.append(Slot(instant, instant + step, local))
+                instant = slot_start(local, step, zone)
+            if instant is not None:
+                found.append(Slot(instant, instant + step, local))
+            local += step
     return found
 
 

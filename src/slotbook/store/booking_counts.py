@@ -100,10 +100,13 @@ async def lock_limits(uow: UnitOfWork, calendar_id: int, *, exclusive: bool = Fa
     """The calendar's limits, read so as to order counting against a change of which
     counters are kept (PostgreSQL; SQLite's one writer already orders everything).
 
-    Every transition that adds or removes an active booking reads them in share mode
-    before it touches a counter; a settings change that starts or stops keeping one
-    reads them `exclusive`ly, so its recount never misses a booking being made or
-    given up meanwhile, and a claim never goes by limits older than the last change."""
+    Every transition that adds or removes an active booking reads them `FOR KEY SHARE`
+    before it touches a counter (the lock a booking's foreign key takes anyway, so
+    concurrent claims do not wait on each other, nor on other changes to the calendar);
+    a settings change that starts or stops keeping one reads them `FOR UPDATE`
+    (`exclusive`), which waits for those and holds them off, so its recount never misses
+    a booking being made or given up meanwhile, and a claim never goes by limits older
+    than the last change."""
     query = select(
         calendars.c.max_per_day,
         calendars.c.max_per_week,
@@ -111,6 +114,10 @@ async def lock_limits(uow: UnitOfWork, calendar_id: int, *, exclusive: bool = Fa
         calendars.c.max_per_booker_per_week,
     ).where(calendars.c.id == calendar_id)
     if uow.is_postgresql:
-        query = query.with_for_update(read=not exclusive)
+        query = (
+            query.with_for_update()
+            if exclusive
+            else query.with_for_update(read=True, key_share=True)
+        )
     row = (await uow.conn.execute(query)).one()
     return Limits(*row)

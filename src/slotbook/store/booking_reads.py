@@ -2,7 +2,7 @@
 window of calendar time meets."""
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -146,12 +146,18 @@ async def has_stale_holds(uow: UnitOfWork) -> bool:
     return (await uow.conn.execute(query)).first() is not None
 
 
-async def has_pending_since(uow: UnitOfWork, since: datetime) -> bool:
-    """Whether any booking made at `since` or before is still pending approval."""
-    query = select(bookings.c.id).where(
-        bookings.c.status == BookingStatus.PENDING, bookings.c.created_at <= since
+async def overdue_pending(uow: UnitOfWork) -> list[int]:
+    """The pending bookings older than their calendar's approval timeout."""
+    waiting = await uow.conn.execute(
+        select(bookings.c.id, bookings.c.created_at, calendars.c.approval_timeout_minutes)
+        .join(calendars, calendars.c.id == bookings.c.calendar_id)
+        .where(bookings.c.status == BookingStatus.PENDING)
     )
-    return (await uow.conn.execute(query.limit(1))).first() is not None
+    return [
+        booking_id
+        for booking_id, created_at, minutes in waiting
+        if created_at + timedelta(minutes=minutes) <= uow.now
+    ]
 
 
 async def get_seat_slot(uow: UnitOfWork, slot_id: int) -> SeatSlot | None:

@@ -9,7 +9,7 @@ turn into SlotTaken.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Update, insert, literal, select, update
@@ -19,9 +19,9 @@ from slotbook.booking.model import Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
 from slotbook.errors import SlotTaken
 from slotbook.scheduling.rules import Buffers
-from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from
+from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from, overdue_pending
 from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
-from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, calendars, slots
+from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
 
 
 def _is_overlap_violation(exc: IntegrityError) -> bool:
@@ -125,16 +125,7 @@ async def decide_pending(uow: UnitOfWork, booking_id: int, status: BookingStatus
 
 async def decline_overdue(uow: UnitOfWork) -> list[Booking]:
     """Decline every pending booking older than its calendar's approval timeout."""
-    waiting = await uow.conn.execute(
-        select(bookings.c.id, bookings.c.created_at, calendars.c.approval_timeout_minutes)
-        .join(calendars, calendars.c.id == bookings.c.calendar_id)
-        .where(bookings.c.status == BookingStatus.PENDING)
-    )
-    overdue = [
-        booking_id
-        for booking_id, created_at, minutes in waiting
-        if created_at + timedelta(minutes=minutes) <= uow.now
-    ]
+    overdue = await overdue_pending(uow)
     if not overdue:
         return []
     rows = await uow.conn.execute(

@@ -16,12 +16,11 @@ from slotbook.scheduling.rules import MAX_BUFFER_MINUTES
 from slotbook.surfaces.auth import OptionalUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Days, Id, Minutes
+from slotbook.surfaces.fields import MAX_SEATS_PER_BOOKING, Days, Id, Minutes
 
 STYLE = ErrorStyle()
 MAX_LIMIT = 10_000
 MAX_APPROVAL_TIMEOUT_MINUTES = 43_200  # 30 days
-MAX_SEATS_PER_BOOKING = 1_000
 router = APIRouter(
     prefix="/api/v1/calendars", tags=["calendar settings"], route_class=surface_route(STYLE)
 )

@@ -12,7 +12,16 @@ from slotbook.calendars.calendars import Calendar
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Limit, Minutes, Name, Offset, Text, WallTime
+from slotbook.surfaces.fields import (
+    Id,
+    Limit,
+    Minutes,
+    Name,
+    Offset,
+    SeatsPerBooking,
+    Text,
+    WallTime,
+)
 
 STYLE = ErrorStyle()
 MAX_SLOTS = 500
@@ -32,6 +41,7 @@ class EventIn(BaseModel):
     description: Text | None = None
     timezone: str | None = None
     change_cutoff_minutes: Minutes = 0
+    max_seats_per_booking: SeatsPerBooking = 10
     time_slots: list[TimeSlotIn] = Field(min_length=1, max_length=MAX_SLOTS)
 
 
@@ -69,6 +79,7 @@ class EventOut(BaseModel):
     description: str | None
     timezone: str
     change_cutoff_minutes: int
+    max_seats_per_booking: int
     time_slots: list[TimeSlotOut]
 
     @classmethod
@@ -82,6 +93,7 @@ class EventOut(BaseModel):
             description=calendar.description,
             timezone=calendar.timezone,
             change_cutoff_minutes=calendar.change_cutoff_minutes,
+            max_seats_per_booking=calendar.max_seats_per_booking,
             time_slots=[TimeSlotOut.of(s, calendar) for s in event.slots],
         )
 
@@ -97,6 +109,7 @@ async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> Ev
                 description=body.description,
                 timezone=body.timezone,
                 change_cutoff_minutes=body.change_cutoff_minutes,
+                max_seats_per_booking=body.max_seats_per_booking,
                 slot_specs=[
                     ev.SlotSpec(s.start_time, s.end_time, s.max_capacity) for s in body.time_slots
                 ],

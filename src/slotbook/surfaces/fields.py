@@ -32,6 +32,9 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Text = Annotated[str, StringConstraints(max_length=5000)]
 OwnerKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Minutes = Annotated[int, Field(ge=0, le=525_600)]
+#: Places one booking may take of an event's time slot (`max_seats_per_booking`).
+MAX_SEATS_PER_BOOKING = 1_000
+SeatsPerBooking = Annotated[int, Field(ge=1, le=MAX_SEATS_PER_BOOKING)]
 Days = Annotated[int, Field(gt=0, le=3660)]
 
 _HOUR = re.compile(r"^([01]\d|2[0-3]):00$")

@@ -1,6 +1,6 @@
 """Surface 002 — providers and their bookings (`/api/v1`)."""
 
-from datetime import UTC, date, timedelta
+from datetime import UTC, date
 from typing import Any
 
 from fastapi import APIRouter
@@ -8,9 +8,10 @@ from pydantic import BaseModel, EmailStr
 
 from slotbook.accounts import permissions
 from slotbook.calendars import calendars as cal
-from slotbook.calendars.model import CalendarKind, midnight
+from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
+from slotbook.scheduling import local_day_bounds
 from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
@@ -118,12 +119,12 @@ async def list_provider_bookings(
                 providers = await cal.list_calendars(uow, kind=KIND, limit=None)
             by_id = {p.id: p for p in providers}
             # one provider: its days; several: UTC days
-            zone = providers[0].zone if provider_id is not None else None
+            zone = providers[0].zone if provider_id is not None else UTC
             found = await list_bookings(
                 uow,
                 calendar_ids=list(by_id),
-                start=midnight(date_from, zone or UTC) if date_from else None,
-                end=midnight(date_to + timedelta(days=1), zone or UTC) if date_to else None,
+                start=local_day_bounds(zone, date_from)[0] if date_from else None,
+                end=local_day_bounds(zone, date_to)[1] if date_to else None,
                 limit=limit,
                 offset=offset,
             )

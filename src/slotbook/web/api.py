@@ -15,9 +15,9 @@ from slotbook.availability.free_slots import free_slots_between
 from slotbook.booking.claims import claim_time
 from slotbook.booking.model import Source
 from slotbook.calendars import calendars as cal
-from slotbook.calendars.model import days_span
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
+from slotbook.scheduling import local_day_bounds
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name
@@ -126,7 +126,7 @@ async def day_slots(
         async with attempt as uow:
             calendar = await time_calendar(uow, calendar_id)
             zone = ZoneInfo(cal.check_zone(tz)) if tz else calendar.zone
-            start, end = days_span(day, day, zone)
+            start, end = local_day_bounds(zone, day)
             first, last = (
                 calendar.local_day(start),
                 calendar.local_day(end - timedelta(microseconds=1)),

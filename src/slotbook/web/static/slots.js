@@ -90,6 +90,7 @@ export class SlotPicker {
     this.opened = false; // whether the first load has been shown
     this.nextFree = null;
     this.told = null; // the calendar days the server said this.day spans
+    this.booked = null; // the key this visitor booked last: its changes are no news
     this.name = `slot-${Math.random().toString(36).slice(2)}`;
     this.follower = new DayFollower(source.calendarId, {
       onUpdate: () => this.refresh({ live: true }),
@@ -175,7 +176,8 @@ export class SlotPicker {
       return this.refresh();
     }
     this.opened = true;
-    const before = this.shownDay === this.day ? this.slots : [];
+    // What changed, but not what this visitor just booked: that is no news to them.
+    const before = (this.shownDay === this.day ? this.slots : []).filter((s) => s.key !== this.booked);
     const gone = before.filter((s) => !result.slots.some((n) => n.key === s.key));
     const recounted = result.slots.filter((n) => before.some((s) => s.key === n.key && s.places !== n.places));
     this.render(result.slots);
@@ -266,6 +268,7 @@ export class SlotPicker {
 
   /** Forget the chosen slot (after booking it) and reload. */
   reset() {
+    this.booked = this.selected?.key ?? null;
     this.selected = null;
     this.clearError();
     return this.refresh();
