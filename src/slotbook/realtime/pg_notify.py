@@ -41,9 +41,9 @@ MAX_PAYLOAD = 7000
 
 def _compact(origin: str, days: frozenset[CalendarDay]) -> str:
     """The news as a payload short enough for NOTIFY (whole calendars if need be)."""
-    payload = encode(origin, sorted(days))
+    payload = encode(origin, days)
     if len(payload) > MAX_PAYLOAD:
-        payload = encode(origin, sorted({CalendarDay(d.calendar_id, None) for d in days}))
+        payload = encode(origin, {CalendarDay(d.calendar_id, None) for d in days})
     return payload
 
 

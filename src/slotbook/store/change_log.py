@@ -24,7 +24,7 @@ async def record(uow: UnitOfWork, origin: str) -> None:
     """Write the unit's changed calendar-days, in the unit's own transaction."""
     rows = [
         {"origin": origin, "calendar_id": d.calendar_id, "day": d.day, "created_at": uow.now}
-        for d in sorted(uow.changed)
+        for d in uow.changed
     ]
     await uow.conn.execute(insert(change_log), rows)
 
