@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import TracebackType
 
-from slotbook.errors import Disconnected
+from slotbook.errors import TryAgain
 from slotbook.settings import Settings
 from slotbook.store.db import Connection, Database
 
@@ -90,9 +90,10 @@ class Engine:
                 async with attempt as uow:
                     ...
 
-        A unit whose connection dropped before it committed runs once more, on a fresh
-        connection (every unit is one transaction, so nothing of the first try remains);
-        a second drop is a 503 (`Disconnected`)."""
+        A unit that committed nothing and may well succeed if run again (`TryAgain`: its
+        connection dropped, or PostgreSQL broke a deadlock by aborting it) runs once more,
+        on a fresh connection (every unit is one transaction, so nothing of the first try
+        remains); failing so twice, it is a 503 with Retry-After."""
         return Attempts(self, write=write)
 
     async def announce(self, days: frozenset[CalendarDay]) -> None:
@@ -136,10 +137,10 @@ class Attempts:
         assert self._unit is not None
         try:
             suppressed = await self._unit.__aexit__(exc_type, exc, traceback)
-        except Disconnected:
+        except TryAgain as exc:
             if not self._left:
                 raise
-            log.warning("database connection dropped; running the unit again on a fresh one")
+            log.warning("%s; running the unit again", type(exc).__name__)
             return True  # on to the next attempt
         self._finished = True
         return bool(suppressed)

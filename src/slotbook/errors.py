@@ -170,9 +170,18 @@ class Unavailable(DomainError):
     headers: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
-class Disconnected(Unavailable):
-    """The connection dropped before anything was committed: the unit of work may be run
-    again on a fresh connection (the engine does so once)."""
+class TryAgain(Unavailable):
+    """Nothing was committed, and running the unit of work again may well succeed (the
+    engine does so once)."""
+
+
+class Disconnected(TryAgain):
+    """The connection dropped before the commit."""
+
+
+class Deadlocked(TryAgain):
+    """The database aborted the transaction to break a deadlock (or a serialization
+    failure), e.g. two claims each checking the other's uncommitted row."""
 
 
 class Busy(DomainError):

@@ -7,7 +7,8 @@ serialised across every process using the file; on PostgreSQL constraints decide
 Whatever goes wrong with the database itself comes out of a transaction as a domain
 error the surfaces render as a 503 with `Retry-After`, never as a bare exception:
 - the connection dropped before the commit (a restart, a killed backend, an idle
-  reaper): `Disconnected`, so nothing was committed and the unit may be run again;
+  reaper): `Disconnected`, or PostgreSQL aborted the transaction to break a deadlock:
+  `Deadlocked`; either way nothing was committed and the unit may be run again;
 - no connection could be made, none was free in the pool in time, a statement or the
   commit did not answer in time, or the connection dropped during the commit (it may or
   may not have committed): `Unavailable`;
@@ -27,12 +28,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from slotbook.errors import Busy, Disconnected, Unavailable
+from slotbook.errors import Busy, Deadlocked, Disconnected, Unavailable
 from slotbook.settings import Settings
 
 log = logging.getLogger("slotbook.db")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: SQLSTATEs of a transaction PostgreSQL aborted so that others could go on
+DEADLOCK_DETECTED, SERIALIZATION_FAILURE = "40P01", "40001"
 #: defaults of the timeouts (seconds) and pool size; see `Settings` for each
 CONNECT_TIMEOUT = STATEMENT_TIMEOUT = POOL_TIMEOUT = 5.0
 POOL_SIZE = 10
@@ -79,6 +82,8 @@ def _as_domain_error(exc: BaseException, *, committing: bool) -> BaseException:
             return Busy()
         if exc.connection_invalidated:
             return Unavailable() if committing else Disconnected()
+        if getattr(exc.orig, "sqlstate", None) in (DEADLOCK_DETECTED, SERIALIZATION_FAILURE):
+            return Deadlocked()
     elif isinstance(exc, TimeoutError):  # asyncpg's command timeout, or a connect timeout
         return Unavailable("The booking store did not answer in time")
     return exc
