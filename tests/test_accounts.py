@@ -8,7 +8,13 @@ import pytest
 
 from slotbook.accounts.users import hash_password
 from slotbook.settings import Settings
-from tests.support.accounts import PASSWORD, bearer, sign_in, sign_up
+from tests.support.accounts import (
+    PASSWORD,
+    bearer,
+    deployment_signing_key,
+    sign_in,
+    sign_up,
+)
 from tests.support.clock import FrozenClock
 
 
@@ -118,8 +124,11 @@ async def test_a_registered_provider_is_a_provider_on_every_surface(client):
     assert entry["id"] == provider.id
     assert (entry["name"], entry["email"]) == ("Dr Who", "doc@example.com")
     on_002 = await client.get(f"/api/v1/providers/{entry['calendar_id']}")
-    assert on_002.json()["email"] == "doc@example.com"
+    assert on_002.json()["name"] == "Dr Who"
+    assert on_002.json()["email"] is None  # shown only to who may manage the calendar
     assert on_002.json()["slot_minutes"] == 15
+    by_admin = await client.get(f"/api/v1/providers/{entry['calendar_id']}", headers=admin.headers)
+    assert by_admin.json()["email"] == "doc@example.com"
 
 
 async def test_resetting_your_password_retires_the_old_one_and_its_tokens(client):
@@ -191,7 +200,7 @@ async def test_a_token_works_until_it_expires(client, clock: FrozenClock):
     assert expired.headers["www-authenticate"] == "Bearer"
 
 
-def _forgeries(token: str, settings: Settings, admin_id: int) -> dict[str, str]:
+def _forgeries(token: str, key: str, admin_id: int) -> dict[str, str]:
     header, _payload, signature = token.split(".")
     claims = claims_of(token)
     promoted = claims | {"sub": str(admin_id)}
@@ -200,11 +209,18 @@ def _forgeries(token: str, settings: Settings, admin_id: int) -> dict[str, str]:
         "tampered subject": f"{header}.{_b64(promoted)}.{signature}",
         "tampered expiry": f"{header}.{_b64(far_future)}.{signature}",
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(promoted)}.",
-        "HS512 with our key": jwt.encode(promoted, settings.secret_key, algorithm="HS512"),
+        "HS512 with our key": jwt.encode(promoted, key, algorithm="HS512"),
         "another key": jwt.encode(promoted, "x" * 40, algorithm="HS256"),
-        "no subject": jwt.encode(
-            {k: v for k, v in claims.items() if k != "sub"}, settings.secret_key, "HS256"
+        "no subject": jwt.encode({k: v for k, v in claims.items() if k != "sub"}, key, "HS256"),
+        "a subject past the id range": jwt.encode(
+            claims | {"sub": "9223372036854775808"}, key, "HS256"
         ),
+        "a non-ASCII digit subject": jwt.encode(claims | {"sub": "\u00b2"}, key, "HS256"),
+        "no expiry": jwt.encode({k: v for k, v in claims.items() if k != "exp"}, key, "HS256"),
+        "an expiry beyond any token's lifetime": jwt.encode(
+            claims | {"exp": claims["exp"] + 10**8}, key, "HS256"
+        ),
+        "a fractional expiry": jwt.encode(claims | {"exp": claims["exp"] + 0.5}, key, "HS256"),
         "garbage": "not.a.token",
     }
 
@@ -214,7 +230,8 @@ async def test_tampered_foreign_and_unsigned_tokens_are_401(client, settings):
     admin = await sign_up(client, "admin")
     patient = await sign_up(client, "patient")
     token = patient.headers["Authorization"].removeprefix("Bearer ")
-    for what, forged in _forgeries(token, settings, admin.id).items():
+    key = await deployment_signing_key(settings)
+    for what, forged in _forgeries(token, key, admin.id).items():
         response = await client.get("/providers", headers=bearer(forged))
         assert response.status_code == 401, what
     assert (await client.get("/providers", headers=admin.headers)).status_code == 200

@@ -157,6 +157,17 @@ async def test_a_limit_set_later_counts_the_bookings_already_made(client, databa
     assert (await book(client, "12:00")).status_code == 200
 
 
+async def test_a_new_time_zone_counts_the_days_anew(client):
+    calendar_id = await owner(client, max_per_day=1)
+    assert (await book(client, "08:00")).status_code == 200  # 08:00 UTC on the 20th
+    # in Pacific/Pago_Pago (UTC-11) that booking is on the 19th, at 21:00
+    await set_rules(client, calendar_id, timezone="Pacific/Pago_Pago")
+    made = await book(client, "17:00")  # 17:00 on the 20th there: a day with no booking
+    assert made.status_code == 200, made.text
+    refused = await book(client, "16:00")
+    assert refused.json()["detail"] == "Daily limit of 1 booking reached for 2031-01-20"
+
+
 async def test_a_move_to_a_full_day_is_refused_and_the_booking_stays(client):
     await owner(client, max_per_day=1)
     monday = (await book(client, "09:00")).json()

@@ -421,6 +421,12 @@ async def test_a_booking_made_on_surface_002_is_a_booked_appointment_here(
     assert await starts(client, patient, provider.id)  # cached now
     admin = await sign_up(client, "admin")
     [entry] = (await client.get("/providers", headers=admin.headers)).json()
+    opened = await client.put(
+        f"/providers/{provider.id}/booking-policy",
+        json={"who_may_book": "anyone"},
+        headers=provider.headers,
+    )
+    assert opened.status_code == 200  # a 004 calendar is for its patients until opened
     made = await client.post(
         "/api/v1/bookings",
         json={"provider_id": entry["calendar_id"], "date": DAY, "time": "10:00"},

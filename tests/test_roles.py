@@ -138,6 +138,12 @@ CASES = [
 ]
 
 
+@pytest.fixture
+def settings(settings):
+    """One patient holds a reservation per role tried: more than the default cap."""
+    return settings.model_copy(update={"max_holds_per_patient": len(ROLES)})
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 async def test_who_may_call_what(client, case: Case):
     world = await make_world(client)

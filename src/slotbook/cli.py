@@ -7,6 +7,7 @@ from typing import Any
 import typer
 import uvicorn
 
+from slotbook.accounts.signing_keys import MIN_KEY_BYTES, too_short
 from slotbook.settings import Settings, get_settings
 from slotbook.store.migrate import upgrade
 from slotbook.workers import serve_workers
@@ -56,6 +57,15 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     logging.basicConfig(level=logging.INFO)
+    if too_short(settings.secret_key):
+        if not _is_loopback(host):
+            typer.echo(
+                f"refusing to serve on {host}: SLOTBOOK_SECRET_KEY is shorter than "
+                f"{MIN_KEY_BYTES} bytes (set a longer one, or unset it to have one made)",
+                err=True,
+            )
+            raise typer.Exit(2)
+        log.warning("SLOTBOOK_SECRET_KEY is shorter than %d bytes", MIN_KEY_BYTES)
     if migrate_first:
         upgrade(settings.database_url)
     if settings.auth == "open" and not _is_loopback(host):

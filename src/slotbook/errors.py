@@ -21,9 +21,19 @@ class DomainError(Exception):
         self.context = context
         super().__init__(self.message)
 
+    def response_headers(self) -> Mapping[str, str]:
+        """Headers the answer carries (WWW-Authenticate, Retry-After, ...)."""
+        return self.headers
+
 
 class InvalidInput(DomainError):
     status, code, default_message = 422, "invalid_input", "Invalid input"
+
+
+class ScheduleTooLarge(DomainError):
+    """More opening hours than one calendar may hold; the message names the limit."""
+
+    status, code, default_message = 422, "schedule_too_large", "The schedule is too large"
 
 
 class InvalidHours(DomainError):
@@ -154,12 +164,37 @@ class Unauthorized(DomainError):
     headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
+class TooManyRequests(DomainError):
+    """A rate limit was passed; `retry_after` seconds until the next try may succeed."""
+
+    status, code, default_message = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, message: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def response_headers(self) -> Mapping[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class HoldLimit(Conflict):
+    code, default_message = "hold_limit", "You hold too many unconfirmed reservations"
+
+
 class Forbidden(DomainError):
     status, code, default_message = 403, "forbidden", "Not allowed"
 
 
 #: seconds a client is asked to wait before retrying after a 503
 RETRY_AFTER_SECONDS = 1
+
+
+class PatientsOnly(Forbidden):
+    code = "patients_only"
+    default_message = (
+        "This calendar takes bookings from signed-in patients only "
+        "(POST /appointments/reserve with a patient's token)"
+    )
 
 
 class Unavailable(DomainError):

@@ -1,11 +1,21 @@
 """Configuration: every setting has a SLOTBOOK_ name; the seed documents' names work too."""
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import limits
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from slotbook import zones
+
+
+def _parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or networks (`10.0.0.0/8, ::1`)."""
+    return tuple(
+        ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
+    )
 
 
 def _env(name: str, *aliases: str) -> AliasChoices:
@@ -34,8 +44,10 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(
         5.0, gt=0, validation_alias=_env("DB_POOL_TIMEOUT_SECONDS")
     )
-    secret_key: str = Field(
-        "change-me-slotbook-dev-secret-key-32b",
+    #: signs access tokens; unset: a random key made on first start and kept in the database
+    secret_key: str | None = Field(
+        None,
+        min_length=1,
         validation_alias=_env("JWT_SECRET_KEY", "SECRET_KEY", "SLOTBOOK_SECRET_KEY"),
     )
     auth: Literal["open", "strict"] = Field("open", validation_alias=_env("AUTH"))
@@ -82,6 +94,37 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         5.0, gt=0, validation_alias=_env("SWEEP_INTERVAL_SECONDS")
     )
+    #: requests: body bytes, header lines and header bytes (over: 413 / 431, body unread)
+    max_body_bytes: int = Field(1_048_576, gt=0, validation_alias=_env("MAX_BODY_BYTES"))
+    max_header_count: int = Field(100, gt=0, validation_alias=_env("MAX_HEADER_COUNT"))
+    max_header_bytes: int = Field(16_384, ge=1024, validation_alias=_env("MAX_HEADER_BYTES"))
+    #: what one calendar's schedule may hold (a 4xx names the limit that was passed)
+    max_ranges_per_day: int = Field(24, gt=0, validation_alias=_env("MAX_RANGES_PER_DAY"))
+    max_dated_hours: int = Field(1000, gt=0, validation_alias=_env("MAX_DATED_HOURS"))
+    max_rule_days: int = Field(3660, gt=0, validation_alias=_env("MAX_RULE_DAYS"))
+    #: rate limits (`limits` notation: "20/minute", "50 per hour"); Redis when REDIS_URL is set
+    rate_limit_sign_in_failures_per_address: str = Field(
+        "20 per 10 minutes", validation_alias=_env("RATE_LIMIT_SIGN_IN_FAILURES_PER_ADDRESS")
+    )
+    rate_limit_sign_in_failures_per_account: str = Field(
+        "100 per hour", validation_alias=_env("RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT")
+    )
+    rate_limit_registrations_per_address: str = Field(
+        "100 per hour", validation_alias=_env("RATE_LIMIT_REGISTRATIONS_PER_ADDRESS")
+    )
+    rate_limit_token_misses_per_address: str = Field(
+        "60 per minute", validation_alias=_env("RATE_LIMIT_TOKEN_MISSES_PER_ADDRESS")
+    )
+    rate_limit_bookings_per_address: str = Field(
+        "600 per minute", validation_alias=_env("RATE_LIMIT_BOOKINGS_PER_ADDRESS")
+    )
+    #: networks whose X-Forwarded-For is believed (comma-separated; empty: nobody's)
+    trusted_proxies: str = Field("", validation_alias=_env("TRUSTED_PROXIES"))
+    #: Argon2 hashes computed at once per process (each takes PASSWORD_HASH_MEMORY_KIB)
+    max_concurrent_password_hashes: int = Field(
+        2, gt=0, validation_alias=_env("MAX_CONCURRENT_PASSWORD_HASHES")
+    )
+    max_holds_per_patient: int = Field(3, gt=0, validation_alias=_env("MAX_HOLDS_PER_PATIENT"))
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8000, validation_alias=_env("PORT"))
 
@@ -101,11 +144,33 @@ class Settings(BaseSettings):
     @field_validator("default_timezone", "board_timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {name!r}") from exc
+        zones.zone(name)
         return name
+
+    @field_validator(
+        "rate_limit_sign_in_failures_per_address",
+        "rate_limit_sign_in_failures_per_account",
+        "rate_limit_registrations_per_address",
+        "rate_limit_token_misses_per_address",
+        "rate_limit_bookings_per_address",
+    )
+    @classmethod
+    def _rate(cls, rate: str) -> str:
+        try:
+            limits.parse(rate)
+        except ValueError as exc:
+            raise ValueError(f"{rate!r} is not a rate like '20/minute' or '50 per hour'") from exc
+        return rate
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        _parse_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return _parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _board_hours(self) -> "Settings":

@@ -4,6 +4,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from slotbook.accounts.signing_keys import signing_key
+from slotbook.engine import Engine
+from slotbook.settings import Settings
+from slotbook.store.db import Database
+
 PASSWORD = "correct horse battery"
 #: for real server processes: Argon2 at its cheapest, so sign-ups take no time
 CHEAP_HASHES = {
@@ -43,3 +48,12 @@ async def sign_up(
     response = await client.post("/register", json=body, headers=headers)
     assert response.status_code == 200, response.text
     return Account(response.json()["id"], email, bearer(await sign_in(client, email)))
+
+
+async def deployment_signing_key(settings: Settings) -> str:
+    """The key the service signs access tokens with on `settings`' database."""
+    db = Database(settings.database_url)
+    try:
+        return await signing_key(Engine(settings, db))
+    finally:
+        await db.dispose()

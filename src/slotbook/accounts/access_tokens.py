@@ -12,10 +12,14 @@ from datetime import datetime, timedelta
 import jwt
 
 from slotbook.errors import Unauthorized
-from slotbook.settings import Settings
 
 ALGORITHM = "HS256"
 INVALID = "Could not validate credentials"
+#: user ids are positive 31-bit integers
+MAX_USER_ID = 2**31 - 1
+#: how far a token's expiry may lie beyond the configured lifetime (clock skew between
+#: instances); a token that claims to live longer was not issued here
+EXPIRY_SLACK_SECONDS = 300
 
 
 def _fingerprint(password_hash: str) -> str:
@@ -31,24 +35,25 @@ class Claims:
         return hmac.compare_digest(self.fingerprint, _fingerprint(password_hash))
 
 
-def issue(settings: Settings, user_id: int, password_hash: str, now: datetime) -> str:
-    expires = now + timedelta(minutes=settings.access_token_expire_minutes)
+def issue(key: str, lifetime: timedelta, user_id: int, password_hash: str, now: datetime) -> str:
+    expires = now + lifetime
     claims = {
         "sub": str(user_id),
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
         "pwd": _fingerprint(password_hash),
     }
-    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
-def read(settings: Settings, token: str, now: datetime) -> Claims:
-    """The claims of a token signed with our key and HS256 (nothing else, never `none`)
-    that has not expired at `now`; Unauthorized otherwise."""
+def read(key: str, lifetime: timedelta, token: str, now: datetime) -> Claims:
+    """The claims of a token signed with `key` and HS256 (nothing else, never `none`)
+    that has not expired at `now` and expires no later than a token issued now would;
+    Unauthorized otherwise."""
     try:
         claims = jwt.decode(
             token,
-            settings.secret_key,
+            key,
             algorithms=[ALGORITHM],
             # PyJWT would judge exp/iat by the system clock; `now` is the engine's.
             options={"require": ["sub", "exp", "pwd"], "verify_exp": False, "verify_iat": False},
@@ -56,10 +61,16 @@ def read(settings: Settings, token: str, now: datetime) -> Claims:
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(INVALID) from exc
     expires, subject, fingerprint = claims["exp"], claims["sub"], claims["pwd"]
-    if not isinstance(expires, int | float) or not isinstance(fingerprint, str):
+    if not isinstance(expires, int) or isinstance(expires, bool):
+        raise Unauthorized(INVALID)
+    if not isinstance(fingerprint, str):
         raise Unauthorized(INVALID)
     if expires <= now.timestamp():
         raise Unauthorized("Token has expired")
-    if not isinstance(subject, str) or not subject.isdigit():
+    if expires > now.timestamp() + lifetime.total_seconds() + EXPIRY_SLACK_SECONDS:
+        raise Unauthorized(INVALID)
+    if not isinstance(subject, str) or not (subject.isascii() and subject.isdigit()):
+        raise Unauthorized(INVALID)
+    if not 0 < len(subject) <= 10 or not 0 < int(subject) <= MAX_USER_ID:
         raise Unauthorized(INVALID)
     return Claims(int(subject), fingerprint)

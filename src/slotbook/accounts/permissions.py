@@ -7,7 +7,7 @@ anyone may. In strict mode it is the signed-in user.
 from slotbook.accounts.users import User
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
-from slotbook.errors import Forbidden, Unauthorized
+from slotbook.errors import Forbidden, PatientsOnly, Unauthorized
 
 
 def check_role(user: User, roles: tuple[str, ...]) -> None:
@@ -43,6 +43,33 @@ async def owner_of_new_calendar(uow: UnitOfWork, user: User | None) -> int | Non
     if await cal.find_calendar_of_user(uow, user.id) is not None:
         raise Forbidden("You already own a calendar; an admin can create more")
     return user.id
+
+
+def may_manage(viewer: User | None, calendar: cal.Calendar) -> bool:
+    """Whether a signed-in `viewer` (whatever the mode) is the calendar's owner or an admin."""
+    return viewer is not None and (viewer.is_admin or calendar.user_id == viewer.id)
+
+
+def email_shown_to(viewer: User | None, calendar: cal.Calendar) -> str | None:
+    """A calendar's email, unless it is a 004 provider's and `viewer` may not manage it."""
+    return calendar.email if not calendar.patients_only or may_manage(viewer, calendar) else None
+
+
+def check_shown_without_sign_in(calendar: cal.Calendar) -> None:
+    """Surfaces with no sign-in (the board, the booking pages) show only calendars that
+    anyone may book; a 004 provider's calendar is for its signed-in patients."""
+    if calendar.patients_only:
+        raise PatientsOnly(
+            "This calendar is for signed-in patients only: see its free time with "
+            "GET /providers/{id}/time-slots and reserve with POST /appointments/reserve"
+        )
+
+
+def check_may_list_bookings(viewer: User | None, calendar: cal.Calendar) -> None:
+    """A 004 provider's appointments are listed to that provider or an admin only, in
+    either mode."""
+    if calendar.patients_only and not may_manage(viewer, calendar):
+        raise Forbidden("Only this provider or an admin may list these appointments")
 
 
 def check_configurer(user: User | None, calendar: cal.Calendar, *, strict: bool) -> None:

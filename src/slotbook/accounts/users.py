@@ -6,13 +6,16 @@ admin may register freely; after that only an admin can register another.
 """
 
 import asyncio
+from datetime import timedelta
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from slotbook.accounts import access_tokens
 from slotbook.accounts.model import Role, User
+from slotbook.accounts.signing_keys import signing_key
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import Engine, UnitOfWork
@@ -46,12 +49,28 @@ def _hasher_for(settings: Settings) -> PasswordHash:
     return _hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
 
 
+#: per event loop (one per server process) and cap: the semaphores bounding Argon2 work
+_password_work: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]] = (
+    WeakKeyDictionary()
+)
+
+
+def _work_slots(settings: Settings) -> asyncio.Semaphore:
+    """Each hash takes PASSWORD_HASH_MEMORY_KIB and a core for ~0.2 s: at most
+    MAX_CONCURRENT_PASSWORD_HASHES run at once; the rest wait their turn."""
+    cap = settings.max_concurrent_password_hashes
+    by_cap = _password_work.setdefault(asyncio.get_running_loop(), {})
+    return by_cap.setdefault(cap, asyncio.Semaphore(cap))
+
+
 async def hash_password(settings: Settings, password: str) -> str:
-    return await asyncio.to_thread(_hasher_for(settings).hash, password)
+    async with _work_slots(settings):
+        return await asyncio.to_thread(_hasher_for(settings).hash, password)
 
 
 async def _password_matches(settings: Settings, password: str, hashed: str) -> bool:
-    return await asyncio.to_thread(_hasher_for(settings).verify, password, hashed)
+    async with _work_slots(settings):
+        return await asyncio.to_thread(_hasher_for(settings).verify, password, hashed)
 
 
 async def provider_calendar(uow: UnitOfWork, provider_id: int) -> cal.Calendar:
@@ -104,6 +123,7 @@ async def register(
                     user_id=user.id,
                     slot_minutes=settings.reservation_slot_minutes,
                     enforce_hours=True,
+                    who_may_book=cal.WhoMayBook.SIGNED_IN_PATIENTS,
                 )
     return user
 
@@ -134,13 +154,21 @@ async def reset_password(engine: Engine, *, actor: User, email: str, new_passwor
                 raise NotFound("User not found")
 
 
-def access_token(engine: Engine, user: User) -> str:
-    return access_tokens.issue(engine.settings, user.id, user.password_hash, engine.clock())
+def _token_lifetime(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.access_token_expire_minutes)
+
+
+async def access_token(engine: Engine, user: User) -> str:
+    key = await signing_key(engine)
+    lifetime = _token_lifetime(engine.settings)
+    return access_tokens.issue(key, lifetime, user.id, user.password_hash, engine.clock())
 
 
 async def user_for_token(engine: Engine, token: str) -> User:
     """The signed-in user a bearer token names, or Unauthorized."""
-    claims = access_tokens.read(engine.settings, token, engine.clock())
+    key = await signing_key(engine)
+    lifetime = _token_lifetime(engine.settings)
+    claims = access_tokens.read(key, lifetime, token, engine.clock())
     async for attempt in engine.attempts():
         async with attempt as uow:
             user = await rows.get_user(uow, claims.user_id)

@@ -45,7 +45,7 @@ class Openings:
 
 async def grid(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> list[Slot]:
     """Every slot the calendar's hours open on the local days `first`..`last`."""
-    schedule = await load_schedule(uow, calendar.id)
+    schedule = await load_schedule(uow, calendar.id, first, last)
     return window_slots(
         first,
         last,
@@ -125,7 +125,7 @@ async def free_slots_between(
 async def opening_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:
     """The slot of the calendar's hours that starts at `start_at`, if there is one."""
     day = calendar.local_day(start_at)
-    schedule = await load_schedule(uow, calendar.id)
+    schedule = await load_schedule(uow, calendar.id, day, day)
     hours = opening_hours(day, schedule.rules, schedule.dates)
     slots = day_slots(day, calendar.zone, hours, calendar.slot_minutes)
     return next((s for s in slots if s.start == start_at), None)

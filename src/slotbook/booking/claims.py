@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 
 from slotbook.availability import free_slots
 from slotbook.booking import transitions
-from slotbook.booking.model import Booking, Draft, NewBooking
+from slotbook.booking.model import Booking, Draft, NewBooking, Source
 from slotbook.booking.tokens import hash_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BookingNotFound, OutsideHours
+from slotbook.errors import BookingNotFound, OutsideHours, PatientsOnly
 from slotbook.store import booking_reads as reads
 
 #: Stale holds this far around a claim are expired first: its buffers' reach, and the
@@ -55,7 +55,10 @@ async def claim_time(
     user_id: int | None = None,
     hold_for: timedelta | None = None,
 ) -> NewBooking:
-    """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`."""
+    """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`.
+    A calendar for signed-in patients only takes only their reservations."""
+    if calendar.patients_only and source != Source.RESERVATIONS:
+        raise PatientsOnly()
     end_at = start_at + calendar.slot_length
     await _check_free(uow, calendar, start_at, end_at)
     draft = Draft(

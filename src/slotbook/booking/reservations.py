@@ -12,8 +12,9 @@ from slotbook.booking.claims import claim_time, get_booking
 from slotbook.booking.model import Booking, BookingStatus, NewBooking, Source
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BookingNotFound, Forbidden, NotChangeable, ReservationExpired
+from slotbook.errors import BookingNotFound, Forbidden, HoldLimit, NotChangeable, ReservationExpired
 from slotbook.store.booking_reads import list_bookings
+from slotbook.store.patient_holds import count_live_holds_locking_patient
 
 #: the most bookings one window can hold (62 days of 15-minute slots is under 6,000)
 MAX_LISTED = 10_000
@@ -22,7 +23,9 @@ MAX_LISTED = 10_000
 async def reserve(
     uow: UnitOfWork, *, patient: User, calendar: cal.Calendar, start_at: datetime
 ) -> NewBooking:
-    """Hold the slot starting at `start_at` for the patient for the grace period."""
+    """Hold the slot starting at `start_at` for the patient for the grace period, if they
+    hold fewer than MAX_HOLDS_PER_PATIENT unexpired reservations (HoldLimit otherwise)."""
+    await _check_hold_count(uow, patient)
     return await claim_time(
         uow,
         calendar=calendar,
@@ -33,6 +36,17 @@ async def reserve(
         user_id=patient.id,
         hold_for=timedelta(minutes=uow.settings.confirmation_grace_period_minutes),
     )
+
+
+async def _check_hold_count(uow: UnitOfWork, patient: User) -> None:
+    """HoldLimit if the patient already holds the most unexpired reservations allowed."""
+    held = await count_live_holds_locking_patient(uow, patient.id)
+    most = uow.settings.max_holds_per_patient
+    if held >= most:
+        raise HoldLimit(
+            f"You may hold at most {most} unconfirmed reservations at once; "
+            "confirm or cancel one first"
+        )
 
 
 async def _patients_booking(uow: UnitOfWork, patient: User, booking_id: int) -> Booking:

@@ -1,14 +1,22 @@
 """Calendars and their opening hours: create, find, change, and set the schedule."""
 
+from collections import Counter
 from dataclasses import replace
 from datetime import date, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from slotbook.calendars.model import Calendar, CalendarKind, Schedule
+from slotbook import zones
+from slotbook.calendars.model import Calendar, CalendarKind, Schedule, WhoMayBook
 from slotbook.engine import UnitOfWork
-from slotbook.errors import CalendarNotFound, EmailTaken, InvalidHours, InvalidInput
-from slotbook.scheduling import WeeklyRule
+from slotbook.errors import (
+    CalendarNotFound,
+    EmailTaken,
+    InvalidHours,
+    InvalidInput,
+    ScheduleTooLarge,
+)
+from slotbook.scheduling import WeeklyRule, compact
+from slotbook.settings import Settings
 from slotbook.store import calendars as rows
 from slotbook.store.calendars import (
     calendar_zones,
@@ -22,9 +30,11 @@ __all__ = [
     "Calendar",
     "CalendarKind",
     "Schedule",
+    "WhoMayBook",
     "calendar_zones",
     "check_hours",
     "check_zone",
+    "compacted",
     "create_calendar",
     "daily",
     "find_calendar",
@@ -37,6 +47,7 @@ __all__ = [
 ]
 
 EVERY_DAY = range(7)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = None) -> Calendar:
@@ -48,10 +59,8 @@ async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = 
 
 
 def check_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ValueError, KeyError) as exc:
-        raise InvalidInput(f"Unknown time zone: {name}") from exc
+    if not zones.is_zone(name):
+        raise InvalidInput(f"Unknown time zone: {name[:64]}")
     return name
 
 
@@ -71,6 +80,7 @@ async def create_calendar(
     min_notice_minutes: int = 0,
     horizon_days: int | None = None,
     change_cutoff_minutes: int = 0,
+    who_may_book: WhoMayBook = WhoMayBook.ANYONE,
     max_seats_per_booking: int = 10,
 ) -> Calendar:
     """Insert a calendar; an email already used by another calendar is EmailTaken."""
@@ -92,6 +102,7 @@ async def create_calendar(
             "change_cutoff_minutes": change_cutoff_minutes,
             "max_seats_per_booking": max_seats_per_booking,
             "created_at": uow.now,
+            "who_may_book": who_may_book,
         },
     )
     if calendar is None:
@@ -113,8 +124,52 @@ def check_hours(start: time, end: time) -> None:
         raise InvalidHours()
 
 
+def compacted(settings: Settings, schedule: Schedule) -> Schedule:
+    """`schedule` with overlapping ranges joined; ScheduleTooLarge if it still holds more
+    than one calendar may (cheap to repeat on a schedule that is already compact)."""
+    schedule = Schedule(*compact(schedule.rules, schedule.dates))
+    _check_size(settings, schedule)
+    return schedule
+
+
+def _check_size(settings: Settings, schedule: Schedule) -> None:
+    """ScheduleTooLarge naming the limit when a (compacted) schedule passes one."""
+    most = settings.max_ranges_per_day
+    weekly = Counter((r.weekday, r.valid_from, r.valid_until) for r in schedule.rules)
+    dated = Counter((d.on, d.replace) for d in schedule.dates)
+    for (weekday, _, _), count in weekly.items():
+        if count > most:
+            raise ScheduleTooLarge(
+                f"{WEEKDAYS[weekday]} has {count} separate time ranges; at most {most} a day "
+                "are accepted (SLOTBOOK_MAX_RANGES_PER_DAY)"
+            )
+    for (on, _), count in dated.items():
+        if count > most:
+            raise ScheduleTooLarge(
+                f"{on} has {count} separate time ranges; at most {most} a day are accepted "
+                "(SLOTBOOK_MAX_RANGES_PER_DAY)"
+            )
+    if len(schedule.dates) > settings.max_dated_hours:
+        raise ScheduleTooLarge(
+            f"{len(schedule.dates)} date-specific time ranges (exceptions and manual slots); "
+            f"at most {settings.max_dated_hours} are accepted (SLOTBOOK_MAX_DATED_HOURS)"
+        )
+    for rule in schedule.rules:
+        if (
+            rule.valid_from is not None
+            and rule.valid_until is not None
+            and (rule.valid_until - rule.valid_from).days > settings.max_rule_days
+        ):
+            raise ScheduleTooLarge(
+                f"A weekly schedule may span at most {settings.max_rule_days} days "
+                "(SLOTBOOK_MAX_RULE_DAYS)"
+            )
+
+
 async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) -> None:
-    """Replace the calendar's weekly rules and date-specific hours with `schedule`."""
+    """Replace the calendar's weekly rules and date-specific hours with `schedule`,
+    overlapping ranges joined; ScheduleTooLarge if it holds more than a calendar may."""
+    schedule = compacted(uow.settings, schedule)
     for rule in schedule.rules:
         check_hours(rule.start, rule.end)
     for hours in schedule.dates:

@@ -18,6 +18,14 @@ class CalendarKind(StrEnum):
     EVENT = "event"  # surface 003: explicit slots with seats
 
 
+class WhoMayBook(StrEnum):
+    """Who may book a calendar and see its free time."""
+
+    ANYONE = "anyone"
+    #: a 004 provider's calendar: patients book it through their own sign-in (reserve)
+    SIGNED_IN_PATIENTS = "signed_in_patients"
+
+
 @dataclass(frozen=True, slots=True)
 class Calendar:
     """A bookable calendar: whose it is, its zone, slot length and booking rules."""
@@ -37,6 +45,12 @@ class Calendar:
     horizon_days: int
     change_cutoff_minutes: int
     created_at: datetime
+    who_may_book: str = WhoMayBook.ANYONE
+
+    @property
+    def patients_only(self) -> bool:
+        return self.who_may_book == WhoMayBook.SIGNED_IN_PATIENTS
+
     # booking rules (README "Booking rules"); defaults as the schema's
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0

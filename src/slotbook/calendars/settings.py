@@ -3,8 +3,9 @@ rules (buffers, limits, approval, seats per booking). Reading them, and changing
 
 Changing a limit from "none" to a number starts keeping its counters, recounted from
 the calendar's active bookings in the same transaction (see `store.booking_counts`);
-removing a limit stops keeping them. Existing bookings are never refused afterwards:
-a day already above a new limit simply takes no more.
+removing a limit stops keeping them; a new time zone recounts them by its local days.
+Every change of these settings goes through `change_settings`. Existing bookings are
+never refused afterwards: a day already above a new limit simply takes no more.
 """
 
 from collections.abc import Mapping
@@ -70,9 +71,10 @@ async def change_settings(
     if not changes:
         return calendar
     changed = await update_calendar(uow, calendar, **changes)
+    rezoned = changed.timezone != calendar.timezone  # other local days: count them anew
     for name, (period, per_booker) in LIMIT_COUNTERS.items():
         before, after = getattr(calendar, name), getattr(changed, name)
-        if before is None and after is not None:
+        if after is not None and (before is None or rezoned):
             await booking_counts.reset_family(
                 uow,
                 calendar.id,

@@ -4,7 +4,7 @@ Nothing here touches a database or a web framework; `now` is always passed in.
 """
 
 from slotbook.scheduling.grid import Slot, day_slots, window_slots
-from slotbook.scheduling.hours import DateHours, WeeklyRule, opening_hours
+from slotbook.scheduling.hours import DateHours, WeeklyRule, compact, opening_hours
 from slotbook.scheduling.wall_clock import (
     Kind,
     WallTime,
@@ -22,6 +22,7 @@ __all__ = [
     "Slot",
     "WallTime",
     "WeeklyRule",
+    "compact",
     "day_slots",
     "in_window",
     "local_day_bounds",

@@ -1,5 +1,6 @@
 """Opening hours of one local day, from weekly rules and date-specific hours."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -44,6 +45,37 @@ def merge(hours: list[Hours]) -> list[Hours]:
         else:
             merged.append((start, end))
     return merged
+
+
+def compact(
+    rules: list[WeeklyRule], dates: list[DateHours]
+) -> tuple[list[WeeklyRule], list[DateHours]]:
+    """The same opening hours, stored small: overlapping or touching ranges of one weekday
+    (same validity) or of one date (same kind) joined, and a date's "closed" marker dropped
+    where that date has replacement hours anyway."""
+    weekly: dict[tuple[int, date | None, date | None], list[Hours]] = defaultdict(list)
+    for rule in rules:
+        weekly[(rule.weekday, rule.valid_from, rule.valid_until)].append((rule.start, rule.end))
+    dated: dict[tuple[date, bool], list[Hours]] = defaultdict(list)
+    closed: set[date] = set()
+    for hours in dates:
+        if hours.start is not None and hours.end is not None:
+            dated[(hours.on, hours.replace)].append((hours.start, hours.end))
+        else:
+            closed.add(hours.on)
+    return (
+        [
+            WeeklyRule(weekday, start, end, valid_from, valid_until)
+            for (weekday, valid_from, valid_until), ranges in weekly.items()
+            for start, end in merge(ranges)
+        ],
+        [DateHours(on, None, None, True) for on in sorted(closed) if (on, True) not in dated]
+        + [
+            DateHours(on, start, end, replace)
+            for (on, replace), ranges in dated.items()
+            for start, end in merge(ranges)
+        ],
+    )
 
 
 def opening_hours(day: date, rules: list[WeeklyRule], specific: list[DateHours]) -> list[Hours]:

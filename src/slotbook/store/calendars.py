@@ -1,9 +1,10 @@
 """Calendars and their opening hours in the database."""
 
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from slotbook.calendars.model import Calendar, Schedule
@@ -74,13 +75,22 @@ async def update_calendar_row(uow: UnitOfWork, calendar_id: int, changes: dict[s
     await uow.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(changes))
 
 
-async def load_schedule(uow: UnitOfWork, calendar_id: int) -> Schedule:
-    rules = await uow.conn.execute(
-        select(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
-    )
-    dates = await uow.conn.execute(
-        select(date_hours).where(date_hours.c.calendar_id == calendar_id)
-    )
+async def load_schedule(
+    uow: UnitOfWork, calendar_id: int, first: date | None = None, last: date | None = None
+) -> Schedule:
+    """The calendar's schedule; with `first` and `last`, only the rules and dated hours
+    that can touch those local days (all a slot listing or a claim needs)."""
+    rule_query = select(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
+    date_query = select(date_hours).where(date_hours.c.calendar_id == calendar_id)
+    if first is not None and last is not None:
+        rule = availability_rules.c
+        rule_query = rule_query.where(
+            or_(rule.valid_from.is_(None), rule.valid_from <= last),
+            or_(rule.valid_until.is_(None), rule.valid_until >= first),
+        )
+        date_query = date_query.where(date_hours.c.on_date.between(first, last))
+    rules = await uow.conn.execute(rule_query)
+    dates = await uow.conn.execute(date_query)
     return Schedule(
         rules=[
             WeeklyRule(r.weekday, r.start_time, r.end_time, r.valid_from, r.valid_until)

@@ -104,7 +104,9 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.connect_timeout = connect_timeout
-        options: dict[str, Any] = {"pool_pre_ping": False}
+        # Errors name the statement, never its parameters (password hashes, emails, token
+        # hashes would otherwise reach the log).
+        options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
         if not self.is_sqlite:
             options |= {
                 "pool_size": pool_size,

@@ -71,6 +71,8 @@ calendars = Table(
     # no moves or cancellations by token this close to the start
     Column("change_cutoff_minutes", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
+    # who may book and see it: anyone, or (a 004 provider's) signed-in patients only
+    Column("who_may_book", String(32), nullable=False, server_default="anyone"),
     # booking rules (README "Booking rules"); null limits and cut-offs: none of their own
     Column("buffer_before_minutes", Integer, nullable=False, server_default="0"),
     Column("buffer_after_minutes", Integer, nullable=False, server_default="0"),
@@ -260,4 +262,14 @@ change_log = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "created_at"),
     sqlite_autoincrement=True,
+)
+
+#: Keys the service made for itself (the access-token signing key when none is configured),
+#: kept here so that every instance on this database signs and checks with the same one.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("secret", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

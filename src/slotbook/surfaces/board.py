@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
+from slotbook.accounts import permissions
 from slotbook.availability.slot_cache import SlotCache
 from slotbook.booking import board
 from slotbook.calendars import events as ev
@@ -34,15 +35,18 @@ from slotbook.errors import (
     InsideBuffer,
     InvalidInput,
     LimitReached,
+    TooManyRequests,
     Unavailable,
 )
+from slotbook.protection.rate_limits import RateLimiter, Rule
 from slotbook.realtime.broker import Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.news import OK
 from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.realtime.send_queue import TRY_AGAIN_LATER, SendQueue
 from slotbook.surfaces import board_messages as msg
-from slotbook.surfaces.fields import parse_id
+from slotbook.surfaces.deps import address_of
+from slotbook.surfaces.fields import check_supported_day, parse_id
 
 log = logging.getLogger("slotbook.board")
 router = APIRouter(tags=["000 live slot board"])
@@ -127,11 +131,15 @@ def _live(app: Any) -> Live:
 
 def _day(value: str) -> date:
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
+        day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
-        pass
-    raise InvalidInput(f"Invalid date: {msg.echo(value)} (expected YYYY-MM-DD)")
+        day = None
+    if day is None:
+        raise InvalidInput(f"Invalid date: {msg.echo(value)} (expected YYYY-MM-DD)")
+    try:
+        return check_supported_day(day)
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid date: {value} ({exc})") from exc
 
 
 async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
@@ -147,7 +155,12 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
     if calendar_id not in live.showable:
         async for attempt in live.engine.attempts():
             async with attempt as uow:
-                await get_calendar(uow, calendar_id)  # calendar time, or an event's seats
+                calendar = await get_calendar(
+                    uow, calendar_id
+                )  # calendar time, or an event's seats
+        # No one signs in here: a 004 provider's calendar is not shown (nor booked; the
+        # claim refuses that too). A provider who opens theirs later is shown from then on.
+        permissions.check_shown_without_sign_in(calendar)
         live.showable.add(calendar_id)
     return Topic(calendar_id, day)
 
@@ -167,6 +180,8 @@ class Session:
         settings = live.engine.settings
         self.max_bytes = settings.ws_max_message_bytes
         self.bucket = TokenBucket(settings.ws_messages_per_second, settings.ws_message_burst)
+        self.limiter: RateLimiter = websocket.app.state.rate_limiter
+        self.address = address_of(websocket)
 
     async def run(self) -> None:
         await self.safely(self.send_slots())
@@ -224,6 +239,10 @@ class Session:
     async def book(self, request: msg.Request) -> str:
         if request.slot is None:
             return msg.booking_response(request, None, None)
+        try:
+            await self.limiter.hit(Rule.BOOKINGS_PER_ADDRESS, self.address)
+        except TooManyRequests as exc:
+            return msg.booking_response(request, None, exc.message)
         try:
             async for attempt in self.live.engine.attempts(write=True):
                 async with attempt as uow:

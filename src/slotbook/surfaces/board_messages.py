@@ -6,6 +6,7 @@ day's `calendar_id` and `date`, a new booking's `booking_token`, a `cancel_slot`
 """
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -46,8 +47,9 @@ def echo(value: object) -> str:
 
 
 def _slot_number(value: object) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    digits = value.strip() if isinstance(value, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) <= 8:
+        value = int(digits)
     if isinstance(value, int) and not isinstance(value, bool) and value in SLOT_IDS:
         return value
     return None
@@ -56,8 +58,8 @@ def _slot_number(value: object) -> int | None:
 def parse(frame: str | bytes) -> Request:
     """The request in a client's frame; BadMessage with the documented error otherwise."""
     try:
-        message = json.loads(frame)
-    except (ValueError, UnicodeDecodeError) as exc:
+        message = json.loads(frame, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadMessage(INVALID_JSON) from exc
     if not isinstance(message, dict):
         raise BadMessage(INVALID_JSON)
@@ -67,12 +69,19 @@ def parse(frame: str | bytes) -> Request:
     raw = message.get("slot_id")
     if kind in MISSING_SLOT and raw is None:
         raise BadMessage(MISSING_SLOT[kind])
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise BadMessage(f"Invalid slot_id: {raw} is not a number a slot can have")
     token = message.get("booking_token")
     token = token if isinstance(token, str) and token else None
     number = _slot_number(raw)
     if number is not None:
         return Request(kind, number, number, token)
     return Request(kind, None, raw if isinstance(raw, int | float) else echo(raw), token)
+
+
+def _refuse_constant(name: str) -> object:
+    """NaN and Infinity are not JSON (Python's decoder would accept them)."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _clock(local: datetime) -> str:

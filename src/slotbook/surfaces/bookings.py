@@ -19,9 +19,10 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import InvalidInput
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.protection.rate_limits import Rule
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import DEFAULT_STYLE, surface_route, use_style
-from slotbook.surfaces.fields import Id, Name, parse_clock, parse_id
+from slotbook.surfaces.fields import Id, Name, parse_clock, parse_day, parse_id
 from slotbook.surfaces.shared import (
     PROVIDER_STYLE,
     Reply,
@@ -68,6 +69,7 @@ class SeatBookingIn(BaseModel):
     status_code=201,
     summary="Book provider time {provider_id, date, time} or an event seat "
     "{attendee_name, time_slot_id, email?}",
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def create_booking(
     request: Request,
@@ -92,13 +94,11 @@ def _required(body: dict[str, Any]) -> None:
 
 
 def _parse_date(value: Any) -> date:
-    """`YYYY-MM-DD` exactly; InvalidInput otherwise."""
+    """`YYYY-MM-DD` exactly, a supported date; InvalidInput otherwise."""
     try:
-        if isinstance(value, str) and len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidInput("Invalid date format, expected YYYY-MM-DD")
+        return parse_day(value)
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid date: {exc}") from exc
 
 
 async def book_provider_time(

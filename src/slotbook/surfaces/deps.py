@@ -1,11 +1,17 @@
 """FastAPI dependencies shared by the surfaces."""
 
-from typing import Annotated
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from starlette.requests import HTTPConnection
 
 from slotbook.availability.slot_cache import SlotCache
 from slotbook.engine import Engine
+from slotbook.errors import BookingNotFound
+from slotbook.protection.rate_limits import RateLimiter, Rule
+from slotbook.surfaces.client_address import client_address
 
 
 async def get_engine(request: Request) -> Engine:
@@ -19,9 +25,56 @@ async def get_slot_cache(request: Request) -> SlotCache:
     return cache
 
 
+async def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SlotCacheDep = Annotated[SlotCache, Depends(get_slot_cache)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 IdempotencyHeader = Annotated[
     str | None,
     Header(alias="Idempotency-Key", description="Retry-safe key: same key and body, same answer"),
 ]
+
+
+def address_of(connection: HTTPConnection) -> str:
+    """The client's address (X-Forwarded-For only from SLOTBOOK_TRUSTED_PROXIES)."""
+    limiter: RateLimiter = connection.app.state.rate_limiter
+    return client_address(connection, limiter.proxies)
+
+
+def per_address(rule: Rule) -> Any:
+    """A route dependency counting each request against `rule` for its client's address
+    (429 with Retry-After once it is used up)."""
+
+    async def count(request: Request, limiter: RateLimiterDep) -> None:
+        await limiter.hit(rule, address_of(request))
+
+    return Depends(count)
+
+
+class TokenGuesses:
+    """Manage-token guessing: an address that used up its misses is refused before the
+    lookup; every unknown token it tries counts."""
+
+    def __init__(self, limiter: RateLimiter, address: str) -> None:
+        self.limiter = limiter
+        self.address = address
+
+    @asynccontextmanager
+    async def counted(self) -> AsyncIterator[None]:
+        await self.limiter.check(Rule.TOKEN_MISSES_PER_ADDRESS, self.address)
+        try:
+            yield
+        except BookingNotFound:
+            await self.limiter.hit(Rule.TOKEN_MISSES_PER_ADDRESS, self.address)
+            raise
+
+
+async def token_guesses(request: Request, limiter: RateLimiterDep) -> TokenGuesses:
+    return TokenGuesses(limiter, address_of(request))
+
+
+TokenGuessesDep = Annotated[TokenGuesses, Depends(token_guesses)]

@@ -1,5 +1,9 @@
-"""One place that turns domain and validation errors into each surface's error shape."""
+"""One place that turns domain, validation and unexpected errors into each surface's
+error shape."""
 
+import json
+import logging
+import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,8 +12,30 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from slotbook.errors import DomainError
+
+log = logging.getLogger("slotbook.errors")
+UNEXPECTED = "Something went wrong on our side; quote the request id if you report it"
+
+
+class ErrorResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped, so that no text a client sent (a lone
+    surrogate, say) can make an error unrenderable."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
+
+
+def request_id(request: Request) -> str:
+    """The request's id (set by the request-id middleware when there is one)."""
+    rid = getattr(request.state, "request_id", None)
+    if not rid:
+        rid = request.state.request_id = uuid.uuid4().hex
+    return str(rid)
 
 
 def describe_validation(exc: RequestValidationError) -> str:
@@ -39,7 +65,16 @@ class ErrorStyle:
     def render(self, exc: DomainError) -> JSONResponse:
         status, message = self.overrides.get(exc.code, (exc.status, None))
         body = {self.key: message or exc.message, "code": exc.code}
-        return JSONResponse(body, status_code=status, headers=dict(exc.headers) or None)
+        headers = dict(exc.response_headers()) or None
+        return ErrorResponse(body, status_code=status, headers=headers)
+
+    def render_unexpected(self, request: Request, exc: BaseException) -> JSONResponse:
+        """A 500 for an error nobody anticipated: logged with its request id, which the
+        answer names (and nothing else about it)."""
+        rid = request_id(request)
+        log.error("unexpected error in request %s", rid, exc_info=exc)
+        body = {self.key: UNEXPECTED, "code": "internal_error", "request_id": rid}
+        return ErrorResponse(body, status_code=500, headers={"X-Request-ID": rid})
 
     def render_validation(self, exc: RequestValidationError) -> JSONResponse:
         body = {
@@ -50,7 +85,7 @@ class ErrorStyle:
                 for e in exc.errors()
             ],
         }
-        return JSONResponse(body, status_code=self.validation_status)
+        return ErrorResponse(body, status_code=self.validation_status)
 
 
 DEFAULT_STYLE = ErrorStyle()
@@ -65,6 +100,8 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
     """A route class whose errors render in `style` (unless the request picked another)."""
 
     class SurfaceRoute(APIRoute):
+        error_style = style
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
@@ -75,13 +112,44 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
                     return getattr(request.state, "error_style", style).render(exc)
                 except RequestValidationError as exc:
                     return getattr(request.state, "error_style", style).render_validation(exc)
+                except HTTPException:
+                    raise  # FastAPI's own answers (an unparsable body, ...) are not surprises
+                except Exception as exc:
+                    return getattr(request.state, "error_style", style).render_unexpected(
+                        request, exc
+                    )
 
             return handle
 
     return SurfaceRoute
 
 
+def style_for(scope: Scope) -> ErrorStyle:
+    """The error style of the surface whose route serves `scope`'s path (DEFAULT_STYLE
+    when none does), whether or not the router has matched it yet."""
+    app = scope.get("app")
+    routes: list[BaseRoute] = (
+        [route for router in getattr(app.state, "routers", ()) for route in router.routes]
+        if app is not None
+        else []
+    )
+    partial = None
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return getattr(route, "error_style", DEFAULT_STYLE)
+        if match is Match.PARTIAL and partial is None:
+            partial = route
+    return getattr(partial, "error_style", DEFAULT_STYLE)
+
+
 async def domain_error_handler(request: Request, exc: Exception) -> Response:
     """For routes outside any surface (health, websockets' HTTP side)."""
     assert isinstance(exc, DomainError)
-    return DEFAULT_STYLE.render(exc)
+    return style_for(request.scope).render(exc)
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    """The last resort, for errors outside any surface's routes: a 500 in the shape of the
+    surface the path belongs to, with a request id."""
+    return style_for(request.scope).render_unexpected(request, exc)

@@ -13,6 +13,8 @@ from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import (
+    Count,
+    Day,
     Id,
     Limit,
     Minutes,
@@ -32,12 +34,12 @@ router = APIRouter(prefix="/api/v1", tags=["003 events"], route_class=surface_ro
 class TimeSlotIn(BaseModel):
     start_time: WallTime
     end_time: WallTime
-    max_capacity: int = Field(gt=0, le=MAX_CAPACITY)
+    max_capacity: Count = Field(gt=0, le=MAX_CAPACITY)
 
 
 class EventIn(BaseModel):
     name: Name
-    event_date: date
+    event_date: Day
     description: Text | None = None
     timezone: str | None = None
     change_cutoff_minutes: Minutes = 0

@@ -1,15 +1,18 @@
 """Request field types shared by the surfaces."""
 
 import re
-from datetime import time
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 
 from slotbook.errors import InvalidInput
 
 MAX_ID = 2**31 - 1
+#: The dates the service works with: far enough from the ends of the calendar that no
+#: zone offset, window or horizon added to them overflows.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 
 
 def parse_id(value: Any) -> int:
@@ -18,7 +21,12 @@ def parse_id(value: Any) -> int:
         raise ValueError("must be an id")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
+    elif (
+        isinstance(value, str)
+        and value.strip().isascii()
+        and value.strip().isdigit()
+        and len(value.strip()) <= 10
+    ):
         number = int(value.strip())
     else:
         raise ValueError("must be an id (a number or a string of digits)")
@@ -31,11 +39,48 @@ Id = Annotated[int, BeforeValidator(parse_id)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=5000)]
 OwnerKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Minutes = Annotated[int, Field(ge=0, le=525_600)]
+#: Counts in request bodies are JSON numbers: `true` is not 1, `"5"` is not 5.
+Count = Annotated[int, Strict()]
+Minutes = Annotated[Count, Field(ge=0, le=525_600)]
 #: Places one booking may take of an event's time slot (`max_seats_per_booking`).
 MAX_SEATS_PER_BOOKING = 1_000
-SeatsPerBooking = Annotated[int, Field(ge=1, le=MAX_SEATS_PER_BOOKING)]
-Days = Annotated[int, Field(gt=0, le=3660)]
+SeatsPerBooking = Annotated[Count, Field(ge=1, le=MAX_SEATS_PER_BOOKING)]
+Days = Annotated[Count, Field(gt=0, le=3660)]
+
+
+def check_supported_day(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be a date between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+def parse_day(value: Any) -> date:
+    """`YYYY-MM-DD` exactly (a number is not a date), within the supported range."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return check_supported_day(value)
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return check_supported_day(day)
+
+
+def parse_moment(value: Any) -> Any:
+    """An ISO 8601 date-time string (a number is not a time); pydantic parses it."""
+    if isinstance(value, datetime) or (isinstance(value, str) and len(value) <= 64):
+        return value
+    raise ValueError("must be a date-time written YYYY-MM-DDTHH:MM[:SS][+HH:MM]")
+
+
+def check_supported_moment(moment: datetime) -> datetime:
+    check_supported_day(moment.date())
+    return moment
+
+
+Day = Annotated[date, BeforeValidator(parse_day)]
+Moment = Annotated[datetime, BeforeValidator(parse_moment), AfterValidator(check_supported_moment)]
 
 _HOUR = re.compile(r"^([01]\d|2[0-3]):00$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
@@ -69,4 +114,4 @@ WallTime = Annotated[time, BeforeValidator(parse_wall_time)]
 
 #: Paging of list endpoints: `?limit=` (1-500, default 50) and `?offset=`.
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items")]
-Offset = Annotated[int, Query(ge=0, description="Skip this many items")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Skip this many items")]

@@ -4,16 +4,15 @@ Whatever surface made the booking: GET reads it, PUT moves it (`new_time_slot_id
 event seat; `new_time` and optionally `new_date` for calendar time), DELETE cancels it.
 """
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
 from slotbook.booking import manage
-from slotbook.surfaces.deps import EngineDep
+from slotbook.surfaces.deps import EngineDep, TokenGuessesDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, WallTime
+from slotbook.surfaces.fields import Day, Id, WallTime
 from slotbook.surfaces.shared import booking_out
 
 STYLE = ErrorStyle()
@@ -26,7 +25,7 @@ class MoveIn(BaseModel):
     """Where to: another slot of the event, or another time on the calendar."""
 
     new_time_slot_id: Id | None = None
-    new_date: date | None = None
+    new_date: Day | None = None
     new_time: WallTime | None = None
 
     @model_validator(mode="after")
@@ -44,30 +43,27 @@ class MoveIn(BaseModel):
 
 
 @router.get("/bookings/{token}", summary="A booking, by its manage token")
-async def show_booking(token: str, engine: EngineDep) -> dict[str, Any]:
-    async for attempt in engine.attempts():
-        async with attempt as uow:
-            booking, calendar = await manage.find_by_token(uow, token)
+async def show_booking(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> dict[str, Any]:
+    async with guesses.counted(), engine.unit() as uow:
+        booking, calendar = await manage.find_by_token(uow, token)
     return booking_out(booking, calendar, token, uow.now)
 
 
 @router.put("/bookings/{token}", summary="Move a booking to another slot or time")
-async def move_booking(token: str, body: MoveIn, engine: EngineDep) -> dict[str, Any]:
-    async for attempt in engine.attempts(write=True):
-        async with attempt as uow:
-            if body.new_time_slot_id is not None:
-                booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
-            else:
-                assert body.new_time is not None  # checked by MoveIn
-                booking, calendar = await manage.move_to_time(
-                    uow, token, body.new_date, body.new_time
-                )
+async def move_booking(
+    token: str, body: MoveIn, engine: EngineDep, guesses: TokenGuessesDep
+) -> dict[str, Any]:
+    async with guesses.counted(), engine.unit(write=True) as uow:
+        if body.new_time_slot_id is not None:
+            booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
+        else:
+            assert body.new_time is not None  # checked by MoveIn
+            booking, calendar = await manage.move_to_time(uow, token, body.new_date, body.new_time)
     return booking_out(booking, calendar, token, uow.now)
 
 
 @router.delete("/bookings/{token}", status_code=204, summary="Cancel a booking")
-async def cancel(token: str, engine: EngineDep) -> Response:
-    async for attempt in engine.attempts(write=True):
-        async with attempt as uow:
-            await manage.cancel_by_token(uow, token)
+async def cancel(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> Response:
+    async with guesses.counted(), engine.unit(write=True) as uow:
+        await manage.cancel_by_token(uow, token)
     return Response(status_code=204)

@@ -1,6 +1,7 @@
 """Surface 001 — calendar owners with daily working hours (`/api/v1`)."""
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr
@@ -11,13 +12,15 @@ from slotbook.booking.claims import claim_time
 from slotbook.booking.model import BookingStatus, Source
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
+from slotbook.calendars.settings import change_settings
 from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
+from slotbook.protection.rate_limits import Rule
 from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
 from slotbook.surfaces.shared import Reply, answer_once
 
 KIND = CalendarKind.OWNER
@@ -48,7 +51,7 @@ class AppointmentIn(BaseModel):
     calendar_owner_id: OwnerKey
     invitee_name: Name
     invitee_email: EmailStr
-    date: date
+    date: Day
     slot_start_time: HourOfDay
 
 
@@ -96,7 +99,7 @@ async def set_availability(
             else:
                 permissions.check_owner(user, calendar)
                 if settings:
-                    calendar = await cal.update_calendar(uow, calendar, **settings)
+                    calendar = await change_settings(uow, calendar.id, settings)
             await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
     return {"message": "Availability set successfully"}
 
@@ -104,8 +107,8 @@ async def set_availability(
 @router.get("/slots", summary="Free slot start times of an owner on a date")
 async def get_slots(
     engine: EngineDep,
-    calendar_owner_id: OwnerKey = Query(...),
-    for_date: date = Query(...),
+    calendar_owner_id: Annotated[OwnerKey, Query()],
+    for_date: Annotated[Day, Query()],
 ) -> dict[str, list[str]]:
     async for attempt in engine.attempts():
         async with attempt as uow:
@@ -116,7 +119,11 @@ async def get_slots(
     return {"available_slots": [s.local_start.strftime("%H:%M") for s in free]}
 
 
-@router.post("/appointments", summary="Book an appointment with an owner")
+@router.post(
+    "/appointments",
+    summary="Book an appointment with an owner",
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+)
 async def book_appointment(
     body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
 ) -> dict[str, object]:
@@ -154,7 +161,7 @@ async def book_appointment(
 
 @router.get("/appointments", summary="An owner's upcoming appointments")
 async def list_appointments(
-    engine: EngineDep, user: StrictUser, calendar_owner_id: OwnerKey = Query(...)
+    engine: EngineDep, user: StrictUser, calendar_owner_id: Annotated[OwnerKey, Query()]
 ) -> list[AppointmentOut]:
     async for attempt in engine.attempts():
         async with attempt as uow:

@@ -1,22 +1,23 @@
 """Surface 002 — providers and their bookings (`/api/v1`)."""
 
-from datetime import UTC, date
+from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr
 
 from slotbook.accounts import permissions
+from slotbook.accounts.model import User
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
 from slotbook.scheduling import local_day_bounds
 from slotbook.store.booking_reads import list_bookings
-from slotbook.surfaces.auth import StrictUser
+from slotbook.surfaces.auth import OptionalUser, StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import surface_route
-from slotbook.surfaces.fields import Days, Id, Limit, Minutes, Name, Offset
+from slotbook.surfaces.fields import Count, Day, Days, Id, Limit, Minutes, Name, Offset
 from slotbook.surfaces.shared import PROVIDER_STYLE, provider_booking_out
 
 KIND = CalendarKind.PROVIDER
@@ -29,7 +30,7 @@ class ProviderIn(BaseModel):
     name: Name
     email: EmailStr
     timezone: str | None = None
-    slot_minutes: int | None = None
+    slot_minutes: Count | None = None
     min_notice_minutes: Minutes = 0
     horizon_days: Days | None = None
     change_cutoff_minutes: Minutes = 0
@@ -44,11 +45,12 @@ class ProviderOut(BaseModel):
     change_cutoff_minutes: int
 
     @classmethod
-    def of(cls, calendar: cal.Calendar) -> "ProviderOut":
+    def of(cls, calendar: cal.Calendar, viewer: User | None = None) -> "ProviderOut":
+        """`email` is null for a 004 provider unless `viewer` may manage their calendar."""
         return cls(
             id=calendar.id,
             name=calendar.name,
-            email=calendar.email,
+            email=permissions.email_shown_to(viewer, calendar),
             timezone=calendar.timezone,
             slot_minutes=calendar.slot_minutes,
             change_cutoff_minutes=calendar.change_cutoff_minutes,
@@ -83,29 +85,30 @@ async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser)
 
 @router.get("/providers", summary="Providers, paged")
 async def list_providers(
-    engine: EngineDep, limit: Limit = 50, offset: Offset = 0
+    engine: EngineDep, viewer: OptionalUser, limit: Limit = 50, offset: Offset = 0
 ) -> list[ProviderOut]:
     async for attempt in engine.attempts():
         async with attempt as uow:
             found = await cal.list_calendars(uow, kind=KIND, limit=limit, offset=offset)
-    return [ProviderOut.of(c) for c in found]
+    return [ProviderOut.of(c, viewer) for c in found]
 
 
 @router.get("/providers/{provider_id}", summary="One provider")
-async def show_provider(provider_id: Id, engine: EngineDep) -> ProviderOut:
+async def show_provider(provider_id: Id, engine: EngineDep, viewer: OptionalUser) -> ProviderOut:
     async for attempt in engine.attempts():
         async with attempt as uow:
             provider = await get_provider(uow, provider_id)
-    return ProviderOut.of(provider)
+    return ProviderOut.of(provider, viewer)
 
 
 @router.get("/bookings", summary="Provider bookings, paged, by provider and dates")
 async def list_provider_bookings(
     engine: EngineDep,
     user: StrictUser,
+    viewer: OptionalUser,
     provider_id: Id | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
@@ -114,9 +117,14 @@ async def list_provider_bookings(
             if provider_id is not None:
                 providers = [await get_provider(uow, provider_id)]
                 permissions.check_owner(user, providers[0])
+                permissions.check_may_list_bookings(viewer, providers[0])
             else:
                 permissions.check_admin(user)
-                providers = await cal.list_calendars(uow, kind=KIND, limit=None)
+                providers = [
+                    p
+                    for p in await cal.list_calendars(uow, kind=KIND, limit=None)
+                    if not p.patients_only or permissions.may_manage(viewer, p)
+                ]
             by_id = {p.id: p for p in providers}
             # one provider: its days; several: UTC days
             zone = providers[0].zone if provider_id is not None else UTC

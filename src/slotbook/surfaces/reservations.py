@@ -10,10 +10,18 @@ booking's id, the same id every other surface shows for that booking.
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from slotbook.accounts import permissions
 from slotbook.accounts import users as accounts
@@ -23,13 +31,22 @@ from slotbook.availability.timeslots import offered_slots
 from slotbook.booking import reservations
 from slotbook.booking.model import Booking, BookingStatus
 from slotbook.calendars import calendars as cal
+from slotbook.calendars.settings import change_settings
 from slotbook.engine import UnitOfWork
-from slotbook.errors import InvalidWindow, OutsideHours
+from slotbook.errors import InvalidWindow, OutsideHours, Unauthorized
+from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import DateHours, Slot, WeeklyRule
 from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, require_role
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, SlotCacheDep
+from slotbook.surfaces.deps import (
+    EngineDep,
+    IdempotencyHeader,
+    RateLimiterDep,
+    SlotCacheDep,
+    address_of,
+    per_address,
+)
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Name
+from slotbook.surfaces.fields import Day, Id, Moment, Name, Offset
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
 from slotbook.surfaces.shared import Reply, answer_once
 
@@ -77,8 +94,8 @@ class WeeklyTimes(TimeRange):
 
 
 class GeneralSchedule(BaseModel):
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     times: list[WeeklyTimes] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
@@ -89,12 +106,12 @@ class GeneralSchedule(BaseModel):
 
 
 class DateException(BaseModel):
-    date: dt.date
+    date: Day
     times: list[TimeRange] = Field(default_factory=list, max_length=100)
 
 
 class ManualSlots(BaseModel):
-    date: dt.date
+    date: Day
     times: list[TimeRange] = Field(min_length=1, max_length=100)
 
 
@@ -127,7 +144,7 @@ class AvailabilityIn(BaseModel):
 
 class ReserveIn(BaseModel):
     provider_id: Id
-    start_time: dt.datetime
+    start_time: Moment
 
 
 class SlotIdIn(BaseModel):
@@ -186,7 +203,11 @@ def _instant(calendar: cal.Calendar, start: dt.datetime) -> dt.datetime:
     return instant
 
 
-@router.post("/register", summary="Register a provider, patient or admin")
+@router.post(
+    "/register",
+    summary="Register a provider, patient or admin",
+    dependencies=[per_address(Rule.REGISTRATIONS_PER_ADDRESS)],
+)
 async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> dict[str, Any]:
     actor = await current_user(engine, token) if body.role == "admin" and token else None
     user = await accounts.register(
@@ -202,11 +223,27 @@ async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> d
 
 @router.post("/token", summary="Sign in (OAuth2 password form: username = email)")
 async def sign_in(
-    engine: EngineDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request,
+    engine: EngineDep,
+    limiter: RateLimiterDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> dict[str, Any]:
-    user = await accounts.authenticate(engine, email=form.username, password=form.password)
+    """Failed attempts count per client address and per account; either used up is 429
+    before the password is even checked (so guessing costs no Argon2 work either)."""
+    counted = (
+        (Rule.SIGN_IN_FAILURES_PER_ADDRESS, address_of(request)),
+        (Rule.SIGN_IN_FAILURES_PER_ACCOUNT, form.username.strip().lower()),
+    )
+    for rule, key in counted:
+        await limiter.check(rule, key)
+    try:
+        user = await accounts.authenticate(engine, email=form.username, password=form.password)
+    except Unauthorized:
+        for rule, key in counted:
+            await limiter.hit(rule, key)
+        raise
     return {
-        "access_token": accounts.access_token(engine, user),
+        "access_token": await accounts.access_token(engine, user),
         "token_type": "bearer",
         "expires_in": engine.settings.access_token_expire_minutes * 60,
     }
@@ -236,7 +273,7 @@ async def list_providers(
     engine: EngineDep,
     _: Admin,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     async for attempt in engine.attempts():
         async with attempt as uow:
@@ -254,13 +291,52 @@ async def set_availability(
     provider_id: Id, body: AvailabilityIn, engine: EngineDep, user: Provider
 ) -> dict[str, str]:
     permissions.check_is_provider(user, provider_id)
+    # The heavy part (joining up to the body limit's worth of ranges) before the write lock.
+    schedule = cal.compacted(engine.settings, body.schedule())
     async for attempt in engine.attempts(write=True):
         async with attempt as uow:
             calendar = await accounts.provider_calendar(uow, provider_id)
             if body.timezone and body.timezone != calendar.timezone:
-                calendar = await cal.update_calendar(uow, calendar, timezone=body.timezone)
-            await cal.set_schedule(uow, calendar, body.schedule())
+                calendar = await change_settings(uow, calendar.id, {"timezone": body.timezone})
+            await cal.set_schedule(uow, calendar, schedule)
     return {"message": "Availability set successfully"}
+
+
+class BookingPolicyIn(BaseModel):
+    """Who may book the provider's calendar: `signed_in_patients` (the default: patients
+    reserve through this surface) or `anyone` (also 002's bookings, the board and the
+    booking pages, without sign-in)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"who_may_book": "anyone"}]})
+
+    who_may_book: cal.WhoMayBook
+
+
+class BookingPolicyOut(BaseModel):
+    provider_id: int
+    calendar_id: int
+    who_may_book: cal.WhoMayBook
+
+
+@router.put(
+    "/providers/{provider_id}/booking-policy",
+    summary="Open your calendar to bookings without sign-in, or close it (that provider only)",
+    responses={
+        401: {"description": 'No or bad token: `{"detail": "Not authenticated"}`'},
+        403: {"description": 'Not that provider: `{"detail": "Only that provider ..."}`'},
+    },
+)
+async def set_booking_policy(
+    provider_id: Id, body: BookingPolicyIn, engine: EngineDep, user: Provider
+) -> BookingPolicyOut:
+    permissions.check_is_provider(user, provider_id)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            calendar = await accounts.provider_calendar(uow, provider_id)
+            calendar = await cal.update_calendar(uow, calendar, who_may_book=body.who_may_book)
+    return BookingPolicyOut(
+        provider_id=provider_id, calendar_id=calendar.id, who_may_book=body.who_may_book
+    )
 
 
 @router.get("/providers/{provider_id}/time-slots", summary="A provider's free slots")
@@ -269,8 +345,8 @@ async def time_slots(
     engine: EngineDep,
     cache: SlotCacheDep,
     _: CurrentUser,
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+    start_date: Day | None = None,
+    end_date: Day | None = None,
 ) -> list[dict[str, Any]]:
     async for attempt in engine.attempts():
         async with attempt as uow:
@@ -281,7 +357,11 @@ async def time_slots(
     return [slot_out(s, zone, provider_id) for s in slots]
 
 
-@router.post("/appointments/reserve", summary="Hold a slot for the grace period (patients)")
+@router.post(
+    "/appointments/reserve",
+    summary="Hold a slot for the grace period (patients)",
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+)
 async def reserve(
     body: ReserveIn,
     engine: EngineDep,
@@ -339,8 +419,8 @@ async def booked_appointments(
     provider_id: Id,
     engine: EngineDep,
     user: ProviderOrAdmin,
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+    start_date: Day | None = None,
+    end_date: Day | None = None,
 ) -> list[dict[str, Any]]:
     permissions.check_is_provider(user, provider_id, or_admin=True)
     async for attempt in engine.attempts():

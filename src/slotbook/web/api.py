@@ -5,27 +5,28 @@ time zone, and booking one of them with a name and an email.
 """
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, EmailStr, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, EmailStr
 
+from slotbook.accounts import permissions
 from slotbook.availability.free_slots import free_slots_between
 from slotbook.booking.claims import claim_time
 from slotbook.booking.model import Source
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
+from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import local_day_bounds
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader
+from slotbook.surfaces import fields
+from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Name
+from slotbook.surfaces.fields import Id, Name, check_supported_moment, parse_moment
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
-#: Days far enough from the ends of the calendar that no zone's offset overflows them.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 1, 1)
 router = APIRouter(
     prefix="/api/v1/calendars", tags=["booking pages"], route_class=surface_route(STYLE)
 )
@@ -83,21 +84,23 @@ class DaySlots(BaseModel):
 
 
 class BookingIn(BaseModel):
-    start_at: AwareDatetime
+    start_at: Annotated[
+        AwareDatetime, BeforeValidator(parse_moment), AfterValidator(check_supported_moment)
+    ]
     name: Name
     email: EmailStr
 
-    @field_validator("start_at")
-    @classmethod
-    def _plausible(cls, start_at: datetime) -> datetime:
-        if not FIRST_DAY <= start_at.date() <= LAST_DAY:
-            raise ValueError(f"must fall between {FIRST_DAY} and {LAST_DAY}")
-        return start_at
+
+async def shown_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
+    """A calendar these pages may show: anyone may book it (no one signs in here)."""
+    calendar = await cal.get_calendar(uow, calendar_id)
+    permissions.check_shown_without_sign_in(calendar)
+    return calendar
 
 
 async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     """A calendar booked by time (not an event, whose seats are booked by time slot)."""
-    calendar = await cal.get_calendar(uow, calendar_id)
+    calendar = await shown_calendar(uow, calendar_id)
     if calendar.kind == "event":
         raise InvalidInput(
             f"Calendar {calendar_id} is an event: book one of its time slots "
@@ -110,7 +113,7 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
     async for attempt in engine.attempts():
         async with attempt as uow:
-            shown = CalendarOut.of(await cal.get_calendar(uow, calendar_id), uow.now)
+            shown = CalendarOut.of(await shown_calendar(uow, calendar_id), uow.now)
     return shown
 
 
@@ -118,8 +121,7 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
 async def day_slots(
     calendar_id: Id,
     engine: EngineDep,
-    # FastAPI's stubs type ge/le as numbers; it compares dates as well
-    day: date = Query(..., alias="date", ge=FIRST_DAY, le=LAST_DAY, description="in `tz`"),  # type: ignore[arg-type]
+    day: Annotated[fields.Day, Query(alias="date", description="in `tz`")],
     tz: str | None = Query(None, description="The visitor's IANA zone (default: the calendar's)"),
 ) -> DaySlots:
     async for attempt in engine.attempts():
@@ -163,14 +165,19 @@ async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -
     """The start of the first free slot from `after` on, looking as far as one slot
     listing may (`max_window_days`)."""
     first = calendar.local_day(after)
-    last = min(first + timedelta(days=uow.settings.max_window_days - 1), LAST_DAY)
+    last = min(first + timedelta(days=uow.settings.max_window_days - 1), fields.LAST_DAY)
     return next(
         (s.start for s in await free_slots_between(uow, calendar, first, last) if s.start >= after),
         None,
     )
 
 
-@router.post("/{calendar_id}/bookings", status_code=201, summary="Book a free slot by its start")
+@router.post(
+    "/{calendar_id}/bookings",
+    status_code=201,
+    summary="Book a free slot by its start",
+    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+)
 async def book(
     calendar_id: Id, body: BookingIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
 ) -> dict[str, Any]:

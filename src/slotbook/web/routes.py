@@ -50,6 +50,8 @@ async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Resp
                 calendar = await cal.get_calendar(uow, parse_id(calendar_id))
     except (NotFound, ValueError):
         return page("not-found", 404)
+    if calendar.patients_only:  # for signed-in patients: not bookable on these pages
+        return page("not-found", 404)
     if calendar.kind == "event" and kind != "event":
         return RedirectResponse(f"/book/event/{calendar.id}")
     if kind == "event" and calendar.kind != "event":
