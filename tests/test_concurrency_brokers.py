@@ -30,7 +30,9 @@ def port_of(base: str) -> int:
     return port
 
 
-async def reader_per_worker(stack: AsyncExitStack, base: str, ask: str) -> list[httpx.AsyncClient]:
+async def reader_per_worker(
+    stack: AsyncExitStack, base: str, ask: str, headers: dict[str, str]
+) -> list[httpx.AsyncClient]:
     """One keep-alive HTTP client on each worker (made until every worker has one)."""
     readers: dict[int, httpx.AsyncClient] = {}
     for _ in range(20 * WORKERS):
@@ -39,7 +41,8 @@ async def reader_per_worker(stack: AsyncExitStack, base: str, ask: str) -> list[
                 base_url=base, timeout=PATIENCE, limits=httpx.Limits(max_connections=1)
             )
         )
-        response = await client.get(ask)
+        response = await client.get(ask, headers=headers)
+        assert response.status_code == 200, response.text
         client_port = response.extensions["network_stream"].get_extra_info("client_addr")[1]
         readers.setdefault(worker_of(port_of(base), client_port), client)
         if len(readers) == WORKERS:
@@ -89,7 +92,7 @@ async def test_every_subscriber_hears_every_change_and_no_cache_is_stale(databas
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=PATIENCE))
         clinic = await open_clinic(http, DAY)
         ask = f"/providers/{clinic.provider.id}/time-slots?start_date={DAY}&end_date={DAY}"
-        first, second = await reader_per_worker(stack, base, ask)
+        first, second = await reader_per_worker(stack, base, ask, clinic.patient.headers)
         subscribers = await subscribers_on_every_worker(
             stack, base, f"/slot-booking?calendar={clinic.calendar_id}&date={DAY}"
         )

@@ -50,7 +50,8 @@ class Clinic:
 
 
 async def open_clinic(http: httpx.AsyncClient, day: str) -> Clinic:
-    """Sign up an admin, a provider open 9-5 on `day` and a patient, on a real server."""
+    """Sign up an admin, a provider open 9-5 on `day` (open to bookings without sign-in,
+    so the live board shows it) and a patient, on a real server."""
     admin = await sign_up(http, "admin", "root@example.com")
     provider = await sign_up(http, "provider", "doc@example.com")
     patient = await sign_up(http, "patient", "pat@example.com")
@@ -65,5 +66,11 @@ async def open_clinic(http: httpx.AsyncClient, day: str) -> Clinic:
         f"/providers/{provider.id}/availability", json=hours, headers=provider.headers
     )
     assert answer.status_code == 200, answer.text
+    opened = await http.put(  # so that its day can be watched on the live board
+        f"/providers/{provider.id}/booking-policy",
+        json={"who_may_book": "anyone"},
+        headers=provider.headers,
+    )
+    assert opened.status_code == 200, opened.text
     [entry] = (await http.get("/providers", headers=admin.headers)).json()
     return Clinic(provider, patient, entry["calendar_id"], day)

@@ -4,7 +4,7 @@ so a test can put clients on every worker rather than hope the kernel spreads th
 import os
 from pathlib import Path
 
-LISTEN = "0A"
+ESTABLISHED = "01"
 
 
 def _tcp_sockets() -> list[tuple[int, int, str, str]]:
@@ -32,7 +32,7 @@ def _owners(inode: str) -> set[int]:
 def worker_of(server_port: int, client_port: int) -> int:
     """The process holding the server side of the connection from `client_port`."""
     for local, remote, state, inode in _tcp_sockets():
-        if local == server_port and remote == client_port and state != LISTEN:
+        if local == server_port and remote == client_port and state == ESTABLISHED:
             (pid,) = _owners(inode)
             return pid
     raise LookupError(f"no connection from port {client_port} to port {server_port}")
