@@ -1,12 +1,17 @@
 """Booking write path: slotbook over HTTP vs the same SQL transaction through the driver.
 
     .venv/bin/python bench/write_path.py [--backends postgresql,sqlite] [--levels 1,16,64]
+    .venv/bin/python bench/write_path.py --dead-webhook [--rounds 3]
 
 For each backend and concurrency level: N provider bookings on distinct slots through
 `POST /api/v1/bookings` on one `slotbook serve` process, then N times the same
 transaction (read the calendar, expire stale holds on the range, [SQLite: check
 overlap], insert the booking) straight through asyncpg / sqlite3 at the same
 concurrency. Prints bookings/s and the ratio; writes bench/RESULTS.md.
+
+`--dead-webhook`: instead, the HTTP run without any webhook vs with a webhook for every
+calendar whose endpoint is dead (a loopback port nothing listens on: every attempt fails
+and is retried from the outbox), alternating, `--rounds` times each; medians.
 """
 
 import argparse
@@ -22,6 +27,7 @@ import httpx
 from harness import (
     bar_chart,
     fresh_database,
+    median,
     percentile,
     run_concurrently,
     running_servers,
@@ -29,6 +35,11 @@ from harness import (
     write_section,
 )
 from loadgen import Request, run_load
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+from tests.support.servers import free_port
+
+from slotbook.store.tables import webhook_attempts
 
 FIRST_DAY = (datetime.now(UTC) + timedelta(days=1)).date()
 JOBS = {1: 300, 16: 1500, 64: 2000}
@@ -163,6 +174,68 @@ def raw_sqlite(path: str, jobs: int, concurrency: int) -> tuple[float, list[floa
     return time.perf_counter() - began, latencies
 
 
+async def dead_webhook(base: str) -> None:
+    """An admin's webhook for every calendar, to a port nothing listens on."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        admin = {"name": "A", "email": "a@example.com", "password": "a long password"}
+        await http.post("/register", json=admin | {"role": "admin"})
+        token = await http.post(
+            "/token", data={"username": admin["email"], "password": admin["password"]}
+        )
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        made = await http.post(
+            "/api/v1/webhooks",
+            json={"url": f"http://127.0.0.1:{free_port()}/dead"},
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+
+
+async def attempts_made(url: str) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            query = select(func.count()).select_from(webhook_attempts)
+            return (await conn.execute(query)).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+WEBHOOK_ENV = {
+    "SLOTBOOK_WEBHOOK_ALLOW_PRIVATE": "1",
+    "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
+    "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
+}
+
+
+async def measure_dead_webhook(backend: str, url: str, levels: list[int], rounds: int) -> list[str]:
+    """Rows: bookings/s and latency without and with a dead webhook endpoint."""
+    rows = []
+    for level in levels:
+        jobs = JOBS.get(level, 1000)
+        runs: dict[bool, list[tuple[float, list[float]]]] = {False: [], True: []}
+        attempts = []
+        for _ in range(rounds):
+            for dead in (False, True):
+                await wipe(url)
+                with running_servers(url, count=1, env=WEBHOOK_ENV) as (base,):
+                    if dead:
+                        await dead_webhook(base)
+                    runs[dead].append(await through_http(base, jobs, level))
+                    if dead:
+                        attempts.append(await attempts_made(url))
+        rates = {d: median([jobs / s for s, _ in r]) for d, r in runs.items()}
+        p99 = {d: median([percentile(lat, 99) * 1000 for _, lat in r]) for d, r in runs.items()}
+        row = (
+            f"| {backend} | {level} | {jobs} | {rates[False]:,.0f} | {rates[True]:,.0f} "
+            f"| {rates[True] / rates[False]:.0%} | {p99[False]:.1f} / {p99[True]:.1f} "
+            f"| {median(attempts):,.0f} |"
+        )
+        print(row, flush=True)
+        rows.append(row)
+    return rows
+
+
 async def measure(backend: str, url: str, levels: list[int]) -> list[tuple[str, str, float, float]]:
     """(row, label, slotbook bookings/s, raw bookings/s) per level."""
     rows = []
@@ -194,8 +267,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--levels", default="1,16,64")
+    parser.add_argument("--dead-webhook", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
+    if args.dead_webhook:
+        await dead_webhook_main(args.backends.split(","), levels, args.rounds)
+        return
     header = (
         "| database | concurrency | bookings | slotbook HTTP bookings/s | p50 / p99 ms "
         "| raw driver bookings/s | ratio |\n|---|---|---|---|---|---|---|"
@@ -223,6 +301,31 @@ async def main() -> None:
             {"slotbook (HTTP)": [r[2] for r in rows], "raw driver": [r[3] for r in rows]},
             "bookings/s",
         ),
+    )
+
+
+async def dead_webhook_main(backends: list[str], levels: list[int], rounds: int) -> None:
+    header = (
+        "| database | concurrency | bookings | no webhook bookings/s | dead webhook bookings/s "
+        "| ratio | p99 ms (none / dead) | failed attempts during the run |\n"
+        "|---|---|---|---|---|---|---|---|"
+    )
+    print(header)
+    rows: list[str] = []
+    for backend in backends:
+        async with fresh_database(backend) as url:
+            rows += await measure_dead_webhook(backend, url, levels, rounds)
+    write_section(
+        "write-path-webhooks",
+        "## Write path with a dead webhook endpoint\n\n"
+        "`bench/write_path.py --dead-webhook`: the HTTP run above with no webhook vs with an "
+        "admin's webhook for every calendar pointing at a loopback port nothing listens on "
+        "(every attempt fails at once and is retried from the outbox with back-off), "
+        f"alternating, {rounds} runs each, medians. Every booking still appends its event "
+        "and the dispatcher routes, attempts and records it in the same server process.\n\n"
+        + header
+        + "\n"
+        + "\n".join(rows),
     )
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.support.accounts import CHEAP_HASHES
+from tests.support.accounts import FAST_HASHING
 from tests.support.live import PATIENCE, BoardClient, booked
 from tests.support.reservations import at, open_clinic
 from tests.support.servers import running_servers
@@ -71,7 +71,7 @@ async def subscribers_on_every_worker(
 
 @asynccontextmanager
 async def two_workers(database_url: str) -> AsyncIterator[str]:
-    with running_servers(database_url, 1, workers=WORKERS, env=CHEAP_HASHES) as (base,):
+    with running_servers(database_url, 1, workers=WORKERS, env=FAST_HASHING) as (base,):
         yield base
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.support.accounts import CHEAP_HASHES
+from tests.support.accounts import FAST_HASHING
 from tests.support.live import PATIENCE, BoardClient, booked
 from tests.support.redis import private_redis
 from tests.support.reservations import at, open_clinic
@@ -26,7 +26,7 @@ READS = 20
 
 async def test_after_a_redis_restart_news_and_cache_are_right_at_once(database_url):
     with private_redis() as redis:
-        env = CHEAP_HASHES | {"SLOTBOOK_REDIS_URL": redis.url}
+        env = FAST_HASHING | {"SLOTBOOK_REDIS_URL": redis.url}
         with running_servers(database_url, 2, env=env) as (a, b):
             async with AsyncExitStack() as stack:
                 on_a = await stack.enter_async_context(

@@ -7,32 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from tests.support.accounts import FAST_HASHING, sign_up_at
 from tests.support.redis import delete_prefixed, require_redis
 from tests.support.servers import running_servers
 
 PATIENTS = 8
 HOURS = ("10:00", "11:00", "12:00")
-FAST_HASHING = {
-    "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
-    "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
-}
-
-
-async def sign_up(http: httpx.AsyncClient, base: str, role: str, email: str) -> tuple[int, dict]:
-    body = {"name": email, "email": email, "password": "a long password", "role": role}
-    registered = await http.post(f"{base}/register", json=body)
-    assert registered.status_code == 200, registered.text
-    token = await http.post(
-        f"{base}/token", data={"username": email, "password": "a long password"}
-    )
-    return registered.json()["id"], {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 async def test_racing_patients_on_two_servers_get_exactly_one_hold_per_slot(database_url):
     day = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     with running_servers(database_url, 2, env=FAST_HASHING) as servers:
         async with httpx.AsyncClient(timeout=60) as http:
-            provider_id, provider = await sign_up(http, servers[0], "provider", "doc@example.com")
+            provider_id, provider = await sign_up_at(
+                http, servers[0], "provider", "doc@example.com"
+            )
             every_day = {
                 "general_schedule": {"times": [{"days": "M-Su", "start": "9am", "end": "5pm"}]}
             }
@@ -43,7 +32,7 @@ async def test_racing_patients_on_two_servers_get_exactly_one_hold_per_slot(data
             )
             assert response.status_code == 200
             patients = [
-                await sign_up(http, servers[n % 2], "patient", f"p{n}@example.com")
+                await sign_up_at(http, servers[n % 2], "patient", f"p{n}@example.com")
                 for n in range(PATIENTS)
             ]
 
@@ -87,7 +76,7 @@ async def test_a_read_cached_on_one_server_sees_a_reservation_made_on_another(da
     try:
         with running_servers(database_url, 2, env=env) as (first, second):
             async with httpx.AsyncClient(timeout=60) as http:
-                provider_id, provider = await sign_up(http, first, "provider", "doc@example.com")
+                provider_id, provider = await sign_up_at(http, first, "provider", "doc@example.com")
                 every_day = {
                     "general_schedule": {"times": [{"days": "M-Su", "start": "9am", "end": "5pm"}]}
                 }
@@ -96,7 +85,7 @@ async def test_a_read_cached_on_one_server_sees_a_reservation_made_on_another(da
                     json=every_day,
                     headers=provider,
                 )
-                _, patient = await sign_up(http, second, "patient", "pat@example.com")
+                _, patient = await sign_up_at(http, second, "patient", "pat@example.com")
                 window = {"start_date": day, "end_date": day}
                 url = f"/providers/{provider_id}/time-slots"
 

@@ -7,7 +7,7 @@ import signal
 import httpx
 
 from tests.support.live import PATIENCE
-from tests.support.servers import start_server, wait_until_up
+from tests.support.servers import spawn, wait_until_up
 
 CLIENTS = 4
 
@@ -31,7 +31,7 @@ async def until_refused(base: str, outcomes: dict[str, int], started: asyncio.Ev
 
 
 async def test_requests_during_a_shutdown_are_answered_or_refused_never_reset(sqlite_url):
-    base, proc = start_server(sqlite_url, workers=2)
+    proc, base = spawn(sqlite_url, workers=2)
     try:
         await asyncio.to_thread(wait_until_up, base, proc)
         outcomes: dict[str, int] = {"200": 0, "refused": 0}

@@ -192,6 +192,9 @@ async def reserve_provider_slots(http: httpx.AsyncClient, case: Case) -> None:
         assert held.status_code == 200, (slot, held.text)
         assert held.json()["start_time"] == slot["start_time"]
         case.check_stored(slot["start_time"][11:16], held.json()["start_time"])
+        confirm = {"slot_id": held.json()["slot_id"]}  # a patient holds only a few at once
+        confirmed = await http.post("/appointments/confirm", json=confirm, headers=patient.headers)
+        assert confirmed.status_code == 200, confirmed.text
 
 
 @settings(

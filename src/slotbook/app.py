@@ -1,7 +1,5 @@
 """The ASGI application: one engine, every surface."""
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +11,11 @@ from slotbook.accounts.signing_keys import signing_key
 from slotbook.availability.slot_cache import SlotCache
 from slotbook.engine import Clock, Engine, system_clock
 from slotbook.errors import DomainError, Unavailable
-from slotbook.jobs.sweeper import run_sweeper
+from slotbook.jobs.scheduler import Job, Scheduler
+from slotbook.jobs.sweeper import PURGE_EVERY, purge_idempotent_answers, sweep
+from slotbook.notify.dispatcher import Dispatcher
+from slotbook.notify.outbound import Outbound
+from slotbook.notify.webhooks import WebhookConsumer
 from slotbook.protection.rate_limits import RateLimiter
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
@@ -23,10 +25,12 @@ from slotbook.surfaces import (
     bookings,
     calendar_settings,
     events,
+    feeds,
     manage,
     owners,
     providers,
     reservations,
+    webhooks,
 )
 from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
 from slotbook.surfaces.request_limits import RequestLimits
@@ -35,6 +39,9 @@ from slotbook.web import assets
 from slotbook.web import routes as pages
 
 log = logging.getLogger("slotbook")
+#: seconds the dispatcher waits after a commit, so that a burst of bookings is sent in
+#: one pass (a few transactions for many events) instead of one pass per booking
+DISPATCH_SETTLE = 0.2
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
@@ -52,14 +59,46 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             await signing_key(engine)  # made now (and logged) if none is configured or stored
         except Unavailable:
             log.warning("database unreachable at start; the signing key is loaded when it is back")
-        sweeper = asyncio.create_task(run_sweeper(engine, settings.sweep_interval_seconds))
+        outbound = Outbound(
+            allow_private=settings.webhook_allow_private,
+            timeout=settings.webhook_timeout_seconds,
+        )
+        dispatcher = Dispatcher(engine, [WebhookConsumer(outbound)])
+        dispatch = Job(
+            "dispatching outbox events",
+            settings.dispatch_interval_seconds,
+            dispatcher.run_once,
+            settle=DISPATCH_SETTLE,
+        )
+
+        async def wake_dispatcher(_days: object) -> None:  # this process committed a change
+            dispatch.wake.set()
+
+        engine.on_change(wake_dispatcher)
+        jobs = Scheduler(
+            [
+                Job(
+                    "sweeping expired holds",
+                    settings.sweep_interval_seconds,
+                    lambda: sweep(engine),
+                ),
+                Job(
+                    "purging idempotent answers",
+                    PURGE_EVERY,
+                    lambda: purge_idempotent_answers(engine),
+                    first_after=settings.sweep_interval_seconds,
+                ),
+                dispatch,
+            ]
+        )
+        if settings.run_jobs:
+            jobs.start()
         try:
             async with board.live_board(app, engine):
                 yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            await jobs.stop()
+            await outbound.close()
             await cache.close()
             await limiter.close()
             await db.dispose()
@@ -83,6 +122,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reservations,
         calendar_settings,
         approvals,
+        webhooks,
+        feeds,
         web_api,
         pages,
     )

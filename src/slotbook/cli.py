@@ -1,5 +1,6 @@
-"""`slotbook` command line: serve, migrate."""
+"""`slotbook` command line: serve, migrate, feed-url."""
 
+import asyncio
 import ipaddress
 import logging
 from typing import Any
@@ -8,7 +9,11 @@ import typer
 import uvicorn
 
 from slotbook.accounts.signing_keys import MIN_KEY_BYTES, too_short
+from slotbook.calendars import feeds
+from slotbook.engine import Engine
+from slotbook.errors import DomainError
 from slotbook.settings import Settings, get_settings
+from slotbook.store.db import Database
 from slotbook.store.migrate import upgrade
 from slotbook.workers import serve_workers
 
@@ -80,6 +85,32 @@ def serve(
         serve_workers(uvicorn.Config(APP, workers=workers, **options))
     else:
         uvicorn.run(APP, **options)
+
+
+async def _issue_feed(settings: Settings, calendar_id: int) -> str:
+    db = Database(settings.database_url)
+    try:
+        return await feeds.issue(Engine(settings, db), user=None, calendar_id=calendar_id)
+    finally:
+        await db.dispose()
+
+
+@cli.command("feed-url")
+def feed_url(
+    calendar_id: int = typer.Argument(..., help="The calendar's id"),
+    base_url: str = typer.Option(
+        None, help="Where the server is reached (default: http://SLOTBOOK_HOST:SLOTBOOK_PORT)"
+    ),
+) -> None:
+    """Issue a calendar's secret iCal feed URL (any earlier one stops working)."""
+    settings = get_settings()
+    try:
+        secret = asyncio.run(_issue_feed(settings, calendar_id))
+    except DomainError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    base = base_url or f"http://{settings.host}:{settings.port}"
+    typer.echo(base.rstrip("/") + feeds.feed_path(secret))
 
 
 def main() -> None:

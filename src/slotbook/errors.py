@@ -100,6 +100,14 @@ class BookingNotFound(NotFound):
     code, default_message = "booking_not_found", "Booking not found"
 
 
+class WebhookNotFound(NotFound):
+    code, default_message = "webhook_not_found", "Webhook not found"
+
+
+class FeedNotFound(NotFound):
+    code, default_message = "feed_not_found", "Feed not found"
+
+
 class Conflict(DomainError):
     status, code, default_message = 409, "conflict", "Conflict"
 

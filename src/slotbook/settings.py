@@ -94,6 +94,17 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         5.0, gt=0, validation_alias=_env("SWEEP_INTERVAL_SECONDS")
     )
+    #: run the periodic jobs (sweeper, purge, outbox dispatcher) in this process
+    run_jobs: bool = Field(True, validation_alias=_env("RUN_JOBS"))
+    #: how often each process looks for outbox work others committed (its own: at once)
+    dispatch_interval_seconds: float = Field(
+        1.0, gt=0, validation_alias=_env("DISPATCH_INTERVAL_SECONDS")
+    )
+    #: send webhooks to loopback/private/link-local addresses too (tests, closed networks)
+    webhook_allow_private: bool = Field(False, validation_alias=_env("WEBHOOK_ALLOW_PRIVATE"))
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=60, validation_alias=_env("WEBHOOK_TIMEOUT_SECONDS")
+    )
     #: requests: body bytes, header lines and header bytes (over: 413 / 431, body unread)
     max_body_bytes: int = Field(1_048_576, gt=0, validation_alias=_env("MAX_BODY_BYTES"))
     max_header_count: int = Field(100, gt=0, validation_alias=_env("MAX_HEADER_COUNT"))

@@ -10,8 +10,8 @@ from slotbook.settings import Settings
 from slotbook.store.db import Database
 
 PASSWORD = "correct horse battery"
-#: for real server processes: Argon2 at its cheapest, so sign-ups take no time
-CHEAP_HASHES = {
+#: cheap Argon2 for the server processes tests start
+FAST_HASHING = {
     "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
     "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
 }
@@ -48,6 +48,17 @@ async def sign_up(
     response = await client.post("/register", json=body, headers=headers)
     assert response.status_code == 200, response.text
     return Account(response.json()["id"], email, bearer(await sign_in(client, email)))
+
+
+async def sign_up_at(
+    http: httpx.AsyncClient, base: str, role: str, email: str
+) -> tuple[int, dict[str, str]]:
+    """Register and sign in on the server at `base`: (user id, Authorization header)."""
+    body = {"name": email, "email": email, "password": PASSWORD, "role": role}
+    registered = await http.post(f"{base}/register", json=body)
+    assert registered.status_code == 200, registered.text
+    token = await http.post(f"{base}/token", data={"username": email, "password": PASSWORD})
+    return registered.json()["id"], bearer(token.json()["access_token"])
 
 
 async def deployment_signing_key(settings: Settings) -> str:

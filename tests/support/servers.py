@@ -23,24 +23,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(
+def spawn(
     database_url: str, *, env: dict[str, str] | None = None, workers: int = 1
-) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start one `slotbook serve` process (not waiting for it); its base URL and process."""
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start one `slotbook serve` process on a free port (not waiting for it to be up)."""
     LOGS.mkdir(exist_ok=True)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("SLOTBOOK_")}
     base_env |= {"PYTHONPATH": str(SRC), "SLOTBOOK_DATABASE_URL": database_url} | (env or {})
     port = free_port()
     log = (LOGS / f"{port}.log").open("wb")  # a file, not a pipe: never fills up
-    command = ["-m", "slotbook", "serve", "--no-migrate", "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, *command, "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "slotbook",
+            "serve",
+            "--no-migrate",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=base_env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     log.close()
-    return f"http://127.0.0.1:{port}", proc
+    return proc, f"http://127.0.0.1:{port}"
 
 
 @contextmanager
@@ -48,20 +57,15 @@ def running_servers(
     database_url: str, count: int = 2, *, env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[list[str]]:
     """Start `count` server processes on one database; yield their base URLs."""
-    procs: list[subprocess.Popen[bytes]] = []
-    urls: list[str] = []
+    started = [spawn(database_url, env=env, workers=workers) for _ in range(count)]
     try:
-        for _ in range(count):
-            url, proc = start_server(database_url, env=env, workers=workers)
-            urls.append(url)
-            procs.append(proc)
-        for url, proc in zip(urls, procs, strict=True):
+        for proc, url in started:
             wait_until_up(url, proc)
-        yield urls
+        yield [url for _, url in started]
     finally:
-        for proc in procs:
+        for proc, _ in started:
             proc.terminate()
-        for proc in procs:
+        for proc, _ in started:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -11,10 +11,10 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
 
 CHROMIUM = os.environ.get("SLOTBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,15 +48,17 @@ def no_browser(reason: str) -> None:
 
 @asynccontextmanager
 async def serving(
-    app: FastAPI, *, send_buffer: int | None = None, **options: object
+    app: Any, *, send_buffer: int | None = None, port: int = 0, **options: object
 ) -> AsyncIterator[str]:
-    """Serve `app` on a free loopback port until the block ends; yields its base URL.
-    `options` are uvicorn's (e.g. `cli.server_options(settings)`); `send_buffer` sets every
-    connection's socket send buffer (small: a link that fills up quickly)."""
+    """Serve `app` on a loopback port (`port`, or a free one) until the block ends; yields
+    its base URL. `options` are uvicorn's (e.g. `cli.server_options(settings)`);
+    `send_buffer` sets every connection's socket send buffer (small: a link that fills up
+    quickly)."""
     sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if send_buffer:  # accepted connections inherit it
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **options))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

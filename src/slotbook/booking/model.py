@@ -54,6 +54,7 @@ class Booking:
     seats: int = 1
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
+    sequence: int = 0  # grows with every move (the iCalendar SEQUENCE)
 
     @property
     def buffers(self) -> Buffers:

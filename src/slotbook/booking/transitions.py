@@ -5,8 +5,8 @@ Each transition is one function: it writes the booking's row, keeps the seat cou
 of explicit slots right (a slot's `taken` is exactly the seats of its active bookings),
 keeps the kept limit counters right (`store.booking_counts`: one unit per active
 booking), and records the change through `_record`, which marks the calendar-days it
-touched (live boards and the slot cache hear of them after commit). `_record` is also
-where the transactional outbox appends its event, in the same transaction as the change.
+touched (live boards and the slot cache hear of them after commit) and appends the
+change's event to the transactional outbox, in the same transaction as the change.
 
 Nothing else writes `bookings`, `slots` or `booking_counts` (the architecture test holds
 it so).
@@ -18,46 +18,54 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slotbook.booking.document import booking_document
 from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot
 from slotbook.booking.tokens import new_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import LimitReached, NotChangeable, NotPending, SlotFull
 from slotbook.scheduling.rules import Limits, Period, Quota, booker_key, starts_on
-from slotbook.store import booking_counts
+from slotbook.store import booking_counts, outbox
 from slotbook.store import booking_writes as rows
 from slotbook.store.booking_counts import CountKey
-from slotbook.store.calendars import calendar_zones
+from slotbook.store.calendars import calendars_by_id
 
 
 class Transition(StrEnum):
-    """A change of a booking's state: the name its outbox event will carry."""
+    """A change of a booking's state, named as its outbox event (and webhook) type."""
 
-    CREATED = "created"  # confirmed at once
-    HELD = "held"  # reserved for a grace period
-    REQUESTED = "pending"  # made, awaiting the owner's approval
-    CONFIRMED = "confirmed"  # a hold made firm
-    APPROVED = "approved"  # a pending booking the owner accepted: confirmed
-    DECLINED = "declined"  # a pending booking refused (by the owner or the timeout)
-    MOVED = "moved"  # to another time or slot
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"  # a hold whose grace period ended
+    CREATED = "booking.created"  # confirmed at once
+    HELD = "booking.held"  # reserved for a grace period
+    REQUESTED = "booking.pending"  # made, awaiting the owner's approval
+    CONFIRMED = "booking.confirmed"  # a hold made firm
+    APPROVED = "booking.approved"  # a pending booking the owner accepted: confirmed
+    DECLINED = "booking.declined"  # a pending booking refused (by the owner or the timeout)
+    MOVED = "booking.moved"  # to another time or slot
+    CANCELLED = "booking.cancelled"
+    EXPIRED = "booking.expired"  # a hold whose grace period ended
 
 
-def _record(
+async def _record(
     uow: UnitOfWork,
     transition: Transition,
     booking: Booking,
-    zone: ZoneInfo,
+    calendar: Calendar,
     *,
     was: Booking | None = None,
 ) -> None:
     """The one place every transition reports itself, inside its transaction: the
     calendar-days it changed (the booking's day, and the day it left when `was` is
-    given). The transactional outbox appends `transition`'s event for `booking` here."""
+    given), and `transition`'s event in the outbox, with the booking as it is now."""
     if was is not None:
-        uow.touch(was.calendar_id, was.start_at.astimezone(zone).date())
-    uow.touch(booking.calendar_id, booking.start_at.astimezone(zone).date())
+        uow.touch(was.calendar_id, calendar.local_day(was.start_at))
+    uow.touch(booking.calendar_id, calendar.local_day(booking.start_at))
+    await outbox.append(
+        uow,
+        type=transition,
+        calendar_id=booking.calendar_id,
+        booking_id=booking.id,
+        booking=booking_document(booking, calendar, uow.now),
+    )
 
 
 # -- limit counters -------------------------------------------------------------------
@@ -168,7 +176,7 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     if new_id is None:
         raise SlotFull()
     booking = Booking(id=new_id, **values)
-    _record(uow, _MADE[draft.status], booking, calendar.zone)
+    await _record(uow, _MADE[draft.status], booking, calendar)
     return NewBooking(booking, token)
 
 
@@ -180,7 +188,7 @@ async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
     confirmed = await rows.confirm_hold(uow, booking.id, to=to)
     if confirmed is not None:
         transition = Transition.REQUESTED if pending else Transition.CONFIRMED
-        _record(uow, transition, confirmed, calendar.zone)
+        await _record(uow, transition, confirmed, calendar)
     return confirmed
 
 
@@ -190,7 +198,7 @@ async def approve(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
     approved = await rows.decide_pending(uow, booking.id, BookingStatus.CONFIRMED)
     if approved is None:
         raise NotPending(f"This booking is {booking.status}, not pending")
-    _record(uow, Transition.APPROVED, approved, calendar.zone)
+    await _record(uow, Transition.APPROVED, approved, calendar)
     return approved
 
 
@@ -201,7 +209,7 @@ async def decline(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
     if declined is None:
         raise NotPending(f"This booking is {booking.status}, not pending")
     await _release(uow, declined, calendar.zone)
-    _record(uow, Transition.DECLINED, declined, calendar.zone)
+    await _record(uow, Transition.DECLINED, declined, calendar)
     return declined
 
 
@@ -219,7 +227,7 @@ async def cancel(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booki
     if cancelled is None:
         raise NotChangeable("This booking is not active")
     await _release(uow, cancelled, calendar.zone)
-    _record(uow, Transition.CANCELLED, cancelled, calendar.zone)
+    await _record(uow, Transition.CANCELLED, cancelled, calendar)
     return cancelled
 
 
@@ -248,7 +256,7 @@ async def move_time(
     moved = await rows.set_time(
         uow, booking.id, start_at=start_at, end_at=end_at, buffers=calendar.buffers
     )
-    _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
+    await _record(uow, Transition.MOVED, moved, calendar, was=booking)
     return moved
 
 
@@ -265,7 +273,7 @@ async def move_seat(
     moved = await rows.set_time(
         uow, booking.id, start_at=target.start_at, end_at=target.end_at, slot_id=target.id
     )
-    _record(uow, Transition.MOVED, moved, calendar.zone, was=booking)
+    await _record(uow, Transition.MOVED, moved, calendar, was=booking)
     return moved
 
 
@@ -279,8 +287,8 @@ async def expire_stale_holds(
     overlapping [start, end), if given), giving back their seats and limits; how many."""
     within = (calendar.id, start, end) if calendar and start and end else None
     expired = await rows.expire_stale_holds(uow, within=within)
-    known = {calendar.id: calendar.zone} if calendar else None
-    await _released_in_bulk(uow, expired, Transition.EXPIRED, zones=known)
+    known = {calendar.id: calendar} if calendar else None
+    await _released_in_bulk(uow, expired, Transition.EXPIRED, calendars=known)
     return len(expired)
 
 
@@ -289,16 +297,16 @@ async def _released_in_bulk(
     released: list[Booking],
     transition: Transition,
     *,
-    zones: Mapping[int, ZoneInfo] | None = None,
+    calendars: Mapping[int, Calendar] | None = None,
 ) -> None:
     """Give back what these bookings, just made inactive, held; record each."""
     if not released:
         return
-    zones = zones or await calendar_zones(uow, {b.calendar_id for b in released})
+    calendars = calendars or await calendars_by_id(uow, {b.calendar_id for b in released})
     for booking in sorted(released, key=lambda b: b.calendar_id):
-        await _release(uow, booking, zones[booking.calendar_id])
+        await _release(uow, booking, calendars[booking.calendar_id].zone)
     for booking in released:
-        _record(uow, transition, booking, zones[booking.calendar_id])
+        await _record(uow, transition, booking, calendars[booking.calendar_id])
 
 
 async def add_seat_slots(

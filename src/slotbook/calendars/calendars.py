@@ -19,7 +19,7 @@ from slotbook.scheduling import WeeklyRule, compact
 from slotbook.settings import Settings
 from slotbook.store import calendars as rows
 from slotbook.store.calendars import (
-    calendar_zones,
+    calendars_by_id,
     find_calendar,
     find_calendar_of_user,
     list_calendars,
@@ -31,7 +31,7 @@ __all__ = [
     "CalendarKind",
     "Schedule",
     "WhoMayBook",
-    "calendar_zones",
+    "calendars_by_id",
     "check_hours",
     "check_zone",
     "compacted",

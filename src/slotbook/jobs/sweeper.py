@@ -1,22 +1,18 @@
 """The sweeper: records holds whose grace period has ended as expired, and declines
 bookings left pending longer than their calendar's approval timeout.
 
-Reads already treat such holds as free; sweeping gives back their seats and tells the
-change listeners (live boards, the slot cache) which calendar-days were freed, without
-anyone calling anything. Once an hour it also forgets idempotent answers past their
-keeping time (they hold manage tokens).
+Reads already treat such holds as free; sweeping gives back their seats, records each
+one's event (`booking.expired`, `booking.declined`) and tells the change listeners (live
+boards, the slot cache) which calendar-days were freed, without anyone calling anything.
+Beside it, once an hour, idempotent answers past their keeping time are forgotten (they
+hold manage tokens). Both run as jobs of `jobs.scheduler`.
 """
-
-import asyncio
-import logging
-import time
 
 from slotbook.booking import transitions
 from slotbook.engine import Engine
 from slotbook.store.booking_reads import has_stale_holds, overdue_pending
 from slotbook.store.idempotency import purge_expired
 
-log = logging.getLogger("slotbook.sweeper")
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers
 
 
@@ -35,17 +31,7 @@ async def sweep(engine: Engine) -> int:
     return expired + declined
 
 
-async def run_sweeper(engine: Engine, interval: float) -> None:
-    """Sweep every `interval` seconds until cancelled; a failed pass is logged and retried."""
-    last_purge = -PURGE_EVERY
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await sweep(engine)
-            if time.monotonic() - last_purge >= PURGE_EVERY:
-                async for attempt in engine.attempts(write=True):
-                    async with attempt as uow:
-                        await purge_expired(uow)
-                last_purge = time.monotonic()
-        except Exception:
-            log.warning("sweeping expired holds failed; retrying in %ss", interval, exc_info=True)
+async def purge_idempotent_answers(engine: Engine) -> None:
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            await purge_expired(uow)

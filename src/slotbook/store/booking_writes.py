@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Update, insert, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from slotbook.booking.model import Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
@@ -23,20 +23,24 @@ from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from, overdue_
 from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
 from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
 
+#: PostgreSQL aborts one of two claims whose exclusion checks each found the other's
+#: uncommitted, overlapping row and waited on it: the aborted one overlaps the other
+DEADLOCK_DETECTED = "40P01"
 
-def _is_overlap_violation(exc: IntegrityError) -> bool:
+
+def _is_overlap_violation(exc: DBAPIError) -> bool:
+    """The exclusion constraint refused the claim (or two overlapping claims deadlocked
+    on each other's check, and this one lost)."""
     orig = exc.orig
-    return (
-        getattr(orig, "sqlstate", None) == EXCLUSION_VIOLATION
-        or getattr(orig, "pgcode", None) == EXCLUSION_VIOLATION
-    )
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED)
 
 
 async def insert_booking(uow: UnitOfWork, values: Mapping[str, Any]) -> int:
     """Write a booking row (`values`: every column but the id); its id."""
     try:
         result = await uow.conn.execute(insert(bookings).returning(bookings.c.id), dict(values))
-    except IntegrityError as exc:
+    except DBAPIError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken() from exc
         raise
@@ -160,8 +164,13 @@ async def set_time(
     buffers: Buffers | None = None,
 ) -> Booking:
     """Move the booking to [start_at, end_at) (and to slot `slot_id`, with `buffers`,
-    if given)."""
-    values: dict[str, Any] = {"start_at": start_at, "end_at": end_at, "updated_at": uow.now}
+    if given); its sequence grows."""
+    values: dict[str, Any] = {
+        "start_at": start_at,
+        "end_at": end_at,
+        "updated_at": uow.now,
+        "sequence": bookings.c.sequence + 1,
+    }
     if slot_id is not None:
         values["slot_id"] = slot_id
     if buffers is not None:
@@ -170,7 +179,7 @@ async def set_time(
     statement = update(bookings).where(bookings.c.id == booking_id).values(values)
     try:
         result = await uow.conn.execute(statement.returning(*BOOKING_COLUMNS))
-    except IntegrityError as exc:
+    except DBAPIError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken() from exc
         raise

@@ -2,7 +2,6 @@
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,12 +27,10 @@ async def get_calendar_row(
     return _calendar(row) if row else None
 
 
-async def calendar_zones(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, ZoneInfo]:
-    """The time zone of each of these calendars."""
-    rows = await uow.conn.execute(
-        select(calendars.c.id, calendars.c.timezone).where(calendars.c.id.in_(calendar_ids))
-    )
-    return {row.id: ZoneInfo(row.timezone) for row in rows}
+async def calendars_by_id(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, Calendar]:
+    """Each of these calendars, by id."""
+    rows = await uow.conn.execute(select(calendars).where(calendars.c.id.in_(calendar_ids)))
+    return {row.id: _calendar(row) for row in rows}
 
 
 async def find_calendar_of_user(uow: UnitOfWork, user_id: int) -> Calendar | None:

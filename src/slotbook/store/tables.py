@@ -173,6 +173,8 @@ bookings = Table(
     # [start_at - before, end_at + after) from every other active claim
     Column("buffer_before_minutes", Integer, nullable=False, server_default="0"),
     Column("buffer_after_minutes", Integer, nullable=False, server_default="0"),
+    # grows with every move: the iCalendar SEQUENCE of the booking's event
+    Column("sequence", Integer, nullable=False, server_default="0"),
     CheckConstraint(
         "status IN ('held', 'confirmed', 'pending', 'cancelled', 'expired', 'declined')",
         name="status",
@@ -262,6 +264,97 @@ change_log = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "created_at"),
     sqlite_autoincrement=True,
+)
+
+# The outbox: one row per committed change of a booking's state, written in the same
+# transaction as the change. Consumers (webhooks, ...) take their work from it.
+outbox_events = Table(
+    "outbox_events",
+    metadata,
+    Column("id", Integer, primary_key=True),  # the order events were appended in
+    Column("event_id", String(40), nullable=False, unique=True),  # msg_…: the webhook-id
+    Column("type", String(32), nullable=False),  # booking.created, booking.moved, …
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
+    Column("booking", Text, nullable=False),  # JSON: the booking as its token shows it
+    Column("occurred_at", UTCDateTime, nullable=False),
+    # when the consumers took their work from it; NULL: not yet
+    Column("routed_at", UTCDateTime, nullable=True),
+    Index(
+        "ix_outbox_events_unrouted",
+        "id",
+        postgresql_where=text("routed_at IS NULL"),
+        sqlite_where=text("routed_at IS NULL"),
+    ),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # NULL: every calendar (admins only)
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=True),
+    Column("url", String(2048), nullable=False),
+    Column("events", Text, nullable=False),  # JSON list of event types
+    Column("secret", String(128), nullable=False),  # whsec_…, signs every delivery
+    Column("failed_in_a_row", Integer, nullable=False, server_default="0"),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "user_id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", Integer, ForeignKey("outbox_events.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    # pending: when it is due (or until when a dispatcher has claimed it)
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("webhook_id", "event_id"),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "delivery_id",
+        Integer,
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("status_code", SmallInteger, nullable=True),
+    Column("error", String(300), nullable=True),
+    Column("response_body", Text, nullable=True),  # the first KB at most
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Index(None, "delivery_id"),
+)
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column(
+        "calendar_id",
+        Integer,
+        ForeignKey("calendars.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("secret_hash", String(64), nullable=False, unique=True),  # SHA-256 of the URL's
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 #: Keys the service made for itself (the access-token signing key when none is configured),

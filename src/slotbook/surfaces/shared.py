@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from slotbook.booking.document import booking_document
 from slotbook.booking.model import Booking
 from slotbook.calendars.model import Calendar
 from slotbook.engine import Engine, UnitOfWork
@@ -122,30 +123,9 @@ async def answer_once(
 def booking_out(
     booking: Booking, calendar: Calendar, token: str | None, now: datetime
 ) -> dict[str, Any]:
-    """A booking as every surface's token holder sees it (surface 003's fields first;
-    `token` None where the reader is not its holder)."""
-    zone = calendar.zone
-    start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
-    return {
-        "id": booking.id,
-        "attendee_name": booking.name,
-        "time_slot_id": booking.slot_id,
-        "booking_token": token,
-        "email": booking.email,
-        "created_at": booking.created_at.isoformat(),
-        "status": booking.live_status(now),
-        "seats": booking.seats,
-        "calendar_id": calendar.id,
-        "calendar_kind": calendar.kind,
-        "timezone": calendar.timezone,
-        "date": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M:%S"),
-        "end_time": end.strftime("%H:%M:%S"),
-        "start_at": start.isoformat(),
-        "end_at": end.isoformat(),
-        "hold_expires_at": booking.hold_expires_at.isoformat() if booking.hold_expires_at else None,
-        "updated_at": booking.updated_at.isoformat(),
-    }
+    """A booking as every surface's token holder sees it, with its token (None where the
+    reader is not its holder)."""
+    return booking_document(booking, calendar, now) | {"booking_token": token}
 
 
 def provider_booking_out(booking: Booking, calendar: Calendar) -> dict[str, Any]:

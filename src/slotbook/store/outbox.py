@@ -1,0 +1,126 @@
+"""The outbox: one durable event row per committed change of a booking's state.
+
+`append` runs inside the transaction that makes the change, so the event exists exactly
+when the change does. `claim_unrouted` hands new events to the consumers (webhooks, …)
+exactly once across every process: PostgreSQL skips rows another transaction has
+locked (`FOR UPDATE SKIP LOCKED`); SQLite runs it inside its one writer.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, type_coerce, union_all, update
+
+from slotbook.engine import UnitOfWork
+from slotbook.store.tables import outbox_events, webhook_deliveries
+from slotbook.store.types import UTCDateTime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change of one booking: `booking` is the booking as its token endpoint shows
+    it (without the token), just after the change."""
+
+    id: int
+    event_id: str
+    type: str
+    calendar_id: int
+    booking_id: int
+    booking: dict[str, Any]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Work the consumers have not finished: events not yet routed plus deliveries still
+    pending, and when the oldest of them happened (None when there is none)."""
+
+    size: int
+    oldest_at: datetime | None
+
+    def oldest_age_seconds(self, now: datetime) -> float:
+        return (now - self.oldest_at).total_seconds() if self.oldest_at else 0.0
+
+
+def new_event_id() -> str:
+    """A unique id in the Standard Webhooks `msg_` style."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+async def append(
+    uow: UnitOfWork,
+    *,
+    type: str,
+    calendar_id: int,
+    booking_id: int,
+    booking: dict[str, Any],
+) -> str:
+    """Record one event in the caller's transaction; its unique id."""
+    event_id = new_event_id()
+    await uow.conn.execute(
+        insert(outbox_events).values(
+            event_id=event_id,
+            type=type,
+            calendar_id=calendar_id,
+            booking_id=booking_id,
+            booking=json.dumps(booking, separators=(",", ":")),
+            occurred_at=uow.now,
+        )
+    )
+    return event_id
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        id=row.id,
+        event_id=row.event_id,
+        type=row.type,
+        calendar_id=row.calendar_id,
+        booking_id=row.booking_id,
+        booking=json.loads(row.booking),
+        occurred_at=row.occurred_at,
+    )
+
+
+async def has_unrouted(uow: UnitOfWork) -> bool:
+    query = select(outbox_events.c.id).where(outbox_events.c.routed_at.is_(None)).limit(1)
+    return (await uow.conn.execute(query)).first() is not None
+
+
+async def claim_unrouted(uow: UnitOfWork, *, limit: int) -> list[Event]:
+    """Take up to `limit` events no consumer has seen, oldest first, and mark them routed
+    (the caller's transaction hands them to the consumers before it commits)."""
+    query = (
+        select(outbox_events)
+        .where(outbox_events.c.routed_at.is_(None))
+        .order_by(outbox_events.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    events = [_event(row) for row in await uow.conn.execute(query)]
+    if events:
+        await uow.conn.execute(
+            update(outbox_events)
+            .where(outbox_events.c.id.in_([e.id for e in events]))
+            .values(routed_at=uow.now)
+        )
+    return events
+
+
+async def backlog(uow: UnitOfWork) -> Backlog:
+    """How much outbox work is waiting, and since when (for metrics and checks)."""
+    unrouted = select(outbox_events.c.occurred_at.label("at")).where(
+        outbox_events.c.routed_at.is_(None)
+    )
+    pending = (
+        select(outbox_events.c.occurred_at.label("at"))
+        .select_from(webhook_deliveries.join(outbox_events))
+        .where(webhook_deliveries.c.status == "pending")
+    )
+    waiting = union_all(unrouted, pending).subquery()
+    oldest = type_coerce(func.min(waiting.c.at), UTCDateTime())  # an instant on SQLite too
+    size, oldest_at = (await uow.conn.execute(select(func.count(), oldest))).one()
+    return Backlog(size=size, oldest_at=oldest_at)
