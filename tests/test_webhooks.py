@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from slotbook.settings import Settings
 from slotbook.store import outbox
+from slotbook.store.tables import webhook_deliveries
 from tests.support.accounts import Account, bearer, sign_in, sign_up
 from tests.support.clock import FrozenClock
 from tests.support.live import PATIENCE, LiveServer, live_server
@@ -227,21 +229,86 @@ async def test_twenty_deliveries_in_a_row_failing_for_a_day_disable_the_endpoint
                 json={"provider_id": provider.json()["id"], "date": DAY, "time": f"{hour:02d}:00"},
             )
             assert booked.status_code == 201
-        # every 7 hours each pending delivery is due again; the try after 24 h is the last
-        for rounds in range(1, 6):
-            headers = bearer(await sign_in(http, admin.email))  # tokens last 30 minutes
-            await attempts_when(http, hook_id, headers, lambda log, n=rounds: len(log) == 20 * n)
+        await attempts_when(http, hook_id, admin.headers, lambda log: len(log) >= 1)
+        # every 7 hours the probe is due again; its try after 24 h is its last, and the
+        # deliveries held behind it, a day old too, fail with it
+        for rounds in range(2, 6):
             clock.advance(hours=7)
-        headers = bearer(await sign_in(http, admin.email))
-        listed = (await http.get("/api/v1/webhooks", headers=headers)).json()
+            headers = bearer(await sign_in(http, admin.email))  # tokens last 30 minutes
+            await attempts_when(
+                http, hook_id, headers, lambda log, n=rounds: any(a["attempt"] == n for a in log)
+            )
+        async with asyncio.timeout(PATIENCE):
+            while True:
+                listed = (await http.get("/api/v1/webhooks", headers=headers)).json()
+                if listed[0]["disabled"]:
+                    break
+                await asyncio.sleep(0.02)  # polling the server's state
         log = (
-            await http.get(f"/api/v1/webhooks/{hook_id}/deliveries?limit=20", headers=headers)
+            await http.get(f"/api/v1/webhooks/{hook_id}/deliveries?limit=500", headers=headers)
         ).json()
-    assert listed[0]["disabled"] is True
     assert listed[0]["failed_in_a_row"] == 20
     assert {a["delivery_status"] for a in log} == {"failed"}
-    assert {a["attempt"] for a in log} == {5}
-    assert len(receiver.received) == 100
+    retried = [a for a in log if a["attempt"] > 1]
+    assert [a["attempt"] for a in retried] == [5, 4, 3, 2]  # one probe, one try a step
+    assert len({a["event_id"] for a in retried}) == 1
+    assert len(receiver.received) == len(log)
+
+
+async def due_or_probing(server: LiveServer, webhook_id: int) -> int:
+    """How many of the endpoint's pending deliveries are not held (due, or waiting for
+    their back-off)."""
+    query = select(func.count()).where(
+        webhook_deliveries.c.webhook_id == webhook_id,
+        webhook_deliveries.c.status == "pending",
+        webhook_deliveries.c.next_attempt_at.is_not(None),
+    )
+    async with server.app.state.engine.unit() as uow:
+        return (await uow.conn.execute(query)).scalar_one()
+
+
+async def test_a_dead_endpoint_gets_one_attempt_per_back_off_step_then_everything_in_order(
+    server: LiveServer, clock: FrozenClock
+):
+    """The circuit breaker: N due deliveries to a dead endpoint cost one attempt per
+    back-off step, not N; when it answers again, all N arrive, each webhook-id once."""
+    n = 12
+    async with server.http() as http, receiving(otherwise=503) as receiver:
+        admin, hook = await subscribed_admin(http, receiver)
+        hook_id = hook["id"]
+        provider = await http.post("/api/v1/providers", json={"name": "P", "email": "p@x.org"})
+        provider_id = provider.json()["id"]
+
+        async def book(hour: int) -> None:
+            booked = await http.post(
+                "/api/v1/bookings",
+                json={"provider_id": provider_id, "date": DAY, "time": f"{hour:02d}:00"},
+            )
+            assert booked.status_code == 201, booked.text
+
+        await book(0)
+        await attempts_when(http, hook_id, admin.headers, lambda log: len(log) == 1)
+        for hour in range(1, n):  # the endpoint is failing: these are held as they come
+            await book(hour)
+        async with server.app.state.engine.unit() as uow:
+            assert (await outbox.backlog(uow)).size == n
+        for step, wait in enumerate((6, 24, 96, 384), start=2):  # 5 s, 20 s, 80 s, 320 s + 20 %
+            clock.advance(seconds=wait)
+            await attempts_when(http, hook_id, admin.headers, lambda log, k=step: len(log) >= k)
+            assert await due_or_probing(server, hook_id) == 1  # the rest are held
+        assert len(receiver.received) == 5  # the first, then one per step: not n per step
+        assert len({r.id for r in receiver.received}) == 1
+
+        receiver.otherwise = 200
+        clock.advance(seconds=1536)  # the probe's next step: 21 min 20 s + 20 %
+        headers = bearer(await sign_in(http, admin.email))  # tokens last 30 minutes
+        await attempts_when(http, hook_id, headers, lambda log: len(log) == 5 + n)
+        async with server.app.state.engine.unit() as uow:
+            assert (await outbox.backlog(uow)).size == 0
+    delivered = receiver.delivered()
+    assert len(delivered) == n
+    assert len({r.id for r in delivered}) == n  # each webhook-id once
+    assert delivered[0].id == receiver.received[0].id  # the probe first, then the rest
 
 
 async def test_the_outbox_backlog_counts_undelivered_work_and_its_age(

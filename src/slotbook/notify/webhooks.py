@@ -5,8 +5,10 @@ A delivery is a `POST` of `{"type", "timestamp", "data": {"booking"}}` with the 
 `webhook-id` (the event's id, the same on every retry), `webhook-timestamp` (when this
 attempt was signed) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
 `id.timestamp.body` under the endpoint's `whsec_` secret), made by the `standardwebhooks`
-package. A 2xx within the timeout is success; anything else is retried (`retries`);
-an endpoint whose last `DISABLE_AFTER` deliveries all failed is disabled.
+package. A 2xx within the timeout is success; anything else is retried (`retries`).
+While an endpoint fails, only one of its deliveries is tried per back-off step and the
+others wait, held, until it answers (`store.webhook_breaker`); an endpoint whose last
+`DISABLE_AFTER` deliveries all failed is disabled.
 """
 
 import asyncio
@@ -22,6 +24,7 @@ from slotbook import __version__
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.notify import retries
 from slotbook.notify.outbound import Outbound, Refused
+from slotbook.store import webhook_breaker as breaker
 from slotbook.store import webhooks as store
 from slotbook.store.outbox import Event
 from slotbook.store.webhooks import AttemptResult, DueDelivery
@@ -83,10 +86,13 @@ class WebhookConsumer:
         self._rng = rng or random.Random()
 
     async def take(self, uow: UnitOfWork, events: list[Event]) -> None:
-        """One pending delivery per event and enabled endpoint that wants it."""
+        """One pending delivery per event and enabled endpoint that wants it; held at
+        once for an endpoint that is failing (`store.webhook_breaker`)."""
         endpoints = await store.enabled(uow)
         pairs = [(w.id, e.id) for e in events for w in endpoints if w.wants(e)]
-        await store.add_deliveries(uow, pairs)
+        wanted = {webhook_id for webhook_id, _ in pairs}
+        await breaker.lock(uow, wanted)
+        await store.add_deliveries(uow, pairs, held=await breaker.failing(uow, wanted))
 
     async def deliver_due(self, engine: Engine) -> int:
         """Send one batch of due deliveries; how many were attempted."""
@@ -139,14 +145,23 @@ class WebhookConsumer:
         )
 
     async def _record(self, uow: UnitOfWork, results: list[AttemptResult]) -> None:
-        """Write the attempts; endpoints that took one are no longer failing, and one whose
-        last DISABLE_AFTER deliveries all failed for good is disabled."""
+        """Write the attempts. An endpoint that took one is no longer failing: what was
+        held for it is released. One that only failed keeps a single probe and holds the
+        rest; its held deliveries past their day fail with the probe. One whose last
+        DISABLE_AFTER deliveries all failed for good is disabled."""
+        touched = {r.delivery.webhook_id for r in results}
+        await breaker.lock(uow, touched)
         await store.record_attempts(uow, results)
-        await store.reset_failures(
-            uow, {r.delivery.webhook_id for r in results if r.status == "delivered"}
-        )
-        for result in results:
-            if result.status == "failed":
-                webhook_id = result.delivery.webhook_id
-                if await store.count_failure(uow, webhook_id) >= DISABLE_AFTER:
-                    await store.disable(uow, webhook_id)
+        answered = {r.delivery.webhook_id for r in results if r.status == "delivered"}
+        await store.reset_failures(uow, answered)
+        await breaker.release(uow, answered)
+        for webhook_id in sorted(touched - answered):
+            failed = sum(
+                1 for r in results if r.delivery.webhook_id == webhook_id and r.status == "failed"
+            )
+            failed += await breaker.give_up_held(
+                uow, webhook_id, began_before=uow.now - retries.GIVE_UP_AFTER
+            )
+            await breaker.hold_all_but_probe(uow, webhook_id)
+            if failed and await store.count_failures(uow, webhook_id, failed) >= DISABLE_AFTER:
+                await store.disable(uow, webhook_id)

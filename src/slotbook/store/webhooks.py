@@ -121,8 +121,9 @@ async def remove(uow: UnitOfWork, webhook_id: int) -> None:
     await uow.conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
 
 
-async def add_deliveries(uow: UnitOfWork, pairs: list[tuple[int, int]]) -> None:
-    """One pending delivery, due at once, per (webhook id, outbox event row id)."""
+async def add_deliveries(uow: UnitOfWork, pairs: list[tuple[int, int]], *, held: set[int]) -> None:
+    """One pending delivery per (webhook id, outbox event row id): due at once, or held
+    (no `next_attempt_at`) for the endpoints in `held` (see `webhook_breaker`)."""
     if pairs:
         await uow.conn.execute(
             insert(webhook_deliveries),
@@ -131,7 +132,7 @@ async def add_deliveries(uow: UnitOfWork, pairs: list[tuple[int, int]]) -> None:
                     "webhook_id": webhook_id,
                     "event_id": event_row,
                     "status": "pending",
-                    "next_attempt_at": uow.now,
+                    "next_attempt_at": None if webhook_id in held else uow.now,
                     "created_at": uow.now,
                 }
                 for webhook_id, event_row in pairs
@@ -158,7 +159,7 @@ async def claim_due(uow: UnitOfWork, *, lease_until: datetime, limit: int) -> li
         for row in await uow.conn.execute(
             select(webhook_deliveries.c.id)
             .where(_due(uow.now))
-            .order_by(webhook_deliveries.c.next_attempt_at)
+            .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -250,13 +251,13 @@ async def reset_failures(uow: UnitOfWork, webhook_ids: set[int]) -> None:
         )
 
 
-async def count_failure(uow: UnitOfWork, webhook_id: int) -> int:
-    """Count a delivery that failed for good against its endpoint; how many in a row."""
+async def count_failures(uow: UnitOfWork, webhook_id: int, failed: int) -> int:
+    """Count deliveries that failed for good against their endpoint; how many in a row."""
     row = (
         await uow.conn.execute(
             update(webhooks)
             .where(webhooks.c.id == webhook_id)
-            .values(failed_in_a_row=webhooks.c.failed_in_a_row + 1)
+            .values(failed_in_a_row=webhooks.c.failed_in_a_row + failed)
             .returning(webhooks.c.failed_in_a_row)
         )
     ).first()
