@@ -4,7 +4,7 @@
 
 A calendar with 15-minute slots, weekday and Saturday rules, closed dates and extra
 hours, and N existing bookings spread over the years around `now`. Measures the
-server-side time of one slot listing (`services.availability.free_slots_between`, the
+server-side time of one slot listing (`availability.free_slots.free_slots_between`, the
 call every slot endpoint makes) for a 1-day and a 31-day window, p50/p99, against a
 baseline in the same run: the one indexed SELECT of the window's bookings through the
 raw driver.

@@ -4,7 +4,7 @@
 anyone may. In strict mode it is the signed-in user.
 """
 
-from slotbook.accounts.users import User
+from slotbook.accounts.model import Role, User
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
 from slotbook.errors import Forbidden, PatientsOnly, Unauthorized
@@ -17,7 +17,7 @@ def check_role(user: User, roles: tuple[str, ...]) -> None:
 
 def check_is_provider(user: User, provider_id: int, *, or_admin: bool = False) -> None:
     """Only the provider `provider_id` themself (or an admin, if `or_admin`)."""
-    if (user.role == "provider" and user.id == provider_id) or (or_admin and user.is_admin):
+    if (user.role == Role.PROVIDER and user.id == provider_id) or (or_admin and user.is_admin):
         return
     raise Forbidden("Only that provider" + (" or an admin" if or_admin else "") + " may do that")
 

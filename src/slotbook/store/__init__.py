@@ -1,1 +1,3 @@
-"""Persistence: tables, the database handle, and the few queries that matter."""
+"""Persistence, and the only SQL: tables, the database handle, the invariant's predicates,
+and every query and statement the use cases need (`booking_writes` only for
+`booking.transitions`)."""

@@ -4,12 +4,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling import DateHours, WeeklyRule
 from slotbook.store.tables import availability_rules, calendars, date_hours
+from slotbook.store.unique import insert_unique
 
 
 def _calendar(row: Row[Any]) -> Calendar:
@@ -60,12 +60,8 @@ async def find_calendar(uow: UnitOfWork, *, kind: str, owner_key: str) -> Calend
 async def insert_calendar(uow: UnitOfWork, values: dict[str, Any]) -> Calendar | None:
     """Write a calendar (every column but the id); None if its email or (kind, owner
     key) is already taken (the rest of the transaction goes on)."""
-    try:
-        async with uow.conn.begin_nested():
-            row = (await uow.conn.execute(insert(calendars).returning(*calendars.c), values)).one()
-    except IntegrityError:
-        return None
-    return _calendar(row)
+    row = await insert_unique(uow, calendars, values)
+    return _calendar(row) if row else None
 
 
 async def update_calendar_row(uow: UnitOfWork, calendar_id: int, changes: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ def live_hold(now: datetime) -> ColumnElement[bool]:
 
 def stale_hold(now: datetime) -> ColumnElement[bool]:
     """A hold whose grace period has ended by `now`: it no longer blocks anything."""
-    return and_(bookings.c.status == BookingStatus.HELD, bookings.c.hold_expires_at <= now)
+    return and_(bookings.c.status == BookingStatus.HELD, ~live_hold(now))
 
 
 def time_claims_overlapping(

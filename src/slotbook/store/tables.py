@@ -32,8 +32,6 @@ metadata = MetaData(
     }
 )
 
-#: Booking statuses that occupy time or a seat (a held one only until it expires).
-ACTIVE_STATUSES = ("held", "confirmed", "pending")
 #: SQLSTATE of an exclusion constraint's refusal: two overlapping claims on one calendar
 EXCLUSION_VIOLATION = "23P01"
 

@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from sqlalchemy import Row, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, select, text, update
 
 from slotbook.accounts.model import Role, User
 from slotbook.engine import UnitOfWork
 from slotbook.store.tables import calendars, users
+from slotbook.store.unique import insert_unique
 
 #: key of the PostgreSQL advisory lock that serialises admin registrations
 ADMIN_BOOTSTRAP_LOCK = 4_004_001
@@ -56,12 +56,8 @@ async def any_admin(uow: UnitOfWork) -> bool:
 
 async def insert_user(uow: UnitOfWork, values: dict[str, Any]) -> User | None:
     """Write a user (every column but the id); None if the email is taken."""
-    try:
-        async with uow.conn.begin_nested():
-            row = (await uow.conn.execute(insert(users).returning(*users.c), values)).one()
-    except IntegrityError:
-        return None
-    return _user(row)
+    row = await insert_unique(uow, users, values)
+    return _user(row) if row else None
 
 
 async def set_password_hash(uow: UnitOfWork, email: str, password_hash: str) -> bool:

@@ -3,7 +3,7 @@
 `CurrentUser` needs a valid token (401 otherwise); `require_role(...)` also the role
 (403 otherwise). `StrictUser` is for the owner-side routes of surfaces 001-003: in open
 mode it is None and nothing is checked; with SLOTBOOK_AUTH=strict it is the signed-in
-user, to be passed to `services.permissions.check_owner` / `owner_of_new_calendar`.
+user, to be passed to `accounts.permissions.check_owner` / `owner_of_new_calendar`.
 """
 
 from collections.abc import Awaitable, Callable

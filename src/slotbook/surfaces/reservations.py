@@ -25,7 +25,7 @@ from pydantic import (
 
 from slotbook.accounts import permissions
 from slotbook.accounts import users as accounts
-from slotbook.accounts.users import User
+from slotbook.accounts.model import Role, User
 from slotbook.availability.free_slots import check_window_length
 from slotbook.availability.timeslots import offered_slots
 from slotbook.booking import reservations
@@ -65,11 +65,11 @@ router = APIRouter(tags=["004 reservations"], route_class=surface_route(STYLE))
 #: how many days `time-slots` and `booked-appointments` show when no end_date is given
 DEFAULT_WINDOW_DAYS = 7
 Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
-Admin = Annotated[User, Depends(require_role("admin"))]
-Patient = Annotated[User, Depends(require_role("patient"))]
-Provider = Annotated[User, Depends(require_role("provider"))]
-ProviderOrAdmin = Annotated[User, Depends(require_role("provider", "admin"))]
-PatientOrProvider = Annotated[User, Depends(require_role("patient", "provider"))]
+Admin = Annotated[User, Depends(require_role(Role.ADMIN))]
+Patient = Annotated[User, Depends(require_role(Role.PATIENT))]
+Provider = Annotated[User, Depends(require_role(Role.PROVIDER))]
+ProviderOrAdmin = Annotated[User, Depends(require_role(Role.PROVIDER, Role.ADMIN))]
+PatientOrProvider = Annotated[User, Depends(require_role(Role.PATIENT, Role.PROVIDER))]
 
 
 class RegisterIn(BaseModel):
@@ -166,7 +166,8 @@ def slot_out(slot: Slot, zone: dt.tzinfo, provider_id: int) -> dict[str, Any]:
 
 
 def appointment_out(booking: Booking, calendar: cal.Calendar, provider_id: int) -> dict[str, Any]:
-    held, pending = booking.status == "held", booking.status == "pending"
+    held = booking.status == BookingStatus.HELD
+    pending = booking.status == BookingStatus.PENDING
     return {
         "id": booking.id,
         "provider_id": provider_id,
@@ -178,7 +179,7 @@ def appointment_out(booking: Booking, calendar: cal.Calendar, provider_id: int) 
         "reserved_until": _iso(booking.hold_expires_at, calendar)
         if held and booking.hold_expires_at
         else None,
-        "confirmed": booking.status == "confirmed",
+        "confirmed": booking.status == BookingStatus.CONFIRMED,
     }
 
 
@@ -209,7 +210,7 @@ def _instant(calendar: cal.Calendar, start: dt.datetime) -> dt.datetime:
     dependencies=[per_address(Rule.REGISTRATIONS_PER_ADDRESS)],
 )
 async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> dict[str, Any]:
-    actor = await current_user(engine, token) if body.role == "admin" and token else None
+    actor = await current_user(engine, token) if body.role == Role.ADMIN and token else None
     user = await accounts.register(
         engine,
         name=body.name,

@@ -16,6 +16,7 @@ from slotbook.availability.free_slots import free_slots_between
 from slotbook.booking.claims import claim_time
 from slotbook.booking.model import Source
 from slotbook.calendars import calendars as cal
+from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
 from slotbook.protection.rate_limits import Rule
@@ -101,7 +102,7 @@ async def shown_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     """A calendar booked by time (not an event, whose seats are booked by time slot)."""
     calendar = await shown_calendar(uow, calendar_id)
-    if calendar.kind == "event":
+    if calendar.kind == CalendarKind.EVENT:
         raise InvalidInput(
             f"Calendar {calendar_id} is an event: book one of its time slots "
             "(POST /api/v1/bookings with time_slot_id)"

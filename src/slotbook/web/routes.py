@@ -52,9 +52,9 @@ async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Resp
         return page("not-found", 404)
     if calendar.patients_only:  # for signed-in patients: not bookable on these pages
         return page("not-found", 404)
-    if calendar.kind == "event" and kind != "event":
+    if calendar.kind == CalendarKind.EVENT and kind != "event":
         return RedirectResponse(f"/book/event/{calendar.id}")
-    if kind == "event" and calendar.kind != "event":
+    if kind == "event" and calendar.kind != CalendarKind.EVENT:
         return RedirectResponse(f"/book/calendar/{calendar.id}")
     return page("book")
 
