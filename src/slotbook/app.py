@@ -30,6 +30,7 @@ from slotbook.surfaces import (
     owners,
     providers,
     reservations,
+    series,
     webhooks,
 )
 from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reservations,
         calendar_settings,
         approvals,
+        series,
         webhooks,
         feeds,
         web_api,

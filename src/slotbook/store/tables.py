@@ -148,6 +148,24 @@ slots = Table(
     Index(None, "calendar_id", "start_at"),
 )
 
+#: A recurring booking: its occurrences are ordinary bookings with its `series_id`,
+#: claimed all in one transaction (`booking.series`). `start_local` is the first
+#: occurrence's wall time in the calendar's zone, `rrule` the RFC 5545 subset it repeats by.
+series = Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("start_local", String(19), nullable=False),
+    Column("rrule", String(500), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('active', 'cancelled')", name="status"),
+)
+
 bookings = Table(
     "bookings",
     metadata,
@@ -171,6 +189,8 @@ bookings = Table(
     # [start_at - before, end_at + after) from every other active claim
     Column("buffer_before_minutes", Integer, nullable=False, server_default="0"),
     Column("buffer_after_minutes", Integer, nullable=False, server_default="0"),
+    # the series this booking is an occurrence of, if any
+    Column("series_id", Integer, ForeignKey("series.id", ondelete="CASCADE"), nullable=True),
     # grows with every move: the iCalendar SEQUENCE of the booking's event
     Column("sequence", Integer, nullable=False, server_default="0"),
     CheckConstraint(
@@ -186,6 +206,7 @@ bookings = Table(
     CheckConstraint("status <> 'held' OR hold_expires_at IS NOT NULL", name="hold_expiry"),
     Index(None, "calendar_id", "start_at"),
     Index(None, "slot_id"),
+    Index(None, "series_id"),
     Index(
         None,
         "hold_expires_at",
