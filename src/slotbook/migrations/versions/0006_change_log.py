@@ -1,7 +1,7 @@
 """change_log: news of committed changes for the processes sharing an SQLite file
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29 19:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import slotbook.store.types
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
