@@ -32,6 +32,8 @@ ALL_EVENTS = [
     "booking.moved",
     "booking.cancelled",
     "booking.expired",
+    "series.created",
+    "series.cancelled",
 ]
 
 

@@ -30,6 +30,7 @@ from slotbook.surfaces import (
     owners,
     providers,
     reservations,
+    series,
     webhooks,
 )
 from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
+        db = Database.for_settings(settings)
         engine = app.state.engine = Engine(settings, db, clock)
         cache = app.state.slot_cache = SlotCache.for_settings(settings)
         limiter = app.state.rate_limiter = RateLimiter(settings)
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reservations,
         calendar_settings,
         approvals,
+        series,
         webhooks,
         feeds,
         web_api,

@@ -15,11 +15,13 @@ from slotbook.errors import DomainError
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
 from slotbook.store.migrate import upgrade
+from slotbook.workers import serve_workers
 
 cli = typer.Typer(
     help="slotbook — one booking engine behind five booking APIs.", no_args_is_help=True
 )
 log = logging.getLogger("slotbook")
+APP = "slotbook.app:create_app"
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -77,15 +79,12 @@ def serve(
             "set SLOTBOOK_AUTH=strict",
             host,
         )
-    uvicorn.run(
-        "slotbook.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        **server_options(settings),
-    )
+    options: dict[str, Any] = {"factory": True, "host": host, "port": port, "log_level": "warning"}
+    options |= server_options(settings)
+    if workers > 1:
+        serve_workers(uvicorn.Config(APP, workers=workers, **options))
+    else:
+        uvicorn.run(APP, **options)
 
 
 async def _issue_feed(settings: Settings, calendar_id: int) -> str:

@@ -25,6 +25,10 @@ class DomainError(Exception):
         """Headers the answer carries (WWW-Authenticate, Retry-After, ...)."""
         return self.headers
 
+    def details(self) -> Mapping[str, object]:
+        """Fields the error body carries besides the message and code."""
+        return {}
+
 
 class InvalidInput(DomainError):
     status, code, default_message = 422, "invalid_input", "Invalid input"
@@ -100,6 +104,10 @@ class BookingNotFound(NotFound):
     code, default_message = "booking_not_found", "Booking not found"
 
 
+class SeriesNotFound(NotFound):
+    code, default_message = "series_not_found", "Series not found"
+
+
 class WebhookNotFound(NotFound):
     code, default_message = "webhook_not_found", "Webhook not found"
 
@@ -140,6 +148,22 @@ class LimitReached(Conflict):
     """A daily or weekly booking limit (in all or per booker) is used up."""
 
     code, default_message = "limit_reached", "Booking limit reached"
+
+
+class SeriesConflict(Conflict):
+    """Some occurrences of a series cannot be booked, so none is: `conflicts` lists every
+    one that failed, `{"start_at", "reason", "message"}`."""
+
+    code, default_message = "series_conflict", "Some occurrences cannot be booked"
+
+    def __init__(self, conflicts: list[dict[str, str]], total: int) -> None:
+        super().__init__(
+            f"{len(conflicts)} of {total} occurrences cannot be booked, so none was booked"
+        )
+        self.conflicts = conflicts
+
+    def details(self) -> Mapping[str, object]:
+        return {"conflicts": self.conflicts}
 
 
 class NotPending(Conflict):
@@ -193,6 +217,10 @@ class Forbidden(DomainError):
     status, code, default_message = 403, "forbidden", "Not allowed"
 
 
+#: seconds a client is asked to wait before retrying after a 503
+RETRY_AFTER_SECONDS = 1
+
+
 class PatientsOnly(Forbidden):
     code = "patients_only"
     default_message = (
@@ -202,15 +230,32 @@ class PatientsOnly(Forbidden):
 
 
 class Unavailable(DomainError):
-    """The database could not be reached (down, or out of connections); safe to retry."""
+    """The database could not be reached (down, stalled, out of connections, or the
+    connection dropped); safe to retry."""
 
     status, code, default_message = 503, "unavailable", "The booking store is unavailable"
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+class TryAgain(Unavailable):
+    """Nothing was committed, and running the unit of work again may well succeed (the
+    engine does so once)."""
+
+
+class Disconnected(TryAgain):
+    """The connection dropped before the commit."""
+
+
+class Deadlocked(TryAgain):
+    """The database aborted the transaction to break a deadlock (or a serialization
+    failure), e.g. two claims each checking the other's uncommitted row."""
 
 
 class Busy(DomainError):
     """The database stayed locked longer than the busy timeout; safe to retry."""
 
     status, code, default_message = 503, "busy", "The booking store is busy; retry shortly"
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 class PastDate(DomainError):

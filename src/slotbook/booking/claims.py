@@ -54,9 +54,11 @@ async def claim_time(
     email: str | None = None,
     user_id: int | None = None,
     hold_for: timedelta | None = None,
+    series_id: int | None = None,
 ) -> NewBooking:
-    """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`.
-    A calendar for signed-in patients only takes only their reservations."""
+    """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`; an
+    occurrence of `series_id` if given. A calendar for signed-in patients only takes only
+    their reservations."""
     if calendar.patients_only and source != Source.RESERVATIONS:
         raise PatientsOnly()
     end_at = start_at + calendar.slot_length
@@ -72,6 +74,7 @@ async def claim_time(
         hold_until=uow.now + hold_for if hold_for else None,
         buffers=calendar.buffers,
         pending=calendar.requires_approval,
+        series_id=series_id,
     )
     return await transitions.create(uow, calendar, draft)
 

@@ -34,6 +34,7 @@ class Source(StrEnum):
     EVENTS = "events"
     RESERVATIONS = "reservations"
     WEB = "web"
+    SERIES = "series"  # an occurrence of a recurring booking
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Booking:
     seats: int = 1
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
+    series_id: int | None = None  # the series it is an occurrence of
     sequence: int = 0  # grows with every move (the iCalendar SEQUENCE)
 
     @property
@@ -104,6 +106,7 @@ class Draft:
     seats: int = 1
     buffers: Buffers = NO_BUFFERS
     pending: bool = False  # awaits the owner's approval
+    series_id: int | None = None  # an occurrence of this series
 
     @property
     def status(self) -> BookingStatus:

@@ -20,13 +20,14 @@ from zoneinfo import ZoneInfo
 
 from slotbook.booking.document import booking_document
 from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot
-from slotbook.booking.tokens import new_token
+from slotbook.booking.tokens import hash_token, new_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import LimitReached, NotChangeable, NotPending, SlotFull
 from slotbook.scheduling.rules import Limits, Period, Quota, booker_key, starts_on
 from slotbook.store import booking_counts, outbox
 from slotbook.store import booking_writes as rows
+from slotbook.store import series as series_rows
 from slotbook.store.booking_counts import CountKey
 from slotbook.store.calendars import calendars_by_id
 
@@ -43,6 +44,8 @@ class Transition(StrEnum):
     MOVED = "booking.moved"  # to another time or slot
     CANCELLED = "booking.cancelled"
     EXPIRED = "booking.expired"  # a hold whose grace period ended
+    SERIES_CREATED = "series.created"  # a series booked whole (its first occurrence)
+    SERIES_CANCELLED = "series.cancelled"  # a series ended (its first occurrence)
 
 
 async def _record(
@@ -142,6 +145,7 @@ def _row(uow: UnitOfWork, draft: Draft) -> dict[str, Any]:
         "seats": draft.seats,
         "buffer_before_minutes": draft.buffers.before_minutes,
         "buffer_after_minutes": draft.buffers.after_minutes,
+        "series_id": draft.series_id,
     }
 
 
@@ -317,3 +321,35 @@ async def add_seat_slots(
     written = await rows.insert_slots(uow, slots)
     uow.touch(calendar.id, calendar.event_date)
     return written
+
+
+# -- series ---------------------------------------------------------------------------
+
+
+async def open_series(
+    uow: UnitOfWork, calendar: Calendar, values: Mapping[str, Any], token: str
+) -> series_rows.SeriesRow:
+    """A new series row (its occurrences are then `create`d with its id, and
+    `series_booked` records it once all are)."""
+    row = dict(values) | {
+        "calendar_id": calendar.id,
+        "token_hash": hash_token(token),
+        "status": "active",
+        "created_at": uow.now,
+    }
+    return await series_rows.insert_series(uow, row)
+
+
+async def series_booked(uow: UnitOfWork, calendar: Calendar, first: Booking) -> None:
+    """SERIES_CREATED: every occurrence is booked; the event carries the first (each
+    occurrence has its own `booking.created` too)."""
+    await _record(uow, Transition.SERIES_CREATED, first, calendar)
+
+
+async def end_series(
+    uow: UnitOfWork, series: series_rows.SeriesRow, calendar: Calendar, first: Booking
+) -> None:
+    """SERIES_CANCELLED: the series is ended (its future occurrences are `cancel`led
+    one by one, each with its own event); the event carries its first occurrence."""
+    await series_rows.set_status(uow, series.id, "cancelled")
+    await _record(uow, Transition.SERIES_CANCELLED, first, calendar)

@@ -148,6 +148,24 @@ slots = Table(
     Index(None, "calendar_id", "start_at"),
 )
 
+#: A recurring booking: its occurrences are ordinary bookings with its `series_id`,
+#: claimed all in one transaction (`booking.series`). `start_local` is the first
+#: occurrence's wall time in the calendar's zone, `rrule` the RFC 5545 subset it repeats by.
+series = Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("start_local", String(19), nullable=False),
+    Column("rrule", String(500), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('active', 'cancelled')", name="status"),
+)
+
 bookings = Table(
     "bookings",
     metadata,
@@ -171,6 +189,8 @@ bookings = Table(
     # [start_at - before, end_at + after) from every other active claim
     Column("buffer_before_minutes", Integer, nullable=False, server_default="0"),
     Column("buffer_after_minutes", Integer, nullable=False, server_default="0"),
+    # the series this booking is an occurrence of, if any
+    Column("series_id", Integer, ForeignKey("series.id", ondelete="CASCADE"), nullable=True),
     # grows with every move: the iCalendar SEQUENCE of the booking's event
     Column("sequence", Integer, nullable=False, server_default="0"),
     CheckConstraint(
@@ -186,6 +206,7 @@ bookings = Table(
     CheckConstraint("status <> 'held' OR hold_expires_at IS NOT NULL", name="hold_expiry"),
     Index(None, "calendar_id", "start_at"),
     Index(None, "slot_id"),
+    Index(None, "series_id"),
     Index(
         None,
         "hold_expires_at",
@@ -247,6 +268,21 @@ idempotency_keys = Table(
     Column("status_code", SmallInteger, nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: News of committed changes for other processes when there is no Redis, on SQLite: one
+#: row per changed calendar-day (day NULL: every day), written by the change's own
+#: transaction; each process follows the ids in order (AUTOINCREMENT: never reused).
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("origin", String(32), nullable=False),
+    Column("calendar_id", Integer, nullable=False),
+    Column("day", Date, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "created_at"),
+    sqlite_autoincrement=True,
 )
 
 # The outbox: one row per committed change of a booking's state, written in the same

@@ -64,7 +64,7 @@ class ErrorStyle:
 
     def render(self, exc: DomainError) -> JSONResponse:
         status, message = self.overrides.get(exc.code, (exc.status, None))
-        body = {self.key: message or exc.message, "code": exc.code}
+        body = {self.key: message or exc.message, "code": exc.code, **exc.details()}
         headers = dict(exc.response_headers()) or None
         return ErrorResponse(body, status_code=status, headers=headers)
 

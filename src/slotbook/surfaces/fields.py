@@ -79,8 +79,16 @@ def check_supported_moment(moment: datetime) -> datetime:
     return moment
 
 
+def check_wall_moment(moment: datetime) -> datetime:
+    """A wall date-time means the calendar's zone: it carries no offset of its own."""
+    if moment.tzinfo is not None:
+        raise ValueError("must be a wall time in the calendar's zone, without an offset")
+    return moment
+
+
 Day = Annotated[date, BeforeValidator(parse_day)]
 Moment = Annotated[datetime, BeforeValidator(parse_moment), AfterValidator(check_supported_moment)]
+WallMoment = Annotated[Moment, AfterValidator(check_wall_moment)]
 
 _HOUR = re.compile(r"^([01]\d|2[0-3]):00$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
