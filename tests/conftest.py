@@ -67,7 +67,7 @@ async def client(settings: Settings, clock: FrozenClock) -> AsyncIterator[httpx.
     """An HTTP client talking to an in-process app on the test's database and clock."""
     app = create_app(settings, clock=clock)
     async with (
-        LifespanManager(app) as manager,
+        LifespanManager(app, startup_timeout=30) as manager,  # a loaded CI machine is slow
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url="http://slotbook.test"
         ) as http,

@@ -1,5 +1,6 @@
 """Surface 000 over HTTP: `GET /` and `GET /health`, including an unreachable database."""
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -26,7 +27,10 @@ async def test_the_root_names_the_endpoint_and_lists_booked_slots(server):
     assert status["booked_slots"] == [9]
 
 
-async def test_health_counts_todays_board_and_names_its_dependencies(server):
+DATABASE_BROKERS = {"sqlite": "sqlite-change-log", "postgresql": "postgresql-notify"}
+
+
+async def test_health_counts_todays_board_and_names_its_dependencies(server, backend):
     async with server.http() as http, server.board() as board:
         await board.receive()
         await board.ask({"type": "book_slot", "slot_id": 9})
@@ -40,7 +44,7 @@ async def test_health_counts_todays_board_and_names_its_dependencies(server):
         "booked_slots_count": 1,
         "available_slots_count": 6,  # 08:00-14:00 bookable, 09:00 taken; 03:00-07:00 past
         "database": {"status": "ok"},
-        "broker": {"kind": "in-process", "status": "ok"},
+        "broker": {"kind": DATABASE_BROKERS[backend], "status": "ok"},
     }
 
 
@@ -69,7 +73,7 @@ async def test_an_unreachable_database_is_a_503_and_the_board_stays_up(server, d
             assert body["status"] == "unhealthy"
             assert body["failed"] == ["database"]
             assert body["database"]["status"].startswith("unreachable")
-            assert body["broker"] == {"kind": "in-process", "status": "ok"}
+            assert body["broker"]["kind"] == "postgresql-notify"  # the database is the broker
             failed = await board.ask({"type": "get_slots"})
             assert failed == {"type": "error", "message": "Something went wrong; try again"}
             refused = await board.ask({"type": "book_slot", "slot_id": 9})
@@ -120,3 +124,18 @@ async def test_the_board_starts_without_a_database_and_says_so(settings, clock):
     assert health.json()["failed"] == ["database"]
     assert error == {"type": "error", "message": "The booking store is unavailable"}
     assert closed.value.rcvd.code == 1013  # try again later
+
+
+async def test_a_subscriber_that_is_not_running_makes_the_instance_degraded(settings, clock):
+    with_redis = settings.model_copy(
+        update={"redis_url": REDIS_TEST_URL, "redis_channel_prefix": uuid.uuid4().hex}
+    )
+    async with live_server(with_redis, clock) as running, running.http() as http:
+        listener = running.app.state.live.broker._listener
+        listener.cancel()  # however it stopped, /health must say so
+        await asyncio.gather(listener, return_exceptions=True)
+        response = await http.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["failed"]) == ("degraded", ["broker"])
+    assert body["broker"] == {"kind": "redis", "status": "subscriber not running"}

@@ -16,6 +16,7 @@ from slotbook.scheduling import Slot
 from slotbook.store.tables import bookings
 from tests.support.accounts import Account, sign_up
 from tests.support.clock import FrozenClock
+from tests.support.live import eventually
 from tests.support.redis import delete_prefixed, keys, private_redis, require_redis
 from tests.support.reservations import DAY, WEEKDAYS_9_TO_5, at
 from tests.support.servers import free_port
@@ -302,20 +303,9 @@ class TestRedisGoingAwayMidTest:
         assert f"{DAY}T10:00" not in await starts(client, patient, provider)  # from the cache
 
 
-class Ticks:
-    """A monotonic clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_invalidations_missed_during_an_outage_disown_older_entries(prefix):
     with private_redis() as server:
-        ticks = Ticks()
-        cache = SlotCache(RedisStore(server.url, prefix=prefix, ttl=60), monotonic=ticks)
+        cache = SlotCache(RedisStore(server.url, prefix=prefix, ttl=60), retry_after=0.05)
         try:
             snapshot = await cache.read(7, [MONDAY], NOW)
             await cache.store(snapshot, {MONDAY: _day(9, 10)})
@@ -323,10 +313,27 @@ async def test_invalidations_missed_during_an_outage_disown_older_entries(prefix
             assert (await cache.read(7, [MONDAY], NOW)).versions is None  # times out
             await cache.invalidate(frozenset({CalendarDay(7, MONDAY)}))  # skipped: not sent
             server.resume()
-            assert (await cache.read(7, [MONDAY], NOW)).versions is None  # still waiting
-            ticks.now += 1.0
+            await eventually(lambda: cache.reachable)  # no request needed to get there
             after = await cache.read(7, [MONDAY], NOW)
             assert after.versions is not None
             assert after.days == {}  # the entry from before the outage is not trusted
         finally:
             await cache.close()
+
+
+async def test_an_invalidation_on_a_dead_connection_is_sent_again_on_a_new_one(prefix):
+    with private_redis() as server:
+        writer = SlotCache(RedisStore(server.url, prefix=prefix, ttl=60))
+        reader = SlotCache(RedisStore(server.url, prefix=prefix, ttl=60))
+        try:
+            await writer.read(7, [MONDAY], NOW)  # the writer now has a pooled connection
+            server.stop()
+            server.start()  # empty, on the same port
+            snapshot = await reader.read(7, [MONDAY], NOW)
+            await reader.store(snapshot, {MONDAY: _day(9, 10)})  # another instance caches
+            await writer.invalidate(frozenset({CalendarDay(7, MONDAY)}))
+            assert writer.reachable
+            assert (await reader.read(7, [MONDAY], NOW)).days == {}
+        finally:
+            await writer.close()
+            await reader.close()

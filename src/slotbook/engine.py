@@ -1,12 +1,17 @@
 """The booking engine's context: settings, database, clock, and who hears of changes."""
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from types import TracebackType
 
+from slotbook.errors import TryAgain
 from slotbook.settings import Settings
 from slotbook.store.db import Connection, Database
+
+log = logging.getLogger("slotbook.engine")
 
 Clock = Callable[[], datetime]
 
@@ -55,10 +60,16 @@ class Engine:
         self.db = db
         self.clock = clock
         self._listeners: list[ChangeListener] = []
+        self._recorders: list[Callable[[UnitOfWork], Awaitable[None]]] = []
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` with the changed calendar-days after every committed write."""
         self._listeners.append(listener)
+
+    def record_changes(self, recorder: Callable[["UnitOfWork"], Awaitable[None]]) -> None:
+        """Have `recorder` write news of a unit's changes in the unit's own transaction (so
+        the news commits exactly when the changes do), before the commit."""
+        self._recorders.append(recorder)
 
     @asynccontextmanager
     async def unit(self, *, write: bool = False) -> AsyncIterator[UnitOfWork]:
@@ -66,9 +77,70 @@ class Engine:
         async with self.db.transaction(write=write) as conn:
             uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
             yield uow
+            if uow.changed:
+                for recorder in self._recorders:
+                    await recorder(uow)
         if uow.changed:
             await self.announce(frozenset(uow.changed))
+
+    def attempts(self, *, write: bool = False) -> "Attempts":
+        """The tries of one unit of work, run as
+
+            async for attempt in engine.attempts(write=True):
+                async with attempt as uow:
+                    ...
+
+        A unit that committed nothing and may well succeed if run again (`TryAgain`: its
+        connection dropped, or PostgreSQL broke a deadlock by aborting it) runs once more,
+        on a fresh connection (every unit is one transaction, so nothing of the first try
+        remains); failing so twice, it is a 503 with Retry-After."""
+        return Attempts(self, write=write)
 
     async def announce(self, days: frozenset[CalendarDay]) -> None:
         for listener in self._listeners:
             await listener(days)
+
+
+class Attempts:
+    """`Engine.attempts`: at most `TRIES` runs of one unit of work, each an async context
+    manager that yields its `UnitOfWork`; the loop ends with the first run that does not
+    lose its connection."""
+
+    TRIES = 2
+
+    def __init__(self, engine: Engine, *, write: bool) -> None:
+        self._engine = engine
+        self._write = write
+        self._left = self.TRIES
+        self._finished = False
+        self._unit: AbstractAsyncContextManager[UnitOfWork] | None = None
+
+    def __aiter__(self) -> "Attempts":
+        return self
+
+    async def __anext__(self) -> "Attempts":
+        if self._finished or not self._left:
+            raise StopAsyncIteration
+        self._left -= 1
+        return self
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._unit = self._engine.unit(write=self._write)
+        return await self._unit.__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        assert self._unit is not None
+        try:
+            suppressed = await self._unit.__aexit__(exc_type, exc, traceback)
+        except TryAgain as exc:
+            if not self._left:
+                raise
+            log.warning("%s; running the unit again", type(exc).__name__)
+            return True  # on to the next attempt
+        self._finished = True
+        return bool(suppressed)

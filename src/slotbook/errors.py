@@ -229,6 +229,10 @@ class Forbidden(DomainError):
     status, code, default_message = 403, "forbidden", "Not allowed"
 
 
+#: seconds a client is asked to wait before retrying after a 503
+RETRY_AFTER_SECONDS = 1
+
+
 class PatientsOnly(Forbidden):
     code = "patients_only"
     default_message = (
@@ -238,15 +242,32 @@ class PatientsOnly(Forbidden):
 
 
 class Unavailable(DomainError):
-    """The database could not be reached (down, or out of connections); safe to retry."""
+    """The database could not be reached (down, stalled, out of connections, or the
+    connection dropped); safe to retry."""
 
     status, code, default_message = 503, "unavailable", "The booking store is unavailable"
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+class TryAgain(Unavailable):
+    """Nothing was committed, and running the unit of work again may well succeed (the
+    engine does so once)."""
+
+
+class Disconnected(TryAgain):
+    """The connection dropped before the commit."""
+
+
+class Deadlocked(TryAgain):
+    """The database aborted the transaction to break a deadlock (or a serialization
+    failure), e.g. two claims each checking the other's uncommitted row."""
 
 
 class Busy(DomainError):
     """The database stayed locked longer than the busy timeout; safe to retry."""
 
     status, code, default_message = 503, "busy", "The booking store is busy; retry shortly"
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 class PastDate(DomainError):

@@ -32,6 +32,19 @@ class Settings(BaseSettings):
         "sqlite+aiosqlite:///./slotbook.db", validation_alias=_env("DATABASE_URL")
     )
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+    #: PostgreSQL: connections kept (as many again may be opened under load)
+    db_pool_size: int = Field(10, gt=0, validation_alias=_env("DB_POOL_SIZE"))
+    #: seconds to make a connection, to run one statement, to wait for a free connection;
+    #: past any of them a request is answered 503 with Retry-After
+    db_connect_timeout_seconds: float = Field(
+        5.0, gt=0, validation_alias=_env("DB_CONNECT_TIMEOUT_SECONDS")
+    )
+    db_statement_timeout_seconds: float = Field(
+        5.0, gt=0, validation_alias=_env("DB_STATEMENT_TIMEOUT_SECONDS")
+    )
+    db_pool_timeout_seconds: float = Field(
+        5.0, gt=0, validation_alias=_env("DB_POOL_TIMEOUT_SECONDS")
+    )
     #: signs access tokens; unset: a random key made on first start and kept in the database
     secret_key: str | None = Field(
         None,

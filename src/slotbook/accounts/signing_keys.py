@@ -20,17 +20,21 @@ _known: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
 
 
 async def _load_or_make(engine: Engine) -> str:
-    async with engine.unit() as uow:
-        key = await stored_key(uow, ACCESS_TOKENS)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            key = await stored_key(uow, ACCESS_TOKENS)
     if key is not None:
         return key
-    async with engine.unit(write=True) as uow:
-        if await store_key_unless_present(uow, ACCESS_TOKENS, secrets.token_urlsafe(48), uow.now):
-            log.warning(
-                "no SLOTBOOK_SECRET_KEY is set: made a random access-token signing key and "
-                "stored it in the database (every instance on it shares the key)"
-            )
-        key = await stored_key(uow, ACCESS_TOKENS)  # ours, or another instance's
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            if await store_key_unless_present(
+                uow, ACCESS_TOKENS, secrets.token_urlsafe(48), uow.now
+            ):
+                log.warning(
+                    "no SLOTBOOK_SECRET_KEY is set: made a random access-token signing key and "
+                    "stored it in the database (every instance on it shares the key)"
+                )
+            key = await stored_key(uow, ACCESS_TOKENS)  # ours, or another instance's
     assert key is not None
     return key
 

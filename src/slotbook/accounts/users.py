@@ -97,39 +97,42 @@ async def register(
     settings = engine.settings
     password_hash = await hash_password(settings, password)
     email = email.lower()
-    async with engine.unit(write=True) as uow:
-        if role == Role.ADMIN:
-            await _check_may_register_admin(uow, actor)
-        user = await rows.insert_user(
-            uow,
-            {
-                "name": name,
-                "email": email,
-                "password_hash": password_hash,
-                "role": role,
-                "created_at": uow.now,
-            },
-        )
-        if user is None:
-            raise EmailTaken()
-        if role == Role.PROVIDER:
-            await cal.create_calendar(
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            if role == Role.ADMIN:
+                await _check_may_register_admin(uow, actor)
+            inserted = await rows.insert_user(
                 uow,
-                kind=CalendarKind.PROVIDER,
-                name=name,
-                email=email,
-                user_id=user.id,
-                slot_minutes=settings.reservation_slot_minutes,
-                enforce_hours=True,
-                who_may_book=cal.WhoMayBook.SIGNED_IN_PATIENTS,
+                {
+                    "name": name,
+                    "email": email,
+                    "password_hash": password_hash,
+                    "role": role,
+                    "created_at": uow.now,
+                },
             )
+            if inserted is None:
+                raise EmailTaken()
+            user = inserted
+            if role == Role.PROVIDER:
+                await cal.create_calendar(
+                    uow,
+                    kind=CalendarKind.PROVIDER,
+                    name=name,
+                    email=email,
+                    user_id=user.id,
+                    slot_minutes=settings.reservation_slot_minutes,
+                    enforce_hours=True,
+                    who_may_book=cal.WhoMayBook.SIGNED_IN_PATIENTS,
+                )
     return user
 
 
 async def authenticate(engine: Engine, *, email: str, password: str) -> User:
     """The user with this email and password, or Unauthorized."""
-    async with engine.unit() as uow:
-        user = await rows.find_user_by_email(uow, email)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            user = await rows.find_user_by_email(uow, email)
     if user is None:
         await hash_password(engine.settings, password)  # as slow as a check: no timing hint
         raise Unauthorized(WRONG_CREDENTIALS)
@@ -145,9 +148,10 @@ async def reset_password(engine: Engine, *, actor: User, email: str, new_passwor
     if not actor.is_admin and actor.email != email:
         raise Forbidden("You may only reset your own password")
     password_hash = await hash_password(engine.settings, new_password)
-    async with engine.unit(write=True) as uow:
-        if not await rows.set_password_hash(uow, email, password_hash):
-            raise NotFound("User not found")
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            if not await rows.set_password_hash(uow, email, password_hash):
+                raise NotFound("User not found")
 
 
 def _token_lifetime(settings: Settings) -> timedelta:
@@ -165,8 +169,9 @@ async def user_for_token(engine: Engine, token: str) -> User:
     key = await signing_key(engine)
     lifetime = _token_lifetime(engine.settings)
     claims = access_tokens.read(key, lifetime, token, engine.clock())
-    async with engine.unit() as uow:
-        user = await rows.get_user(uow, claims.user_id)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            user = await rows.get_user(uow, claims.user_id)
     if user is None:
         raise Unauthorized("Could not validate credentials")
     if not claims.issued_under(user.password_hash):

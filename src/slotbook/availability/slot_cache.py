@@ -11,11 +11,17 @@ write: `changes` counts every invalidation (a reader stores nothing if it moved 
 the reader read), `schedule` counts whole-calendar changes (an entry carries the value
 it was computed under, so all of a calendar's entries go at once).
 
-If Redis cannot be reached, answers go uncached, a warning is logged, and Redis is tried
-again after `retry_after` seconds. On reconnection a global generation is bumped, which
-disowns every entry written before the outage: invalidations may have been missed.
+Redis failures. A command that meets a dead pooled connection (Redis restarted) is sent
+again once on a new one. If Redis still cannot be reached, answers go uncached, a
+warning is logged, and from then on, every `retry_after` seconds whether or not requests
+come, the cache tries to bump a global generation, which disowns every entry written
+before: an invalidation of this instance may have been missed meanwhile. Caching resumes
+once a bump succeeds that was not overtaken by another missed invalidation. So an
+undeliverable invalidation leaves an answer from before the change in place only while
+this instance cannot reach Redis, and not a moment after.
 """
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -29,6 +35,7 @@ from typing import Protocol, TypeVar
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from slotbook.engine import CalendarDay
@@ -40,8 +47,8 @@ T = TypeVar("T")
 
 #: Redis socket timeouts (seconds): a Redis that does not answer costs a request this much
 SOCKET_TIMEOUT = 0.25
-#: after a Redis failure, stay uncached this long (seconds) before trying again
-RETRY_AFTER = 1.0
+#: after a Redis failure, seconds between tries to disown older entries (and resume)
+RETRY_AFTER = 0.2
 #: most entries the in-process cache keeps (least recently used go first)
 MEMORY_ENTRIES = 20_000
 
@@ -98,6 +105,9 @@ def _decode(text: str | bytes, versions: Versions) -> DaySlots | None:
 
 
 class Store(Protocol):
+    #: True: one store for every process (Redis); False: each process has its own
+    shared: bool
+
     async def read(self, calendar_id: int, days: list[date]) -> tuple[Versions, dict[date, str]]:
         """The calendar's versions and the stored entries of `days`."""
 
@@ -108,21 +118,33 @@ class Store(Protocol):
 
     async def new_generation(self) -> None: ...
 
+    def forget(self, changed: frozenset[CalendarDay] | None) -> None:
+        """Drop what changed (None: everything) in this process's own store, on news of
+        another process's change."""
+
     async def close(self) -> None: ...
 
 
 class MemoryStore:
-    """Entries in this process's memory; right for one process (each has its own)."""
+    """Entries in this process's memory (each process has its own, kept coherent with the
+    others' changes by the broker's news)."""
+
+    shared = False
 
     def __init__(self, ttl: float, capacity: int = MEMORY_ENTRIES) -> None:
         self._ttl = ttl
         self._capacity = capacity
         self._entries: OrderedDict[tuple[int, date], tuple[float, str]] = OrderedDict()
+        self._generation = 0
         self._schedule: dict[int, int] = {}
         self._changes: dict[int, int] = {}
 
     async def read(self, calendar_id: int, days: list[date]) -> tuple[Versions, dict[date, str]]:
-        versions = (0, self._schedule.get(calendar_id, 0), self._changes.get(calendar_id, 0))
+        versions = (
+            self._generation,
+            self._schedule.get(calendar_id, 0),
+            self._changes.get(calendar_id, 0),
+        )
         found: dict[date, str] = {}
         now = time.monotonic()
         for day in days:
@@ -143,6 +165,16 @@ class MemoryStore:
             self._entries.popitem(last=False)
 
     async def invalidate(self, changed: frozenset[CalendarDay]) -> None:
+        self.forget(changed)
+
+    async def new_generation(self) -> None:
+        self.forget(None)
+
+    def forget(self, changed: frozenset[CalendarDay] | None) -> None:
+        if changed is None:
+            self._generation += 1
+            self._entries.clear()
+            return
         for item in changed:
             cid = item.calendar_id
             self._changes[cid] = self._changes.get(cid, 0) + 1
@@ -150,9 +182,6 @@ class MemoryStore:
                 self._schedule[cid] = self._schedule.get(cid, 0) + 1
             else:
                 self._entries.pop((cid, item.day), None)
-
-    async def new_generation(self) -> None:
-        self._entries.clear()
 
     async def close(self) -> None:
         self._entries.clear()
@@ -171,12 +200,15 @@ class RedisStore:
     """Entries in Redis, shared by every instance, under
     `{prefix}provider:{calendar id}:timeslots:{date}`."""
 
+    shared = True
+
     def __init__(self, url: str, *, prefix: str, ttl: int) -> None:
         self._redis = Redis.from_url(
             url,
             socket_timeout=SOCKET_TIMEOUT,
             socket_connect_timeout=SOCKET_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),
+            # once more on a new connection if the pooled one is dead; never on a timeout
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             decode_responses=True,
         )
         self._prefix = prefix
@@ -218,6 +250,9 @@ class RedisStore:
     async def new_generation(self) -> None:
         await self._redis.incr(f"{self._prefix}timeslots:generation")
 
+    def forget(self, changed: frozenset[CalendarDay] | None) -> None:
+        """Nothing: the writer invalidated the shared entries itself."""
+
     async def close(self) -> None:
         await self._redis.aclose()
 
@@ -229,17 +264,12 @@ class _Skipped(Exception):
 class SlotCache:
     """Cached day slots; never raises, whatever happens to the store behind it."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        retry_after: float = RETRY_AFTER,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, store: Store, *, retry_after: float = RETRY_AFTER) -> None:
         self._store = store
         self._retry_after = retry_after
-        self._monotonic = monotonic
-        self._down_until: float | None = None
+        self._recovery: asyncio.Task[None] | None = None  # set while the store is out of reach
+        self._missed = False  # an invalidation was not delivered since the last bump began
+        self._caught_up: Callable[[], Awaitable[None]] | None = None
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "SlotCache":
@@ -249,25 +279,54 @@ class SlotCache:
             return cls(RedisStore(settings.redis_url, prefix=settings.cache_key_prefix, ttl=ttl))
         return cls(MemoryStore(ttl))
 
+    @property
+    def reachable(self) -> bool:
+        return self._recovery is None
+
+    def follow(self, caught_up: Callable[[], Awaitable[None]]) -> None:
+        """With a store of this process's own: before each read, wait for `caught_up`
+        (every change another process committed before the read has been heard here), so
+        no answer predates a change the reader should see. A shared store needs no wait."""
+        if not self._store.shared:
+            self._caught_up = caught_up
+
+    def heard(self, changed: frozenset[CalendarDay] | None) -> None:
+        """News of another process's change (None: news may have been missed)."""
+        self._store.forget(changed)
+
     async def _guarded(self, operation: Callable[[], Awaitable[T]]) -> T:
-        if self._down_until is not None and self._monotonic() < self._down_until:
+        if self._recovery is not None:
             raise _Skipped()
         try:
-            if self._down_until is not None:
-                await self._store.new_generation()
-            result = await operation()
+            return await operation()
         except (TimeoutError, RedisError, OSError) as exc:
-            if self._down_until is None:
+            if self._recovery is None:
                 log.warning("slot cache unreachable (%s); answering uncached meanwhile", exc)
-            self._down_until = self._monotonic() + self._retry_after
+                self._recovery = asyncio.create_task(self._recover())
             raise _Skipped() from exc
-        if self._down_until is not None:
-            log.info("slot cache reachable again; caching resumes")
-            self._down_until = None
-        return result
+
+    async def _recover(self) -> None:
+        """Until a generation bump lands with no invalidation missed meanwhile: wait, bump."""
+        while True:
+            await asyncio.sleep(self._retry_after)
+            self._missed = False
+            try:
+                await self._store.new_generation()
+            except (TimeoutError, RedisError, OSError):
+                continue
+            if not self._missed:
+                break
+        log.info("slot cache reachable again; caching resumes")
+        self._recovery = None
 
     async def read(self, calendar_id: int, days: list[date], now: datetime) -> Snapshot:
         """The cached days still usable at `now`."""
+        if self._caught_up is not None:
+            try:
+                await self._caught_up()
+            except Exception:  # whether news was missed is unknown: answer uncached
+                log.debug("not caught up with other processes' changes", exc_info=True)
+                return Snapshot(calendar_id, {}, None)
         try:
             versions, found = await self._guarded(lambda: self._store.read(calendar_id, days))
         except _Skipped:
@@ -291,9 +350,15 @@ class SlotCache:
             )
 
     async def invalidate(self, changed: frozenset[CalendarDay]) -> None:
-        """The engine's change listener: drop the entries of the changed calendar-days."""
-        with contextlib.suppress(_Skipped):
+        """The engine's change listener: drop the entries of the changed calendar-days (if
+        that cannot be done, every entry is disowned as soon as the store is back)."""
+        try:
             await self._guarded(lambda: self._store.invalidate(changed))
+        except _Skipped:
+            self._missed = True
 
     async def close(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            await asyncio.gather(self._recovery, return_exceptions=True)
         await self._store.close()

@@ -56,8 +56,9 @@ async def offered_slots(
     metrics.cache_lookups(hits=len(days) - len(missing), misses=len(missing))
     fresh: dict[date, DaySlots] = {}
     if missing:
-        async with engine.unit() as uow:
-            fresh = await _unclaimed_days(uow, calendar, missing[0], missing[-1])
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                fresh = await _unclaimed_days(uow, calendar, missing[0], missing[-1])
         await cache.store(snapshot, {d: fresh[d] for d in missing})
     known = snapshot.days | fresh
     slots = [slot for day in days for slot in known[day].slots]

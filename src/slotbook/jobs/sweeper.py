@@ -20,13 +20,18 @@ async def sweep(engine: Engine) -> int:
     """One pass: expire stale holds, decline bookings pending past their calendar's
     approval timeout; how many. The write transaction is only opened when there may be
     something to do."""
-    async with engine.unit() as uow:
-        if not (await has_stale_holds(uow) or await overdue_pending(uow)):
-            return 0
-    async with engine.unit(write=True) as uow:
-        return await transitions.expire_stale_holds(uow) + await transitions.decline_overdue(uow)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            if not (await has_stale_holds(uow) or await overdue_pending(uow)):
+                return 0
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            expired = await transitions.expire_stale_holds(uow)
+            declined = await transitions.decline_overdue(uow)
+    return expired + declined
 
 
 async def purge_idempotent_answers(engine: Engine) -> None:
-    async with engine.unit(write=True) as uow:
-        await purge_expired(uow)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            await purge_expired(uow)

@@ -1,36 +1,22 @@
 """The broker: carries "calendar X changed on day D" to every instance, after commit.
 
-In process by default; through Redis pub/sub when `REDIS_URL` is set. Either way the
-instance that committed delivers to its own subscribers and waits for that (so a sender
-sees the new state before its reply); other instances hear it from Redis meanwhile. After
-losing Redis, an instance refreshes every subscriber once it is back, since changes may
-have been missed meanwhile.
+The instance that committed delivers to its own subscribers and waits for that (so a
+sender sees the new state before its reply); the others hear it through the broker:
+- Redis pub/sub when `REDIS_URL` is set (`redis_broker`): best effort, any number of
+  machines; the cache is in Redis too;
+- otherwise the database itself: PostgreSQL `LISTEN/NOTIFY` (`pg_notify`), or on SQLite
+  a change log table each process follows (`change_log`). The news commits with the
+  change, so no committed change goes unheard, and `caught_up` lets each process's
+  in-process cache wait for every change committed before a read.
 """
 
-import asyncio
-import json
-import logging
-import uuid
-from collections.abc import Awaitable, Callable, Iterable
-from contextlib import suppress
-from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
-from slotbook.engine import CalendarDay
-from slotbook.settings import Settings
-
-log = logging.getLogger("slotbook.realtime")
-
-Deliver = Callable[[Iterable[CalendarDay]], Awaitable[Any]]
-Resync = Callable[[], Awaitable[Any]]
-
-OK = "ok"
-RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
-FIRST_SUBSCRIBE_TIMEOUT = 5.0
-PING_TIMEOUT = 2.0
+from slotbook.engine import CalendarDay, Engine
+from slotbook.realtime.change_log import ChangeLogBroker
+from slotbook.realtime.news import Deliver, Resync
+from slotbook.realtime.pg_notify import NotifyBroker
+from slotbook.realtime.redis_broker import RedisBroker
 
 
 class Broker(Protocol):
@@ -40,6 +26,10 @@ class Broker(Protocol):
 
     async def publish(self, days: frozenset[CalendarDay]) -> None: ...
 
+    async def caught_up(self) -> None:
+        """Return once every change committed before the call has been delivered here;
+        raise if that cannot be known."""
+
     async def health(self) -> str:
         """'ok', or what is wrong."""
         ...
@@ -47,138 +37,11 @@ class Broker(Protocol):
     async def close(self) -> None: ...
 
 
-class LocalBroker:
-    """One process: a change goes straight to this instance's hub."""
-
-    kind = "in-process"
-
-    def __init__(self, deliver: Deliver) -> None:
-        self._deliver = deliver
-
-    async def start(self) -> None:
-        pass
-
-    async def publish(self, days: frozenset[CalendarDay]) -> None:
-        await self._deliver(days)
-
-    async def health(self) -> str:
-        return OK
-
-    async def close(self) -> None:
-        pass
-
-
-def encode(origin: str, days: Iterable[CalendarDay]) -> str:
-    return json.dumps(
-        {
-            "origin": origin,
-            "days": [[d.calendar_id, d.day.isoformat() if d.day else None] for d in days],
-        }
-    )
-
-
-def decode(raw: str | bytes) -> tuple[str, frozenset[CalendarDay]]:
-    """(origin, days) of a message; ValueError (or KeyError, TypeError) if malformed."""
-    message = json.loads(raw)
-    return message["origin"], frozenset(
-        CalendarDay(int(cid), date.fromisoformat(day) if day else None)
-        for cid, day in message["days"]
-    )
-
-
-class RedisBroker:
-    """Many instances: each publishes its changes on one channel and listens to the rest."""
-
-    kind = "redis"
-
-    def __init__(self, url: str, channel: str, deliver: Deliver, resync: Resync) -> None:
-        self._origin = uuid.uuid4().hex
-        self.channel = channel
-        self.client_name = f"slotbook-{self._origin[:12]}"  # in Redis' CLIENT LIST
-        self._redis = Redis.from_url(
-            url, socket_connect_timeout=2, health_check_interval=10, client_name=self.client_name
-        )
-        self._deliver = deliver
-        self._resync = resync
-        self._subscribed = asyncio.Event()
-        self._tried = asyncio.Event()  # the first subscription attempt is over
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._listener: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start listening; wait for the first try to subscribe, so that no early change
-        from another instance is missed."""
-        self._listener = asyncio.create_task(self._listen())
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._tried.wait(), FIRST_SUBSCRIBE_TIMEOUT)
-        if not self._subscribed.is_set():
-            log.warning("redis pub/sub not reachable yet; live updates stay local until it is")
-
-    async def publish(self, days: frozenset[CalendarDay]) -> None:
-        # Tell the other instances first, in the background (this request need not wait
-        # for them, and they should not wait for this instance's own fan-out).
-        task = asyncio.create_task(self._send(encode(self._origin, days)))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        await self._deliver(days)
-
-    async def _send(self, message: str) -> None:
-        try:
-            await self._redis.publish(self.channel, message)
-        except (RedisError, OSError) as exc:
-            log.warning("could not publish a change to redis (%s); other instances miss it", exc)
-
-    async def _listen(self) -> None:
-        failures = 0
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    self._subscribed.set()
-                    self._tried.set()
-                    if failures:
-                        log.warning("redis pub/sub is back; refreshing every subscriber")
-                        failures = 0
-                        await self._resync()
-                    async for message in pubsub.listen():
-                        if message["type"] == "message":
-                            self._receive(message["data"])
-            except (RedisError, OSError) as exc:
-                self._subscribed.clear()
-                self._tried.set()
-                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
-                failures += 1
-                log.warning("redis pub/sub lost (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-
-    def _receive(self, raw: str | bytes) -> None:
-        try:
-            origin, days = decode(raw)
-        except (ValueError, KeyError, TypeError):
-            log.warning("ignoring a malformed message on %s", self.channel)
-            return
-        if origin != self._origin:  # our own changes were delivered when published
-            self._deliver(days)
-
-    async def health(self) -> str:
-        if not self._subscribed.is_set():
-            return "not subscribed"
-        try:
-            await asyncio.wait_for(self._redis.ping(), PING_TIMEOUT)
-        except (RedisError, OSError, TimeoutError) as exc:
-            return f"unreachable ({type(exc).__name__})"
-        return OK
-
-    async def close(self) -> None:
-        tasks = [*self._tasks, *([self._listener] if self._listener else [])]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self._redis.aclose()
-
-
-def make_broker(settings: Settings, deliver: Deliver, resync: Resync) -> Broker:
+def make_broker(engine: Engine, deliver: Deliver, resync: Resync) -> Broker:
+    settings = engine.settings
     if settings.redis_url:
         channel = f"{settings.redis_channel_prefix}:calendar-days"
         return RedisBroker(settings.redis_url, channel, deliver, resync)
-    return LocalBroker(deliver)
+    if engine.db.is_sqlite:
+        return ChangeLogBroker(engine, deliver, resync)
+    return NotifyBroker(engine, deliver, resync)

@@ -3,21 +3,43 @@
 `Database.transaction(write=True)` is the only place a transaction is committed. On
 SQLite a write transaction starts with `BEGIN IMMEDIATE`, so check-then-insert is
 serialised across every process using the file; on PostgreSQL constraints decide.
+
+Whatever goes wrong with the database itself comes out of a transaction as a domain
+error the surfaces render as a 503 with `Retry-After`, never as a bare exception:
+- the connection dropped before the commit (a restart, a killed backend, an idle
+  reaper): `Disconnected`, or PostgreSQL aborted the transaction to break a deadlock:
+  `Deadlocked`; either way nothing was committed and the unit may be run again;
+- no connection could be made, none was free in the pool in time, a statement or the
+  commit did not answer in time, or the connection dropped during the commit (it may or
+  may not have committed): `Unavailable`;
+- SQLite stayed locked past its busy timeout: `Busy`.
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from slotbook.errors import Busy, Unavailable
+from slotbook.errors import Busy, Deadlocked, Disconnected, Unavailable
 from slotbook.observability.metrics import POOL_IN_USE
+from slotbook.settings import Settings
+
+log = logging.getLogger("slotbook.db")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: SQLSTATEs of a transaction PostgreSQL aborted so that others could go on
+DEADLOCK_DETECTED, SERIALIZATION_FAILURE = "40P01", "40001"
+#: defaults of the timeouts (seconds) and pool size; see `Settings` for each
+CONNECT_TIMEOUT = STATEMENT_TIMEOUT = POOL_TIMEOUT = 5.0
+POOL_SIZE = 10
 
 #: The connection a unit of work runs on (only the store issues statements on it).
 Connection = AsyncConnection
@@ -59,17 +81,54 @@ def _is_lock_timeout(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
 
 
+def _lost(exc: BaseException) -> bool:
+    """The connection dropped, or its server stopped answering: it is no use any more."""
+    return isinstance(exc, TimeoutError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def _as_domain_error(exc: BaseException, *, committing: bool) -> BaseException:
+    """What a failure of the database itself means to a client (`exc` if it is none)."""
+    if isinstance(exc, DBAPIError):
+        if _is_lock_timeout(exc):
+            return Busy()
+        if exc.connection_invalidated:
+            return Unavailable() if committing else Disconnected()
+        if getattr(exc.orig, "sqlstate", None) in (DEADLOCK_DETECTED, SERIALIZATION_FAILURE):
+            return Deadlocked()
+    elif isinstance(exc, TimeoutError):  # asyncpg's command timeout, or a connect timeout
+        return Unavailable("The booking store did not answer in time")
+    return exc
+
+
 class Database:
     """Owns the engine; hands out transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = POOL_SIZE,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        statement_timeout: float = STATEMENT_TIMEOUT,
+        pool_timeout: float = POOL_TIMEOUT,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.connect_timeout = connect_timeout
         # Errors name the statement, never its parameters (password hashes, emails, token
         # hashes would otherwise reach the log).
         options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
         if not self.is_sqlite:
-            options |= {"pool_size": pool_size, "max_overflow": pool_size}
+            options |= {
+                "pool_size": pool_size,
+                "max_overflow": pool_size,
+                "pool_timeout": pool_timeout,
+                # asyncpg: `timeout` bounds making a connection, `command_timeout` every
+                # statement (the commit included); both raise TimeoutError.
+                "connect_args": {"timeout": connect_timeout, "command_timeout": statement_timeout},
+            }
         self.engine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -79,6 +138,16 @@ class Database:
         # handler's sleeps (the latency tail); BEGIN IMMEDIATE still guards across
         # processes. PostgreSQL needs no such queue.
         self._writers = asyncio.Lock() if self.is_sqlite else None
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> "Database":
+        return cls(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            connect_timeout=settings.db_connect_timeout_seconds,
+            statement_timeout=settings.db_statement_timeout_seconds,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -95,19 +164,42 @@ class Database:
         conn = self.engine.connect()
         try:
             await conn.start()
-        except (DBAPIError, OSError) as exc:
+        except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
             raise Unavailable() from exc
+        committing = False
         try:
             if write:
                 await conn.execution_options(slotbook_write=True)
-            async with conn.begin():
+            transaction = await conn.begin()
+            try:
                 yield conn
-        except DBAPIError as exc:
-            if _is_lock_timeout(exc):
-                raise Busy() from exc
-            raise
+            except BaseException as exc:
+                if not _lost(exc):  # a lost connection has nothing left to roll back
+                    await transaction.rollback()
+                raise
+            committing = True
+            await transaction.commit()
+        except (DBAPIError, TimeoutError) as exc:
+            if _lost(exc):
+                await self._discard(conn)
+            failure = _as_domain_error(exc, committing=committing)
+            if failure is exc:
+                raise
+            raise failure from exc
         finally:
             await conn.close()
+
+    @staticmethod
+    async def _discard(conn: AsyncConnection) -> None:
+        """Never hand this connection out again (it dropped, or its server stalled)."""
+        with suppress(Exception):
+            await conn.invalidate()
+
+    async def connect_outside_pool(self) -> asyncpg.Connection:
+        """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""
+        url = make_url(self.url).set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
+        return await asyncpg.connect(dsn, timeout=self.connect_timeout)
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

@@ -270,6 +270,21 @@ idempotency_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+#: News of committed changes for other processes when there is no Redis, on SQLite: one
+#: row per changed calendar-day (day NULL: every day), written by the change's own
+#: transaction; each process follows the ids in order (AUTOINCREMENT: never reused).
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("origin", String(32), nullable=False),
+    Column("calendar_id", Integer, nullable=False),
+    Column("day", Date, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "created_at"),
+    sqlite_autoincrement=True,
+)
+
 # The outbox: one row per committed change of a booking's state, written in the same
 # transaction as the change. Consumers (webhooks, ...) take their work from it.
 outbox_events = Table(

@@ -102,6 +102,10 @@ async def hold_all_but_probe(uow: UnitOfWork, webhook_id: int) -> None:
         )
     await uow.conn.execute(
         update(webhook_deliveries)
-        .where(of_endpoint, webhook_deliveries.c.id != probe)
+        .where(
+            of_endpoint,
+            webhook_deliveries.c.id != probe,
+            webhook_deliveries.c.next_attempt_at.is_not(None),  # held ones stay unwritten
+        )
         .values(next_attempt_at=None)
     )

@@ -46,8 +46,11 @@ async def _decide(
     def may_decide(calendar: Calendar) -> None:
         permissions.check_configurer(user, calendar, strict=strict)
 
-    async with engine.unit(write=True) as uow:
-        booking, calendar = await decide(uow, booking_id, approve=approve, may_decide=may_decide)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            booking, calendar = await decide(
+                uow, booking_id, approve=approve, may_decide=may_decide
+            )
     return booking_out(booking, calendar, None, uow.now)
 
 

@@ -11,7 +11,7 @@ cancels only the booking whose `booking_token` comes with the request.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date
 from functools import partial
@@ -22,10 +22,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from slotbook.accounts import permissions
+from slotbook.availability.slot_cache import SlotCache
 from slotbook.booking import board
 from slotbook.calendars import events as ev
 from slotbook.calendars.calendars import Calendar, get_calendar
-from slotbook.engine import Engine, UnitOfWork
+from slotbook.engine import CalendarDay, Engine, UnitOfWork
 from slotbook.errors import (
     BookedElsewhere,
     BookingNotFound,
@@ -41,8 +42,9 @@ from slotbook.errors import (
 )
 from slotbook.observability import metrics
 from slotbook.protection.rate_limits import RateLimiter, Rule
-from slotbook.realtime.broker import OK, Broker, make_broker
+from slotbook.realtime.broker import Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
+from slotbook.realtime.news import OK
 from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.realtime.send_queue import TRY_AGAIN_LATER, SendQueue
 from slotbook.surfaces import board_messages as msg
@@ -75,21 +77,24 @@ class Live:
         settings) the first time it is asked for."""
         async with self._ensuring:
             if self._board_id is None:
-                async with self.engine.unit(write=True) as uow:
-                    self._board_id = (await board.ensure_board(uow)).id
-                self.showable.add(self._board_id)
-        return self._board_id
+                async for attempt in self.engine.attempts(write=True):
+                    async with attempt as uow:
+                        made = await board.ensure_board(uow)
+                self._board_id = made.id
+                self.showable.add(made.id)
+            return self._board_id
 
 
 async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
     """The `slots_update` of a topic, as (key, text)."""
-    async with engine.unit() as uow:
-        calendar = await get_calendar(uow, topic.calendar_id)
-        if calendar.kind == ev.KIND:
-            event = await ev.get_event(uow, calendar.id)
-            return msg.seats_update(calendar, event.slots, uow.now)
-        day = topic.day or await board.rolling_day(uow, calendar)  # as of now
-        slots = await board.board_day(uow, calendar, day)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await get_calendar(uow, topic.calendar_id)
+            if calendar.kind == ev.KIND:
+                event = await ev.get_event(uow, calendar.id)
+                return msg.seats_update(calendar, event.slots, uow.now)
+            day = topic.day or await board.rolling_day(uow, calendar)  # as of now
+            slots = await board.board_day(uow, calendar, day)
     return msg.slots_update(calendar, day, slots, uow.now)
 
 
@@ -97,7 +102,18 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
 async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
     """Ensure the default board, and carry every committed change to live subscribers."""
     hub = Hub(partial(render, engine))
-    broker = make_broker(engine.settings, hub.notify, hub.notify_all)
+    cache: SlotCache = app.state.slot_cache
+
+    def news(days: Iterable[CalendarDay]) -> Awaitable[Any]:
+        cache.heard(frozenset(days))
+        return hub.notify(days)
+
+    def resync() -> Awaitable[Any]:
+        cache.heard(None)
+        return hub.notify_all()
+
+    broker = make_broker(engine, news, resync)
+    cache.follow(broker.caught_up)
     engine.on_change(broker.publish)
     await broker.start()
     live = app.state.live = Live(engine, hub, broker)
@@ -141,8 +157,11 @@ async def _topic(live: Live, params: Mapping[str, str]) -> Topic:
         calendar_id = await live.board_id()
     day = _day(params["date"]) if "date" in params else None
     if calendar_id not in live.showable:
-        async with live.engine.unit() as uow:
-            calendar = await get_calendar(uow, calendar_id)  # calendar time, or an event's seats
+        async for attempt in live.engine.attempts():
+            async with attempt as uow:
+                calendar = await get_calendar(
+                    uow, calendar_id
+                )  # calendar time, or an event's seats
         # No one signs in here: a 004 provider's calendar is not shown (nor booked; the
         # claim refuses that too). A provider who opens theirs later is shown from then on.
         permissions.check_shown_without_sign_in(calendar)
@@ -229,8 +248,9 @@ class Session:
         except TooManyRequests as exc:
             return msg.booking_response(request, None, exc.message)
         try:
-            async with self.live.engine.unit(write=True) as uow:
-                made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
+            async for attempt in self.live.engine.attempts(write=True):
+                async with attempt as uow:
+                    made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
         except (Busy, Unavailable) as exc:  # nothing was decided: worth retrying
             return msg.booking_response(request, None, f"{exc.message}; try again")
         except InPast:
@@ -252,14 +272,15 @@ class Session:
         if request.token is None and not self.open_cancel:
             return msg.cancellation_response(request, False, msg.token_needed(request))
         try:
-            async with self.live.engine.unit(write=True) as uow:
-                calendar, day = await self.calendar_day(uow)
-                if request.token is None:
-                    await board.cancel_slot(uow, calendar, day, request.slot)
-                else:
-                    await board.cancel_slot_by_token(
-                        uow, calendar, day, request.slot, request.token
-                    )
+            async for attempt in self.live.engine.attempts(write=True):
+                async with attempt as uow:
+                    calendar, day = await self.calendar_day(uow)
+                    if request.token is None:
+                        await board.cancel_slot(uow, calendar, day, request.slot)
+                    else:
+                        await board.cancel_slot_by_token(
+                            uow, calendar, day, request.slot, request.token
+                        )
         except (Busy, Unavailable) as exc:
             return msg.cancellation_response(request, False, f"{exc.message}; try again")
         except (ChangeCutoff, InvalidInput) as exc:
@@ -307,9 +328,11 @@ async def slot_booking(websocket: WebSocket) -> None:
 
 async def _today_on_board(live: Live) -> list[board.BoardSlot]:
     board_id = await live.board_id()
-    async with live.engine.unit() as uow:
-        default = await get_calendar(uow, board_id)
-        return await board.board_day(uow, default, await board.rolling_day(uow, default))
+    async for attempt in live.engine.attempts():
+        async with attempt as uow:
+            default = await get_calendar(uow, board_id)
+            slots = await board.board_day(uow, default, await board.rolling_day(uow, default))
+    return slots
 
 
 class BoardStatusOut(Answer):

@@ -156,8 +156,10 @@ class SettingsOut(BaseModel):
     responses=STYLE.responses(CalendarNotFound),
 )
 async def show_settings(calendar_id: Id, engine: EngineDep) -> SettingsOut:
-    async with engine.unit() as uow:
-        return SettingsOut.of(await cal.get_calendar(uow, calendar_id))
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await cal.get_calendar(uow, calendar_id)
+    return SettingsOut.of(calendar)
 
 
 @router.patch(
@@ -183,7 +185,9 @@ async def show_settings(calendar_id: Id, engine: EngineDep) -> SettingsOut:
 async def patch_settings(
     calendar_id: Id, body: SettingsPatch, engine: EngineDep, user: OptionalUser
 ) -> SettingsOut:
-    async with engine.unit(write=True) as uow:
-        calendar = await cal.get_calendar(uow, calendar_id)
-        permissions.check_configurer(user, calendar, strict=engine.settings.auth == "strict")
-        return SettingsOut.of(await change_settings(uow, calendar_id, body.changes()))
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            calendar = await cal.get_calendar(uow, calendar_id)
+            permissions.check_configurer(user, calendar, strict=engine.settings.auth == "strict")
+            changed = await change_settings(uow, calendar_id, body.changes())
+    return SettingsOut.of(changed)

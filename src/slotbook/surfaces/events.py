@@ -124,27 +124,29 @@ class EventOut(BaseModel):
     ),
 )
 async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> EventOut:
-    async with engine.unit(write=True) as uow:
-        event = await ev.create_event(
-            uow,
-            name=body.name,
-            event_date=body.event_date,
-            description=body.description,
-            timezone=body.timezone,
-            change_cutoff_minutes=body.change_cutoff_minutes,
-            max_seats_per_booking=body.max_seats_per_booking,
-            slot_specs=[
-                ev.SlotSpec(s.start_time, s.end_time, s.max_capacity) for s in body.time_slots
-            ],
-            user_id=await permissions.owner_of_new_calendar(uow, user),
-        )
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            event = await ev.create_event(
+                uow,
+                name=body.name,
+                event_date=body.event_date,
+                description=body.description,
+                timezone=body.timezone,
+                change_cutoff_minutes=body.change_cutoff_minutes,
+                max_seats_per_booking=body.max_seats_per_booking,
+                slot_specs=[
+                    ev.SlotSpec(s.start_time, s.end_time, s.max_capacity) for s in body.time_slots
+                ],
+                user_id=await permissions.owner_of_new_calendar(uow, user),
+            )
     return EventOut.of(event)
 
 
 @router.get("/events", summary="Events, paged")
 async def list_events(engine: EngineDep, limit: Limit = 50, offset: Offset = 0) -> list[EventOut]:
-    async with engine.unit() as uow:
-        found = await ev.list_events(uow, limit=limit, offset=offset)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            found = await ev.list_events(uow, limit=limit, offset=offset)
     return [EventOut.of(e) for e in found]
 
 
@@ -154,8 +156,10 @@ async def list_events(engine: EngineDep, limit: Limit = 50, offset: Offset = 0) 
     responses=STYLE.responses(EventNotFound),
 )
 async def show_event(event_id: EventId, engine: EngineDep) -> EventOut:
-    async with engine.unit() as uow:
-        return EventOut.of(await ev.get_event(uow, event_id))
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            event = await ev.get_event(uow, event_id)
+    return EventOut.of(event)
 
 
 @router.get(
@@ -164,5 +168,7 @@ async def show_event(event_id: EventId, engine: EngineDep) -> EventOut:
     responses=STYLE.responses(EventNotFound),
 )
 async def event_slots(event_id: EventId, engine: EngineDep) -> list[TimeSlotOut]:
-    async with engine.unit() as uow:
-        return EventOut.of(await ev.get_event(uow, event_id)).time_slots
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            event = await ev.get_event(uow, event_id)
+    return EventOut.of(event).time_slots

@@ -148,22 +148,23 @@ async def set_availability(body: OwnerHoursIn, engine: EngineDep, user: StrictUs
         ).items()
         if v is not None
     }
-    async with engine.unit(write=True) as uow:
-        calendar = await cal.find_calendar(uow, kind=KIND, owner_key=body.calendar_owner_id)
-        if calendar is None:
-            calendar = await cal.create_calendar(
-                uow,
-                kind=KIND,
-                owner_key=body.calendar_owner_id,
-                name=body.calendar_owner_id,
-                user_id=await permissions.owner_of_new_calendar(uow, user),
-                **settings,
-            )
-        else:
-            permissions.check_owner(user, calendar)
-            if settings:
-                calendar = await change_settings(uow, calendar.id, settings)
-        await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            calendar = await cal.find_calendar(uow, kind=KIND, owner_key=body.calendar_owner_id)
+            if calendar is None:
+                calendar = await cal.create_calendar(
+                    uow,
+                    kind=KIND,
+                    owner_key=body.calendar_owner_id,
+                    name=body.calendar_owner_id,
+                    user_id=await permissions.owner_of_new_calendar(uow, user),
+                    **settings,
+                )
+            else:
+                permissions.check_owner(user, calendar)
+                if settings:
+                    calendar = await change_settings(uow, calendar.id, settings)
+            await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
     return MessageOut(message="Availability set successfully")
 
 
@@ -176,14 +177,14 @@ async def get_slots(
     engine: EngineDep,
     calendar_owner_id: Annotated[OwnerKey, Query()],
     for_date: Annotated[Day, Query()],
-) -> SlotsOut:
-    async with engine.unit() as uow:
-        found = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
-        if for_date < _today(uow, found):
-            raise PastDate("Cannot retrieve slots for a past date")
-        calendar = await _owner_calendar(uow, calendar_owner_id)
-        free = await free_slots_between(uow, calendar, for_date, for_date)
-    return SlotsOut(available_slots=[s.local_start.strftime("%H:%M") for s in free])
+) -> dict[str, list[str]]:
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await _owner_calendar(uow, calendar_owner_id)
+            if for_date < calendar.today(uow.now):
+                raise PastDate("Cannot retrieve slots for a past date")
+            free = await free_slots_between(uow, calendar, for_date, for_date)
+    return {"available_slots": [s.local_start.strftime("%H:%M") for s in free]}
 
 
 @router.post(
@@ -241,19 +242,20 @@ async def book_appointment(
 async def list_appointments(
     engine: EngineDep, user: StrictUser, calendar_owner_id: Annotated[OwnerKey, Query()]
 ) -> list[AppointmentOut]:
-    async with engine.unit() as uow:
-        calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
-        if calendar is None:
-            return []
-        permissions.check_owner(user, calendar)
-        upcoming = await list_bookings(
-            uow,
-            calendar_ids=[calendar.id],
-            start=uow.now - calendar.slot_length,
-            active_only=True,
-            limit=1000,
-        )
-    zone = calendar.zone
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
+            if calendar is None:
+                return []
+            permissions.check_owner(user, calendar)
+            upcoming = await list_bookings(
+                uow,
+                calendar_ids=[calendar.id],
+                start=uow.now - calendar.slot_length,
+                active_only=True,
+                limit=1000,
+            )
+            zone = calendar.zone
     return [
         AppointmentOut(
             id=b.id,

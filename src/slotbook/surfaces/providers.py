@@ -85,20 +85,21 @@ async def get_provider(uow: UnitOfWork, provider_id: int) -> cal.Calendar:
 async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser) -> ProviderOut:
     if body.slot_minutes is not None and not 0 < body.slot_minutes <= 1440:
         raise InvalidInput("slot_minutes must be between 1 and 1440")
-    async with engine.unit(write=True) as uow:
-        calendar = await cal.create_calendar(
-            uow,
-            kind=KIND,
-            name=body.name,
-            email=str(body.email).lower(),
-            user_id=await permissions.owner_of_new_calendar(uow, user),
-            timezone=body.timezone,
-            slot_minutes=body.slot_minutes,
-            enforce_hours=False,
-            min_notice_minutes=body.min_notice_minutes,
-            horizon_days=body.horizon_days,
-            change_cutoff_minutes=body.change_cutoff_minutes,
-        )
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            calendar = await cal.create_calendar(
+                uow,
+                kind=KIND,
+                name=body.name,
+                email=str(body.email).lower(),
+                user_id=await permissions.owner_of_new_calendar(uow, user),
+                timezone=body.timezone,
+                slot_minutes=body.slot_minutes,
+                enforce_hours=False,
+                min_notice_minutes=body.min_notice_minutes,
+                horizon_days=body.horizon_days,
+                change_cutoff_minutes=body.change_cutoff_minutes,
+            )
     return ProviderOut.of(calendar)
 
 
@@ -106,8 +107,9 @@ async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser)
 async def list_providers(
     engine: EngineDep, viewer: OptionalUser, limit: Limit = 50, offset: Offset = 0
 ) -> list[ProviderOut]:
-    async with engine.unit() as uow:
-        found = await cal.list_calendars(uow, kind=KIND, limit=limit, offset=offset)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            found = await cal.list_calendars(uow, kind=KIND, limit=limit, offset=offset)
     return [ProviderOut.of(c, viewer) for c in found]
 
 
@@ -119,8 +121,10 @@ async def list_providers(
 async def show_provider(
     provider_id: ProviderId, engine: EngineDep, viewer: OptionalUser
 ) -> ProviderOut:
-    async with engine.unit() as uow:
-        return ProviderOut.of(await get_provider(uow, provider_id), viewer)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            provider = await get_provider(uow, provider_id)
+    return ProviderOut.of(provider, viewer)
 
 
 @router.get(
@@ -138,29 +142,30 @@ async def list_provider_bookings(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[ProviderBookingOut]:
-    async with engine.unit() as uow:
-        if provider_id is not None:
-            providers = [await get_provider(uow, provider_id)]
-            permissions.check_owner(user, providers[0])
-            permissions.check_may_list_bookings(viewer, providers[0])
-        else:
-            permissions.check_admin(user)
-            providers = [
-                p
-                for p in await cal.list_calendars(uow, kind=KIND, limit=None)
-                if not p.patients_only or permissions.may_manage(viewer, p)
-            ]
-        by_id = {p.id: p for p in providers}
-        # one provider: its days; several: UTC days
-        zone = providers[0].zone if provider_id is not None else UTC
-        found = await list_bookings(
-            uow,
-            calendar_ids=list(by_id),
-            start=local_day_bounds(zone, date_from)[0] if date_from else None,
-            end=local_day_bounds(zone, date_to)[1] if date_to else None,
-            limit=limit,
-            offset=offset,
-        )
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            if provider_id is not None:
+                providers = [await get_provider(uow, provider_id)]
+                permissions.check_owner(user, providers[0])
+                permissions.check_may_list_bookings(viewer, providers[0])
+            else:
+                permissions.check_admin(user)
+                providers = [
+                    p
+                    for p in await cal.list_calendars(uow, kind=KIND, limit=None)
+                    if not p.patients_only or permissions.may_manage(viewer, p)
+                ]
+            by_id = {p.id: p for p in providers}
+            # one provider: its days; several: UTC days
+            zone = providers[0].zone if provider_id is not None else UTC
+            found = await list_bookings(
+                uow,
+                calendar_ids=list(by_id),
+                start=local_day_bounds(zone, date_from)[0] if date_from else None,
+                end=local_day_bounds(zone, date_to)[1] if date_to else None,
+                limit=limit,
+                offset=offset,
+            )
     return [
         ProviderBookingOut.model_validate(provider_booking_out(b, by_id[b.calendar_id]))
         for b in found

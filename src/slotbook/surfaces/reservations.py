@@ -446,8 +446,9 @@ async def list_providers(
     limit: int = Query(100, ge=1, le=1000),
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    async with engine.unit() as uow:
-        found = await accounts.list_providers(uow, limit=limit, offset=offset)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            found = await accounts.list_providers(uow, limit=limit, offset=offset)
     return [
         {"id": u.id, "name": u.name, "email": u.email, "calendar_id": calendar_id}
         for u, calendar_id in found
@@ -468,11 +469,12 @@ async def set_availability(
     permissions.check_is_provider(user, provider_id)
     # The heavy part (joining up to the body limit's worth of ranges) before the write lock.
     schedule = cal.compacted(engine.settings, body.schedule())
-    async with engine.unit(write=True) as uow:
-        calendar = await accounts.provider_calendar(uow, provider_id)
-        if body.timezone and body.timezone != calendar.timezone:
-            calendar = await change_settings(uow, calendar.id, {"timezone": body.timezone})
-        await cal.set_schedule(uow, calendar, schedule)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            calendar = await accounts.provider_calendar(uow, provider_id)
+            if body.timezone and body.timezone != calendar.timezone:
+                calendar = await change_settings(uow, calendar.id, {"timezone": body.timezone})
+            await cal.set_schedule(uow, calendar, schedule)
     return {"message": "Availability set successfully"}
 
 
@@ -504,9 +506,10 @@ async def set_booking_policy(
     provider_id: Id, body: BookingPolicyIn, engine: EngineDep, user: Provider
 ) -> BookingPolicyOut:
     permissions.check_is_provider(user, provider_id)
-    async with engine.unit(write=True) as uow:
-        calendar = await accounts.provider_calendar(uow, provider_id)
-        calendar = await cal.update_calendar(uow, calendar, who_may_book=body.who_may_book)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            calendar = await accounts.provider_calendar(uow, provider_id)
+            calendar = await cal.update_calendar(uow, calendar, who_may_book=body.who_may_book)
     return BookingPolicyOut(
         provider_id=provider_id, calendar_id=calendar.id, who_may_book=body.who_may_book
     )
@@ -526,8 +529,9 @@ async def time_slots(
     start_date: Day | None = None,
     end_date: Day | None = None,
 ) -> list[dict[str, Any]]:
-    async with engine.unit() as uow:
-        calendar = await accounts.provider_calendar(uow, provider_id)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await accounts.provider_calendar(uow, provider_id)
     first, last = _window(calendar, engine.clock(), start_date, end_date)
     slots = await offered_slots(engine, cache, calendar, first, last)
     zone = calendar.zone
@@ -592,8 +596,9 @@ async def reserve(
     ),
 )
 async def confirm(body: SlotIdIn, engine: EngineDep, patient: Patient) -> dict[str, Any]:
-    async with engine.unit(write=True) as uow:
-        booking = await reservations.confirm(uow, patient=patient, booking_id=body.slot_id)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            booking = await reservations.confirm(uow, patient=patient, booking_id=body.slot_id)
     if booking.status == BookingStatus.PENDING:
         message = "Reservation confirmed; pending the provider's approval"
     else:
@@ -612,8 +617,9 @@ async def confirm(body: SlotIdIn, engine: EngineDep, patient: Patient) -> dict[s
     ),
 )
 async def cancel(body: SlotIdIn, engine: EngineDep, user: PatientOrProvider) -> dict[str, Any]:
-    async with engine.unit(write=True) as uow:
-        await reservations.cancel(uow, user=user, booking_id=body.slot_id)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            await reservations.cancel(uow, user=user, booking_id=body.slot_id)
     return {"message": "Appointment cancelled successfully", "slot_id": body.slot_id}
 
 
@@ -636,9 +642,10 @@ async def booked_appointments(
     end_date: Day | None = None,
 ) -> list[dict[str, Any]]:
     permissions.check_is_provider(user, provider_id, or_admin=True)
-    async with engine.unit() as uow:
-        calendar = await accounts.provider_calendar(uow, provider_id)
-        first, last = _window(calendar, uow.now, start_date, end_date)
-        check_window_length(engine.settings, first, last)
-        found = await reservations.appointments(uow, calendar, first, last)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await accounts.provider_calendar(uow, provider_id)
+            first, last = _window(calendar, uow.now, start_date, end_date)
+            check_window_length(engine.settings, first, last)
+            found = await reservations.appointments(uow, calendar, first, last)
     return [appointment_out(b, calendar, provider_id) for b in found]

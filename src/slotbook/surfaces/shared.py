@@ -85,20 +85,24 @@ async def idempotent(
     answered with the winner's stored reply.
     """
     if key is None:
-        async with engine.unit(write=True) as uow:
-            return await action(uow)
+        async for attempt in engine.attempts(write=True):
+            async with attempt as uow:
+                reply = await action(uow)
+        return reply
     try:
-        async with engine.unit(write=True) as uow:
-            if (stored := await _replay(uow, key)) is not None:
-                return stored
-            reply = await action(uow)
-            answer = kept.KeptAnswer(key.fingerprint, reply.status, reply.body)
-            await kept.keep_answer(uow, key.scope, key.key, answer)
-            return reply
+        async for attempt in engine.attempts(write=True):
+            async with attempt as uow:
+                if (stored := await _replay(uow, key)) is not None:
+                    return stored
+                reply = await action(uow)
+                answer = kept.KeptAnswer(key.fingerprint, reply.status, reply.body)
+                await kept.keep_answer(uow, key.scope, key.key, answer)
+        return reply
     except (Conflict, ConstraintViolation):
-        async with engine.unit() as uow:
-            if (stored := await _replay(uow, key)) is not None:
-                return stored
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                if (stored := await _replay(uow, key)) is not None:
+                    return stored
         raise
 
 

@@ -134,8 +134,10 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     responses=STYLE.responses(CalendarNotFound),
 )
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
-    async with engine.unit() as uow:
-        return CalendarOut.of(await shown_calendar(uow, calendar_id), uow.now)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            shown = CalendarOut.of(await shown_calendar(uow, calendar_id), uow.now)
+    return shown
 
 
 @router.get(
@@ -149,13 +151,21 @@ async def day_slots(
     day: Annotated[fields.Day, Query(alias="date", description="in `tz`")],
     tz: str | None = Query(None, description="The visitor's IANA zone (default: the calendar's)"),
 ) -> DaySlots:
-    async with engine.unit() as uow:
-        calendar = await time_calendar(uow, calendar_id)
-        zone = ZoneInfo(cal.check_zone(tz)) if tz else calendar.zone
-        start, end = local_day_bounds(zone, day)
-        first, last = calendar.local_day(start), calendar.local_day(end - timedelta(microseconds=1))
-        free = [s for s in await free_slots_between(uow, calendar, first, last) if s.start >= start]
-        later = None if any(s.start < end for s in free) else await _next_free(uow, calendar, end)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await time_calendar(uow, calendar_id)
+            zone = ZoneInfo(cal.check_zone(tz)) if tz else calendar.zone
+            start, end = local_day_bounds(zone, day)
+            first, last = (
+                calendar.local_day(start),
+                calendar.local_day(end - timedelta(microseconds=1)),
+            )
+            free = [
+                s for s in await free_slots_between(uow, calendar, first, last) if s.start >= start
+            ]
+            later = (
+                None if any(s.start < end for s in free) else await _next_free(uow, calendar, end)
+            )
     local = calendar.zone
     return DaySlots(
         calendar_id=calendar.id,

@@ -45,8 +45,9 @@ def page(name: str, status_code: int = 200) -> HTMLResponse:
 
 async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Response:
     try:
-        async with engine.unit() as uow:
-            calendar = await cal.get_calendar(uow, parse_id(calendar_id))
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                calendar = await cal.get_calendar(uow, parse_id(calendar_id))
     except (NotFound, ValueError):
         return page("not-found", 404)
     if calendar.patients_only:  # for signed-in patients: not bookable on these pages
@@ -72,8 +73,9 @@ async def book_event(event_id: str, engine: EngineDep) -> Response:
 async def book_owner(owner_id: str, engine: EngineDep) -> Response:
     """Surface 001's owners are known by their `calendar_owner_id`: send them to their
     calendar's page."""
-    async with engine.unit() as uow:
-        calendar = await cal.find_calendar(uow, kind=CalendarKind.OWNER, owner_key=owner_id)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await cal.find_calendar(uow, kind=CalendarKind.OWNER, owner_key=owner_id)
     if calendar is None:
         return page("not-found", 404)
     return RedirectResponse(f"/book/calendar/{calendar.id}")
