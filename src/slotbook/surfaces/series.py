@@ -20,6 +20,7 @@ from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, TokenGuessesDep, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name, WallMoment
+from slotbook.surfaces.replies import examples
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
 
 router = APIRouter(prefix="/api/v1", tags=["series"], route_class=surface_route(ErrorStyle()))
@@ -32,6 +33,15 @@ RRule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 class SeriesIn(BaseModel):
     """`start`: the first occurrence's wall time in the calendar's zone
     (`2031-01-06T09:00`); `rrule`: how it repeats (`FREQ=WEEKLY;COUNT=8`)."""
+
+    model_config = examples(
+        {
+            "start": "2031-01-06T09:00",
+            "rrule": "FREQ=WEEKLY;COUNT=8",
+            "name": "Ada",
+            "email": "ada@example.com",
+        }
+    )
 
     start: WallMoment
     rrule: RRule
