@@ -177,14 +177,15 @@ async def get_slots(
     engine: EngineDep,
     calendar_owner_id: Annotated[OwnerKey, Query()],
     for_date: Annotated[Day, Query()],
-) -> dict[str, list[str]]:
+) -> SlotsOut:
     async for attempt in engine.attempts():
         async with attempt as uow:
-            calendar = await _owner_calendar(uow, calendar_owner_id)
-            if for_date < calendar.today(uow.now):
+            found = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
+            if for_date < _today(uow, found):
                 raise PastDate("Cannot retrieve slots for a past date")
+            calendar = await _owner_calendar(uow, calendar_owner_id)
             free = await free_slots_between(uow, calendar, for_date, for_date)
-    return {"available_slots": [s.local_start.strftime("%H:%M") for s in free]}
+    return SlotsOut(available_slots=[s.local_start.strftime("%H:%M") for s in free])
 
 
 @router.post(
