@@ -42,6 +42,9 @@ SURFACE_HELPERS = {
     "slotbook.surfaces.deps",
     "slotbook.surfaces.errors",
     "slotbook.surfaces.fields",
+    "slotbook.surfaces.openapi",
+    "slotbook.surfaces.replies",
+    "slotbook.surfaces.validation",
     "slotbook.surfaces.schedule_text",
     "slotbook.surfaces.shared",
     "slotbook.web.assets",  # the pages' scripts and styles, served compressed and cached

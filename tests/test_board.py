@@ -73,8 +73,19 @@ async def test_a_taken_slot_is_not_available(board):
     }
 
 
-async def test_past_and_unknown_slots_are_not_available(board):
-    for slot in [5, 7, 2, 15, 99, -1, 1440, 9.5, True, "abc", [9]]:
+async def test_a_slot_that_has_begun_says_so(board):
+    for slot in [5, 7]:
+        response = await board.ask({"type": "book_slot", "slot_id": slot})
+        assert response == {
+            "type": "booking_response",
+            "success": False,
+            "message": f"Slot {slot} has already started",
+            "slot_id": slot,
+        }
+
+
+async def test_unknown_slots_are_not_available(board):
+    for slot in [2, 15, 99, -1, 1440, 9.5, True, "abc", [9]]:
         response = await board.ask({"type": "book_slot", "slot_id": slot})
         assert response["type"] == "booking_response"
         assert response["success"] is False
@@ -176,11 +187,28 @@ async def test_the_board_day_is_today_in_its_zone_evaluated_per_message(server, 
 async def test_a_board_in_another_zone_rolls_over_at_its_own_midnight(settings, clock):
     zoned = settings.model_copy(update={"board_timezone": "Pacific/Auckland"})
     async with live_server(zoned, clock) as running, running.board() as client:
-        update = await client.receive()  # 08:00 UTC is 21:00 on the 15th in Auckland
-        assert update["data"]["date"] == "2031-01-15"
-        assert update["data"]["available_slots"] == []
+        update = await client.receive()  # 08:00 UTC is 21:00 on the 15th in Auckland:
+        assert update["data"]["date"] == "2031-01-16"  # its last slot has begun: the 16th
+        assert update["data"]["available_slots"] == ALL
         clock.set(datetime(2031, 1, 15, 14, 0, tzinfo=UTC))  # 03:00 on the 16th there
         update = await client.ask({"type": "get_slots"})
         assert update["data"]["date"] == "2031-01-16"
         assert update["data"]["available_slots"] == ALL
         assert update["data"]["slots"][0]["start_time"] == "03:00"
+
+
+async def test_the_default_board_rolls_over_once_its_last_slot_has_begun(server, board, clock):
+    clock.set(datetime(2031, 1, 15, 13, 59, tzinfo=UTC))  # slot 14 has not begun
+    update = await board.ask({"type": "get_slots"})
+    assert update["data"]["date"] == "2031-01-15"
+    assert update["data"]["available_slots"] == [14]
+    clock.set(datetime(2031, 1, 15, 14, 0, tzinfo=UTC))  # the last slot begins
+    update = await board.ask({"type": "get_slots"})
+    assert update["data"]["date"] == "2031-01-16"
+    assert update["data"]["available_slots"] == ALL
+    booked_now = await board.ask({"type": "book_slot", "slot_id": 3})  # the 16th's 03:00
+    assert booked(booked_now) == [3]
+    assert (await board.receive())["message"] == "Slot 3 booked successfully"
+    async with server.http() as http:
+        status = (await http.get("/")).json()
+    assert status["booked_slots"] == [3]

@@ -1,5 +1,7 @@
 """Surface 001: calendar owners, working hours, slots and appointments."""
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
@@ -315,3 +317,30 @@ async def test_an_unreachable_database_is_a_503_not_a_500(settings, clock):
         )
     assert response.status_code == 503
     assert response.json()["code"] == "unavailable"
+
+
+async def test_a_past_date_is_refused_before_the_owner_is_looked_up(client, clock):
+    yesterday = (clock.now.date() - timedelta(days=1)).isoformat()
+    slots = await client.get(
+        "/api/v1/slots", params={"calendar_owner_id": "nobody", "for_date": yesterday}
+    )
+    assert slots.status_code == 400
+    assert slots.json()["detail"] == "Cannot retrieve slots for a past date"
+    booking = await client.post(
+        "/api/v1/appointments",
+        json={
+            "calendar_owner_id": "nobody",
+            "invitee_name": "Bob",
+            "invitee_email": "bob@example.com",
+            "date": yesterday,
+            "slot_start_time": "10:00",
+        },
+    )
+    assert booking.status_code == 422
+    assert booking.json()["code"] == "in_past"
+    tomorrow = (clock.now.date() + timedelta(days=1)).isoformat()
+    unknown = await client.get(
+        "/api/v1/slots", params={"calendar_owner_id": "nobody", "for_date": tomorrow}
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "User Not Found"

@@ -250,24 +250,29 @@ async def test_a_held_slot_cannot_be_reserved_again(client, provider, patient):
     await reserve(client, patient, provider.id, at(DAY, "10:00"))
     again = await reserve(client, other, provider.id, at(DAY, "10:00"))
     assert again.status_code == 409
-    assert again.json()["detail"] == "Time slot is not available"
+    assert again.json()["detail"] == "Time slot is not available: it is already taken"
+
+
+OUTSIDE = "Time slot is not available: it is outside the provider's hours"
 
 
 @pytest.mark.parametrize(
-    "start",
+    ("start", "says"),
     [
-        at(DAY, "08:45"),  # before opening
-        at(DAY, "17:00"),  # closing time
-        at(DAY, "10:05"),  # off the 15-minute grid
-        at("2031-01-18", "10:00"),  # Saturday
-        at("2031-01-14", "10:00"),  # yesterday
-        at("2032-06-01", "10:00"),  # beyond the booking horizon
+        (at(DAY, "08:45"), OUTSIDE),  # before opening
+        (at(DAY, "17:00"), OUTSIDE),  # closing time
+        (at(DAY, "10:05"), "10:05 is not on the calendar's 15-minute grid"),
+        (at("2031-01-18", "10:00"), OUTSIDE),  # Saturday
+        (at("2031-01-14", "10:00"), "Time slot is in the past"),  # yesterday
+        (at("2032-06-01", "10:00"), "Bookings can be made at most 365 days ahead"),
     ],
 )
-async def test_reserving_a_time_that_is_not_offered_is_a_409(client, provider, patient, start):
+async def test_reserving_a_time_that_is_not_offered_is_a_409_saying_why(
+    client, provider, patient, start, says
+):
     response = await reserve(client, patient, provider.id, start)
     assert response.status_code == 409
-    assert response.json()["detail"]
+    assert response.json()["detail"] == says
     assert await appointments(client, provider, provider.id) == []
 
 

@@ -16,6 +16,8 @@ from slotbook.jobs.sweeper import PURGE_EVERY, purge_idempotent_answers, sweep
 from slotbook.notify.dispatcher import Dispatcher
 from slotbook.notify.outbound import Outbound
 from slotbook.notify.webhooks import WebhookConsumer
+from slotbook.observability import metrics
+from slotbook.observability.requests import RequestObserver
 from slotbook.protection.rate_limits import RateLimiter
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
@@ -24,6 +26,7 @@ from slotbook.surfaces import (
     board,
     bookings,
     calendar_settings,
+    docs,
     events,
     feeds,
     manage,
@@ -33,7 +36,9 @@ from slotbook.surfaces import (
     series,
     webhooks,
 )
+from slotbook.surfaces import metrics as operations
 from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
+from slotbook.surfaces.openapi import openapi_builder
 from slotbook.surfaces.request_limits import RequestLimits
 from slotbook.web import api as web_api
 from slotbook.web import assets
@@ -103,16 +108,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             await cache.close()
             await limiter.close()
             await db.dispose()
+            metrics.worker_stopped()
 
     app = FastAPI(
         title="slotbook",
         version=__version__,
-        description="One booking engine behind five booking APIs.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by apidocs.pages
+        redoc_url=None,
     )
+    app.openapi = openapi_builder(app, settings)  # type: ignore[method-assign]
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
     app.add_middleware(RequestLimits, settings=settings)
+    app.add_middleware(RequestObserver)  # outermost: every answer gets its request id
     surfaces = (
         board,
         owners,
@@ -129,6 +138,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         web_api,
         pages,
     )
+    app.include_router(operations.router)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     for surface in surfaces:
         app.include_router(surface.router)
     app.state.routers = [surface.router for surface in surfaces]  # see errors.style_for

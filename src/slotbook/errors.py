@@ -48,6 +48,10 @@ class OutsideHours(DomainError):
     status, code, default_message = 400, "outside_hours", "Invalid time"
 
 
+class OffGrid(OutsideHours):
+    code, default_message = "off_grid", "That time is not on the calendar's slot grid"
+
+
 class InPast(DomainError):
     status, code, default_message = 400, "in_past", "That time is in the past"
 
@@ -196,6 +200,14 @@ class Unauthorized(DomainError):
     headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
+class BodyTooLarge(DomainError):
+    status, code, default_message = 413, "body_too_large", "The request body is too large"
+
+
+class HeadersTooLarge(DomainError):
+    status, code, default_message = 431, "headers_too_large", "Too many or too large headers"
+
+
 class TooManyRequests(DomainError):
     """A rate limit was passed; `retry_after` seconds until the next try may succeed."""
 
@@ -260,3 +272,10 @@ class Busy(DomainError):
 
 class PastDate(DomainError):
     status, code, default_message = 400, "past_date", "That date is in the past"
+
+
+def plain_message(message: str) -> str:
+    """A validator's message without pydantic's "Value error, " / "Assertion failed, "."""
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message

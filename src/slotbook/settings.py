@@ -3,6 +3,7 @@
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import limits
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -94,6 +95,10 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         5.0, gt=0, validation_alias=_env("SWEEP_INTERVAL_SECONDS")
     )
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("LOG_FORMAT"))
+    #: `GET /metrics`: served unless turned off; with a token set, only to `Bearer <token>`
+    metrics_enabled: bool = Field(True, validation_alias=_env("METRICS_ENABLED"))
+    metrics_token: str | None = Field(None, validation_alias=_env("METRICS_TOKEN"))
     #: run the periodic jobs (sweeper, purge, outbox dispatcher) in this process
     run_jobs: bool = Field(True, validation_alias=_env("RUN_JOBS"))
     #: how often each process looks for outbox work others committed (its own: at once)
@@ -192,6 +197,25 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def database_display(self) -> str:
+        """The database URL without its password, fit for logs."""
+        return without_password(self.database_url)
+
+    @property
+    def redis_display(self) -> str | None:
+        return without_password(self.redis_url) if self.redis_url else None
+
+
+def without_password(url: str) -> str:
+    """`scheme://user:secret@host/db` → `scheme://user:***@host/db`."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc or ":" not in parts.netloc.rsplit("@", 1)[0]:
+        return url
+    credentials, host = parts.netloc.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 @lru_cache

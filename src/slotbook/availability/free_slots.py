@@ -5,7 +5,7 @@ use, and the same questions a claim asks before it writes.
   active claim (confirmed, or a hold not yet expired) overlaps;
 - `bookable` / `check_bookable`: the booking rules (not past, minimum notice, horizon)
   as a filter for lists and as a check for one claim;
-- `opening_at` and `check_unclaimed`: the claim's questions, one start time at a time.
+- `check_opening` and `check_unclaimed`: the claim's questions, one start time at a time.
 
 The booking rules live here in both forms: buffers (`openings(...).open` and
 `check_unclaimed`) and the daily and weekly limits (`open`; a claim takes their
@@ -17,7 +17,16 @@ from datetime import date, datetime, timedelta
 
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BeyondHorizon, InPast, InsideBuffer, SlotTaken, TooSoon, WindowTooLong
+from slotbook.errors import (
+    BeyondHorizon,
+    InPast,
+    InsideBuffer,
+    OffGrid,
+    OutsideHours,
+    SlotTaken,
+    TooSoon,
+    WindowTooLong,
+)
 from slotbook.scheduling import (
     Interval,
     Slot,
@@ -122,13 +131,25 @@ async def free_slots_between(
     return bookable(calendar, (await openings(uow, calendar, first, last)).open, uow.now)
 
 
-async def opening_at(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> Slot | None:
-    """The slot of the calendar's hours that starts at `start_at`, if there is one."""
+async def _slots_of_day(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> list[Slot]:
     day = calendar.local_day(start_at)
     schedule = await load_schedule(uow, calendar.id, day, day)
     hours = opening_hours(day, schedule.rules, schedule.dates)
-    slots = day_slots(day, calendar.zone, hours, calendar.slot_minutes)
-    return next((s for s in slots if s.start == start_at), None)
+    return day_slots(day, calendar.zone, hours, calendar.slot_minutes)
+
+
+async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> None:
+    """A slot of the calendar's hours starts at `start_at`; otherwise OffGrid (inside the
+    hours, between two slot starts) or OutsideHours."""
+    slots = await _slots_of_day(uow, calendar, start_at)
+    if any(s.start == start_at for s in slots):
+        return
+    if any(s.start < start_at < s.end for s in slots):
+        raise OffGrid(
+            f"{start_at.astimezone(calendar.zone):%H:%M} is not on the calendar's "
+            f"{calendar.slot_minutes}-minute grid"
+        )
+    raise OutsideHours()
 
 
 async def check_unclaimed(

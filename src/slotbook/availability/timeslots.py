@@ -12,6 +12,7 @@ from slotbook.availability.free_slots import (
 from slotbook.availability.slot_cache import DaySlots, SlotCache
 from slotbook.calendars.model import Calendar
 from slotbook.engine import Engine, UnitOfWork
+from slotbook.observability import metrics
 from slotbook.scheduling import Slot
 from slotbook.store.booking_reads import live_holds_between
 
@@ -52,6 +53,7 @@ async def offered_slots(
     now = engine.clock()
     snapshot = await cache.read(calendar.id, days, now)
     missing = [d for d in days if d not in snapshot.days]
+    metrics.cache_lookups(hits=len(days) - len(missing), misses=len(missing))
     fresh: dict[date, DaySlots] = {}
     if missing:
         async for attempt in engine.attempts():

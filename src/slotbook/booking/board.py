@@ -7,7 +7,7 @@ overlap, so two slots of one day never share an id.
 """
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from slotbook.availability import free_slots
 from slotbook.booking import transitions
@@ -81,6 +81,17 @@ async def live_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     if calendar.kind not in LIVE_KINDS:
         raise InvalidInput(f"Calendar {calendar_id} has seat-limited slots, not calendar time")
     return calendar
+
+
+async def rolling_day(uow: UnitOfWork, calendar: cal.Calendar) -> date:
+    """The day a board not pinned to a date shows: today in the calendar's zone until
+    today's last slot has begun, then the next day (so the default board never shows a
+    day with nothing left to book)."""
+    today = calendar.today(uow.now)
+    slots = await free_slots.grid(uow, calendar, today, today)
+    if slots and slots[-1].start <= uow.now:
+        return today + timedelta(days=1)
+    return today
 
 
 async def board_day(uow: UnitOfWork, calendar: cal.Calendar, day: date) -> list[BoardSlot]:

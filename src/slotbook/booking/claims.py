@@ -14,7 +14,8 @@ from slotbook.booking.model import Booking, Draft, NewBooking, Source
 from slotbook.booking.tokens import hash_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BookingNotFound, OutsideHours, PatientsOnly
+from slotbook.errors import BookingNotFound, PatientsOnly
+from slotbook.observability.metrics import booking_attempt
 from slotbook.store import booking_reads as reads
 
 #: Stale holds this far around a claim are expired first: its buffers' reach, and the
@@ -38,8 +39,8 @@ async def _check_free(
     Stale holds of the weeks around are expired first, so that neither the time nor the
     limit counters still count them."""
     free_slots.check_bookable(calendar, start_at, uow.now)
-    if calendar.enforce_hours and await free_slots.opening_at(uow, calendar, start_at) is None:
-        raise OutsideHours()
+    if calendar.enforce_hours:
+        await free_slots.check_opening(uow, calendar, start_at)
     await transitions.expire_stale_holds(uow, calendar, start_at - AROUND, end_at + AROUND)
     await free_slots.check_unclaimed(uow, calendar, start_at, end_at, excluding=moving)
 
@@ -62,21 +63,22 @@ async def claim_time(
     if calendar.patients_only and source != Source.RESERVATIONS:
         raise PatientsOnly()
     end_at = start_at + calendar.slot_length
-    await _check_free(uow, calendar, start_at, end_at)
-    draft = Draft(
-        calendar_id=calendar.id,
-        start_at=start_at,
-        end_at=end_at,
-        source=source,
-        name=name,
-        email=email,
-        user_id=user_id,
-        hold_until=uow.now + hold_for if hold_for else None,
-        buffers=calendar.buffers,
-        pending=calendar.requires_approval,
-        series_id=series_id,
-    )
-    return await transitions.create(uow, calendar, draft)
+    with booking_attempt(source):
+        await _check_free(uow, calendar, start_at, end_at)
+        draft = Draft(
+            calendar_id=calendar.id,
+            start_at=start_at,
+            end_at=end_at,
+            source=source,
+            name=name,
+            email=email,
+            user_id=user_id,
+            hold_until=uow.now + hold_for if hold_for else None,
+            buffers=calendar.buffers,
+            pending=calendar.requires_approval,
+            series_id=series_id,
+        )
+        return await transitions.create(uow, calendar, draft)
 
 
 async def move_time(

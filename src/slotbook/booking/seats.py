@@ -13,6 +13,7 @@ from slotbook.booking.model import Booking, Draft, NewBooking, SeatSlot
 from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound, TooFewSeats, TooManySeats
+from slotbook.observability.metrics import booking_attempt
 from slotbook.store.booking_reads import get_seat_slot
 
 
@@ -45,31 +46,34 @@ async def claim_seat(
     slot's row is locked from that statement to the commit only; on SQLite the seats are
     the transaction's last statement.
     """
-    slot = await get_slot(uow, slot_id)
-    _check_open(slot, uow.now)
-    calendar = await get_calendar(uow, slot.calendar_id)
-    if seats > calendar.max_seats_per_booking:
-        raise TooManySeats(
-            f"seats: at most {calendar.max_seats_per_booking} places per booking for this event"
+    with booking_attempt(source):
+        slot = await get_slot(uow, slot_id)
+        _check_open(slot, uow.now)
+        calendar = await get_calendar(uow, slot.calendar_id)
+        if seats > calendar.max_seats_per_booking:
+            raise TooManySeats(
+                f"seats: at most {calendar.max_seats_per_booking} places per booking for this event"
+            )
+        draft = Draft(
+            calendar_id=slot.calendar_id,
+            slot_id=slot.id,
+            start_at=slot.start_at,
+            end_at=slot.end_at,
+            source=source,
+            name=name,
+            email=email,
+            seats=seats,
+            pending=calendar.requires_approval,
         )
-    draft = Draft(
-        calendar_id=slot.calendar_id,
-        slot_id=slot.id,
-        start_at=slot.start_at,
-        end_at=slot.end_at,
-        source=source,
-        name=name,
-        email=email,
-        seats=seats,
-        pending=calendar.requires_approval,
-    )
-    try:
-        return await transitions.create(uow, calendar, draft), calendar
-    except SlotFull:
-        left = (await get_slot(uow, slot_id)).available
-        if left > 0:
-            raise TooFewSeats(f"Only {left} {'place' if left == 1 else 'places'} left") from None
-        raise
+        try:
+            return await transitions.create(uow, calendar, draft), calendar
+        except SlotFull:
+            left = (await get_slot(uow, slot_id)).available
+            if left > 0:
+                raise TooFewSeats(
+                    f"Only {left} {'place' if left == 1 else 'places'} left"
+                ) from None
+            raise
 
 
 async def move_seat(uow: UnitOfWork, booking: Booking, calendar: Calendar, slot_id: int) -> Booking:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from slotbook.errors import Busy, Deadlocked, Disconnected, Unavailable
+from slotbook.observability.metrics import POOL_IN_USE
 from slotbook.settings import Settings
 
 log = logging.getLogger("slotbook.db")
@@ -62,6 +63,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Any) -> None:
         write = conn.get_execution_options().get("slotbook_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _count_pool_use(engine: AsyncEngine) -> None:
+    """Keep the `slotbook_db_pool_connections_in_use` gauge current."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _out(*_: Any) -> None:
+        POOL_IN_USE.inc()
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _in(*_: Any) -> None:
+        POOL_IN_USE.dec()
 
 
 def _is_lock_timeout(exc: DBAPIError) -> bool:
@@ -119,6 +132,7 @@ class Database:
         self.engine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        _count_pool_use(self.engine)
         # SQLite has one writer at a time. Queueing this process's writers here, rather
         # than letting their connections race for the file lock, avoids the busy
         # handler's sleeps (the latency tail); BEGIN IMMEDIATE still guards across

@@ -15,6 +15,7 @@ from slotbook.surfaces.auth import OptionalUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id
+from slotbook.surfaces.replies import ManagedBookingOut
 from slotbook.surfaces.shared import booking_out
 
 STYLE = ErrorStyle()
@@ -56,6 +57,7 @@ async def _decide(
 @router.post(
     "/bookings/{booking_id}/approve",
     summary="Approve a pending booking: it is confirmed",
+    response_model=ManagedBookingOut,
     responses=RESPONSES,
 )
 async def approve(booking_id: Id, engine: EngineDep, user: OptionalUser) -> dict[str, Any]:
@@ -65,6 +67,7 @@ async def approve(booking_id: Id, engine: EngineDep, user: OptionalUser) -> dict
 @router.post(
     "/bookings/{booking_id}/decline",
     summary="Decline a pending booking: its time or seats are free at once",
+    response_model=ManagedBookingOut,
     responses=RESPONSES,
 )
 async def decline(booking_id: Id, engine: EngineDep, user: OptionalUser) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from slotbook.accounts import permissions
 from slotbook.availability.slot_cache import SlotCache
@@ -32,12 +33,14 @@ from slotbook.errors import (
     Busy,
     ChangeCutoff,
     DomainError,
+    InPast,
     InsideBuffer,
     InvalidInput,
     LimitReached,
     TooManyRequests,
     Unavailable,
 )
+from slotbook.observability import metrics
 from slotbook.protection.rate_limits import RateLimiter, Rule
 from slotbook.realtime.broker import Broker, make_broker
 from slotbook.realtime.hub import Hub, Topic
@@ -47,6 +50,7 @@ from slotbook.realtime.send_queue import TRY_AGAIN_LATER, SendQueue
 from slotbook.surfaces import board_messages as msg
 from slotbook.surfaces.deps import address_of
 from slotbook.surfaces.fields import check_supported_day, parse_id
+from slotbook.surfaces.replies import Answer, examples
 
 log = logging.getLogger("slotbook.board")
 router = APIRouter(tags=["000 live slot board"])
@@ -89,7 +93,7 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
             if calendar.kind == ev.KIND:
                 event = await ev.get_event(uow, calendar.id)
                 return msg.seats_update(calendar, event.slots, uow.now)
-            day = topic.day or calendar.today(uow.now)  # a rolling board: today, as of now
+            day = topic.day or await board.rolling_day(uow, calendar)  # as of now
             slots = await board.board_day(uow, calendar, day)
     return msg.slots_update(calendar, day, slots, uow.now)
 
@@ -234,7 +238,7 @@ class Session:
     async def calendar_day(self, uow: UnitOfWork) -> tuple[Calendar, date]:
         """The calendar and the day this connection shows, as of this unit's `now`."""
         calendar = await board.live_calendar(uow, self.topic.calendar_id)
-        return calendar, self.topic.day or calendar.today(uow.now)
+        return calendar, self.topic.day or await board.rolling_day(uow, calendar)
 
     async def book(self, request: msg.Request) -> str:
         if request.slot is None:
@@ -249,6 +253,8 @@ class Session:
                     made = await board.book_slot(uow, *await self.calendar_day(uow), request.slot)
         except (Busy, Unavailable) as exc:  # nothing was decided: worth retrying
             return msg.booking_response(request, None, f"{exc.message}; try again")
+        except InPast:
+            return msg.booking_response(request, None, f"Slot {request.label} has already started")
         except InvalidInput as exc:  # an event's seats: not booked here
             return msg.booking_response(request, None, exc.message)
         except (LimitReached, InsideBuffer) as exc:  # a booking rule: say which
@@ -313,7 +319,8 @@ async def slot_booking(websocket: WebSocket) -> None:
     live.hub.subscribe(topic, queue)
     try:
         open_cancel = "calendar" not in websocket.query_params
-        await Session(live, websocket, topic, queue, open_cancel=open_cancel).run()
+        with metrics.WEBSOCKETS.track_inprogress():
+            await Session(live, websocket, topic, queue, open_cancel=open_cancel).run()
     finally:
         live.hub.unsubscribe(topic, queue)
         await queue.stop()
@@ -324,11 +331,60 @@ async def _today_on_board(live: Live) -> list[board.BoardSlot]:
     async for attempt in live.engine.attempts():
         async with attempt as uow:
             default = await get_calendar(uow, board_id)
-            slots = await board.board_day(uow, default, default.today(uow.now))
+            slots = await board.board_day(uow, default, await board.rolling_day(uow, default))
     return slots
 
 
-@router.get("/", summary="The board's status")
+class BoardStatusOut(Answer):
+    model_config = examples(
+        {
+            "message": "Slot Booking API is running",
+            "websocket_endpoint": "/slot-booking",
+            "active_connections": 2,
+            "booked_slots": [9, 10],
+        }
+    )
+
+    message: str
+    websocket_endpoint: str
+    active_connections: int = Field(description="WebSocket connections to this instance")
+    booked_slots: list[int] = Field(description="Today's booked slots on the default board")
+
+
+class DependencyHealth(BaseModel):
+    status: str
+
+
+class BrokerHealth(DependencyHealth):
+    kind: str = Field(description="in-process or redis")
+
+
+class HealthOut(BaseModel):
+    model_config = examples(
+        {
+            "status": "healthy",
+            "timestamp": "2031-01-20T08:00:00+00:00",
+            "active_connections": 2,
+            "total_slots": 12,
+            "booked_slots_count": 2,
+            "available_slots_count": 5,
+            "database": {"status": "ok"},
+            "broker": {"kind": "redis", "status": "ok"},
+        }
+    )
+
+    status: str = Field(description="healthy, degraded (broker down) or unhealthy (database)")
+    timestamp: str
+    active_connections: int
+    total_slots: int | None = None
+    booked_slots_count: int | None = None
+    available_slots_count: int | None = None
+    database: DependencyHealth
+    broker: BrokerHealth
+    failed: list[str] | None = Field(None, description="the dependencies that failed")
+
+
+@router.get("/", summary="The board's status", response_model=BoardStatusOut)
 async def status(request: Request) -> dict[str, Any]:
     live = _live(request.app)
     slots = await _today_on_board(live)
@@ -340,7 +396,15 @@ async def status(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/health", summary="Health of this instance, its database and its broker")
+@router.get(
+    "/health",
+    summary="Health of this instance, its database and its broker",
+    response_model=None,
+    responses={
+        200: {"model": HealthOut, "description": "Healthy, or degraded (Redis unreachable)"},
+        503: {"model": HealthOut, "description": "Unhealthy: the database cannot be reached"},
+    },
+)
 async def health(request: Request) -> JSONResponse:
     live = _live(request.app)
     body: dict[str, Any] = {

@@ -18,11 +18,27 @@ from slotbook.booking.seats import claim_seat
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import Engine, UnitOfWork
-from slotbook.errors import InvalidInput
+from slotbook.errors import (
+    CalendarNotFound,
+    IdempotencyMismatch,
+    InPast,
+    InvalidInput,
+    SlotFull,
+    SlotNotFound,
+    SlotTaken,
+)
 from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
-from slotbook.surfaces.errors import DEFAULT_STYLE, surface_route, use_style
-from slotbook.surfaces.fields import Id, Name, parse_clock, parse_day, parse_id
+from slotbook.surfaces.errors import (
+    DEFAULT_STYLE,
+    STORE_ERRORS,
+    merge_responses,
+    surface_route,
+    use_style,
+)
+from slotbook.surfaces.fields import Name, TimeSlotId, parse_clock, parse_day, parse_id
+from slotbook.surfaces.openapi import documented_body
+from slotbook.surfaces.replies import examples
 from slotbook.surfaces.shared import (
     PROVIDER_STYLE,
     Reply,
@@ -30,6 +46,7 @@ from slotbook.surfaces.shared import (
     booking_out,
     provider_booking_out,
 )
+from slotbook.surfaces.validation import NOT_JSON
 
 SEAT_FIELDS = ("time_slot_id", "attendee_name")
 PROVIDER_FIELDS = ("provider_id", "date", "time")
@@ -45,10 +62,15 @@ Seats = Annotated[int, Field(ge=1, le=1_000_000)]
 
 
 class SeatBookingIn(BaseModel):
-    """`seats` (also read as `number_of_seats`, default 1): places taken, all or none."""
+    """Surface 003's booking: a seat of an event's time slot. `seats` (also read as
+    `number_of_seats`, default 1): places taken, all or none."""
+
+    model_config = examples(
+        {"attendee_name": "Ada Lovelace", "time_slot_id": 1, "email": "ada@example.com"}
+    )
 
     attendee_name: Name
-    time_slot_id: Id
+    time_slot_id: TimeSlotId
     email: EmailStr | None = None
     seats: Seats | None = None
     number_of_seats: Seats | None = None
@@ -64,11 +86,89 @@ class SeatBookingIn(BaseModel):
         return self.seats or self.number_of_seats or 1
 
 
+class ProviderBookingIn(BaseModel):
+    """Surface 002's booking: provider time from `date` `time` for the provider's slot
+    length. Read by hand, so that missing fields are named in one 400."""
+
+    model_config = examples({"provider_id": 1, "date": "2031-01-20", "time": "14:00"})
+
+    provider_id: int | str = Field(description="The provider's id (a number or digits)")
+    date: str = Field(description="YYYY-MM-DD", examples=["2031-01-20"])
+    time: str = Field(description="HH:MM (or HH:MM:SS), in the provider's zone")
+
+
+#: the two bodies this path reads: a seat booking has `time_slot_id` or `attendee_name`
+BookingIn = ProviderBookingIn | SeatBookingIn
+
+CREATED: dict[str, Any] = {
+    "description": "The booking, in the shape of the surface whose body was sent, with its "
+    "`booking_token` (shown once)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/ProviderBookingOut"},
+                    {"$ref": "#/components/schemas/ManagedBookingOut"},
+                ]
+            }
+        }
+    },
+}
+
+
+def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
+    """Errors of both surfaces: each status's body is one shape or the other."""
+    merged = merge_responses(*responses)
+    either = {
+        "anyOf": [
+            {"$ref": "#/components/schemas/ProvidersError"},
+            {"$ref": "#/components/schemas/Error"},
+        ]
+    }
+    for answer in merged.values():
+        answer.pop("model", None)
+        answer.setdefault("content", {}).setdefault("application/json", {})["schema"] = either
+    return merged
+
+
 @router.post(
     "/bookings",
     status_code=201,
     summary="Book provider time {provider_id, date, time} or an event seat "
     "{attendee_name, time_slot_id, email?}",
+    description="A body with `time_slot_id` or `attendee_name` books an event seat (surface "
+    "003: errors `{detail, code}`, malformed input 422); any other body books provider time "
+    "(surface 002: errors `{error, code}`, malformed input 400). Honours `Idempotency-Key`.",
+    response_model=None,
+    responses={
+        201: CREATED,
+        **either_shape(
+            PROVIDER_STYLE.responses(
+                InvalidInput("Missing required fields: provider_id, date, time"),
+                CalendarNotFound,
+                SlotTaken,
+                InPast,
+                IdempotencyMismatch,
+                *STORE_ERRORS,
+            ),
+            DEFAULT_STYLE.responses(
+                SlotNotFound, SlotFull, InPast("Time slot has already started"), *STORE_ERRORS
+            ),
+            DEFAULT_STYLE.validation_response(),
+        ),
+    },
+    openapi_extra=documented_body(
+        BookingIn,
+        name="BookingIn",
+        examples={
+            "provider time (002)": {
+                "value": {"provider_id": 1, "date": "2031-01-20", "time": "14:00"}
+            },
+            "event seat (003)": {
+                "value": {"attendee_name": "Ada", "time_slot_id": 1, "email": "ada@example.com"}
+            },
+        },
+    ),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def create_booking(
@@ -78,7 +178,7 @@ async def create_booking(
     idempotency_key: IdempotencyHeader = None,
 ) -> JSONResponse:
     if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object")
+        raise InvalidInput(NOT_JSON)
     if any(field in body for field in SEAT_FIELDS):
         use_style(request, DEFAULT_STYLE)  # surface 003's
         reply = await book_seat(engine, body, idempotency_key)
@@ -108,8 +208,8 @@ async def book_provider_time(
     _required(body)
     try:
         provider_id = parse_id(body["provider_id"])
-    except ValueError as exc:
-        raise InvalidInput("Invalid provider_id") from exc
+    except ValueError as exc:  # not an id at all: no such provider (CONTRACTS: ids are opaque)
+        raise CalendarNotFound() from exc
     day = _parse_date(body["date"])
     wall = parse_clock(body["time"])
 

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from slotbook.accounts import permissions
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.settings import change_settings
+from slotbook.errors import CalendarNotFound
 from slotbook.scheduling.rules import MAX_BUFFER_MINUTES
 from slotbook.surfaces.auth import OptionalUser
 from slotbook.surfaces.deps import EngineDep
@@ -149,7 +150,11 @@ class SettingsOut(BaseModel):
         )
 
 
-@router.get("/{calendar_id}/settings", summary="A calendar's settings and booking rules")
+@router.get(
+    "/{calendar_id}/settings",
+    summary="A calendar's settings and booking rules",
+    responses=STYLE.responses(CalendarNotFound),
+)
 async def show_settings(calendar_id: Id, engine: EngineDep) -> SettingsOut:
     async for attempt in engine.attempts():
         async with attempt as uow:
@@ -168,7 +173,7 @@ async def show_settings(calendar_id: Id, engine: EngineDep) -> SettingsOut:
             "content": {
                 "application/json": {
                     "example": {
-                        "detail": "buffer_before_minutes: Value error, must be 0 to 1440 "
+                        "detail": "buffer_before_minutes: must be 0 to 1440 "
                         "minutes (at most a day)",
                         "code": "invalid_input",
                     }

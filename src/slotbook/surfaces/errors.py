@@ -4,19 +4,35 @@ error shape."""
 import json
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, create_model
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from slotbook.errors import DomainError
+from slotbook.errors import (
+    BodyTooLarge,
+    Busy,
+    DomainError,
+    Forbidden,
+    HeadersTooLarge,
+    InvalidInput,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+    plain_message,
+)
+from slotbook.surfaces.validation import SentBody, describe_validation
 
 log = logging.getLogger("slotbook.errors")
 UNEXPECTED = "Something went wrong on our side; quote the request id if you report it"
@@ -38,20 +54,36 @@ def request_id(request: Request) -> str:
     return str(rid)
 
 
-def describe_validation(exc: RequestValidationError) -> str:
-    """A short sentence naming what was wrong with the request."""
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
-        if error.get("type") == "missing":
-            problems.append(f"Missing required field: {where}")
-        else:
-            problems.append(
-                f"{where}: {error.get('msg', 'invalid value')}"
-                if where
-                else str(error.get("msg", "invalid value"))
-            )
-    return "; ".join(problems) or "Invalid request"
+class FieldProblem(BaseModel):
+    """One problem with one field of a request, as pydantic found it."""
+
+    loc: list[str | int] = Field(examples=[["body", "email"]])
+    msg: str = Field(examples=["value is not a valid email address"])
+    type: str = Field(examples=["value_error"])
+
+
+@cache
+def error_model(key: str) -> type[BaseModel]:
+    """The error body of a surface whose message is under `key` (`detail` or `error`)."""
+    name = "Error" if key == "detail" else "ProvidersError"  # surface 002's `error`
+    model: type[BaseModel] = create_model(
+        name,
+        __doc__=f"An error: `{key}` says what is wrong, `code` is stable for programs.",
+        **{key: (str, ...), "code": (str, Field(examples=["slot_taken"]))},  # type: ignore[call-overload]
+    )
+    return model
+
+
+@cache
+def validation_model(key: str) -> type[BaseModel]:
+    """The body of a malformed request's answer: the error, and each field's problem."""
+    base = error_model(key)
+    return create_model(
+        base.__name__.replace("Error", "ValidationError"),
+        __base__=base,
+        __doc__=f"A malformed request: `{key}` names every problem, `errors` lists them.",
+        errors=(list[FieldProblem], ...),
+    )
 
 
 @dataclass(frozen=True)
@@ -76,14 +108,71 @@ class ErrorStyle:
         body = {self.key: UNEXPECTED, "code": "internal_error", "request_id": rid}
         return ErrorResponse(body, status_code=500, headers={"X-Request-ID": rid})
 
-    def render_validation(self, exc: RequestValidationError) -> JSONResponse:
-        body = {
-            self.key: describe_validation(exc),
+    def answer(self, error: type[DomainError] | DomainError) -> tuple[int, dict[str, str]]:
+        """The status and body this surface answers `error` with."""
+        code = error.code
+        status, message = self.overrides.get(code, (error.status, None))
+        default = error.message if isinstance(error, DomainError) else error.default_message
+        return status, {self.key: message or default, "code": code}
+
+    def responses(self, *errors: type[DomainError] | DomainError) -> dict[int | str, Any]:
+        """OpenAPI `responses` for the errors a route may answer, in this surface's shape,
+        one example per error (an instance gives a message other than the default)."""
+        by_status: defaultdict[int, dict[str, Any]] = defaultdict(dict)
+        for error in errors:
+            status, body = self.answer(error)
+            by_status[status][body["code"]] = {"summary": body[self.key], "value": body}
+        return {
+            status: {
+                "model": error_model(self.key),
+                "description": " / ".join(e["summary"] for e in examples.values()),
+                "content": {"application/json": {"examples": examples}},
+            }
+            for status, examples in sorted(by_status.items())
+        }
+
+    def validation_response(self) -> dict[int | str, Any]:
+        message = "email: value is not a valid email address"
+        example = {
+            self.key: message,
             "code": "invalid_input",
-            "errors": [
-                {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-                for e in exc.errors()
-            ],
+            "errors": [{"loc": ["body", "email"], "msg": message[7:], "type": "value_error"}],
+        }
+        return {
+            self.validation_status: {
+                "model": validation_model(self.key),
+                "description": "The request is malformed: each problem is named",
+                "content": {
+                    "application/json": {
+                        "examples": {"invalid_input": {"summary": message, "value": example}}
+                    }
+                },
+            }
+        }
+
+    def render_validation(
+        self, exc: RequestValidationError, sent: SentBody | None = None
+    ) -> JSONResponse:
+        problems = [
+            {
+                "loc": list(e.get("loc", ())),
+                "msg": plain_message(str(e.get("msg"))),
+                "type": e.get("type"),
+            }
+            for e in exc.errors()
+        ]
+        body = {
+            self.key: describe_validation(exc, sent),
+            "code": "invalid_input",
+            "errors": problems,
+        }
+        return ErrorResponse(body, status_code=self.validation_status)
+
+    def render_unreadable(self, exc: HTTPException) -> JSONResponse:
+        """A body the framework could not parse at all (its own 400)."""
+        body = {
+            self.key: f"The request body could not be read: {exc.detail}",
+            "code": "invalid_input",
         }
         return ErrorResponse(body, status_code=self.validation_status)
 
@@ -96,11 +185,23 @@ def use_style(request: Request, style: ErrorStyle) -> None:
     request.state.error_style = style
 
 
+async def _body(request: Request) -> bytes:
+    """The body as sent, if it was read as bytes (a form is read as fields: none)."""
+    try:
+        return await request.body()
+    except RuntimeError:  # the stream went to the form parser
+        return b""
+
+
 def surface_route(style: ErrorStyle) -> type[APIRoute]:
     """A route class whose errors render in `style` (unless the request picked another)."""
 
     class SurfaceRoute(APIRoute):
         error_style = style
+
+        def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+            super().__init__(path, endpoint, **kwargs)
+            self.responses = merge_responses(documented_errors(self), dict(self.responses))
 
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
@@ -111,9 +212,13 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
                 except DomainError as exc:
                     return getattr(request.state, "error_style", style).render(exc)
                 except RequestValidationError as exc:
-                    return getattr(request.state, "error_style", style).render_validation(exc)
-                except HTTPException:
-                    raise  # FastAPI's own answers (an unparsable body, ...) are not surprises
+                    sent = SentBody(await _body(request), request.headers.get("content-type"))
+                    chosen = getattr(request.state, "error_style", style)
+                    return chosen.render_validation(exc, sent)
+                except HTTPException as exc:
+                    if exc.status_code != 400:
+                        raise  # FastAPI's own answers (405, ...) are not surprises
+                    return getattr(request.state, "error_style", style).render_unreadable(exc)
                 except Exception as exc:
                     return getattr(request.state, "error_style", style).render_unexpected(
                         request, exc
@@ -122,6 +227,68 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
             return handle
 
     return SurfaceRoute
+
+
+#: what any route using the database may answer when it cannot (both retryable)
+STORE_ERRORS = (Unavailable, Busy)
+
+
+def _dependency_calls(route: APIRoute) -> set[Callable[..., Any]]:
+    found: set[Callable[..., Any]] = set()
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if dependant.call is not None:
+            found.add(dependant.call)
+        pending.extend(dependant.dependencies)
+    return found
+
+
+def merge_responses(*many: Mapping[int | str, Any]) -> dict[int | str, Any]:
+    """Several `responses` in one; two errors of one status share its schema (the plain
+    error: a validation error is one with `errors` added) and list both examples."""
+    merged: dict[int | str, Any] = {}
+    for responses in many:
+        for status, answer in responses.items():
+            known = merged.get(status)
+            if known is None or "model" not in known or "model" not in answer:
+                merged[status] = answer
+                continue
+            examples = _examples(known) | _examples(answer)
+            base = known["model"] if known["model"] in answer["model"].__mro__ else answer["model"]
+            merged[status] = {
+                "model": base,
+                "description": " / ".join(e["summary"] for e in examples.values()),
+                "content": {"application/json": {"examples": examples}},
+            }
+    return merged
+
+
+def _examples(answer: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(answer.get("content", {}).get("application/json", {}).get("examples", {}))
+
+
+def documented_errors(route: APIRoute) -> dict[int | str, Any]:
+    """What every surface route may answer besides its own errors: a malformed request,
+    sign-in and role refusals if it reads a token, and a store that is unavailable."""
+    style: ErrorStyle = getattr(route, "error_style", DEFAULT_STYLE)
+    calls = {getattr(c, "__name__", "") for c in _dependency_calls(route)}
+    # every request passes the request limits first (surfaces.request_limits)
+    errors: list[type[DomainError] | DomainError] = [
+        *STORE_ERRORS,
+        HeadersTooLarge,
+        InvalidInput("Text may not contain NUL characters or unpaired surrogates"),
+    ]
+    if route.body_field is not None:
+        errors.append(BodyTooLarge)
+    if calls & {"current_user", "strict_user", "signed_in_with_role"}:
+        errors += [Unauthorized, Forbidden]
+    if "get_rate_limiter" in calls:
+        errors.append(TooManyRequests)
+    answers = style.responses(*errors)
+    if route.body_field is not None or get_flat_params(route.dependant):
+        return merge_responses(answers, style.validation_response())
+    return answers
 
 
 def style_for(scope: Scope) -> ErrorStyle:

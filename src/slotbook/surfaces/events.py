@@ -9,13 +9,14 @@ from slotbook.accounts import permissions
 from slotbook.booking.model import SeatSlot
 from slotbook.calendars import events as ev
 from slotbook.calendars.calendars import Calendar
+from slotbook.errors import EventNotFound, InvalidInput, PastDate
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import (
     Count,
     Day,
-    Id,
+    EventId,
     Limit,
     Minutes,
     Name,
@@ -24,6 +25,7 @@ from slotbook.surfaces.fields import (
     Text,
     WallTime,
 )
+from slotbook.surfaces.replies import examples
 
 STYLE = ErrorStyle()
 MAX_SLOTS = 500
@@ -38,6 +40,18 @@ class TimeSlotIn(BaseModel):
 
 
 class EventIn(BaseModel):
+    model_config = examples(
+        {
+            "name": "Tech Conference",
+            "event_date": "2031-01-20",
+            "description": "Annual technology conference",
+            "time_slots": [
+                {"start_time": "09:00", "end_time": "10:00", "max_capacity": 50},
+                {"start_time": "10:30", "end_time": "11:30", "max_capacity": 30},
+            ],
+        }
+    )
+
     name: Name
     event_date: Day
     description: Text | None = None
@@ -100,7 +114,15 @@ class EventOut(BaseModel):
         )
 
 
-@router.post("/events", status_code=201, summary="Create an event with its time slots")
+@router.post(
+    "/events",
+    status_code=201,
+    summary="Create an event with its time slots",
+    responses=STYLE.responses(
+        PastDate("event_date is in the past"),
+        InvalidInput("time_slots.1: end_time must be after start_time"),
+    ),
+)
 async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> EventOut:
     async for attempt in engine.attempts(write=True):
         async with attempt as uow:
@@ -128,16 +150,24 @@ async def list_events(engine: EngineDep, limit: Limit = 50, offset: Offset = 0) 
     return [EventOut.of(e) for e in found]
 
 
-@router.get("/events/{event_id}", summary="One event with its time slots")
-async def show_event(event_id: Id, engine: EngineDep) -> EventOut:
+@router.get(
+    "/events/{event_id}",
+    summary="One event with its time slots",
+    responses=STYLE.responses(EventNotFound),
+)
+async def show_event(event_id: EventId, engine: EngineDep) -> EventOut:
     async for attempt in engine.attempts():
         async with attempt as uow:
             event = await ev.get_event(uow, event_id)
     return EventOut.of(event)
 
 
-@router.get("/events/{event_id}/slots", summary="An event's time slots with live seat counts")
-async def event_slots(event_id: Id, engine: EngineDep) -> list[TimeSlotOut]:
+@router.get(
+    "/events/{event_id}/slots",
+    summary="An event's time slots with live seat counts",
+    responses=STYLE.responses(EventNotFound),
+)
+async def event_slots(event_id: EventId, engine: EngineDep) -> list[TimeSlotOut]:
     async for attempt in engine.attempts():
         async with attempt as uow:
             event = await ev.get_event(uow, event_id)

@@ -35,7 +35,11 @@ class FeedOut(BaseModel):
 @router.post(
     "/calendars/{calendar_id}/feed",
     summary="Issue the calendar's secret iCal feed URL (revokes the previous one)",
-    responses={401: {"description": "No token"}, 403: {"description": "Not yours"}},
+    responses={
+        401: {"description": "No token"},
+        403: {"description": "Not yours"},
+        404: {"description": "Unknown calendar"},
+    },
 )
 async def issue_feed(
     calendar_id: Id, request: Request, user: CurrentUser, engine: EngineDep

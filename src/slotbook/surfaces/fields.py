@@ -1,13 +1,20 @@
 """Request field types shared by the surfaces."""
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 
-from slotbook.errors import InvalidInput
+from slotbook.errors import (
+    CalendarNotFound,
+    DomainError,
+    EventNotFound,
+    InvalidInput,
+    SlotNotFound,
+)
 
 MAX_ID = 2**31 - 1
 #: The dates the service works with: far enough from the ends of the calendar that no
@@ -36,6 +43,26 @@ def parse_id(value: Any) -> int:
 
 
 Id = Annotated[int, BeforeValidator(parse_id)]
+
+
+def known_id(missing: type[DomainError]) -> Callable[[Any], int]:
+    """A validator of an id that names something to look up: an id of any form that
+    cannot be one (a UUID where ids are numbers, say) is `missing` (a 404 with the
+    surface's documented message), as an unknown number would be, never a 422."""
+
+    def parse(value: Any) -> int:
+        try:
+            return parse_id(value)
+        except ValueError:
+            raise missing() from None
+
+    return parse
+
+
+#: ids looked up by surfaces 002 and 003 (CONTRACTS: unknown ids of any form are 404)
+ProviderId = Annotated[int, BeforeValidator(known_id(CalendarNotFound))]
+EventId = Annotated[int, BeforeValidator(known_id(EventNotFound))]
+TimeSlotId = Annotated[int, BeforeValidator(known_id(SlotNotFound))]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=5000)]
 OwnerKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

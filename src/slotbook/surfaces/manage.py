@@ -4,15 +4,25 @@ Whatever surface made the booking: GET reads it, PUT moves it (`new_time_slot_id
 event seat; `new_time` and optionally `new_date` for calendar time), DELETE cancels it.
 """
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, model_validator
 
 from slotbook.booking import manage
+from slotbook.errors import (
+    BookingNotFound,
+    ChangeCutoff,
+    InPast,
+    InvalidInput,
+    NotChangeable,
+    OutsideHours,
+    SlotFull,
+    SlotNotFound,
+    SlotTaken,
+)
 from slotbook.surfaces.deps import EngineDep, TokenGuessesDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Day, Id, WallTime
+from slotbook.surfaces.fields import Day, TimeSlotId, WallTime
+from slotbook.surfaces.replies import ManagedBookingOut, examples
 from slotbook.surfaces.shared import booking_out
 
 STYLE = ErrorStyle()
@@ -24,7 +34,11 @@ router = APIRouter(
 class MoveIn(BaseModel):
     """Where to: another slot of the event, or another time on the calendar."""
 
-    new_time_slot_id: Id | None = None
+    model_config = examples(
+        {"new_time_slot_id": 4}, {"new_time": "11:00", "new_date": "2031-01-21"}
+    )
+
+    new_time_slot_id: TimeSlotId | None = None
     new_date: Day | None = None
     new_time: WallTime | None = None
 
@@ -42,27 +56,52 @@ class MoveIn(BaseModel):
         return self
 
 
-@router.get("/bookings/{token}", summary="A booking, by its manage token")
-async def show_booking(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> dict[str, Any]:
+@router.get(
+    "/bookings/{token}",
+    summary="A booking, by its manage token",
+    responses=STYLE.responses(BookingNotFound),
+)
+async def show_booking(
+    token: str, engine: EngineDep, guesses: TokenGuessesDep
+) -> ManagedBookingOut:
     async with guesses.counted(), engine.unit() as uow:
         booking, calendar = await manage.find_by_token(uow, token)
-    return booking_out(booking, calendar, token, uow.now)
+    return ManagedBookingOut.model_validate(booking_out(booking, calendar, token, uow.now))
 
 
-@router.put("/bookings/{token}", summary="Move a booking to another slot or time")
+@router.put(
+    "/bookings/{token}",
+    summary="Move a booking to another slot or time",
+    responses=STYLE.responses(
+        BookingNotFound,
+        SlotNotFound,
+        SlotFull,
+        SlotTaken,
+        NotChangeable,
+        ChangeCutoff,
+        OutsideHours,
+        InPast,
+        InvalidInput("new_time_slot_id must be a time slot of the same event"),
+    ),
+)
 async def move_booking(
     token: str, body: MoveIn, engine: EngineDep, guesses: TokenGuessesDep
-) -> dict[str, Any]:
+) -> ManagedBookingOut:
     async with guesses.counted(), engine.unit(write=True) as uow:
         if body.new_time_slot_id is not None:
             booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
         else:
             assert body.new_time is not None  # checked by MoveIn
             booking, calendar = await manage.move_to_time(uow, token, body.new_date, body.new_time)
-    return booking_out(booking, calendar, token, uow.now)
+    return ManagedBookingOut.model_validate(booking_out(booking, calendar, token, uow.now))
 
 
-@router.delete("/bookings/{token}", status_code=204, summary="Cancel a booking")
+@router.delete(
+    "/bookings/{token}",
+    status_code=204,
+    summary="Cancel a booking",
+    responses=STYLE.responses(BookingNotFound, NotChangeable, ChangeCutoff),
+)
 async def cancel(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> Response:
     async with guesses.counted(), engine.unit(write=True) as uow:
         await manage.cancel_by_token(uow, token)

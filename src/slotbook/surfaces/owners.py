@@ -1,10 +1,11 @@
 """Surface 001 — calendar owners with daily working hours (`/api/v1`)."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel, EmailStr, Field
 
 from slotbook.accounts import permissions
 from slotbook.availability.free_slots import free_slots_between
@@ -14,13 +15,24 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.calendars.settings import change_settings
 from slotbook.engine import UnitOfWork
-from slotbook.errors import CalendarNotFound, OutsideHours, PastDate
+from slotbook.errors import (
+    BeyondHorizon,
+    CalendarNotFound,
+    IdempotencyMismatch,
+    InPast,
+    InvalidHours,
+    OutsideHours,
+    PastDate,
+    SlotTaken,
+    TooSoon,
+)
 from slotbook.protection.rate_limits import Rule
 from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.replies import Answer, MessageOut, examples
 from slotbook.surfaces.shared import Reply, answer_once
 
 KIND = CalendarKind.OWNER
@@ -29,6 +41,7 @@ STYLE = ErrorStyle(
         "calendar_not_found": (404, "User Not Found"),
         "slot_taken": (409, "Slot already booked"),
         "outside_hours": (400, "Invalid time"),
+        "off_grid": (400, "Invalid time"),
         "in_past": (422, "Cannot book an appointment in the past"),
         "too_soon": (422, None),
         "beyond_horizon": (422, None),
@@ -37,7 +50,13 @@ STYLE = ErrorStyle(
 router = APIRouter(prefix="/api/v1", tags=["001 calendar owners"], route_class=surface_route(STYLE))
 
 
-class AvailabilityIn(BaseModel):
+class OwnerHoursIn(BaseModel):
+    """An owner's daily working hours (whole hours; the end hour is not bookable)."""
+
+    model_config = examples(
+        {"calendar_owner_id": "alice", "start_time": "09:00", "end_time": "17:00"}
+    )
+
     calendar_owner_id: OwnerKey
     start_time: HourOfDay
     end_time: HourOfDay
@@ -48,11 +67,37 @@ class AvailabilityIn(BaseModel):
 
 
 class AppointmentIn(BaseModel):
+    model_config = examples(
+        {
+            "calendar_owner_id": "alice",
+            "invitee_name": "Bob",
+            "invitee_email": "bob@example.com",
+            "date": "2031-01-20",
+            "slot_start_time": "10:00",
+        }
+    )
+
     calendar_owner_id: OwnerKey
     invitee_name: Name
     invitee_email: EmailStr
     date: Day
     slot_start_time: HourOfDay
+
+
+class SlotsOut(BaseModel):
+    model_config = examples({"available_slots": ["09:00", "10:00"]})
+
+    available_slots: list[str]
+
+
+class AppointmentBooked(Answer):
+    model_config = examples(
+        {"message": "Appointment booked", "appointment_id": 7, "booking_token": "Jq3…"}
+    )
+
+    message: str
+    appointment_id: int
+    booking_token: str = Field(description="Shown once: manage it at /api/v1/bookings/{token}")
 
 
 class AppointmentOut(BaseModel):
@@ -65,6 +110,23 @@ class AppointmentOut(BaseModel):
     status: str
 
 
+def _today(uow: UnitOfWork, calendar: cal.Calendar | None) -> date:
+    """Today for the owner's calendar, or in the default zone for an owner who does not
+    exist: dates are checked before the owner is looked up, as document 001's own
+    service does (a past date is refused even for an unknown owner)."""
+    zone = calendar.zone if calendar else ZoneInfo(uow.settings.default_timezone)
+    return uow.now.astimezone(zone).date()
+
+
+def _check_booking_date(uow: UnitOfWork, day: date, calendar: cal.Calendar | None) -> None:
+    today = _today(uow, calendar)
+    if day < today:
+        raise InPast()
+    horizon = calendar.horizon_days if calendar else uow.settings.max_advance_booking_days
+    if day > today + timedelta(days=horizon):
+        raise BeyondHorizon(f"Bookings can be made at most {horizon} days ahead")
+
+
 async def _owner_calendar(uow: UnitOfWork, owner_key: str) -> cal.Calendar:
     calendar = await cal.find_calendar(uow, kind=KIND, owner_key=owner_key)
     if calendar is None:
@@ -72,10 +134,12 @@ async def _owner_calendar(uow: UnitOfWork, owner_key: str) -> cal.Calendar:
     return calendar
 
 
-@router.post("/availability", summary="Set an owner's daily working hours")
-async def set_availability(
-    body: AvailabilityIn, engine: EngineDep, user: StrictUser
-) -> dict[str, str]:
+@router.post(
+    "/availability",
+    summary="Set an owner's daily working hours",
+    responses=STYLE.responses(InvalidHours),
+)
+async def set_availability(body: OwnerHoursIn, engine: EngineDep, user: StrictUser) -> MessageOut:
     cal.check_hours(body.start_time, body.end_time)
     settings = {
         k: v
@@ -101,10 +165,14 @@ async def set_availability(
                 if settings:
                     calendar = await change_settings(uow, calendar.id, settings)
             await cal.set_schedule(uow, calendar, cal.daily(body.start_time, body.end_time))
-    return {"message": "Availability set successfully"}
+    return MessageOut(message="Availability set successfully")
 
 
-@router.get("/slots", summary="Free slot start times of an owner on a date")
+@router.get(
+    "/slots",
+    summary="Free slot start times of an owner on a date",
+    responses=STYLE.responses(CalendarNotFound, PastDate("Cannot retrieve slots for a past date")),
+)
 async def get_slots(
     engine: EngineDep,
     calendar_owner_id: Annotated[OwnerKey, Query()],
@@ -122,12 +190,23 @@ async def get_slots(
 @router.post(
     "/appointments",
     summary="Book an appointment with an owner",
+    responses=STYLE.responses(
+        CalendarNotFound,
+        SlotTaken,
+        OutsideHours,
+        InPast,
+        TooSoon,
+        BeyondHorizon,
+        IdempotencyMismatch,
+    ),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def book_appointment(
     body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
-) -> dict[str, object]:
+) -> AppointmentBooked:
     async def book(uow: UnitOfWork) -> Reply:
+        found = await cal.find_calendar(uow, kind=KIND, owner_key=body.calendar_owner_id)
+        _check_booking_date(uow, body.date, found)
         calendar = await _owner_calendar(uow, body.calendar_owner_id)
         start_at = calendar.at(body.date, body.slot_start_time)
         if start_at is None:  # a wall time that DST skips
@@ -156,7 +235,7 @@ async def book_appointment(
     reply = await answer_once(
         engine, idempotency_key, book, scope="owners.appointments", request=request
     )
-    return reply.body
+    return AppointmentBooked.model_validate(reply.body)
 
 
 @router.get("/appointments", summary="An owner's upcoming appointments")

@@ -1,7 +1,6 @@
 """Surface 002 — providers and their bookings (`/api/v1`)."""
 
 from datetime import UTC
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr
@@ -11,13 +10,14 @@ from slotbook.accounts.model import User
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
-from slotbook.errors import InvalidInput
+from slotbook.errors import CalendarNotFound, EmailTaken, InvalidInput
 from slotbook.scheduling import local_day_bounds
 from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import OptionalUser, StrictUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import surface_route
-from slotbook.surfaces.fields import Count, Day, Days, Id, Limit, Minutes, Name, Offset
+from slotbook.surfaces.fields import Count, Day, Days, Limit, Minutes, Name, Offset, ProviderId
+from slotbook.surfaces.replies import ProviderBookingOut, examples
 from slotbook.surfaces.shared import PROVIDER_STYLE, provider_booking_out
 
 KIND = CalendarKind.PROVIDER
@@ -27,6 +27,8 @@ router = APIRouter(
 
 
 class ProviderIn(BaseModel):
+    model_config = examples({"name": "Dr Who", "email": "dr.who@example.com"})
+
     name: Name
     email: EmailStr
     timezone: str | None = None
@@ -37,6 +39,17 @@ class ProviderIn(BaseModel):
 
 
 class ProviderOut(BaseModel):
+    model_config = examples(
+        {
+            "id": 1,
+            "name": "Dr Who",
+            "email": "dr.who@example.com",
+            "timezone": "UTC",
+            "slot_minutes": 60,
+            "change_cutoff_minutes": 0,
+        }
+    )
+
     id: int
     name: str
     email: str | None
@@ -61,7 +74,14 @@ async def get_provider(uow: UnitOfWork, provider_id: int) -> cal.Calendar:
     return await cal.get_calendar(uow, provider_id, kind=KIND)
 
 
-@router.post("/providers", status_code=201, summary="Register a provider")
+@router.post(
+    "/providers",
+    status_code=201,
+    summary="Register a provider",
+    responses=PROVIDER_STYLE.responses(
+        EmailTaken, InvalidInput("slot_minutes must be between 1 and 1440")
+    ),
+)
 async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser) -> ProviderOut:
     if body.slot_minutes is not None and not 0 < body.slot_minutes <= 1440:
         raise InvalidInput("slot_minutes must be between 1 and 1440")
@@ -93,25 +113,35 @@ async def list_providers(
     return [ProviderOut.of(c, viewer) for c in found]
 
 
-@router.get("/providers/{provider_id}", summary="One provider")
-async def show_provider(provider_id: Id, engine: EngineDep, viewer: OptionalUser) -> ProviderOut:
+@router.get(
+    "/providers/{provider_id}",
+    summary="One provider",
+    responses=PROVIDER_STYLE.responses(CalendarNotFound),
+)
+async def show_provider(
+    provider_id: ProviderId, engine: EngineDep, viewer: OptionalUser
+) -> ProviderOut:
     async for attempt in engine.attempts():
         async with attempt as uow:
             provider = await get_provider(uow, provider_id)
     return ProviderOut.of(provider, viewer)
 
 
-@router.get("/bookings", summary="Provider bookings, paged, by provider and dates")
+@router.get(
+    "/bookings",
+    summary="Provider bookings, paged, by provider and dates",
+    responses=PROVIDER_STYLE.responses(CalendarNotFound),
+)
 async def list_provider_bookings(
     engine: EngineDep,
     user: StrictUser,
     viewer: OptionalUser,
-    provider_id: Id | None = None,
+    provider_id: ProviderId | None = None,
     date_from: Day | None = None,
     date_to: Day | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[ProviderBookingOut]:
     async for attempt in engine.attempts():
         async with attempt as uow:
             if provider_id is not None:
@@ -136,4 +166,7 @@ async def list_provider_bookings(
                 limit=limit,
                 offset=offset,
             )
-    return [provider_booking_out(b, by_id[b.calendar_id]) for b in found]
+    return [
+        ProviderBookingOut.model_validate(provider_booking_out(b, by_id[b.calendar_id]))
+        for b in found
+    ]

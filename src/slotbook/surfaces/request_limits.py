@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from slotbook.errors import DomainError, InvalidInput
+from slotbook.errors import BodyTooLarge, DomainError, HeadersTooLarge, InvalidInput
 from slotbook.settings import Settings
 from slotbook.surfaces.errors import style_for
 
@@ -27,14 +27,6 @@ BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|d[89a-f])", re.IGNORECASE)
 FORM = b"application/x-www-form-urlencoded"
 NO_NUL = "Text may not contain NUL characters or unpaired surrogates"
-
-
-class BodyTooLarge(DomainError):
-    status, code, default_message = 413, "body_too_large", "The request body is too large"
-
-
-class HeadersTooLarge(DomainError):
-    status, code, default_message = 431, "headers_too_large", "Too many or too large headers"
 
 
 def has_bad_text(value: Any) -> bool:

@@ -10,9 +10,8 @@ booking's id, the same id every other surface shows for that booking.
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,7 +32,26 @@ from slotbook.booking.model import Booking, BookingStatus
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.settings import change_settings
 from slotbook.engine import UnitOfWork
-from slotbook.errors import InvalidWindow, OutsideHours, Unauthorized
+from slotbook.errors import (
+    BeyondHorizon,
+    BookingNotFound,
+    EmailTaken,
+    Forbidden,
+    IdempotencyMismatch,
+    InPast,
+    InvalidHours,
+    InvalidWindow,
+    NotChangeable,
+    NotFound,
+    OffGrid,
+    OutsideHours,
+    ProviderNotFound,
+    ReservationExpired,
+    SlotTaken,
+    TooSoon,
+    Unauthorized,
+    WindowTooLong,
+)
 from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import DateHours, Slot, WeeklyRule
 from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, require_role
@@ -47,14 +65,16 @@ from slotbook.surfaces.deps import (
 )
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Day, Id, Moment, Name, Offset
+from slotbook.surfaces.replies import Answer, MessageOut, examples
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
 from slotbook.surfaces.shared import Reply, answer_once
 
 STYLE = ErrorStyle(
     overrides={
         "email_taken": (409, "Email already registered"),
-        "slot_taken": (409, "Time slot is not available"),
-        "outside_hours": (409, "Time slot is not available"),
+        "slot_taken": (409, "Time slot is not available: it is already taken"),
+        "outside_hours": (409, "Time slot is not available: it is outside the provider's hours"),
+        "off_grid": (409, None),
         "in_past": (409, "Time slot is in the past"),
         "too_soon": (409, None),
         "beyond_horizon": (409, None),
@@ -73,6 +93,10 @@ PatientOrProvider = Annotated[User, Depends(require_role(Role.PATIENT, Role.PROV
 
 
 class RegisterIn(BaseModel):
+    model_config = examples(
+        {"name": "Pat", "email": "pat@example.com", "password": "correct-horse", "role": "patient"}
+    )
+
     name: Name
     email: EmailStr
     password: Password
@@ -80,6 +104,8 @@ class RegisterIn(BaseModel):
 
 
 class ResetIn(BaseModel):
+    model_config = examples({"email": "pat@example.com", "new_password": "battery-staple"})
+
     email: EmailStr
     new_password: Password
 
@@ -115,7 +141,21 @@ class ManualSlots(BaseModel):
     times: list[TimeRange] = Field(min_length=1, max_length=100)
 
 
-class AvailabilityIn(BaseModel):
+class ProviderAvailabilityIn(BaseModel):
+    model_config = examples(
+        {
+            "general_schedule": {
+                "start_date": "2031-01-01",
+                "end_date": "2031-12-31",
+                "times": [{"days": "M-F", "start": "9am", "end": "5pm"}],
+            },
+            "exceptions": [{"date": "2031-01-24", "times": []}],
+            "manual_appointment_slots": [
+                {"date": "2031-01-25", "times": [{"start": "10am", "end": "12pm"}]}
+            ],
+        }
+    )
+
     general_schedule: GeneralSchedule | None = None
     exceptions: list[DateException] = Field(default_factory=list, max_length=1000)
     manual_appointment_slots: list[ManualSlots] = Field(default_factory=list, max_length=1000)
@@ -143,12 +183,115 @@ class AvailabilityIn(BaseModel):
 
 
 class ReserveIn(BaseModel):
+    model_config = examples({"provider_id": 2, "start_time": "2031-01-20T09:00:00+00:00"})
+
     provider_id: Id
     start_time: Moment
 
 
 class SlotIdIn(BaseModel):
+    model_config = examples({"slot_id": 42})
+
     slot_id: Id
+
+
+class SignInForm(BaseModel):
+    """OAuth2's password form: `username` is the email."""
+
+    model_config = examples({"username": "pat@example.com", "password": "correct-horse"})
+
+    username: str
+    password: str
+    grant_type: str | None = Field(None, pattern="^password$")
+    scope: str = ""
+
+
+class RegisteredOut(Answer):
+    model_config = examples({"message": "User registered successfully", "id": 3})
+
+    message: str
+    id: int
+
+
+class TokenOut(Answer):
+    model_config = examples(
+        {"access_token": "eyJhbGciOi…", "token_type": "bearer", "expires_in": 1800}
+    )
+
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class ProviderAccountOut(Answer):
+    model_config = examples(
+        {"id": 2, "name": "Dr Who", "email": "dr@example.com", "calendar_id": 4}
+    )
+
+    id: int
+    name: str
+    email: str
+    calendar_id: int | None
+
+
+class TimeSlotOffer(BaseModel):
+    model_config = examples(
+        {
+            "id": 32944140,
+            "provider_id": 2,
+            "start_time": "2031-01-20T09:00:00+00:00",
+            "end_time": "2031-01-20T09:15:00+00:00",
+            "status": "available",
+        }
+    )
+
+    id: int = Field(description="The slot's start in whole minutes since the Unix epoch")
+    provider_id: int
+    start_time: str
+    end_time: str
+    status: str
+
+
+class ProviderAppointmentOut(Answer):
+    id: int
+    provider_id: int
+    start_time: str
+    end_time: str
+    status: str = Field(description="reserved or booked")
+    client_id: int | None
+    reserved_by: str | None
+    reserved_until: str | None
+    confirmed: bool
+
+
+class ReservationOut(ProviderAppointmentOut):
+    model_config = examples(
+        {
+            "message": "Slot reserved successfully",
+            "slot_id": 42,
+            "id": 42,
+            "provider_id": 2,
+            "start_time": "2031-01-20T09:00:00+00:00",
+            "end_time": "2031-01-20T09:15:00+00:00",
+            "status": "reserved",
+            "client_id": 3,
+            "reserved_by": "Pat",
+            "reserved_until": "2031-01-19T10:30:00+00:00",
+            "confirmed": False,
+            "booking_token": "Jq3…",
+        }
+    )
+
+    message: str
+    slot_id: int
+    booking_token: str
+
+
+class SlotMessageOut(Answer):
+    model_config = examples({"message": "Appointment cancelled successfully", "slot_id": 42})
+
+    message: str
+    slot_id: int
 
 
 def _iso(instant: dt.datetime, calendar: cal.Calendar) -> str:
@@ -207,6 +350,12 @@ def _instant(calendar: cal.Calendar, start: dt.datetime) -> dt.datetime:
 @router.post(
     "/register",
     summary="Register a provider, patient or admin",
+    response_model=RegisteredOut,
+    responses=STYLE.responses(
+        EmailTaken,
+        Unauthorized("An admin's token is needed to register another admin"),
+        Forbidden("Only an admin can register another admin"),
+    ),
     dependencies=[per_address(Rule.REGISTRATIONS_PER_ADDRESS)],
 )
 async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> dict[str, Any]:
@@ -222,12 +371,17 @@ async def register(body: RegisterIn, engine: EngineDep, token: BearerToken) -> d
     return {"message": "User registered successfully", "id": user.id}
 
 
-@router.post("/token", summary="Sign in (OAuth2 password form: username = email)")
+@router.post(
+    "/token",
+    summary="Sign in (OAuth2 password form: username = email)",
+    response_model=TokenOut,
+    responses=STYLE.responses(Unauthorized(accounts.WRONG_CREDENTIALS)),
+)
 async def sign_in(
     request: Request,
     engine: EngineDep,
     limiter: RateLimiterDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[SignInForm, Form()],
 ) -> dict[str, Any]:
     """Failed attempts count per client address and per account; either used up is 429
     before the password is even checked (so guessing costs no Argon2 work either)."""
@@ -250,13 +404,24 @@ async def sign_in(
     }
 
 
-@router.post("/reset-password", summary="Reset a password (yourself, or anyone as an admin)")
+@router.post(
+    "/reset-password",
+    summary="Reset a password (yourself, or anyone as an admin)",
+    response_model=MessageOut,
+    responses=STYLE.responses(
+        NotFound("User not found"), Forbidden("You may only reset your own password")
+    ),
+)
 async def reset_password(
     engine: EngineDep,
     user: CurrentUser,
     email: str | None = Query(None),
     new_password: str | None = Query(None),
-    body: dict[str, Any] | None = Body(None),
+    body: dict[str, Any] | None = Body(
+        None,
+        description="`email` and `new_password`, if not given as query parameters",
+        examples=[{"email": "pat@example.com", "new_password": "battery-staple"}],
+    ),
 ) -> dict[str, str]:
     given = {k: v for k, v in {"email": email, "new_password": new_password}.items() if v}
     try:
@@ -269,7 +434,12 @@ async def reset_password(
     return {"message": "Password reset successfully"}
 
 
-@router.get("/providers", summary="Every provider (admins only)")
+@router.get(
+    "/providers",
+    summary="Every provider (admins only)",
+    response_model=list[ProviderAccountOut],
+    responses=STYLE.responses(Forbidden("This needs the admin role")),
+)
 async def list_providers(
     engine: EngineDep,
     _: Admin,
@@ -286,10 +456,15 @@ async def list_providers(
 
 
 @router.post(
-    "/providers/{provider_id}/availability", summary="Set your availability (that provider only)"
+    "/providers/{provider_id}/availability",
+    summary="Set your availability (that provider only)",
+    response_model=MessageOut,
+    responses=STYLE.responses(
+        ProviderNotFound, InvalidHours, Forbidden("Only that provider may do that")
+    ),
 )
 async def set_availability(
-    provider_id: Id, body: AvailabilityIn, engine: EngineDep, user: Provider
+    provider_id: Id, body: ProviderAvailabilityIn, engine: EngineDep, user: Provider
 ) -> dict[str, str]:
     permissions.check_is_provider(user, provider_id)
     # The heavy part (joining up to the body limit's worth of ranges) before the write lock.
@@ -340,7 +515,12 @@ async def set_booking_policy(
     )
 
 
-@router.get("/providers/{provider_id}/time-slots", summary="A provider's free slots")
+@router.get(
+    "/providers/{provider_id}/time-slots",
+    summary="A provider's free slots",
+    response_model=list[TimeSlotOffer],
+    responses=STYLE.responses(ProviderNotFound, InvalidWindow, WindowTooLong),
+)
 async def time_slots(
     provider_id: Id,
     engine: EngineDep,
@@ -361,6 +541,18 @@ async def time_slots(
 @router.post(
     "/appointments/reserve",
     summary="Hold a slot for the grace period (patients)",
+    response_model=ReservationOut,
+    responses=STYLE.responses(
+        ProviderNotFound,
+        SlotTaken,
+        OutsideHours,
+        OffGrid("09:05 is not on the calendar's 15-minute grid"),
+        InPast,
+        TooSoon,
+        BeyondHorizon,
+        IdempotencyMismatch,
+        Forbidden("This needs the patient role"),
+    ),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def reserve(
@@ -392,7 +584,17 @@ async def reserve(
     return reply.body
 
 
-@router.post("/appointments/confirm", summary="Confirm your reservation (patients)")
+@router.post(
+    "/appointments/confirm",
+    summary="Confirm your reservation (patients)",
+    response_model=SlotMessageOut,
+    responses=STYLE.responses(
+        BookingNotFound("Reservation not found"),
+        ReservationExpired,
+        NotChangeable("This reservation was cancelled"),
+        Forbidden("This reservation is someone else's"),
+    ),
+)
 async def confirm(body: SlotIdIn, engine: EngineDep, patient: Patient) -> dict[str, Any]:
     async for attempt in engine.attempts(write=True):
         async with attempt as uow:
@@ -404,7 +606,16 @@ async def confirm(body: SlotIdIn, engine: EngineDep, patient: Patient) -> dict[s
     return {"message": message, "slot_id": body.slot_id, "status": booking.status}
 
 
-@router.post("/appointments/cancel", summary="Cancel an appointment (its patient or provider)")
+@router.post(
+    "/appointments/cancel",
+    summary="Cancel an appointment (its patient or provider)",
+    response_model=SlotMessageOut,
+    responses=STYLE.responses(
+        BookingNotFound("Appointment not found"),
+        NotChangeable,
+        Forbidden("You may only cancel your own appointments"),
+    ),
+)
 async def cancel(body: SlotIdIn, engine: EngineDep, user: PatientOrProvider) -> dict[str, Any]:
     async for attempt in engine.attempts(write=True):
         async with attempt as uow:
@@ -415,6 +626,13 @@ async def cancel(body: SlotIdIn, engine: EngineDep, user: PatientOrProvider) -> 
 @router.get(
     "/providers/{provider_id}/booked-appointments",
     summary="A provider's reserved and booked appointments (that provider or an admin)",
+    response_model=list[ProviderAppointmentOut],
+    responses=STYLE.responses(
+        ProviderNotFound,
+        InvalidWindow,
+        WindowTooLong,
+        Forbidden("Only that provider or an admin may do that"),
+    ),
 )
 async def booked_appointments(
     provider_id: Id,

@@ -15,13 +15,17 @@ from slotbook.booking import series as use
 from slotbook.booking.model import Booking
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
+from slotbook.errors import BookingNotFound, NotFound
 from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, TokenGuessesDep, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name, WallMoment
+from slotbook.surfaces.replies import examples
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
 
 router = APIRouter(prefix="/api/v1", tags=["series"], route_class=surface_route(ErrorStyle()))
+#: an unknown or malformed series token, or an occurrence not in the series
+NOT_FOUND = ErrorStyle().responses(NotFound("Series not found"), BookingNotFound)
 
 RRule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -29,6 +33,15 @@ RRule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 class SeriesIn(BaseModel):
     """`start`: the first occurrence's wall time in the calendar's zone
     (`2031-01-06T09:00`); `rrule`: how it repeats (`FREQ=WEEKLY;COUNT=8`)."""
+
+    model_config = examples(
+        {
+            "start": "2031-01-06T09:00",
+            "rrule": "FREQ=WEEKLY;COUNT=8",
+            "name": "Ada",
+            "email": "ada@example.com",
+        }
+    )
 
     start: WallMoment
     rrule: RRule
@@ -92,21 +105,31 @@ async def create_series(
     return JSONResponse(reply.body, status_code=reply.status)
 
 
-@router.get("/series/{token}", summary="A series and its occurrences, by its token")
+@router.get(
+    "/series/{token}",
+    summary="A series and its occurrences, by its token",
+    responses=NOT_FOUND,
+)
 async def show_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> dict[str, Any]:
     async with guesses.counted(), engine.unit() as uow:
         return series_out(await use.get_series(uow, token))
 
 
 @router.delete(
-    "/series/{token}", summary="Cancel every future occurrence (outside the cancel cut-off)"
+    "/series/{token}",
+    summary="Cancel every future occurrence (outside the cancel cut-off)",
+    responses=NOT_FOUND,
 )
 async def cancel_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> dict[str, Any]:
     async with guesses.counted(), engine.unit(write=True) as uow:
         return series_out(await use.cancel_series(uow, token))
 
 
-@router.get("/series/{token}/bookings/{booking_id}", summary="One occurrence of the series")
+@router.get(
+    "/series/{token}/bookings/{booking_id}",
+    summary="One occurrence of the series",
+    responses=NOT_FOUND,
+)
 async def show_occurrence(
     token: str, booking_id: Id, engine: EngineDep, guesses: TokenGuessesDep
 ) -> dict[str, Any]:
@@ -116,7 +139,10 @@ async def show_occurrence(
 
 
 @router.delete(
-    "/series/{token}/bookings/{booking_id}", status_code=204, summary="Cancel one occurrence"
+    "/series/{token}/bookings/{booking_id}",
+    status_code=204,
+    summary="Cancel one occurrence",
+    responses=NOT_FOUND,
 )
 async def cancel_occurrence(
     token: str, booking_id: Id, engine: EngineDep, guesses: TokenGuessesDep

@@ -17,6 +17,7 @@ from slotbook.surfaces.auth import CurrentUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Limit, Offset
+from slotbook.surfaces.replies import examples
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["webhooks"], route_class=surface_route(STYLE))
@@ -25,6 +26,10 @@ Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 
 
 class WebhookIn(BaseModel):
+    model_config = examples(
+        {"url": "https://example.com/slotbook-hook", "events": ["booking.created"]}
+    )
+
     url: Url = Field(examples=["https://example.com/slotbook-hook"])
     events: list[Transition] | None = Field(
         None, min_length=1, description="Event types to send (default: all)"

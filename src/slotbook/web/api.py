@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, EmailStr
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, EmailStr
 
 from slotbook.accounts import permissions
 from slotbook.availability.free_slots import free_slots_between
@@ -18,13 +18,23 @@ from slotbook.booking.model import Source
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
-from slotbook.errors import InvalidInput
+from slotbook.errors import (
+    BeyondHorizon,
+    CalendarNotFound,
+    IdempotencyMismatch,
+    InPast,
+    InvalidInput,
+    OutsideHours,
+    SlotTaken,
+    TooSoon,
+)
 from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import local_day_bounds
 from slotbook.surfaces import fields
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name, check_supported_moment, parse_moment
+from slotbook.surfaces.replies import ManagedBookingOut
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
@@ -84,7 +94,15 @@ class DaySlots(BaseModel):
     next_free_date: Day | None = None
 
 
-class BookingIn(BaseModel):
+class PageBookingIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"start_at": "2031-01-20T09:00:00+00:00", "name": "Ada", "email": "ada@example.com"}
+            ]
+        }
+    )
+
     start_at: Annotated[
         AwareDatetime, BeforeValidator(parse_moment), AfterValidator(check_supported_moment)
     ]
@@ -110,7 +128,11 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     return calendar
 
 
-@router.get("/{calendar_id}", summary="A calendar's name, kind, zone and today")
+@router.get(
+    "/{calendar_id}",
+    summary="A calendar's name, kind, zone and today",
+    responses=STYLE.responses(CalendarNotFound),
+)
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
     async for attempt in engine.attempts():
         async with attempt as uow:
@@ -118,7 +140,11 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
     return shown
 
 
-@router.get("/{calendar_id}/slots", summary="Free slots of one day in the visitor's zone")
+@router.get(
+    "/{calendar_id}/slots",
+    summary="Free slots of one day in the visitor's zone",
+    responses=STYLE.responses(CalendarNotFound, InvalidInput("unknown IANA time zone 'Mars/Base'")),
+)
 async def day_slots(
     calendar_id: Id,
     engine: EngineDep,
@@ -177,10 +203,23 @@ async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -
     "/{calendar_id}/bookings",
     status_code=201,
     summary="Book a free slot by its start",
+    response_model=ManagedBookingOut,
+    responses=STYLE.responses(
+        CalendarNotFound,
+        SlotTaken,
+        OutsideHours,
+        InPast,
+        TooSoon,
+        BeyondHorizon,
+        IdempotencyMismatch,
+    ),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def book(
-    calendar_id: Id, body: BookingIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
+    calendar_id: Id,
+    body: PageBookingIn,
+    engine: EngineDep,
+    idempotency_key: IdempotencyHeader = None,
 ) -> dict[str, Any]:
     async def claim(uow: UnitOfWork) -> Reply:
         calendar = await time_calendar(uow, calendar_id)

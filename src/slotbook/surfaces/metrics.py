@@ -1,0 +1,45 @@
+"""`GET /metrics`: Prometheus' text format, off or token-protected by settings."""
+
+import asyncio
+import secrets
+
+from fastapi import APIRouter, Request, Response
+
+from slotbook.errors import NotFound, Unauthorized
+from slotbook.observability.metrics import exposition
+from slotbook.surfaces.errors import DEFAULT_STYLE, surface_route
+
+router = APIRouter(tags=["operations"], route_class=surface_route(DEFAULT_STYLE))
+
+
+def _check_access(request: Request) -> None:
+    settings = request.app.state.engine.settings
+    if not settings.metrics_enabled:
+        raise NotFound("Metrics are turned off (SLOTBOOK_METRICS_ENABLED=false)")
+    if settings.metrics_token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            given.encode(), settings.metrics_token.encode()
+        ):
+            raise Unauthorized("Metrics need Authorization: Bearer <SLOTBOOK_METRICS_TOKEN>")
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics of every worker of this instance",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus' text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **DEFAULT_STYLE.responses(
+            NotFound("Metrics are turned off (SLOTBOOK_METRICS_ENABLED=false)"),
+            Unauthorized("Metrics need Authorization: Bearer <SLOTBOOK_METRICS_TOKEN>"),
+        ),
+    },
+)
+async def metrics(request: Request) -> Response:
+    _check_access(request)
+    body, content_type = await asyncio.to_thread(exposition)  # reads files when multiprocess
+    return Response(body, media_type=content_type)
