@@ -1,13 +1,15 @@
 """The booking engine's context: settings, database, clock, and who hears of changes."""
 
+import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import TracebackType
 
-from slotbook.errors import TryAgain
+from slotbook.errors import Deadlocked, TryAgain
 from slotbook.settings import Settings
 from slotbook.store.db import Connection, Database
 
@@ -90,10 +92,12 @@ class Engine:
                 async with attempt as uow:
                     ...
 
-        A unit that committed nothing and may well succeed if run again (`TryAgain`: its
-        connection dropped, or PostgreSQL broke a deadlock by aborting it) runs once more,
-        on a fresh connection (every unit is one transaction, so nothing of the first try
-        remains); failing so twice, it is a 503 with Retry-After."""
+        A unit that committed nothing and may well succeed if run again (`TryAgain`) runs
+        again on a fresh connection (every unit is one transaction, so nothing of the first
+        try remains): once more when its connection dropped; after a short random pause up
+        to four more times when PostgreSQL broke a deadlock by aborting it (the other side
+        commits meanwhile, so the next run sees its outcome). Failing so every time, it is
+        a 503 with Retry-After."""
         return Attempts(self, write=write)
 
     async def announce(self, days: frozenset[CalendarDay]) -> None:
@@ -102,16 +106,20 @@ class Engine:
 
 
 class Attempts:
-    """`Engine.attempts`: at most `TRIES` runs of one unit of work, each an async context
-    manager that yields its `UnitOfWork`; the loop ends with the first run that does not
-    lose its connection."""
+    """`Engine.attempts`: the runs of one unit of work, each an async context manager that
+    yields its `UnitOfWork`; the loop ends with the first run that neither loses its
+    connection (at most `TRIES` runs) nor is aborted to break a deadlock (at most
+    `DEADLOCK_TRIES` runs)."""
 
     TRIES = 2
+    DEADLOCK_TRIES = 5
+    #: the longest pause before running a deadlocked unit again, times the runs so far
+    DEADLOCK_PAUSE_SECONDS = 0.01
 
     def __init__(self, engine: Engine, *, write: bool) -> None:
         self._engine = engine
         self._write = write
-        self._left = self.TRIES
+        self._runs = 0
         self._finished = False
         self._unit: AbstractAsyncContextManager[UnitOfWork] | None = None
 
@@ -119,9 +127,9 @@ class Attempts:
         return self
 
     async def __anext__(self) -> "Attempts":
-        if self._finished or not self._left:
+        if self._finished or self._runs >= self.DEADLOCK_TRIES:
             raise StopAsyncIteration
-        self._left -= 1
+        self._runs += 1
         return self
 
     async def __aenter__(self) -> UnitOfWork:
@@ -138,9 +146,12 @@ class Attempts:
         try:
             suppressed = await self._unit.__aexit__(exc_type, exc, traceback)
         except TryAgain as exc:
-            if not self._left:
+            deadlocked = isinstance(exc, Deadlocked)
+            if self._runs >= (self.DEADLOCK_TRIES if deadlocked else self.TRIES):
                 raise
             log.warning("%s; running the unit again", type(exc).__name__)
+            if deadlocked:  # so that the runs that deadlocked together do not meet again
+                await asyncio.sleep(random.uniform(0, self.DEADLOCK_PAUSE_SECONDS * self._runs))
             return True  # on to the next attempt
         self._finished = True
         return bool(suppressed)
