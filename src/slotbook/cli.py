@@ -27,6 +27,7 @@ from slotbook.observability.multiprocess import metrics_directory
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
 from slotbook.store.migrate import upgrade
+from slotbook.workers import serve_workers
 
 cli = typer.Typer(
     help="slotbook — one booking engine behind five booking APIs.", no_args_is_help=True
@@ -213,18 +214,19 @@ def serve(
             host,
         )
     log.info(startup_line(settings, host, port, workers), extra=startup_fields(settings))
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_config": log_config,
+        "log_level": "warning",
+        "access_log": False,
+    } | server_options(settings)
     with metrics_directory(workers):
-        uvicorn.run(
-            APP,
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=log_config,
-            log_level="warning",
-            access_log=False,
-            **server_options(settings),
-        )
+        if workers > 1:
+            serve_workers(uvicorn.Config(APP, workers=workers, **options))
+        else:
+            uvicorn.run(APP, **options)
 
 
 def startup_fields(settings: Settings) -> dict[str, Any]:
