@@ -25,6 +25,8 @@ DEFAULTS = {
     "requires_approval": False,
     "approval_timeout_minutes": 1440,
     "max_seats_per_booking": 10,
+    "reminder_minutes": 1440,
+    "email": None,
 }
 
 
