@@ -19,13 +19,18 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import (
+    BeyondHorizon,
     CalendarNotFound,
     IdempotencyMismatch,
     InPast,
+    InsideBuffer,
     InvalidInput,
+    LimitReached,
+    PatientsOnly,
     SlotFull,
     SlotNotFound,
     SlotTaken,
+    TooSoon,
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
@@ -146,8 +151,13 @@ def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
             PROVIDER_STYLE.responses(
                 InvalidInput("Missing required fields: provider_id, date, time"),
                 CalendarNotFound,
+                PatientsOnly,
                 SlotTaken,
+                InsideBuffer,
+                LimitReached,
                 InPast,
+                TooSoon,
+                BeyondHorizon,
                 IdempotencyMismatch,
                 *STORE_ERRORS,
             ),

@@ -25,6 +25,7 @@ from slotbook.errors import (
     InPast,
     InvalidInput,
     OutsideHours,
+    PatientsOnly,
     SlotTaken,
     TooSoon,
 )
@@ -110,6 +111,10 @@ class PageBookingIn(BaseModel):
     email: EmailStr
 
 
+#: a calendar these pages may not show: a 004 provider's, booked by signed-in patients only
+NOT_SHOWN = PatientsOnly(permissions.NOT_SHOWN_WITHOUT_SIGN_IN)
+
+
 async def shown_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     """A calendar these pages may show: anyone may book it (no one signs in here)."""
     calendar = await cal.get_calendar(uow, calendar_id)
@@ -131,7 +136,7 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 @router.get(
     "/{calendar_id}",
     summary="A calendar's name, kind, zone and today",
-    responses=STYLE.responses(CalendarNotFound),
+    responses=STYLE.responses(CalendarNotFound, NOT_SHOWN),
 )
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
     async for attempt in engine.attempts():
@@ -143,7 +148,9 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
 @router.get(
     "/{calendar_id}/slots",
     summary="Free slots of one day in the visitor's zone",
-    responses=STYLE.responses(CalendarNotFound, InvalidInput("unknown IANA time zone 'Mars/Base'")),
+    responses=STYLE.responses(
+        CalendarNotFound, NOT_SHOWN, InvalidInput("unknown IANA time zone 'Mars/Base'")
+    ),
 )
 async def day_slots(
     calendar_id: Id,
@@ -206,6 +213,7 @@ async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -
     response_model=ManagedBookingOut,
     responses=STYLE.responses(
         CalendarNotFound,
+        NOT_SHOWN,
         SlotTaken,
         OutsideHours,
         InPast,
