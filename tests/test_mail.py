@@ -4,6 +4,8 @@ retries and failures. The app runs in the test's loop on the test's clock."""
 
 import asyncio
 import re
+import statistics
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -98,8 +100,13 @@ async def seat_booking(client: httpx.AsyncClient, email: str, *slots: tuple[str,
 
 
 async def test_each_surface_with_an_email_sends_exactly_one_confirmation(client, inbox):
-    await owner_calendar(client)
+    calendar_id = await owner_calendar(client)
     assert (await appointment(client, "10:00")).status_code == 200  # 001: bob@
+    page = await client.post(  # the booking pages: eve@
+        f"/api/v1/calendars/{calendar_id}/bookings",
+        json={"start_at": "2031-01-20T12:00:00+00:00", "name": "Eve", "email": "eve@example.com"},
+    )
+    assert page.status_code == 201, page.text
     await seat_booking(client, "ada@example.com")  # 003
     clinic = await open_clinic(client, "2031-01-20")  # 004: pat@, reserve then confirm
     held = await clinic.reserve(client, "11:00")
@@ -109,7 +116,7 @@ async def test_each_surface_with_an_email_sends_exactly_one_confirmation(client,
         "/appointments/confirm", json={"slot_id": slot_id}, headers=clinic.patient.headers
     )
     assert confirmed.status_code == 200, confirmed.text
-    bookers = ["bob@example.com", "ada@example.com", "pat@example.com"]
+    bookers = ["bob@example.com", "eve@example.com", "ada@example.com", "pat@example.com"]
     await inbox.until(lambda i: all(i.to(b, "Booking confirmed") for b in bookers))
     await inbox.until(lambda i: bool(i.to("doc@example.com", "New booking")))  # 004 owner
     headers = {"Authorization": f"Bearer {await sign_in(client, 'root@example.com')}"}
@@ -269,6 +276,22 @@ async def test_resend_links_answers_alike_and_the_old_link_stops_working(client,
     [new] = re.findall(rf"{PUBLIC}/manage/(\S+)", text)
     assert (await client.get(f"/api/v1/bookings/{old}")).status_code == 404
     assert (await client.get(f"/api/v1/bookings/{new}")).status_code == 200
+
+
+async def test_resend_links_takes_about_as_long_for_an_unknown_address(client, inbox):
+    event = await create_event(client, ("09:00", "10:00", 10))
+    for _ in range(3):
+        await book_seat(client, event["time_slots"][0]["id"], email="ada@example.com")
+
+    async def timed(email: str) -> float:
+        started = time.perf_counter()
+        answer = await client.post("/api/v1/bookings/resend-links", json={"email": email})
+        assert answer.status_code == 202
+        return time.perf_counter() - started
+
+    unknown = statistics.median([await timed(f"u{i}@example.com") for i in range(5)])
+    known = statistics.median([await timed("ada@example.com") for _ in range(5)])
+    assert known < 10 * unknown and unknown < 10 * known  # a 10x-wide guard: within noise
 
 
 async def test_twenty_requests_a_minute_for_one_address_are_refused(client):
