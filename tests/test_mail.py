@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import astuple
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from asgi_lifespan import LifespanManager
 
 from slotbook.app import create_app
 from slotbook.cli import startup_line
+from slotbook.notify.mail.transport import SmtpServer
 from slotbook.observability.checks import run_checks
 from slotbook.settings import Settings
 from tests.support.accounts import sign_in, sign_up
@@ -345,3 +347,24 @@ async def test_a_day_of_failures_ends_in_failed(database_url, clock):
         [failed] = await until_listed(client, headers, "failed", bool)
     assert failed["recipient"] == "ada@example.com" and failed["attempts"] == 2
     assert failed["last_error"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mx.example.com", ("mx.example.com", 25, None, None, False, None)),
+        (
+            "smtp://u%40x:p%3Aw@mx.example.com:587?starttls=true",
+            ("mx.example.com", 587, "u@x", "p:w", False, True),
+        ),
+        ("smtps://mx.example.com", ("mx.example.com", 465, None, None, True, None)),
+    ],
+)
+def test_the_smtp_url_names_host_port_credentials_and_tls(url, expected):
+    server = SmtpServer.parse(url)
+    assert astuple(server) == expected
+
+
+def test_a_url_that_is_not_smtp_is_refused_naming_the_setting():
+    with pytest.raises(ValueError, match="smtp_url"):
+        Settings(smtp_url="http://mx.example.com", _env_file=None)

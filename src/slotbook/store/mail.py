@@ -99,7 +99,6 @@ async def drop_reminders(uow: UnitOfWork, booking_ids: set[int]) -> None:
                 mail_messages.c.booking_id.in_(booking_ids),
                 mail_messages.c.kind == REMINDER,
                 mail_messages.c.status == "pending",
-                mail_messages.c.attempts == 0,
             )
         )
 

@@ -6,7 +6,7 @@ Each letter is written whole when its event is routed, so it says what was true 
 and a manage link (whose token is only known at that moment) can be in it.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -21,11 +21,13 @@ from slotbook.store.outbox import Event
 
 #: events after which the booker has a firm booking (and a reminder is due)
 FIRM = (Transition.CREATED, Transition.CONFIRMED, Transition.APPROVED)
-#: events that end a booking (an invite's METHOD:CANCEL)
+#: events that end a booking, how each is told, and whether the booker's calendar may
+#: have it (then an invite with METHOD:CANCEL takes it out; a hold or a request was
+#: never sent as an invite)
 ENDING = {
-    Transition.CANCELLED: "cancelled",
-    Transition.DECLINED: "declined",
-    Transition.EXPIRED: "released (its hold expired)",
+    Transition.CANCELLED: ("cancelled", True),
+    Transition.DECLINED: ("declined", False),
+    Transition.EXPIRED: ("released (its hold expired)", False),
 }
 #: events the owner hears of, and how each is named
 FOR_OWNER = {
@@ -200,14 +202,13 @@ def _booker_text(
             "REQUEST",
         )
     if kind in ENDING:
+        told, invited = ENDING[kind]
         return (
             "cancellation",
-            f"Booking {ENDING[kind].split()[0]}: {name}, {at}",
-            [
-                f"Your booking with {name} for {at} was {ENDING[kind]}.",
-                "The attached invite removes it from your calendar.",
-            ],
-            "CANCEL",
+            f"Booking {told.split()[0]}: {name}, {at}",
+            [f"Your booking with {name} for {at} was {told}."]
+            + (["The attached invite removes it from your calendar."] if invited else []),
+            "CANCEL" if invited else None,
         )
     return None
 
@@ -258,7 +259,7 @@ def reminder(writer: Writer, event: Event, calendar: Calendar, now: datetime) ->
             ],
             now=now,
             due_at=due,
-            event=replace(event, manage_token=None),
+            event=event,
         )
     ]
 
