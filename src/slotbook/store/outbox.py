@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, type_coerce, union_all, update
 
 from slotbook.engine import UnitOfWork
-from slotbook.store.tables import mail_messages, outbox_events, webhook_deliveries
+from slotbook.store.tables import outbox_events, webhook_deliveries
 from slotbook.store.types import UTCDateTime
 
 
@@ -37,9 +37,8 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Backlog:
-    """Work the consumers have not finished: events not yet routed plus deliveries and
-    emails (reminders once due) still pending, and when the oldest of them happened (None
-    when there is none)."""
+    """Work the consumers have not finished: events not yet routed plus deliveries still
+    pending, and when the oldest of them happened (None when there is none)."""
 
     size: int
     oldest_at: datetime | None
@@ -132,10 +131,7 @@ async def backlog(uow: UnitOfWork) -> Backlog:
         .select_from(webhook_deliveries.join(outbox_events))
         .where(webhook_deliveries.c.status == "pending")
     )
-    mail = select(mail_messages.c.due_at.label("at")).where(  # reminders count once due
-        mail_messages.c.status == "pending", mail_messages.c.due_at <= uow.now
-    )
-    waiting = union_all(unrouted, pending, mail).subquery()
+    waiting = union_all(unrouted, pending).subquery()
     oldest = type_coerce(func.min(waiting.c.at), UTCDateTime())  # an instant on SQLite too
     size, oldest_at = (await uow.conn.execute(select(func.count(), oldest))).one()
     return Backlog(size=size, oldest_at=oldest_at)
