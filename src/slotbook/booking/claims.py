@@ -96,8 +96,8 @@ async def move_time(
     return await transitions.move_time(uow, booking, calendar, start_at, end_at)
 
 
-async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking:
-    booking = await reads.get_booking(uow, booking_id)
+async def get_booking(uow: UnitOfWork, booking_id: int, *, lock: bool = False) -> Booking:
+    booking = await reads.get_booking(uow, booking_id, lock=lock)
     if booking is None:
         raise BookingNotFound()
     return booking
