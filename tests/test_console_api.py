@@ -52,7 +52,7 @@ async def test_a_provider_sees_their_calendar_an_admin_every_one_searchable(clie
 
 
 async def test_a_patient_or_nobody_gets_no_console_data(client):
-    provider, calendar_id = await provider_and_calendar(client)
+    _, calendar_id = await provider_and_calendar(client)
     patient = await sign_up(client, "patient")
     paths = [
         "/api/v1/calendars",

@@ -27,11 +27,11 @@ from slotbook.scheduling import DateHours, WeeklyRule
 from slotbook.surfaces.auth import CurrentUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Day, Id, Limit, Offset, WallTime
+from slotbook.surfaces.fields import LAST_DAY, Day, Id, Limit, Offset, WallTime
 from slotbook.surfaces.replies import examples
 
 STYLE = ErrorStyle()
-router = APIRouter(prefix="/api/v1/calendars", tags=["console"], route_class=surface_route(STYLE))
+router = APIRouter(prefix="/api/v1", tags=["console"], route_class=surface_route(STYLE))
 PREVIEW_DAYS = 14
 NOT_YOURS = Forbidden("Only this calendar's owner or an admin may do that")
 PATIENT = Forbidden("This is for providers and admins; a patient's account cannot use it")
@@ -61,6 +61,8 @@ class ManagedCalendarOut(BaseModel):
             "timezone": "Europe/Berlin",
             "slot_minutes": 15,
             "event_date": None,
+            "who_may_book": "signed_in_patients",
+            "today": "2031-01-20",
         }
     )
 
@@ -73,9 +75,11 @@ class ManagedCalendarOut(BaseModel):
     timezone: str
     slot_minutes: int
     event_date: date | None
+    who_may_book: str = Field(description="anyone, or signed_in_patients (a 004 provider's)")
+    today: date = Field(description="the date in its zone as this answer was made")
 
     @classmethod
-    def of(cls, calendar: cal.Calendar) -> "ManagedCalendarOut":
+    def of(cls, calendar: cal.Calendar, now: datetime) -> "ManagedCalendarOut":
         return cls(
             id=calendar.id,
             kind=calendar.kind,
@@ -86,6 +90,8 @@ class ManagedCalendarOut(BaseModel):
             timezone=calendar.timezone,
             slot_minutes=calendar.slot_minutes,
             event_date=calendar.event_date,
+            who_may_book=calendar.who_may_book,
+            today=calendar.today(now),
         )
 
 
@@ -198,6 +204,24 @@ class Preview(BaseModel):
     days: list[PreviewDay]
 
 
+class MeOut(BaseModel):
+    """Who the bearer token belongs to."""
+
+    model_config = examples(
+        {"id": 7, "name": "Dr Ada", "email": "ada@example.com", "role": "provider"}
+    )
+
+    id: int
+    name: str
+    email: str
+    role: str = Field(description="provider, patient or admin")
+
+
+@router.get("/me", summary="Who you are signed in as", responses=STYLE.responses(Unauthorized))
+async def me(user: CurrentUser) -> MeOut:
+    return MeOut(id=user.id, name=user.name, email=user.email, role=user.role)
+
+
 async def _managed(engine: EngineDep, user: CurrentUser, calendar_id: int) -> cal.Calendar:
     permissions.check_console_user(user)
     async for attempt in engine.attempts():
@@ -208,7 +232,7 @@ async def _managed(engine: EngineDep, user: CurrentUser, calendar_id: int) -> ca
 
 
 @router.get(
-    "",
+    "/calendars",
     summary="The calendars you manage (an admin: every one), searchable",
     responses=STYLE.responses(Unauthorized, PATIENT),
 )
@@ -231,10 +255,12 @@ async def my_calendars(
                 limit=limit,
                 offset=offset,
             )
-    return [ManagedCalendarOut.of(c) for c in found]
+    return [ManagedCalendarOut.of(c, uow.now) for c in found]
 
 
-@router.get("/{calendar_id}/hours", summary="A calendar's opening hours", responses=SIGNED_IN)
+@router.get(
+    "/calendars/{calendar_id}/hours", summary="A calendar's opening hours", responses=SIGNED_IN
+)
 async def show_hours(calendar_id: Id, engine: EngineDep, user: CurrentUser) -> Hours:
     await _managed(engine, user, calendar_id)
     async for attempt in engine.attempts():
@@ -244,7 +270,7 @@ async def show_hours(calendar_id: Id, engine: EngineDep, user: CurrentUser) -> H
 
 
 @router.put(
-    "/{calendar_id}/hours",
+    "/calendars/{calendar_id}/hours",
     summary="Replace a calendar's opening hours (overlapping ranges are joined)",
     responses=HOURS_ERRORS,
 )
@@ -262,7 +288,7 @@ async def replace_hours(
 
 
 @router.post(
-    "/{calendar_id}/hours/preview",
+    "/calendars/{calendar_id}/hours/preview",
     summary="The free slots of the next 14 days under these hours (nothing is saved)",
     responses=HOURS_ERRORS,
 )
@@ -270,14 +296,42 @@ async def preview_hours(
     calendar_id: Id, body: Hours, engine: EngineDep, user: CurrentUser
 ) -> Preview:
     calendar = await _managed(engine, user, calendar_id)
-    schedule = cal.checked(engine.settings, body.schedule())
+    return await _free_days(engine, calendar, None, PREVIEW_DAYS, body.schedule())
+
+
+@router.get(
+    "/calendars/{calendar_id}/openings",
+    summary="The free slots of some days under the saved hours (where a booking may move)",
+    responses=SIGNED_IN,
+)
+async def openings(
+    calendar_id: Id,
+    engine: EngineDep,
+    user: CurrentUser,
+    start_date: Annotated[Day | None, Query(description="default: today (its zone)")] = None,
+    days: Annotated[int, Query(ge=1, le=31)] = 7,
+) -> Preview:
+    calendar = await _managed(engine, user, calendar_id)
+    return await _free_days(engine, calendar, start_date, days, None)
+
+
+async def _free_days(
+    engine: EngineDep,
+    calendar: cal.Calendar,
+    first: date | None,
+    days: int,
+    draft: cal.Schedule | None,
+) -> Preview:
+    """The calendar's free slots on `days` local days from `first` (default: its today),
+    under its hours or a `draft` of them."""
+    schedule = cal.checked(engine.settings, draft) if draft is not None else None
     async for attempt in engine.attempts():
         async with attempt as uow:
-            first = calendar.today(uow.now)
-            last = first + timedelta(days=PREVIEW_DAYS - 1)
-            free = await free_slots_between(uow, calendar, first, last, schedule)
+            start = first or calendar.today(uow.now)
+            last = min(start + timedelta(days=days - 1), LAST_DAY)
+            free = await free_slots_between(uow, calendar, start, last, schedule)
     by_day: dict[date, list[PreviewSlot]] = {
-        first + timedelta(days=n): [] for n in range(PREVIEW_DAYS)
+        start + timedelta(days=n): [] for n in range((last - start).days + 1)
     }
     zone = calendar.zone
     for slot in free:

@@ -86,6 +86,13 @@ async def manage(token: str) -> HTMLResponse:
     return page("manage")
 
 
+@router.get("/console")
+async def console() -> HTMLResponse:
+    """The owner's console: a sign-in form until a provider or admin signs in; every
+    screen is drawn by its scripts from the public JSON API."""
+    return page("console")
+
+
 @router.get("/board")
 async def board() -> HTMLResponse:
     return page("board")
