@@ -213,3 +213,80 @@ async def test_a_booking_made_elsewhere_shows_live_and_the_provider_moves_and_ca
     assert exported.splitlines()[1].split(",")[5:8] == ["Bob", "bob@example.com", "confirmed"]
     await audit(page, "console: bookings list")
     await screenshots(page, "console-bookings-list")
+
+
+async def test_approving_a_pending_booking_confirms_it(site_api, person):
+    email, calendar = await open_provider(site_api)
+    headers = bearer(await sign_in(site_api, email))
+    rules = await site_api.patch(
+        f"/api/v1/calendars/{calendar['id']}/settings",
+        json={"requires_approval": True},
+        headers=headers,
+    )
+    assert rules.status_code == 200, rules.text
+    made = await book(site_api, calendar["id"], f"{THURSDAY}T09:00:00+00:00", "Pat")
+    assert made["status"] == "pending"
+    page = await signed_in(person, email, "bookings")
+    await page.get_by_label("Status").select_option("pending")
+    entry = page.locator("#bookings-results li", has_text="Pat")
+    await expect(entry).to_contain_text("Waiting for approval")
+    await entry.get_by_role("button", name=re.compile("^Open")).click()
+    await screenshots(page, "console-booking-pending")
+    await page.get_by_role("button", name="Approve").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        f"Approved: Pat, Thursday, 16 January 2031, {span('09:00', '09:15')}."
+    )
+    await expect(page.locator("#panel-status")).to_have_text("Confirmed")
+    await expect(page.locator("#history")).to_contain_text("Approved")
+    seen = await site_api.get(f"/api/v1/bookings/{made['booking_token']}")
+    assert seen.json()["status"] == "confirmed"
+
+
+async def test_a_patient_is_refused_and_the_page_says_why(site_api, person):
+    email = await account(site_api, "patient")
+    page = await (await person()).new_page()
+    answers = []
+    page.on("response", lambda r: answers.append((r.url, r.status)))
+    await page.goto("/console#bookings")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("a patient's account cannot use it")
+    await expect(alert).to_contain_text("403")
+    await expect(alert).to_be_focused()
+    assert [s for u, s in answers if u.endswith("/api/v1/calendars?limit=100")] == [403]
+    await expect(page.locator("#console")).to_be_hidden()
+    await audit(page, "console: a patient refused")
+    await screenshots(page, "console-patient-refused")
+
+
+async def test_no_screen_shows_anything_before_signing_in_and_signing_out_clears_it(
+    site_api, person
+):
+    page = await (await person()).new_page()
+    for screen in ("", "#hours", "#bookings", "#events", "#integrations"):
+        await page.goto(f"/console{screen}")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to the console")
+        await expect(page.locator("#console")).to_be_hidden()
+        await expect(page.locator("#screen")).to_be_empty()
+    await audit(page, "console: sign-in")
+    await screenshots(page, "console-sign-in")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_label("Email")).to_be_focused()
+    await expect(page.get_by_label("Email")).to_have_accessible_description("Enter your email.")
+    await page.get_by_label("Email").fill("nobody@example.com")
+    await page.get_by_label("Password").fill("wrong password")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("alert")).to_have_text("Incorrect email or password")
+
+    email = await account(site_api, "provider")
+    page = await signed_in(person, email, "bookings")
+    await expect(page.locator("#live-note")).to_have_text(re.compile("^Live"))
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Sign in to the console")).to_be_focused()
+    await expect(page.locator("#screen")).to_be_empty()
+    page = await signed_in(person, email, "hours")
+    await page.reload()  # the token lived in the page's memory only
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to the console")
+    await expect(page.locator("#console")).to_be_hidden()
