@@ -290,3 +290,50 @@ async def test_no_screen_shows_anything_before_signing_in_and_signing_out_clears
     await page.reload()  # the token lived in the page's memory only
     await expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to the console")
     await expect(page.locator("#console")).to_be_hidden()
+
+
+async def test_an_admin_creates_an_event_and_watches_its_seats_fill(site_api, person):
+    email, _ = await first_admin(site_api)
+    page = await signed_in(person, email, "events")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Events")
+    await page.get_by_label("Name", exact=True).fill("Open day")
+    await page.get_by_label("Date", exact=True).fill("2031-01-24")
+    await page.get_by_role("button", name="Add a time slot").click()  # 10:00-11:00 after 09:00
+    await page.get_by_label("Seats").nth(1).fill("2")
+    await page.get_by_role("button", name="Add a time slot").click()
+    await page.get_by_label("Ends").nth(2).fill("10:30")  # before it starts
+    await page.get_by_role("button", name="Create event").click()
+    await expect(page.get_by_role("alert")).to_contain_text("end_time must be after start_time")
+    await page.get_by_role("button", name="Remove slot").nth(2).click()
+    await audit(page, "console: creating an event")
+    await page.get_by_role("button", name="Create event").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "Event “Open day” created with 2 time slots."
+    )
+    await expect(
+        page.get_by_label("Calendar", exact=True).locator("option:checked")
+    ).to_contain_text("Open day")
+    await expect(page.locator("#live-note")).to_have_text(re.compile("^Live"))
+    table = page.locator("#seats-table tbody tr")
+    await expect(table).to_have_count(2)
+    event_id = int(await page.get_by_label("Calendar", exact=True).input_value())
+    slots = (await site_api.get(f"/api/v1/events/{event_id}/slots")).json()
+    second = slots[1]["id"]
+    row = page.locator(f'#seats-table tr[data-slot="{second}"]')
+    await expect(row.locator(".taken")).to_have_text("0")
+    for name in ("Ann", "Ben"):
+        made = await site_api.post(
+            "/api/v1/bookings",
+            json={"attendee_name": name, "time_slot_id": second, "email": f"{name}@example.com"},
+        )
+        assert made.status_code == 201, made.text
+        await expect(row.locator(".taken")).to_have_text(
+            "1" if name == "Ann" else "2", timeout=LIVE
+        )
+    await expect(row.locator(".free")).to_have_text("0")
+    await expect(page.locator("#seats-note")).to_have_text("Seats taken now: 2 of 12.")
+    attendees = page.locator(f'#attendees [data-slot="{second}"]')
+    await expect(attendees).to_contain_text("Ann")
+    await expect(attendees).to_contain_text("Ben")
+    await audit(page, "console: an event's seats")
+    await screenshots(page, "console-events")
