@@ -20,11 +20,12 @@ from slotbook.web import assets
 WEB = Path(__file__).parent
 #: Pages load only this server's scripts and styles, and talk only to this server; the
 #: manage token in a page's URL is never sent on as a referrer.
+POLICY = (
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "frame-ancestors {frames}; base-uri 'none'; form-action 'self'"
+)
 HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    ),
+    "Content-Security-Policy": POLICY.format(frames="'none'"),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
@@ -39,8 +40,18 @@ def _html(name: str) -> str:
     return text.replace('"/static/', f'"{assets.versioned("/static/")}')
 
 
-def page(name: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(_html(name), status_code=status_code, headers=HEADERS)
+def page(name: str, status_code: int = 200, *, framed_by: tuple[str, ...] = ()) -> HTMLResponse:
+    """The page; `framed_by`: the origins whose pages may show it in a frame (none:
+    no page may, `frame-ancestors 'none'`)."""
+    headers = HEADERS
+    if framed_by:
+        headers = HEADERS | {"Content-Security-Policy": POLICY.format(frames=" ".join(framed_by))}
+    return HTMLResponse(_html(name), status_code=status_code, headers=headers)
+
+
+def embeddable(engine: EngineDep, name: str, status_code: int = 200) -> HTMLResponse:
+    """A booking or manage page: framed by the origins of SLOTBOOK_EMBED_ORIGINS only."""
+    return page(name, status_code, framed_by=engine.settings.framing_origins)
 
 
 async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Response:
@@ -56,7 +67,7 @@ async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Resp
         return RedirectResponse(f"/book/event/{calendar.id}")
     if kind == "event" and calendar.kind != CalendarKind.EVENT:
         return RedirectResponse(f"/book/calendar/{calendar.id}")
-    return page("book")
+    return embeddable(engine, "book")
 
 
 @router.get("/book/calendar/{calendar_id}")
@@ -82,8 +93,14 @@ async def book_owner(owner_id: str, engine: EngineDep) -> Response:
 
 
 @router.get("/manage/{token}")
-async def manage(token: str) -> HTMLResponse:
-    return page("manage")
+async def manage(token: str, engine: EngineDep) -> HTMLResponse:
+    return embeddable(engine, "manage")
+
+
+@router.get("/embed.js")
+async def embed_script() -> Response:
+    """The embed (see the file): a script other sites load, so revalidated, not versioned."""
+    return assets.script("embed.js")
 
 
 @router.get("/console")

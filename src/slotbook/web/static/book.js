@@ -1,6 +1,7 @@
 /** The booking page: /book/calendar/{id} and /book/event/{id}. */
 
 import { api, isTaken } from './api.js';
+import { reportHeight } from './embedded.js';
 import { calendarSource, eventSource, SlotPicker, slotLabel } from './slots.js';
 import { elsewhere, longDay, visitorZone, when } from './time.js';
 import { alertHere, announce, clearMessages, fail, fieldError, showError } from './ui.js';
@@ -154,3 +155,5 @@ async function start() {
 }
 
 start();
+
+reportHeight();

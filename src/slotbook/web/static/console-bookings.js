@@ -123,7 +123,7 @@ export async function render(container, { calendar, call }) {
       return;
     }
     if (view === 'list') {
-      results.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { id: 'bookings-table' },
+      results.replaceChildren(el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Bookings' }, el('table', { id: 'bookings-table' },
         el('caption', { class: 'hint' }, 'Bookings in start order'),
         el('thead', {}, el('tr', {}, ...['When', 'Name', 'Email', 'Status', ''].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, ...shown.map((b) => el('tr', { class: fresh.has(b.id) ? 'is-new' : null, 'data-booking': String(b.id) },

@@ -22,7 +22,7 @@ export async function render(container, { me, calendar, call, showCalendar }) {
 }
 
 async function showEvent(container, calendar, call) {
-  const seats = el('div', { id: 'event-seats', class: 'table-wrap' });
+  const seats = el('div', { id: 'event-seats', class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Seats per time slot' });
   const note = el('p', { id: 'seats-note', 'aria-live': 'polite' });
   const attendees = el('div', { id: 'attendees' });
   const liveNote = el('p', { id: 'live-note', class: 'live-note', 'data-state': 'connecting' }, 'Connecting to live updates…');
