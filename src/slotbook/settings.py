@@ -145,9 +145,10 @@ class Settings(BaseSettings):
     #: origins (comma-separated, `https://shop.example.com`) whose pages may frame the
     #: booking pages (`/embed.js`); empty: no page may frame them
     embed_origins: str = Field("", validation_alias=_env("EMBED_ORIGINS"))
-    #: longest life of one console change feed response (the console then reconnects)
+    #: longest life of one console change feed response (the console then reconnects);
+    #: a stopping server waits for open feeds that long at most
     console_feed_seconds: float = Field(
-        300.0, gt=0, le=3600, validation_alias=_env("CONSOLE_FEED_SECONDS")
+        25.0, gt=0, le=3600, validation_alias=_env("CONSOLE_FEED_SECONDS")
     )
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8000, validation_alias=_env("PORT"))

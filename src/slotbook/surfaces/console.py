@@ -1,6 +1,7 @@
-"""What the owner's console needs beyond the documented surfaces, as public API: the
-calendars a signed-in provider or admin manages, and a calendar's opening hours read,
-replaced and previewed whole (`/api/v1/calendars...`).
+"""What the owner's console needs beyond the documented surfaces, as public API: who
+the token belongs to (`/api/v1/me`), the calendars a signed-in provider or admin
+manages, and a calendar's opening hours read, replaced and previewed whole, and its free
+slots (`/api/v1/calendars...`).
 
 Always with a bearer token (in open mode too): a provider for their own calendar, an
 admin for any; a patient's token is 403. Errors are `{"detail", "code"}`.
