@@ -56,7 +56,23 @@ STREAM: dict[int | str, dict[str, Any]] = {
         "list: any date) after every committed change of its bookings or hours, "
         "and `: keep-alive` comments; the answer ends after "
         "SLOTBOOK_CONSOLE_FEED_SECONDS (reconnect, then read again what you show)",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "description": "one event of the stream",
+                    "required": ["event", "data"],
+                    "properties": {
+                        "event": {"type": "string", "enum": ["ready", "change"]},
+                        "data": {
+                            "type": "string",
+                            "description": 'JSON: `{"calendar_id"}` (ready), '
+                            '`{"dates": [date or null]}` (change)',
+                        },
+                    },
+                }
+            }
+        },
     }
 }
 CHANGE_ERRORS = STYLE.responses(
