@@ -23,6 +23,7 @@ from slotbook.errors import (
     IdempotencyMismatch,
     InPast,
     InvalidInput,
+    PatientsOnly,
     SlotFull,
     SlotNotFound,
     SlotTaken,
@@ -146,6 +147,7 @@ def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
             PROVIDER_STYLE.responses(
                 InvalidInput("Missing required fields: provider_id, date, time"),
                 CalendarNotFound,
+                PatientsOnly,
                 SlotTaken,
                 InPast,
                 IdempotencyMismatch,
