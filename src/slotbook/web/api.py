@@ -25,6 +25,7 @@ from slotbook.errors import (
     InPast,
     InvalidInput,
     OutsideHours,
+    PatientsOnly,
     SlotTaken,
     TooSoon,
 )
@@ -38,6 +39,8 @@ from slotbook.surfaces.replies import ManagedBookingOut
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
+#: a 004 provider's calendar, which these pages do not show (`check_shown_without_sign_in`)
+NOT_SHOWN = PatientsOnly("This calendar is for signed-in patients only")
 router = APIRouter(
     prefix="/api/v1/calendars", tags=["booking pages"], route_class=surface_route(STYLE)
 )
@@ -131,7 +134,7 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 @router.get(
     "/{calendar_id}",
     summary="A calendar's name, kind, zone and today",
-    responses=STYLE.responses(CalendarNotFound),
+    responses=STYLE.responses(CalendarNotFound, NOT_SHOWN),
 )
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
     async for attempt in engine.attempts():
@@ -143,7 +146,9 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
 @router.get(
     "/{calendar_id}/slots",
     summary="Free slots of one day in the visitor's zone",
-    responses=STYLE.responses(CalendarNotFound, InvalidInput("unknown IANA time zone 'Mars/Base'")),
+    responses=STYLE.responses(
+        CalendarNotFound, NOT_SHOWN, InvalidInput("unknown IANA time zone 'Mars/Base'")
+    ),
 )
 async def day_slots(
     calendar_id: Id,
@@ -206,6 +211,7 @@ async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -
     response_model=ManagedBookingOut,
     responses=STYLE.responses(
         CalendarNotFound,
+        NOT_SHOWN,
         SlotTaken,
         OutsideHours,
         InPast,
