@@ -19,28 +19,20 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
 from slotbook.errors import (
-    BeyondHorizon,
     CalendarNotFound,
-    IdempotencyMismatch,
-    InPast,
     InvalidInput,
-    OutsideHours,
     PatientsOnly,
-    SlotTaken,
-    TooSoon,
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import local_day_bounds
 from slotbook.surfaces import fields
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
-from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name, check_supported_moment, parse_moment
 from slotbook.surfaces.replies import ManagedBookingOut
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
-#: a 004 provider's calendar, which these pages do not show (`check_shown_without_sign_in`)
-NOT_SHOWN = PatientsOnly("This calendar is for signed-in patients only")
 router = APIRouter(
     prefix="/api/v1/calendars", tags=["booking pages"], route_class=surface_route(STYLE)
 )
@@ -111,6 +103,10 @@ class PageBookingIn(BaseModel):
     ]
     name: Name
     email: EmailStr
+
+
+#: a calendar these pages may not show: a 004 provider's, booked by signed-in patients only
+NOT_SHOWN = PatientsOnly(permissions.NOT_SHOWN_WITHOUT_SIGN_IN)
 
 
 async def shown_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
@@ -209,16 +205,7 @@ async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -
     status_code=201,
     summary="Book a free slot by its start",
     response_model=ManagedBookingOut,
-    responses=STYLE.responses(
-        CalendarNotFound,
-        NOT_SHOWN,
-        SlotTaken,
-        OutsideHours,
-        InPast,
-        TooSoon,
-        BeyondHorizon,
-        IdempotencyMismatch,
-    ),
+    responses=STYLE.responses(CalendarNotFound, NOT_SHOWN, *TIME_CLAIM_ERRORS),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def book(
