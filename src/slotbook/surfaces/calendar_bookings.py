@@ -106,7 +106,7 @@ class HistoryEventOut(BaseModel):
     booking: dict[str, Any] = Field(description="the booking just after the change")
 
 
-class MoveIn(BaseModel):
+class OwnerMoveIn(BaseModel):
     model_config = examples({"start_at": "2031-01-20T10:00:00+01:00"}, {"time_slot_id": 7})
 
     start_at: (
@@ -207,7 +207,7 @@ async def cancel_booking(booking_id: Id, engine: EngineDep, user: CurrentUser) -
     responses=CHANGE_ERRORS,
 )
 async def move_booking(
-    booking_id: Id, body: MoveIn, engine: EngineDep, user: CurrentUser
+    booking_id: Id, body: OwnerMoveIn, engine: EngineDep, user: CurrentUser
 ) -> dict[str, Any]:
     permissions.check_console_user(user)
     async for attempt in engine.attempts(write=True):
