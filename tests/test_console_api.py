@@ -5,11 +5,14 @@ bearer token, a provider for their own calendar and an admin for any; a patient 
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests.support.accounts import Account, sign_up
+from tests.support.accounts import FAST_HASHING, Account, sign_up, sign_up_at
+from tests.support.live import PATIENCE
 from tests.support.owners import DAY, owner_calendar
+from tests.support.servers import running_servers
 
 MON_FRI = {
     "weekly": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)],
@@ -183,3 +186,31 @@ async def test_the_change_feed_tells_of_a_booking_made_elsewhere(server):
 
             change = await asyncio.wait_for(next_change(), timeout=10)
             assert change == {"dates": [DAY]}
+
+
+async def test_the_change_feed_hears_a_booking_made_by_another_server_process(database_url):
+    day = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()  # real servers, real clock
+    with running_servers(database_url, count=2, env=FAST_HASHING) as (a, b):
+        async with httpx.AsyncClient(timeout=10) as http:
+            _, headers = await sign_up_at(http, a, "admin", "admin@example.com")
+            body = {"calendar_owner_id": "alice", "start_time": "09:00", "end_time": "17:00"}
+            assert (await http.post(f"{a}/api/v1/availability", json=body)).status_code == 200
+            page = await http.get(f"{a}/book/owner/alice")
+            calendar_id = int(page.headers["location"].rsplit("/", 1)[1])
+            feed_path = f"{a}/api/v1/calendars/{calendar_id}/changes"
+            async with http.stream("GET", feed_path, headers=headers) as feed:
+                lines = feed.aiter_lines()
+                assert await anext(lines) == "event: ready"
+                made = await http.post(
+                    f"{b}/api/v1/calendars/{calendar_id}/bookings",
+                    json={"start_at": f"{day}T09:00:00+00:00", "name": "Ada", "email": "a@b.co"},
+                )
+                assert made.status_code == 201, made.text
+
+                async def next_change() -> dict:
+                    async for line in lines:
+                        if line.startswith("data:") and "dates" in line:
+                            return json.loads(line[5:])
+                    raise AssertionError("the feed ended")
+
+                assert await asyncio.wait_for(next_change(), timeout=PATIENCE) == {"dates": [day]}
