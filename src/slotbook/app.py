@@ -34,6 +34,7 @@ from slotbook.surfaces import (
     providers,
     reservations,
     series,
+    waitlist,
     webhooks,
 )
 from slotbook.surfaces import metrics as operations
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         calendar_settings,
         approvals,
         series,
+        waitlist,
         webhooks,
         feeds,
         web_api,

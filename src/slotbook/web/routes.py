@@ -1,4 +1,5 @@
-"""The pages: booking (per calendar, per owner, per event), managing by token, the board.
+"""The pages: booking (per calendar, per owner, per event), managing by token, a waitlist
+entry by its token, the board.
 
 Each page is a static HTML file whose ES module reads its ids from the URL and talks to
 the JSON APIs and the `/slot-booking` WebSocket; nothing is fetched from elsewhere.
@@ -84,6 +85,11 @@ async def book_owner(owner_id: str, engine: EngineDep) -> Response:
 @router.get("/manage/{token}")
 async def manage(token: str) -> HTMLResponse:
     return page("manage")
+
+
+@router.get("/waitlist/{token}")
+async def waitlist(token: str) -> HTMLResponse:
+    return page("waitlist")
 
 
 @router.get("/board")
