@@ -4,11 +4,14 @@ bookings at once. Every freed seat goes to the next waiter in line, none to a di
 booker while anyone waits, no waiter is offered twice, the slot never overfills.
 
 The servers run on the real clock, so the event is a month after the real today (no
-offer runs out during the test).
+offer runs out during the test). A taken time on a provider's calendar too: its cancel
+racing direct bookings of it goes to its first waiter, every direct booking refused.
 """
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,7 +22,7 @@ from slotbook.store.tables import bookings, outbox_events, slots, waitlist_entri
 from tests.conftest import BACKENDS
 from tests.support.servers import running_servers
 from tests.test_concurrency_events import make_event
-from tests.test_concurrency_rules import race, rows
+from tests.test_concurrency_rules import provider, race, rows
 
 CAPACITY = 15
 WAITERS = 5
@@ -114,3 +117,48 @@ async def test_thirty_cancels_and_bookings_at_once_serve_the_waitlist_first_in_o
         accepted = await http.post(f"/api/v1/waitlist/{waiters[0]['token']}/accept")
         assert accepted.status_code == 201, accepted.text
         assert accepted.json()["id"] == holds[0]
+
+
+async def test_a_cancelled_time_goes_to_its_first_waiter_not_to_racing_bookers(servers):
+    database_url, urls = servers
+    day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    provider_id = await provider(urls[0], f"waited-{uuid.uuid4().hex[:8]}")
+    booked = await post(
+        urls[0], "/api/v1/bookings", {"provider_id": provider_id, "date": day, "time": "10:00"}
+    )
+    start_at = f"{day}T10:00:00+00:00"
+    waiters = [
+        await post(
+            urls[n % 2],
+            "/api/v1/waitlist",
+            {
+                "calendar_id": provider_id,
+                "start_at": start_at,
+                "name": f"w{n}",
+                "email": f"w{n}@x.io",
+            },
+        )
+        for n in range(3)
+    ]
+    direct = {"provider_id": provider_id, "date": day, "time": "10:00"}
+    requests = [("DELETE", f"/api/v1/bookings/{booked['booking_token']}", None)]
+    requests += [("POST", "/api/v1/bookings", direct)] * BOOKERS
+    answers = await race(urls, requests)
+    assert answers[0].status_code == 204
+    assert {a.status_code for a in answers[1:]} == {409}, [a.text for a in answers[1:]]
+    claims = await rows(
+        database_url,
+        select(bookings.c.status, bookings.c.source).where(
+            bookings.c.calendar_id == provider_id, bookings.c.status.in_(("held", "confirmed"))
+        ),
+    )
+    assert [(c.status, c.source) for c in claims] == [("held", "waitlist")]
+    async with httpx.AsyncClient(timeout=30) as http:
+        shown = [
+            (await http.get(f"{urls[1]}/api/v1/waitlist/{w['token']}")).json() for w in waiters
+        ]
+    assert [(e["status"], e["position"]) for e in shown] == [
+        ("offered", None),
+        ("waiting", 1),
+        ("waiting", 2),
+    ]

@@ -20,11 +20,15 @@ from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     AlreadyWaiting,
     CalendarNotFound,
+    InPast,
     InvalidInput,
     NoOffer,
     OfferLapsed,
+    OutsideHours,
+    PatientsOnly,
     PlacesLeft,
     SlotNotFound,
+    TooManySeats,
     WaitlistEntryNotFound,
 )
 from slotbook.protection.rate_limits import Rule
@@ -111,6 +115,10 @@ def entry_out(view: use.EntryView, now: datetime) -> dict[str, Any]:
         PlacesLeft("This time slot has 2 places left: book it directly"),
         AlreadyWaiting,
         InvalidInput("give time_slot_id, or both calendar_id and start_at"),
+        TooManySeats("seats: at most 10 places per booking for this time slot"),
+        InPast("This time slot has already started"),
+        OutsideHours,
+        PatientsOnly,
     ),
 )
 async def join(
