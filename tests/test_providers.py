@@ -45,6 +45,14 @@ async def test_creating_a_provider_returns_it_and_it_can_be_read_back(client):
     assert listed.json() == [created]
 
 
+async def test_the_documents_own_example_books_the_first_provider_as_id_1(client):
+    """002's document creates providers out of band and books `"provider_id": 1`."""
+    assert await new_provider(client) == 1
+    response = await book(client, 1)
+    assert response.status_code == 201, response.text
+    assert response.json()["provider_id"] == 1
+
+
 async def test_provider_email_is_unique(client):
     await new_provider(client)
     again = await client.post(

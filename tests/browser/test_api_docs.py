@@ -43,4 +43,8 @@ async def test_redoc_renders_with_no_network_but_the_server(base_url, new_contex
     await page.goto("/redoc")
     summary = page.locator("h2", has_text="Book an appointment with an owner")
     await expect(summary).to_be_attached(timeout=60_000)
+    # The side menu's footer is where ReDoc's bundle would fetch the Redocly logo from its CDN.
+    footer = page.locator("a[href='https://redocly.com/redoc/']")
+    await expect(footer).to_be_attached()
+    await page.wait_for_load_state("networkidle")
     assert refused == []

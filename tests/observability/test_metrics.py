@@ -81,6 +81,34 @@ async def test_metrics_name_route_templates_not_paths(client):
     assert "/api/v1/events/12345" not in text
 
 
+class TestTheOutboxBacklog:
+    @pytest.fixture
+    def settings(self, database_url: str) -> Settings:
+        # no dispatcher: what the bookings append stays in the outbox for the scrape to see
+        return Settings(database_url=database_url, run_jobs=False, _env_file=None)
+
+    async def test_is_the_unrouted_events_and_the_age_of_the_oldest(self, client, clock):
+        def backlog(text: str) -> tuple[float, float]:
+            found = samples(text)
+            return (
+                found[("slotbook_outbox_backlog", ())],
+                found[("slotbook_outbox_oldest_age_seconds", ())],
+            )
+
+        assert backlog((await client.get("/metrics")).text) == (0, 0)
+        provider = await client.post(
+            "/api/v1/providers", json={"name": "Dr Queue", "email": "queue@example.com"}
+        )
+        for time in ("09:00", "10:00"):
+            booked = await client.post(
+                "/api/v1/bookings",
+                json={"provider_id": provider.json()["id"], "date": "2031-01-20", "time": time},
+            )
+            assert booked.status_code == 201, booked.text
+            clock.advance(seconds=30)
+        assert backlog((await client.get("/metrics")).text) == (2, 60)
+
+
 class TestWithAMetricsToken:
     @pytest.fixture
     def settings(self, database_url: str) -> Settings:

@@ -55,14 +55,18 @@ def email_shown_to(viewer: User | None, calendar: cal.Calendar) -> str | None:
     return calendar.email if not calendar.patients_only or may_manage(viewer, calendar) else None
 
 
+#: why a surface with no sign-in does not show a 004 provider's calendar
+NOT_SHOWN_WITHOUT_SIGN_IN = (
+    "This calendar is for signed-in patients only: see its free time with "
+    "GET /providers/{id}/time-slots and reserve with POST /appointments/reserve"
+)
+
+
 def check_shown_without_sign_in(calendar: cal.Calendar) -> None:
     """Surfaces with no sign-in (the board, the booking pages) show only calendars that
     anyone may book; a 004 provider's calendar is for its signed-in patients."""
     if calendar.patients_only:
-        raise PatientsOnly(
-            "This calendar is for signed-in patients only: see its free time with "
-            "GET /providers/{id}/time-slots and reserve with POST /appointments/reserve"
-        )
+        raise PatientsOnly(NOT_SHOWN_WITHOUT_SIGN_IN)
 
 
 def check_may_list_bookings(viewer: User | None, calendar: cal.Calendar) -> None:

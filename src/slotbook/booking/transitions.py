@@ -339,6 +339,14 @@ async def move_seat(
     return moved
 
 
+async def queue_time_claim(uow: UnitOfWork, calendar: Calendar) -> None:
+    """Before a claim of `calendar`'s time (or a move on it) checks anything: wait for the
+    calendar's other time claims to end, and hold new ones off until this transaction
+    ends, so that overlapping claims queue instead of deadlocking on each other's
+    exclusion checks (PostgreSQL)."""
+    await rows.queue_time_claim(uow, calendar.id)
+
+
 async def expire_stale_holds(
     uow: UnitOfWork,
     calendar: Calendar | None = None,

@@ -68,6 +68,7 @@ async def create_calendar(
     uow: UnitOfWork,
     *,
     kind: CalendarKind,
+    calendar_id: int | None = None,
     name: str = "",
     owner_key: str | None = None,
     email: str | None = None,
@@ -83,10 +84,13 @@ async def create_calendar(
     who_may_book: WhoMayBook = WhoMayBook.ANYONE,
     max_seats_per_booking: int = 10,
 ) -> Calendar:
-    """Insert a calendar; an email already used by another calendar is EmailTaken."""
+    """Insert a calendar (numbered by the database unless `calendar_id` is given); an email,
+    id or (kind, owner key) already taken is EmailTaken."""
+    numbered = {} if calendar_id is None else {"id": calendar_id}
     calendar = await rows.insert_calendar(
         uow,
-        {
+        numbered
+        | {
             "kind": kind,
             "owner_key": owner_key,
             "name": name,

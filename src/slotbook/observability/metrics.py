@@ -5,9 +5,8 @@ before any worker starts; each worker then writes its samples there and `GET /me
 whichever worker answers, adds up every worker's (prometheus-client's multiprocess mode).
 Gauges of live things (connections, pool) are summed over live workers only: a worker
 that stops marks its files dead.
-
-Where the outbox (issue 15) reports its backlog and oldest age: add its gauges here,
-next to the others, in `livesum`/`max` mode as appropriate.
+The outbox's backlog is the database's, not a worker's: it is read at each scrape and its
+gauges keep the most recent reading (`mostrecent`), whichever worker made it.
 """
 
 import os
@@ -59,6 +58,21 @@ POOL_IN_USE = Gauge(
     "Database connections checked out of the pool",
     multiprocess_mode="livesum",
 )
+OUTBOX_BACKLOG = Gauge(
+    "slotbook_outbox_backlog",
+    "Outbox work not finished: events not yet routed plus deliveries still pending",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "slotbook_outbox_oldest_age_seconds",
+    "Age of the oldest unfinished outbox work (0 when there is none)",
+    multiprocess_mode="mostrecent",
+)
+
+
+def outbox_reading(size: int, oldest_age_seconds: float) -> None:
+    OUTBOX_BACKLOG.set(size)
+    OUTBOX_OLDEST_AGE.set(oldest_age_seconds)
 
 
 def booking_outcome(exc: DomainError) -> str:

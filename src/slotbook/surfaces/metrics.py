@@ -5,8 +5,10 @@ import secrets
 
 from fastapi import APIRouter, Request, Response
 
-from slotbook.errors import NotFound, Unauthorized
-from slotbook.observability.metrics import exposition
+from slotbook.engine import Engine
+from slotbook.errors import NotFound, Unauthorized, Unavailable
+from slotbook.observability.metrics import exposition, outbox_reading
+from slotbook.store import outbox
 from slotbook.surfaces.errors import DEFAULT_STYLE, surface_route
 
 router = APIRouter(tags=["operations"], route_class=surface_route(DEFAULT_STYLE))
@@ -22,6 +24,18 @@ def _check_access(request: Request) -> None:
             given.encode(), settings.metrics_token.encode()
         ):
             raise Unauthorized("Metrics need Authorization: Bearer <SLOTBOOK_METRICS_TOKEN>")
+
+
+async def _read_outbox(engine: Engine) -> None:
+    """Read the outbox's backlog into its gauges; with the database down the last reading
+    stays (the scrape still answers: `/health` is what reports the database)."""
+    try:
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                backlog = await outbox.backlog(uow)
+                outbox_reading(backlog.size, backlog.oldest_age_seconds(uow.now))
+    except Unavailable:
+        return
 
 
 @router.get(
@@ -41,5 +55,6 @@ def _check_access(request: Request) -> None:
 )
 async def metrics(request: Request) -> Response:
     _check_access(request)
+    await _read_outbox(request.app.state.engine)
     body, content_type = await asyncio.to_thread(exposition)  # reads files when multiprocess
     return Response(body, media_type=content_type)
