@@ -112,6 +112,17 @@ async def test_thirty_cancels_and_bookings_at_once_serve_the_waitlist_first_in_o
     active = sum(b.seats for b in on_slot if b.status in ("held", "confirmed"))
     assert taken.taken == active == CAPACITY - CANCELS + WAITERS + direct_wins <= CAPACITY
 
+    # with nobody left waiting, the seats still free are simply free, and no more
+    free = CAPACITY - taken.taken
+    async with httpx.AsyncClient(base_url=urls[0], timeout=30) as http:
+        late = [
+            await http.post(
+                "/api/v1/bookings", json={"attendee_name": f"l{n}", "time_slot_id": slot_id}
+            )
+            for n in range(free + 1)
+        ]
+    assert [r.status_code for r in late] == [201] * free + [409]
+
     # the line is served: the first waiter accepts, and the place is theirs
     async with httpx.AsyncClient(base_url=urls[1], timeout=30) as http:
         accepted = await http.post(f"/api/v1/waitlist/{waiters[0]['token']}/accept")
