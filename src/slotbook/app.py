@@ -37,6 +37,7 @@ from slotbook.surfaces import (
     providers,
     reservations,
     series,
+    waitlist,
     webhooks,
 )
 from slotbook.surfaces import metrics as operations
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         console,
         calendar_bookings,
         series,
+        waitlist,
         webhooks,
         feeds,
         web_api,

@@ -1,4 +1,5 @@
-"""The pages: booking (per calendar, per owner, per event), managing by token, the board.
+"""The pages: booking (per calendar, per owner, per event), managing by token, a waitlist
+entry by its token, the board.
 
 Each page is a static HTML file whose ES module reads its ids from the URL and talks to
 the JSON APIs and the `/slot-booking` WebSocket; nothing is fetched from elsewhere.
@@ -108,6 +109,11 @@ async def console() -> HTMLResponse:
     """The owner's console: a sign-in form until a provider or admin signs in; every
     screen is drawn by its scripts from the public JSON API."""
     return page("console")
+
+
+@router.get("/waitlist/{token}")
+async def waitlist(token: str) -> HTMLResponse:
+    return page("waitlist")
 
 
 @router.get("/board")
