@@ -90,3 +90,18 @@ def check_configurer(user: User | None, calendar: cal.Calendar, *, strict: bool)
     if user is None:
         raise Unauthorized()
     raise Forbidden("Only this calendar's owner or an admin may do that")
+
+
+def check_console_user(user: User) -> None:
+    """The owner's console (and the API routes it alone needs) is for providers and
+    admins: a patient's token reads no calendar's bookings or hours there."""
+    if user.role not in (Role.PROVIDER, Role.ADMIN):
+        raise Forbidden("This is for providers and admins; a patient's account cannot use it")
+
+
+def check_manager(user: User, calendar: cal.Calendar) -> None:
+    """A signed-in provider for their own calendar, or an admin for any (whatever the
+    mode): who may read and change a calendar's hours and bookings from the console."""
+    check_console_user(user)
+    if not may_manage(user, calendar):
+        raise Forbidden("Only this calendar's owner or an admin may do that")

@@ -1,6 +1,7 @@
 """A calendar's settings in one place: its zone, booking window, cut-offs, booking rules
-(buffers, limits, approval, seats per booking) and email (the reminder's lead time, the
-owner's notice address). Reading them, and changing some.
+(buffers, limits, approval, seats per booking), how long a waitlist offer is held, and
+email (the reminder's lead time, the owner's notice address). Reading them, and changing
+some.
 
 Changing a limit from "none" to a number starts keeping its counters, recounted from
 the calendar's active bookings in the same transaction (see `store.booking_counts`);
@@ -37,6 +38,7 @@ SETTINGS = (
     "requires_approval",
     "approval_timeout_minutes",
     "max_seats_per_booking",
+    "waitlist_offer_minutes",
     "reminder_minutes",
     "email",
 )

@@ -19,24 +19,19 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import (
-    BeyondHorizon,
     CalendarNotFound,
-    IdempotencyMismatch,
     InPast,
-    InsideBuffer,
     InvalidInput,
-    LimitReached,
     PatientsOnly,
     SlotFull,
     SlotNotFound,
-    SlotTaken,
-    TooSoon,
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import (
     DEFAULT_STYLE,
     STORE_ERRORS,
+    TIME_CLAIM_ERRORS,
     merge_responses,
     surface_route,
     use_style,
@@ -152,13 +147,7 @@ def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
                 InvalidInput("Missing required fields: provider_id, date, time"),
                 CalendarNotFound,
                 PatientsOnly,
-                SlotTaken,
-                InsideBuffer,
-                LimitReached,
-                InPast,
-                TooSoon,
-                BeyondHorizon,
-                IdempotencyMismatch,
+                *TIME_CLAIM_ERRORS,
                 *STORE_ERRORS,
             ),
             DEFAULT_STYLE.responses(

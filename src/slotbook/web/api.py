@@ -19,21 +19,15 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
 from slotbook.errors import (
-    BeyondHorizon,
     CalendarNotFound,
-    IdempotencyMismatch,
-    InPast,
     InvalidInput,
-    OutsideHours,
     PatientsOnly,
-    SlotTaken,
-    TooSoon,
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import local_day_bounds
 from slotbook.surfaces import fields
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
-from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name, check_supported_moment, parse_moment
 from slotbook.surfaces.replies import ManagedBookingOut
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
@@ -211,16 +205,7 @@ async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -
     status_code=201,
     summary="Book a free slot by its start",
     response_model=ManagedBookingOut,
-    responses=STYLE.responses(
-        CalendarNotFound,
-        NOT_SHOWN,
-        SlotTaken,
-        OutsideHours,
-        InPast,
-        TooSoon,
-        BeyondHorizon,
-        IdempotencyMismatch,
-    ),
+    responses=STYLE.responses(CalendarNotFound, NOT_SHOWN, *TIME_CLAIM_ERRORS),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def book(
