@@ -29,9 +29,6 @@ from slotbook.store.booking_reads import active_claims_between
 
 BOARD_KIND = CalendarKind.BOARD
 BOARD_KEY = "default"
-#: The default board is calendar 0, so the first calendar anyone makes is 1: on a fresh
-#: install the 002 document's own example (`"provider_id": 1`) books its first provider.
-BOARD_CALENDAR_ID = 0
 SOURCE = Source.BOARD
 #: Calendars whose time the board can show and book: hours cut into slots.
 LIVE_KINDS = frozenset({CalendarKind.BOARD, CalendarKind.OWNER, CalendarKind.PROVIDER})
@@ -58,14 +55,13 @@ async def ensure_board(uow: UnitOfWork) -> cal.Calendar:
         try:
             board = await cal.create_calendar(
                 uow,
-                calendar_id=BOARD_CALENDAR_ID,
                 kind=BOARD_KIND,
                 owner_key=BOARD_KEY,
                 name="Slot board",
                 timezone=settings.board_timezone,
                 slot_minutes=settings.board_slot_minutes,
             )
-        except EmailTaken:  # the unique id or (kind, owner_key): another process made it first
+        except EmailTaken:  # the unique (kind, owner_key): another process made it first
             board = await cal.find_calendar(uow, kind=BOARD_KIND, owner_key=BOARD_KEY)
             assert board is not None
     wanted = {"timezone": settings.board_timezone, "slot_minutes": settings.board_slot_minutes}

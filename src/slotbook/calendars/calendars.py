@@ -71,7 +71,6 @@ async def create_calendar(
     uow: UnitOfWork,
     *,
     kind: CalendarKind,
-    calendar_id: int | None = None,
     name: str = "",
     owner_key: str | None = None,
     email: str | None = None,
@@ -87,13 +86,10 @@ async def create_calendar(
     who_may_book: WhoMayBook = WhoMayBook.ANYONE,
     max_seats_per_booking: int = 10,
 ) -> Calendar:
-    """Insert a calendar (numbered by the database unless `calendar_id` is given); an email,
-    id or (kind, owner key) already taken is EmailTaken."""
-    numbered = {} if calendar_id is None else {"id": calendar_id}
+    """Insert a calendar; an email already used by another calendar is EmailTaken."""
     calendar = await rows.insert_calendar(
         uow,
-        numbered
-        | {
+        {
             "kind": kind,
             "owner_key": owner_key,
             "name": name,

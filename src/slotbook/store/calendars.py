@@ -75,8 +75,8 @@ async def find_calendar(uow: UnitOfWork, *, kind: str, owner_key: str) -> Calend
 
 
 async def insert_calendar(uow: UnitOfWork, values: dict[str, Any]) -> Calendar | None:
-    """Write a calendar (the id too, if given); None if its id, email or (kind, owner key)
-    is already taken (the rest of the transaction goes on)."""
+    """Write a calendar (every column but the id); None if its email or (kind, owner
+    key) is already taken (the rest of the transaction goes on)."""
     row = await insert_unique(uow, calendars, values)
     return _calendar(row) if row else None
 

@@ -101,7 +101,8 @@ async def render(engine: Engine, topic: Topic) -> tuple[str, str]:
 
 @asynccontextmanager
 async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
-    """Ensure the default board, and carry every committed change to live subscribers."""
+    """Carry every committed change to live subscribers (the default board is made on
+    first use)."""
     hub = Hub(partial(render, engine))
     cache: SlotCache = app.state.slot_cache
     watchers: CalendarWatchers = app.state.watchers
@@ -120,11 +121,9 @@ async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
     cache.follow(broker.caught_up)
     engine.on_change(broker.publish)
     await broker.start()
-    live = app.state.live = Live(engine, hub, broker)
-    try:
-        await live.board_id()
-    except Unavailable:
-        log.warning("database unreachable at start; the board will be made when it is back")
+    # The default board is made when first asked for, not here: on a fresh install the
+    # first calendar anyone makes is 1 (002's document books `"provider_id": 1`).
+    app.state.live = Live(engine, hub, broker)
     try:
         yield
     finally:
