@@ -2,10 +2,10 @@
 (the architecture test holds it so); reads are in `store.booking_reads`.
 
 Time claims on one calendar queue on a transaction-scoped advisory lock of that calendar
-(`queue_time_claim`, PostgreSQL) before they check and write: two overlapping claims
-whose exclusion checks ran at once would each wait for the other's uncommitted row (a
-deadlock PostgreSQL breaks only after `deadlock_timeout`, a second per round), and under
-load those waits ran out the retries and the statement timeout (503s).
+(taken with the calendar's limits, `store.booking_counts.lock_limits`, PostgreSQL) before
+they write, so that two overlapping claims never deadlock on each other's exclusion
+checks (each waiting for the other's uncommitted row until PostgreSQL breaks the cycle
+after `deadlock_timeout`; under load those waits ran out the retries and timeouts).
 
 Seats: a slot's `taken` is claimed with one conditional UPDATE (`taken + n <=
 capacity`), atomic on both databases; no row updated means too few left. Time: on
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, func, insert, literal, select, update
+from sqlalchemy import Update, insert, literal, select, update
 from sqlalchemy.exc import DBAPIError
 
 from slotbook.booking.model import Booking, BookingStatus, SeatSlot
@@ -29,23 +29,12 @@ from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from, overdue_
 from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
 from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
 
-#: the first key of the advisory locks time claims queue on (the second: the calendar id);
-#: two-key advisory locks never meet the one-key ones (`store.users`)
-TIME_CLAIMS_LOCK = 4_004_019
-
 
 def _is_overlap_violation(exc: DBAPIError) -> bool:
     """The exclusion constraint refused the claim."""
     orig = exc.orig
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return code == EXCLUSION_VIOLATION
-
-
-async def queue_time_claim(uow: UnitOfWork, calendar_id: int) -> None:
-    """Wait until no other transaction is claiming time on the calendar, and hold it off
-    until this one ends (PostgreSQL; SQLite's write transaction already does)."""
-    if uow.is_postgresql:
-        await uow.conn.execute(select(func.pg_advisory_xact_lock(TIME_CLAIMS_LOCK, calendar_id)))
 
 
 async def insert_booking(uow: UnitOfWork, values: Mapping[str, Any]) -> int:
