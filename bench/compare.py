@@ -11,18 +11,22 @@ PostgreSQL on loopback, fresh databases, one server process each, driven by `wrk
 - server CPU per request (user + system ticks of the server process from
   `/proc/<pid>/stat`, before and after) over `--sequential` bookings made one after the
   other, and over as many 001 slot reads.
-Writes its section of bench/RESULTS.md. The machine's load average is printed with the
-figures: on a shared machine they are only as good as it is idle.
+py-spy samples the server during the sequential 002 bookings (`--no-profile`: not) and
+the share of samples per function is printed. Writes its section of bench/RESULTS.md.
+The machine's load average is printed with the figures: on a shared machine they are
+only as good as it is idle.
 """
 
 import argparse
 import asyncio
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -48,6 +52,19 @@ request = function()
   return wrk.format("POST", "{path}", {{["Content-Type"] = "application/json"}},
                     string.format({body}, day, hour))
 end
+statuses = {{}}
+response = function(status)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+local threads = {{}}
+setup = function(thread) table.insert(threads, thread) end
+done = function()
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      io.write(string.format("status %d: %d\n", status, count))
+    end
+  end
+end
 """
 BODIES = {
     "001": (
@@ -68,7 +85,7 @@ def wrk(base: str, surface: str, who: str, seconds: int, connections: int) -> fl
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", lua.name, base],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=30s", f"-s{lua.name}", base],
         capture_output=True,
         text=True,
         check=True,
@@ -80,7 +97,8 @@ def wrk(base: str, surface: str, who: str, seconds: int, connections: int) -> fl
     took = float(re.search(r"requests in ([\d.]+)s", out).group(1))  # type: ignore[union-attr]
     bad = int(failed.group(1)) if failed else 0
     if bad or errors:
-        print(f"  ({surface}: {bad} non-2xx, socket errors: {errors and errors.group(1)})")
+        statuses = ", ".join(re.findall(r"status (\d+: \d+)", out))
+        print(f"  ({surface}: answers {statuses}; socket errors: {errors and errors.group(1)})")
     return (total - bad) / took
 
 
@@ -104,19 +122,53 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def cpu_per_request(
-    base: str, pid: int, count: int, request: Callable[[int], tuple[str, str, object]]
+    base: str,
+    pid: int,
+    count: int,
+    request: Callable[[int], tuple[str, str, object]],
+    profile: Path | None = None,
 ) -> float:
-    """Milliseconds of server CPU per request, `count` requests one after the other."""
+    """Milliseconds of server CPU per request, `count` requests one after the other;
+    `profile`: py-spy samples the server meanwhile into that file (raw, folded stacks)."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         for i in range(20):  # warm-up
             method, path, body = request(100_000 + i)
             await http.request(method, path, json=body)
+        spy = None
+        if profile:
+            py_spy = str(Path(sys.executable).parent / "py-spy")
+            options = ["-p", str(pid), "-f", "raw", "-o", str(profile), "-r", "200"]
+            spy = await asyncio.create_subprocess_exec(
+                py_spy, "record", *options, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
         before = cpu_seconds(pid)
         for i in range(count):
             method, path, body = request(i)
             answer = await http.request(method, path, json=body)
             assert answer.is_success, answer.text
-        return (cpu_seconds(pid) - before) / count * 1000
+        spent = (cpu_seconds(pid) - before) / count * 1000
+        if spy:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            await spy.wait()
+        return spent
+
+
+def profile_summary(profile: Path, top: int = 14) -> str:
+    """Shares of a py-spy raw profile's samples: each slotbook function (inclusive), and
+    the time under SQLAlchemy, asyncpg and uvicorn/starlette/fastapi."""
+    shares: Counter[str] = Counter()
+    total = 0
+    for line in profile.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples = int(count)
+        total += samples
+        frames = {re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")}
+        shares.update({f: samples for f in frames if "(slotbook/" in f})
+        for layer in ("sqlalchemy/", "asyncpg/", "starlette/", "fastapi/", "uvicorn/"):
+            if any(layer in f for f in frames):
+                shares[f"(any frame in {layer})"] += samples
+    rows = [f"| {n / total:.0%} | `{frame}` |" for frame, n in shares.most_common(top)]
+    return "| samples | function (inclusive) |\n|---|---|\n" + "\n".join(rows)
 
 
 def slot(n: int) -> tuple[str, str]:
@@ -206,7 +258,11 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--sequential", type=int, default=1000)
+    parser.add_argument(
+        "--no-profile", action="store_true", help="skip py-spy during the sequential 002 run"
+    )
     args = parser.parse_args()
+    profile = None if args.no_profile else Path(tempfile.mkdtemp()) / "booking-002.txt"
     load_before = os.getloadavg()
     async with fresh_database("postgresql") as url:
         dsn = url.replace("postgresql+asyncpg://", "postgresql://")
@@ -220,7 +276,7 @@ async def main() -> None:
             who_001, who_002 = await setup(base, 2)
             cpu = {
                 "001": await cpu_per_request(base, pid, args.sequential, appointment(who_001)),
-                "002": await cpu_per_request(base, pid, args.sequential, booking(who_002)),
+                "002": await cpu_per_request(base, pid, args.sequential, booking(who_002), profile),
                 "001 slots": await cpu_per_request(base, pid, args.sequential, slot_read(who_001)),
             }
         with bare_server(dsn) as bare:
@@ -244,6 +300,11 @@ async def main() -> None:
     loads = f"load average {load_before[0]:.1f} before, {load[0]:.1f} after (2 cores, shared)"
     text = "\n".join([header, *rows])
     text += f"\n\n001 `/slots` read: {cpu['001 slots']:.2f} ms CPU per request; {loads}."
+    if profile:
+        text += (
+            "\n\npy-spy over the sequential 002 bookings (server process, 200 Hz; the share"
+            " of samples with each function on the stack):\n\n" + profile_summary(profile)
+        )
     print(text)
     write_section(
         "compare",
