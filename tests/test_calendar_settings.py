@@ -25,6 +25,7 @@ DEFAULTS = {
     "requires_approval": False,
     "approval_timeout_minutes": 1440,
     "max_seats_per_booking": 10,
+    "waitlist_offer_minutes": 60,
 }
 
 

@@ -34,6 +34,9 @@ ALL_EVENTS = [
     "booking.expired",
     "series.created",
     "series.cancelled",
+    "waitlist.offered",
+    "waitlist.accepted",
+    "waitlist.lapsed",
 ]
 
 

@@ -19,13 +19,16 @@ from slotbook.notify.webhooks import WebhookConsumer
 from slotbook.observability import metrics
 from slotbook.observability.requests import RequestObserver
 from slotbook.protection.rate_limits import RateLimiter
+from slotbook.realtime.watchers import CalendarWatchers
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
 from slotbook.surfaces import (
     approvals,
     board,
     bookings,
+    calendar_bookings,
     calendar_settings,
+    console,
     docs,
     events,
     feeds,
@@ -34,6 +37,7 @@ from slotbook.surfaces import (
     providers,
     reservations,
     series,
+    waitlist,
     webhooks,
 )
 from slotbook.surfaces import metrics as operations
@@ -60,6 +64,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         engine = app.state.engine = Engine(settings, db, clock)
         cache = app.state.slot_cache = SlotCache.for_settings(settings)
         limiter = app.state.rate_limiter = RateLimiter(settings)
+        app.state.watchers = CalendarWatchers()
         engine.on_change(cache.invalidate)
         try:
             await signing_key(engine)  # made now (and logged) if none is configured or stored
@@ -132,7 +137,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reservations,
         calendar_settings,
         approvals,
+        console,
+        calendar_bookings,
         series,
+        waitlist,
         webhooks,
         feeds,
         web_api,

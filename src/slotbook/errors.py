@@ -112,6 +112,12 @@ class SeriesNotFound(NotFound):
     code, default_message = "series_not_found", "Series not found"
 
 
+class WaitlistEntryNotFound(BookingNotFound):
+    """An unknown or malformed waitlist token (counted as a token guess like a booking's)."""
+
+    code, default_message = "waitlist_entry_not_found", "Waitlist entry not found"
+
+
 class WebhookNotFound(NotFound):
     code, default_message = "webhook_not_found", "Webhook not found"
 
@@ -168,6 +174,26 @@ class SeriesConflict(Conflict):
 
     def details(self) -> Mapping[str, object]:
         return {"conflicts": self.conflicts}
+
+
+class PlacesLeft(Conflict):
+    """A waitlist join for a place that can be booked right now."""
+
+    code, default_message = "places_left", "There is room: book it directly"
+
+
+class AlreadyWaiting(Conflict):
+    code, default_message = "already_waiting", "You are already on this waitlist"
+
+
+class NoOffer(Conflict):
+    """Accepting (or leaving) a waitlist entry in a status that does not allow it."""
+
+    code, default_message = "no_offer", "This waitlist entry has no open offer"
+
+
+class OfferLapsed(NoOffer):
+    code, default_message = "offer_lapsed", "The offer has lapsed"
 
 
 class NotPending(Conflict):

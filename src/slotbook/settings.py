@@ -1,5 +1,6 @@
 """Configuration: every setting has a SLOTBOOK_ name; the seed documents' names work too."""
 
+import re
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
@@ -141,6 +142,14 @@ class Settings(BaseSettings):
         2, gt=0, validation_alias=_env("MAX_CONCURRENT_PASSWORD_HASHES")
     )
     max_holds_per_patient: int = Field(3, gt=0, validation_alias=_env("MAX_HOLDS_PER_PATIENT"))
+    #: origins (comma-separated, `https://shop.example.com`) whose pages may frame the
+    #: booking pages (`/embed.js`); empty: no page may frame them
+    embed_origins: str = Field("", validation_alias=_env("EMBED_ORIGINS"))
+    #: longest life of one console change feed response (the console then reconnects);
+    #: a stopping server waits for open feeds that long at most
+    console_feed_seconds: float = Field(
+        25.0, gt=0, le=3600, validation_alias=_env("CONSOLE_FEED_SECONDS")
+    )
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8000, validation_alias=_env("PORT"))
 
@@ -187,6 +196,19 @@ class Settings(BaseSettings):
     @property
     def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return _parse_networks(self.trusted_proxies)
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in value.split(","):
+            origin = origin.strip()
+            if origin and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return value
+
+    @property
+    def framing_origins(self) -> tuple[str, ...]:
+        return tuple(o.strip() for o in self.embed_origins.split(",") if o.strip())
 
     @model_validator(mode="after")
     def _board_hours(self) -> "Settings":

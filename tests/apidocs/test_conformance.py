@@ -38,10 +38,12 @@ CHECKS = [
     response_schema_conformance,
 ]
 ROLES = ("anonymous", "provider", "patient", "admin")
-#: sign-ups and sign-ins are a good share of the calls: keep Argon2 cheap here; and one
+#: sign-ups and sign-ins are a good share of the calls: keep Argon2 cheap here; a console
+#: change feed (server-sent events) answers for a moment, not minutes; and one
 #: client sends every request, so the per-address rate limits (429s, documented) are set
 #: out of its way: what is checked here is every other answer
 SERVER_ENV = {
+    "SLOTBOOK_CONSOLE_FEED_SECONDS": "0.2",  # the change feed's answer ends that soon
     "SLOTBOOK_PASSWORD_HASH_TIME_COST": "1",
     "SLOTBOOK_PASSWORD_HASH_MEMORY_KIB": "1024",
     **{

@@ -55,14 +55,18 @@ def email_shown_to(viewer: User | None, calendar: cal.Calendar) -> str | None:
     return calendar.email if not calendar.patients_only or may_manage(viewer, calendar) else None
 
 
+#: why a surface with no sign-in does not show a 004 provider's calendar
+NOT_SHOWN_WITHOUT_SIGN_IN = (
+    "This calendar is for signed-in patients only: see its free time with "
+    "GET /providers/{id}/time-slots and reserve with POST /appointments/reserve"
+)
+
+
 def check_shown_without_sign_in(calendar: cal.Calendar) -> None:
     """Surfaces with no sign-in (the board, the booking pages) show only calendars that
     anyone may book; a 004 provider's calendar is for its signed-in patients."""
     if calendar.patients_only:
-        raise PatientsOnly(
-            "This calendar is for signed-in patients only: see its free time with "
-            "GET /providers/{id}/time-slots and reserve with POST /appointments/reserve"
-        )
+        raise PatientsOnly(NOT_SHOWN_WITHOUT_SIGN_IN)
 
 
 def check_may_list_bookings(viewer: User | None, calendar: cal.Calendar) -> None:
@@ -86,3 +90,18 @@ def check_configurer(user: User | None, calendar: cal.Calendar, *, strict: bool)
     if user is None:
         raise Unauthorized()
     raise Forbidden("Only this calendar's owner or an admin may do that")
+
+
+def check_console_user(user: User) -> None:
+    """The owner's console (and the API routes it alone needs) is for providers and
+    admins: a patient's token reads no calendar's bookings or hours there."""
+    if user.role not in (Role.PROVIDER, Role.ADMIN):
+        raise Forbidden("This is for providers and admins; a patient's account cannot use it")
+
+
+def check_manager(user: User, calendar: cal.Calendar) -> None:
+    """A signed-in provider for their own calendar, or an admin for any (whatever the
+    mode): who may read and change a calendar's hours and bookings from the console."""
+    check_console_user(user)
+    if not may_manage(user, calendar):
+        raise Forbidden("Only this calendar's owner or an admin may do that")

@@ -15,7 +15,7 @@ counters in `booking.transitions`).
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from slotbook.calendars.model import Calendar
+from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BeyondHorizon,
@@ -52,9 +52,13 @@ class Openings:
     open: list[Slot]  # unclaimed, clear of every buffer, on days and weeks below their limits
 
 
-async def grid(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> list[Slot]:
-    """Every slot the calendar's hours open on the local days `first`..`last`."""
-    schedule = await load_schedule(uow, calendar.id, first, last)
+async def grid(
+    uow: UnitOfWork, calendar: Calendar, first: date, last: date, schedule: Schedule | None = None
+) -> list[Slot]:
+    """Every slot the calendar's hours (or `schedule`, a draft of them) open on the local
+    days `first`..`last`."""
+    if schedule is None:
+        schedule = await load_schedule(uow, calendar.id, first, last)
     return window_slots(
         first,
         last,
@@ -71,13 +75,16 @@ def claims_window(calendar: Calendar, first: date, last: date) -> tuple[datetime
     return start, end + calendar.slot_length
 
 
-async def openings(uow: UnitOfWork, calendar: Calendar, first: date, last: date) -> Openings:
-    """The calendar's slots on the local days `first`..`last`, whatever the booking
+async def openings(
+    uow: UnitOfWork, calendar: Calendar, first: date, last: date, schedule: Schedule | None = None
+) -> Openings:
+    """The calendar's slots (under its hours, or a draft `schedule` of them) on the local
+    days `first`..`last`, whatever the booking
     window (past ones included): which of them no active booking's time overlaps, and
     which of those a booking could claim — clear of every booking's buffers with its own
     (`check_unclaimed`) and on a day and week below the calendar's limits (the counters
     a claim takes, `booking.transitions`, count the same active bookings)."""
-    slots = await grid(uow, calendar, first, last)
+    slots = await grid(uow, calendar, first, last, schedule)
     if not slots:
         return Openings([], [], [])
     claims = await claims_near(uow, calendar.id, *claims_window(calendar, first, last))
@@ -124,11 +131,13 @@ def check_window_length(settings: Settings, first: date, last: date) -> None:
 
 
 async def free_slots_between(
-    uow: UnitOfWork, calendar: Calendar, first: date, last: date
+    uow: UnitOfWork, calendar: Calendar, first: date, last: date, schedule: Schedule | None = None
 ) -> list[Slot]:
-    """Bookable slots of the local days `first`..`last`, in time order."""
+    """Bookable slots of the local days `first`..`last`, in time order (under a draft
+    `schedule` of the calendar's hours, if given: what saving it would offer)."""
     check_window_length(uow.settings, first, last)
-    return bookable(calendar, (await openings(uow, calendar, first, last)).open, uow.now)
+    found = await openings(uow, calendar, first, last, schedule)
+    return bookable(calendar, found.open, uow.now)
 
 
 async def _slots_of_day(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> list[Slot]:

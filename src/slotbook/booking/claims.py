@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from slotbook.availability import free_slots
 from slotbook.booking import transitions
 from slotbook.booking.model import Booking, Draft, NewBooking, Source
+from slotbook.booking.seats import KEPT_FOR_THE_WAITLIST
 from slotbook.booking.tokens import hash_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BookingNotFound, PatientsOnly
+from slotbook.errors import BookingNotFound, PatientsOnly, SlotTaken
 from slotbook.observability.metrics import booking_attempt
 from slotbook.store import booking_reads as reads
+from slotbook.store.waitlist import someone_waits
 
 #: Stale holds this far around a claim are expired first: its buffers' reach, and the
 #: week its limits count.
@@ -40,12 +42,15 @@ async def _check_free(
     the decision; on PostgreSQL the exclusion constraint over claimed ranges decides at
     the write, and the check only lets an uncontested refusal say what was in the way.
     Stale holds of the weeks around are expired first, so that neither the time nor the
-    limit counters still count them."""
+    limit counters still count them. A time someone is on the waitlist for is theirs
+    first (SlotTaken)."""
     free_slots.check_bookable(calendar, start_at, uow.now)
     if calendar.enforce_hours:
         await free_slots.check_opening(uow, calendar, start_at)
     await transitions.expire_stale_holds(uow, calendar, start_at - AROUND, end_at + AROUND)
     await free_slots.check_unclaimed(uow, calendar, start_at, end_at, excluding=moving)
+    if await someone_waits(uow, None, calendar.id, start_at):
+        raise SlotTaken(KEPT_FOR_THE_WAITLIST)
 
 
 async def claim_time(
@@ -99,8 +104,8 @@ async def move_time(
     return await transitions.move_time(uow, booking, calendar, start_at, end_at)
 
 
-async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking:
-    booking = await reads.get_booking(uow, booking_id)
+async def get_booking(uow: UnitOfWork, booking_id: int, *, lock: bool = False) -> Booking:
+    booking = await reads.get_booking(uow, booking_id, lock=lock)
     if booking is None:
         raise BookingNotFound()
     return booking

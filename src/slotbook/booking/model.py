@@ -35,6 +35,7 @@ class Source(StrEnum):
     RESERVATIONS = "reservations"
     WEB = "web"
     SERIES = "series"  # an occurrence of a recurring booking
+    WAITLIST = "waitlist"  # a freed place offered to the next on its waitlist
 
 
 @dataclass(frozen=True, slots=True)

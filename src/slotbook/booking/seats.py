@@ -15,6 +15,10 @@ from slotbook.engine import UnitOfWork
 from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound, TooFewSeats, TooManySeats
 from slotbook.observability.metrics import booking_attempt
 from slotbook.store.booking_reads import get_seat_slot
+from slotbook.store.waitlist import someone_waits
+
+#: A direct claim of a place someone waits for (what frees goes to them first).
+KEPT_FOR_THE_WAITLIST = "Full: any place that frees goes to the waitlist first"
 
 
 async def get_slot(uow: UnitOfWork, slot_id: int) -> SeatSlot:
@@ -39,8 +43,9 @@ async def claim_seat(
     seats: int = 1,
 ) -> tuple[NewBooking, Calendar]:
     """Book `seats` seats of the slot, all or none; SlotNotFound, InPast (started),
-    TooManySeats (over the event's `max_seats_per_booking`), SlotFull (none left) or
-    TooFewSeats (some, but fewer) otherwise. Pending approval on an event that needs it.
+    TooManySeats (over the event's `max_seats_per_booking`), SlotFull (none left, or
+    someone is on its waitlist) or TooFewSeats (some, but fewer) otherwise. Pending
+    approval on an event that needs it.
 
     On PostgreSQL seats and booking are one statement, the transaction's last, so the
     slot's row is locked from that statement to the commit only; on SQLite the seats are
@@ -54,6 +59,8 @@ async def claim_seat(
             raise TooManySeats(
                 f"seats: at most {calendar.max_seats_per_booking} places per booking for this event"
             )
+        if await someone_waits(uow, slot.id, slot.calendar_id, slot.start_at):
+            raise SlotFull(KEPT_FOR_THE_WAITLIST)
         draft = Draft(
             calendar_id=slot.calendar_id,
             slot_id=slot.id,

@@ -8,6 +8,10 @@ booking), and records the change through `_record`, which marks the calendar-day
 touched (live boards and the slot cache hear of them after commit) and appends the
 change's event to the transactional outbox, in the same transaction as the change.
 
+Every transition that frees a place (cancel, move away, decline, expiry) offers it, in
+the same transaction, to the first on its waitlist (`_pass_on`, asking `booking.offers`
+who that is): the place becomes a hold for them, so nobody else can take it meanwhile.
+
 Nothing else writes `bookings`, `slots` or `booking_counts` (the architecture test holds
 it so).
 """
@@ -18,18 +22,21 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slotbook.booking import offers
 from slotbook.booking.document import booking_document
-from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot
+from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot, Source
 from slotbook.booking.tokens import hash_token, new_token
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import LimitReached, NotChangeable, NotPending, SlotFull
+from slotbook.errors import Conflict, LimitReached, NotChangeable, NotPending, SlotFull
 from slotbook.scheduling.rules import Limits, Period, Quota, booker_key, starts_on
 from slotbook.store import booking_counts, outbox
 from slotbook.store import booking_writes as rows
 from slotbook.store import series as series_rows
+from slotbook.store import waitlist as lines
 from slotbook.store.booking_counts import CountKey
 from slotbook.store.calendars import calendars_by_id
+from slotbook.store.savepoint import savepoint
 
 
 class Transition(StrEnum):
@@ -46,6 +53,9 @@ class Transition(StrEnum):
     EXPIRED = "booking.expired"  # a hold whose grace period ended
     SERIES_CREATED = "series.created"  # a series booked whole (its first occurrence)
     SERIES_CANCELLED = "series.cancelled"  # a series ended (its first occurrence)
+    WAITLIST_OFFERED = "waitlist.offered"  # a freed place held for the next in line
+    WAITLIST_ACCEPTED = "waitlist.accepted"  # they took it: the hold is their booking
+    WAITLIST_LAPSED = "waitlist.lapsed"  # the offer's hold ran out (or was cancelled)
 
 
 async def _record(
@@ -126,6 +136,47 @@ async def _release(uow: UnitOfWork, booking: Booking, zone: ZoneInfo) -> None:
     await _recount(uow, booking.calendar_id, limits, giving_back=_count_keys(booking, zone))
 
 
+# -- the waitlist ---------------------------------------------------------------------
+
+
+async def _pass_on(uow: UnitOfWork, calendar: Calendar, freed: Booking) -> None:
+    """`freed` no longer occupies its place (its time or seats are given back): if it was
+    a waitlist offer, the offer has lapsed (WAITLIST_LAPSED); then the place is offered
+    to whoever is first in line for it (WAITLIST_OFFERED), as a hold for them. Each try
+    is a savepoint: a claim refused (the time still taken by another claim, too few
+    seats, a limit) writes nothing. On a slot the line stops at the first who cannot
+    be given their seats, so nobody behind them goes first."""
+    if freed.source == Source.WAITLIST and await lines.lapse_offer_of(uow, freed.id):
+        await _record(uow, Transition.WAITLIST_LAPSED, freed, calendar)
+    for offer in await offers.next_in_line(uow, calendar, freed):
+        try:
+            async with savepoint(uow):
+                await offers.check_place_free(uow, calendar, offer.hold)
+                made = await create(uow, calendar, offer.hold)
+        except Conflict:
+            if offer.hold.slot_id is not None:
+                break
+            continue
+        assert offer.hold.hold_until is not None
+        await lines.set_offered(uow, offer.entry.id, made.booking.id, offer.hold.hold_until)
+        await _record(uow, Transition.WAITLIST_OFFERED, made.booking, calendar)
+
+
+async def accept_offer(
+    uow: UnitOfWork, entry_id: int, hold: Booking, calendar: Calendar
+) -> NewBooking | None:
+    """WAITLIST_ACCEPTED: the offer's hold, if still live, becomes the waiter's booking
+    (CONFIRMED, or REQUESTED on a calendar that requires approval), with a fresh manage
+    token; None if the offer has lapsed."""
+    token, token_hash = new_token()
+    booked = await confirm(uow, hold, calendar, token_hash=token_hash)
+    if booked is None:
+        return None
+    await lines.set_status(uow, entry_id, lines.EntryStatus.BOOKED)
+    await _record(uow, Transition.WAITLIST_ACCEPTED, booked, calendar)
+    return NewBooking(booked, token)
+
+
 # -- transitions ----------------------------------------------------------------------
 
 
@@ -188,12 +239,15 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     return NewBooking(booking, token)
 
 
-async def confirm(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booking | None:
+async def confirm(
+    uow: UnitOfWork, booking: Booking, calendar: Calendar, *, token_hash: str | None = None
+) -> Booking | None:
     """CONFIRMED: make a hold still live firm — or REQUESTED, pending the owner's
-    approval, on a calendar that requires it; None if it is not a live hold (any more)."""
+    approval, on a calendar that requires it; None if it is not a live hold (any more).
+    `token_hash`: the booking's manage token is replaced by this one's."""
     pending = calendar.requires_approval
     to = BookingStatus.PENDING if pending else BookingStatus.CONFIRMED
-    confirmed = await rows.confirm_hold(uow, booking.id, to=to)
+    confirmed = await rows.confirm_hold(uow, booking.id, to=to, token_hash=token_hash)
     if confirmed is not None:
         transition = Transition.REQUESTED if pending else Transition.CONFIRMED
         await _record(uow, transition, confirmed, calendar)
@@ -218,6 +272,7 @@ async def decline(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Book
         raise NotPending(f"This booking is {booking.status}, not pending")
     await _release(uow, declined, calendar.zone)
     await _record(uow, Transition.DECLINED, declined, calendar)
+    await _pass_on(uow, calendar, declined)
     return declined
 
 
@@ -236,6 +291,7 @@ async def cancel(uow: UnitOfWork, booking: Booking, calendar: Calendar) -> Booki
         raise NotChangeable("This booking is not active")
     await _release(uow, cancelled, calendar.zone)
     await _record(uow, Transition.CANCELLED, cancelled, calendar)
+    await _pass_on(uow, calendar, cancelled)
     return cancelled
 
 
@@ -265,6 +321,7 @@ async def move_time(
         uow, booking.id, start_at=start_at, end_at=end_at, buffers=calendar.buffers
     )
     await _record(uow, Transition.MOVED, moved, calendar, was=booking)
+    await _pass_on(uow, calendar, booking)
     return moved
 
 
@@ -282,6 +339,7 @@ async def move_seat(
         uow, booking.id, start_at=target.start_at, end_at=target.end_at, slot_id=target.id
     )
     await _record(uow, Transition.MOVED, moved, calendar, was=booking)
+    await _pass_on(uow, calendar, booking)
     return moved
 
 
@@ -315,6 +373,8 @@ async def _released_in_bulk(
         await _release(uow, booking, calendars[booking.calendar_id].zone)
     for booking in released:
         await _record(uow, transition, booking, calendars[booking.calendar_id])
+    for booking in released:
+        await _pass_on(uow, calendars[booking.calendar_id], booking)
 
 
 async def add_seat_slots(

@@ -24,6 +24,7 @@ from slotbook.store.calendars import (
     find_calendar_of_user,
     list_calendars,
     load_schedule,
+    search_calendars,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "calendars_by_id",
     "check_hours",
     "check_zone",
+    "checked",
     "compacted",
     "create_calendar",
     "daily",
@@ -42,6 +44,7 @@ __all__ = [
     "get_calendar",
     "list_calendars",
     "load_schedule",
+    "search_calendars",
     "set_schedule",
     "update_calendar",
 ]
@@ -170,10 +173,10 @@ def _check_size(settings: Settings, schedule: Schedule) -> None:
             )
 
 
-async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) -> None:
-    """Replace the calendar's weekly rules and date-specific hours with `schedule`,
-    overlapping ranges joined; ScheduleTooLarge if it holds more than a calendar may."""
-    schedule = compacted(uow.settings, schedule)
+def checked(settings: Settings, schedule: Schedule) -> Schedule:
+    """`schedule` compacted, if every range starts before it ends (InvalidHours) and it
+    holds no more than a calendar may (ScheduleTooLarge)."""
+    schedule = compacted(settings, schedule)
     for rule in schedule.rules:
         check_hours(rule.start, rule.end)
     for hours in schedule.dates:
@@ -181,6 +184,13 @@ async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) 
             check_hours(hours.start, hours.end)
         elif hours.start is not None or hours.end is not None or not hours.replace:
             raise InvalidInput("Date hours need both a start and an end")
+    return schedule
+
+
+async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) -> None:
+    """Replace the calendar's weekly rules and date-specific hours with `schedule`,
+    overlapping ranges joined; ScheduleTooLarge if it holds more than a calendar may."""
+    schedule = checked(uow.settings, schedule)
     await rows.replace_schedule(uow, calendar.id, schedule)
     uow.touch(calendar.id, None)
 

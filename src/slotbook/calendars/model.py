@@ -63,6 +63,7 @@ class Calendar:
     requires_approval: bool = False
     approval_timeout_minutes: int = 1440
     max_seats_per_booking: int = 10
+    waitlist_offer_minutes: int = 60  # how long a freed place is held for the next waiter
 
     @property
     def buffers(self) -> Buffers:

@@ -1,5 +1,6 @@
 """A calendar's settings in one place: its zone, booking window, cut-offs and booking
-rules (buffers, limits, approval, seats per booking). Reading them, and changing some.
+rules (buffers, limits, approval, seats per booking) and how long a waitlist offer
+is held. Reading them, and changing some.
 
 Changing a limit from "none" to a number starts keeping its counters, recounted from
 the calendar's active bookings in the same transaction (see `store.booking_counts`);
@@ -36,6 +37,7 @@ SETTINGS = (
     "requires_approval",
     "approval_timeout_minutes",
     "max_seats_per_booking",
+    "waitlist_offer_minutes",
 )
 
 #: Each limit and the counters it keeps: (period, per booker).

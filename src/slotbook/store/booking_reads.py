@@ -5,12 +5,18 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import ColumnElement, Row, and_, or_, select
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling.rules import MAX_BUFFER
-from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
+from slotbook.store.predicates import (
+    contains_text,
+    live_hold,
+    occupying,
+    stale_hold,
+    time_claims_overlapping,
+)
 from slotbook.store.tables import bookings, calendars, slots
 
 #: every column of a booking but the hash of its manage token
@@ -21,9 +27,10 @@ def booking_from(row: Row[Any]) -> Booking:
     return Booking(**row._mapping)
 
 
-async def get_booking(uow: UnitOfWork, booking_id: int) -> Booking | None:
+async def get_booking(uow: UnitOfWork, booking_id: int, *, lock: bool = False) -> Booking | None:
+    """The booking with this id; `lock` as for `booking_with_token_hash`."""
     query = select(*BOOKING_COLUMNS).where(bookings.c.id == booking_id)
-    row = (await uow.conn.execute(query)).first()
+    row = (await uow.conn.execute(query.with_for_update() if lock else query)).first()
     return booking_from(row) if row else None
 
 
@@ -65,6 +72,46 @@ async def list_bookings(
         query = query.where(occupying(uow.now))
     rows = await uow.conn.execute(query.limit(limit).offset(offset))
     return [booking_from(r) for r in rows]
+
+
+async def search_bookings(
+    uow: UnitOfWork,
+    *,
+    calendar_id: int,
+    statuses: list[str] | None,
+    start: datetime | None,
+    end: datetime | None,
+    text: str | None,
+    limit: int,
+    offset: int,
+) -> list[Booking]:
+    """One calendar's bookings in start order: with one of `statuses` as a client sees
+    them (a hold past its expiry is `expired`), starting in [start, end), whose name or
+    email contains `text`."""
+    query = (
+        select(*BOOKING_COLUMNS)
+        .where(bookings.c.calendar_id == calendar_id)
+        .order_by(bookings.c.start_at, bookings.c.id)
+    )
+    if statuses is not None:
+        query = query.where(or_(*(_seen_as(status, uow.now) for status in statuses)))
+    if start is not None:
+        query = query.where(bookings.c.start_at >= start)
+    if end is not None:
+        query = query.where(bookings.c.start_at < end)
+    if text:
+        query = query.where(contains_text((bookings.c.name, bookings.c.email), text))
+    rows = await uow.conn.execute(query.limit(limit).offset(offset))
+    return [booking_from(r) for r in rows]
+
+
+def _seen_as(status: str, now: datetime) -> ColumnElement[bool]:
+    """The bookings a client sees with `status` at `now` (`Booking.live_status`)."""
+    if status == BookingStatus.HELD:
+        return and_(bookings.c.status == status, live_hold(now))
+    if status == BookingStatus.EXPIRED:
+        return or_(bookings.c.status == status, stale_hold(now))
+    return bookings.c.status == status
 
 
 async def claims_near(

@@ -96,9 +96,15 @@ async def lock_slots(uow: UnitOfWork, slot_ids: Iterable[int]) -> None:
     )
 
 
-async def confirm_hold(uow: UnitOfWork, booking_id: int, *, to: BookingStatus) -> Booking | None:
+async def confirm_hold(
+    uow: UnitOfWork, booking_id: int, *, to: BookingStatus, token_hash: str | None = None
+) -> Booking | None:
     """Make the booking `to` (confirmed, or pending approval) if it is a hold still live
-    at `now`; None otherwise (so a confirm and the hold's expiry can never both win)."""
+    at `now`; None otherwise (so a confirm and the hold's expiry can never both win).
+    `token_hash`: replaces its manage token's hash."""
+    changes: dict[str, Any] = {"status": to, "updated_at": uow.now}
+    if token_hash is not None:
+        changes["token_hash"] = token_hash
     row = (
         await uow.conn.execute(
             update(bookings)
@@ -107,7 +113,7 @@ async def confirm_hold(uow: UnitOfWork, booking_id: int, *, to: BookingStatus) -
                 bookings.c.status == BookingStatus.HELD,
                 live_hold(uow.now),
             )
-            .values(status=to, updated_at=uow.now)
+            .values(changes)
             .returning(*BOOKING_COLUMNS)
         )
     ).first()

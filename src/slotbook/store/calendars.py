@@ -8,6 +8,7 @@ from sqlalchemy import Row, delete, insert, or_, select, update
 from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling import DateHours, WeeklyRule
+from slotbook.store.predicates import contains_text
 from slotbook.store.tables import availability_rules, calendars, date_hours
 from slotbook.store.unique import insert_unique
 
@@ -44,6 +45,22 @@ async def list_calendars(
 ) -> list[Calendar]:
     """Calendars of one kind, oldest first."""
     query = select(calendars).where(calendars.c.kind == kind).order_by(calendars.c.id)
+    rows = await uow.conn.execute(query.limit(limit).offset(offset))
+    return [_calendar(r) for r in rows]
+
+
+async def search_calendars(
+    uow: UnitOfWork, *, user_id: int | None, text: str | None, limit: int, offset: int
+) -> list[Calendar]:
+    """Calendars by id: only `user_id`'s (None: every one), and only those whose name,
+    email or owner key contains `text` (any case), if given."""
+    query = select(calendars).order_by(calendars.c.id)
+    if user_id is not None:
+        query = query.where(calendars.c.user_id == user_id)
+    if text:
+        query = query.where(
+            contains_text((calendars.c.name, calendars.c.email, calendars.c.owner_key), text)
+        )
     rows = await uow.conn.execute(query.limit(limit).offset(offset))
     return [_calendar(r) for r in rows]
 

@@ -85,6 +85,17 @@ def _event(row: Any) -> Event:
     )
 
 
+async def events_of_booking(uow: UnitOfWork, booking_id: int, *, limit: int) -> list[Event]:
+    """The booking's history: its events in the order they happened (the first `limit`)."""
+    query = (
+        select(outbox_events)
+        .where(outbox_events.c.booking_id == booking_id)
+        .order_by(outbox_events.c.id)
+        .limit(limit)
+    )
+    return [_event(row) for row in await uow.conn.execute(query)]
+
+
 async def has_unrouted(uow: UnitOfWork) -> bool:
     query = select(outbox_events.c.id).where(outbox_events.c.routed_at.is_(None)).limit(1)
     return (await uow.conn.execute(query)).first() is not None

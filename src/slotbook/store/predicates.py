@@ -1,9 +1,11 @@
 """The invariant's predicates, each defined once: which bookings occupy time, which holds
 are stale, and which claims a window of time can overlap."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import Column, ColumnElement, and_, func, or_
 
 from slotbook.booking.model import BookingStatus
 from slotbook.store.tables import bookings
@@ -43,3 +45,9 @@ def time_claims_overlapping(
         bookings.c.start_at > start - LONGEST_CLAIM,
         bookings.c.end_at > start,
     )
+
+
+def contains_text(columns: Iterable[Column[Any]], text: str) -> ColumnElement[bool]:
+    """Any of `columns` contains `text`, in any case (`%` and `_` in it are literal)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(*(func.lower(c).like(f"%{escaped}%", escape="\\") for c in columns))

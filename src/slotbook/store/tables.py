@@ -83,6 +83,8 @@ calendars = Table(
     Column("requires_approval", Boolean, nullable=False, server_default=text("false")),
     Column("approval_timeout_minutes", Integer, nullable=False, server_default="1440"),
     Column("max_seats_per_booking", Integer, nullable=False, server_default="10"),
+    # how long a freed place offered to the next on its waitlist is held for them
+    Column("waitlist_offer_minutes", Integer, nullable=False, server_default="60"),
     UniqueConstraint("kind", "owner_key"),
     CheckConstraint("kind IN ('owner', 'provider', 'board', 'event')", name="kind"),
     CheckConstraint("slot_minutes > 0", name="slot_minutes"),
@@ -99,6 +101,7 @@ calendars = Table(
     CheckConstraint(
         "approval_timeout_minutes > 0 AND max_seats_per_booking > 0", name="approval_seats"
     ),
+    CheckConstraint("waitlist_offer_minutes > 0", name="waitlist_offer"),
 )
 
 availability_rules = Table(
@@ -239,6 +242,35 @@ bookings.append_constraint(
         using="gist",
         where=text("status IN ('held', 'confirmed', 'pending') AND slot_id IS NULL"),
     ).ddl_if(dialect="postgresql")
+)
+
+#: People waiting for a place: a full explicit slot (`slot_id`) or a taken time on
+#: calendar time (`start_at`, one slot length). One line per place, first come first
+#: served by `id`. A freed place is offered to the first `waiting` entry in the
+#: transaction that freed it (`booking.offers`): the place becomes a hold for them
+#: (`booking_id`) until `offer_expires_at`, and the entry `offered`; accepted it is
+#: `booked`, run out `lapsed`; `left`: they left the line. `token_hash`: as a booking's.
+waitlist_entries = Table(
+    "waitlist_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("calendar_id", Integer, ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    Column("slot_id", Integer, ForeignKey("slots.id", ondelete="CASCADE"), nullable=True),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("seats", Integer, nullable=False, server_default="1"),
+    Column("status", String(16), nullable=False),
+    Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True),
+    Column("offer_expires_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('waiting', 'offered', 'booked', 'lapsed', 'left')", name="status"),
+    CheckConstraint("seats > 0", name="seats"),
+    Index(None, "calendar_id", "start_at"),
+    Index(None, "slot_id"),
+    Index(None, "booking_id"),
 )
 
 #: How many active bookings a calendar has per local day or week (from Monday), in all

@@ -47,6 +47,7 @@ from slotbook.realtime.hub import Hub, Topic
 from slotbook.realtime.news import OK
 from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.realtime.send_queue import TRY_AGAIN_LATER, SendQueue
+from slotbook.realtime.watchers import CalendarWatchers
 from slotbook.surfaces import board_messages as msg
 from slotbook.surfaces.deps import address_of
 from slotbook.surfaces.fields import check_supported_day, parse_id
@@ -103,13 +104,16 @@ async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
     """Ensure the default board, and carry every committed change to live subscribers."""
     hub = Hub(partial(render, engine))
     cache: SlotCache = app.state.slot_cache
+    watchers: CalendarWatchers = app.state.watchers
 
     def news(days: Iterable[CalendarDay]) -> Awaitable[Any]:
         cache.heard(frozenset(days))
+        watchers.notify(days)
         return hub.notify(days)
 
     def resync() -> Awaitable[Any]:
         cache.heard(None)
+        watchers.notify_all()
         return hub.notify_all()
 
     broker = make_broker(engine, news, resync)

@@ -20,18 +20,18 @@ from slotbook.calendars.model import CalendarKind
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import (
     CalendarNotFound,
-    IdempotencyMismatch,
     InPast,
     InvalidInput,
+    PatientsOnly,
     SlotFull,
     SlotNotFound,
-    SlotTaken,
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.errors import (
     DEFAULT_STYLE,
     STORE_ERRORS,
+    TIME_CLAIM_ERRORS,
     merge_responses,
     surface_route,
     use_style,
@@ -146,9 +146,8 @@ def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
             PROVIDER_STYLE.responses(
                 InvalidInput("Missing required fields: provider_id, date, time"),
                 CalendarNotFound,
-                SlotTaken,
-                InPast,
-                IdempotencyMismatch,
+                PatientsOnly,
+                *TIME_CLAIM_ERRORS,
                 *STORE_ERRORS,
             ),
             DEFAULT_STYLE.responses(

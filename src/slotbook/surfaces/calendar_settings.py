@@ -54,6 +54,9 @@ ApprovalTimeout = Annotated[
 SeatsPerBooking = Annotated[
     int, _between(1, MAX_SEATS_PER_BOOKING, f"1 to {MAX_SEATS_PER_BOOKING}")
 ]
+WaitlistOffer = Annotated[
+    int, _between(1, MAX_APPROVAL_TIMEOUT_MINUTES, f"1 to {MAX_APPROVAL_TIMEOUT_MINUTES} minutes")
+]
 
 #: Settings whose null means something (no limit; follow change_cutoff_minutes).
 NULLABLE = {
@@ -91,6 +94,7 @@ class SettingsPatch(BaseModel):
     requires_approval: bool | None = None
     approval_timeout_minutes: ApprovalTimeout | None = None
     max_seats_per_booking: SeatsPerBooking | None = None
+    waitlist_offer_minutes: WaitlistOffer | None = None
 
     @model_validator(mode="after")
     def _null_only_where_it_means_something(self) -> "SettingsPatch":
@@ -125,6 +129,7 @@ class SettingsOut(BaseModel):
     requires_approval: bool
     approval_timeout_minutes: int
     max_seats_per_booking: int
+    waitlist_offer_minutes: int
 
     @classmethod
     def of(cls, calendar: cal.Calendar) -> "SettingsOut":
@@ -147,6 +152,7 @@ class SettingsOut(BaseModel):
             requires_approval=calendar.requires_approval,
             approval_timeout_minutes=calendar.approval_timeout_minutes,
             max_seats_per_booking=calendar.max_seats_per_booking,
+            waitlist_offer_minutes=calendar.waitlist_offer_minutes,
         )
 
 

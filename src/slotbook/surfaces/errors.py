@@ -21,13 +21,21 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from slotbook.errors import (
+    BeyondHorizon,
     BodyTooLarge,
     Busy,
     DomainError,
     Forbidden,
     HeadersTooLarge,
+    IdempotencyMismatch,
+    InPast,
+    InsideBuffer,
     InvalidInput,
+    LimitReached,
+    OutsideHours,
+    SlotTaken,
     TooManyRequests,
+    TooSoon,
     Unauthorized,
     Unavailable,
     plain_message,
@@ -231,6 +239,17 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
 
 #: what any route using the database may answer when it cannot (both retryable)
 STORE_ERRORS = (Unavailable, Busy)
+#: what a claim of calendar time may answer, whichever surface makes it (booking/claims.py)
+TIME_CLAIM_ERRORS = (
+    SlotTaken,
+    InsideBuffer,
+    LimitReached,
+    OutsideHours,
+    InPast,
+    TooSoon,
+    BeyondHorizon,
+    IdempotencyMismatch,
+)
 
 
 def _dependency_calls(route: APIRoute) -> set[Callable[..., Any]]:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from slotbook.calendars import feeds, ics
+from slotbook.errors import BookingNotFound, CalendarNotFound, FeedNotFound, Forbidden, Unauthorized
 from slotbook.surfaces.auth import CurrentUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
@@ -21,8 +22,18 @@ from slotbook.surfaces.fields import Id
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["calendar feeds"], route_class=surface_route(STYLE))
 ICS: dict[int | str, dict[str, Any]] = {
-    200: {"content": {ics.CONTENT_TYPE: {}}, "description": "An RFC 5545 calendar"}
+    200: {
+        "content": {
+            ics.CONTENT_TYPE: {
+                "schema": {"type": "string"},
+                "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…\r\nEND:VCALENDAR\r\n",
+            }
+        },
+        "description": "An RFC 5545 calendar",
+    }
 }
+#: who may issue or revoke a calendar's feed: its owner or an admin, with a bearer token
+OWNER_ONLY = STYLE.responses(Unauthorized, Forbidden, CalendarNotFound)
 
 
 class FeedOut(BaseModel):
@@ -35,11 +46,7 @@ class FeedOut(BaseModel):
 @router.post(
     "/calendars/{calendar_id}/feed",
     summary="Issue the calendar's secret iCal feed URL (revokes the previous one)",
-    responses={
-        401: {"description": "No token"},
-        403: {"description": "Not yours"},
-        404: {"description": "Unknown calendar"},
-    },
+    responses=OWNER_ONLY,
 )
 async def issue_feed(
     calendar_id: Id, request: Request, user: CurrentUser, engine: EngineDep
@@ -52,7 +59,9 @@ async def issue_feed(
     "/calendars/{calendar_id}/feed",
     status_code=204,
     summary="Revoke the calendar's feed",
-    responses={404: {"description": "Unknown calendar, or no feed"}},
+    responses=STYLE.responses(
+        Unauthorized, Forbidden, CalendarNotFound, FeedNotFound("This calendar has no feed")
+    ),
 )
 async def revoke_feed(calendar_id: Id, user: CurrentUser, engine: EngineDep) -> Response:
     await feeds.revoke(engine, user=user, calendar_id=calendar_id)
@@ -63,7 +72,7 @@ async def revoke_feed(calendar_id: Id, user: CurrentUser, engine: EngineDep) -> 
     "/feeds/{secret}.ics",
     summary="A calendar's bookings as iCalendar",
     response_class=Response,
-    responses=ICS | {404: {"description": "No such feed (or revoked)"}},
+    responses=ICS | STYLE.responses(FeedNotFound),
 )
 async def read_feed(secret: str, engine: EngineDep) -> Response:
     return Response(await feeds.feed(engine, secret), media_type=ics.CONTENT_TYPE)
@@ -73,7 +82,7 @@ async def read_feed(secret: str, engine: EngineDep) -> Response:
     "/bookings/{token}/calendar.ics",
     summary="One booking as an iCalendar file (METHOD:PUBLISH)",
     response_class=Response,
-    responses=ICS | {404: {"description": "Booking not found"}},
+    responses=ICS | STYLE.responses(BookingNotFound),
 )
 async def booking_file(token: str, engine: EngineDep) -> Response:
     return Response(

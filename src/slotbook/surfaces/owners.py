@@ -18,19 +18,16 @@ from slotbook.engine import UnitOfWork
 from slotbook.errors import (
     BeyondHorizon,
     CalendarNotFound,
-    IdempotencyMismatch,
     InPast,
     InvalidHours,
     OutsideHours,
     PastDate,
-    SlotTaken,
-    TooSoon,
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.store.booking_reads import list_bookings
 from slotbook.surfaces.auth import StrictUser
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
-from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
 from slotbook.surfaces.replies import Answer, MessageOut, examples
 from slotbook.surfaces.shared import Reply, answer_once
@@ -185,15 +182,7 @@ async def get_slots(
 @router.post(
     "/appointments",
     summary="Book an appointment with an owner",
-    responses=STYLE.responses(
-        CalendarNotFound,
-        SlotTaken,
-        OutsideHours,
-        InPast,
-        TooSoon,
-        BeyondHorizon,
-        IdempotencyMismatch,
-    ),
+    responses=STYLE.responses(CalendarNotFound, *TIME_CLAIM_ERRORS),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def book_appointment(

@@ -33,12 +33,9 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.settings import change_settings
 from slotbook.engine import UnitOfWork
 from slotbook.errors import (
-    BeyondHorizon,
     BookingNotFound,
     EmailTaken,
     Forbidden,
-    IdempotencyMismatch,
-    InPast,
     InvalidHours,
     InvalidWindow,
     NotChangeable,
@@ -47,8 +44,6 @@ from slotbook.errors import (
     OutsideHours,
     ProviderNotFound,
     ReservationExpired,
-    SlotTaken,
-    TooSoon,
     Unauthorized,
     WindowTooLong,
 )
@@ -63,7 +58,7 @@ from slotbook.surfaces.deps import (
     address_of,
     per_address,
 )
-from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.fields import Day, Id, Moment, Name, Offset
 from slotbook.surfaces.replies import Answer, MessageOut, examples
 from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
@@ -544,13 +539,8 @@ async def time_slots(
     response_model=ReservationOut,
     responses=STYLE.responses(
         ProviderNotFound,
-        SlotTaken,
-        OutsideHours,
+        *TIME_CLAIM_ERRORS,
         OffGrid("09:05 is not on the calendar's 15-minute grid"),
-        InPast,
-        TooSoon,
-        BeyondHorizon,
-        IdempotencyMismatch,
         Forbidden("This needs the patient role"),
     ),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],

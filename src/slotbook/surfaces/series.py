@@ -5,27 +5,48 @@ its token reads it, cancels its future occurrences, or cancels one of them. Each
 occurrence is an ordinary booking, listed on every surface of its calendar.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, EmailStr, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from slotbook.booking import series as use
 from slotbook.booking.model import Booking
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.errors import BookingNotFound, NotFound
+from slotbook.errors import (
+    BookingNotFound,
+    CalendarNotFound,
+    CancelCutoff,
+    InvalidInput,
+    NotChangeable,
+    NotFound,
+    PatientsOnly,
+    SeriesConflict,
+)
 from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, TokenGuessesDep, per_address
 from slotbook.surfaces.errors import ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name, WallMoment
-from slotbook.surfaces.replies import examples
+from slotbook.surfaces.replies import Answer, ManagedBookingOut, examples
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
 
-router = APIRouter(prefix="/api/v1", tags=["series"], route_class=surface_route(ErrorStyle()))
+STYLE = ErrorStyle()
+router = APIRouter(prefix="/api/v1", tags=["series"], route_class=surface_route(STYLE))
 #: an unknown or malformed series token, or an occurrence not in the series
-NOT_FOUND = ErrorStyle().responses(NotFound("Series not found"), BookingNotFound)
+NOT_FOUND = STYLE.responses(NotFound("Series not found"), BookingNotFound)
+#: the 7th of 8 weekly occurrences falls inside another booking: nothing is booked
+SEVENTH_TAKEN = SeriesConflict(
+    [
+        {
+            "start_at": "2031-02-17T09:00:00+01:00",
+            "reason": "slot_taken",
+            "message": "This time slot is already booked",
+        }
+    ],
+    8,
+)
 
 RRule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -49,32 +70,79 @@ class SeriesIn(BaseModel):
     email: EmailStr
 
 
-def occurrence_out(
-    booking: Booking, calendar: Calendar, token: str | None = None
-) -> dict[str, Any]:
+class OccurrenceOut(Answer):
+    """One occurrence: an ordinary booking, at wall times in the calendar's zone."""
+
+    id: int
+    start_at: str
+    end_at: str
+    status: str
+    booking_token: str | None = Field(
+        None, description="In the creating answer only: this occurrence's own manage token"
+    )
+
+
+class SeriesOut(Answer):
+    model_config = examples(
+        {
+            "id": 7,
+            "calendar_id": 3,
+            "timezone": "Europe/Berlin",
+            "start": "2031-01-06T09:00",
+            "rrule": "FREQ=WEEKLY;COUNT=8",
+            "name": "Ada",
+            "email": "ada@example.com",
+            "status": "active",
+            "bookings": [
+                {
+                    "id": 41,
+                    "start_at": "2031-01-06T09:00:00+01:00",
+                    "end_at": "2031-01-06T10:00:00+01:00",
+                    "status": "confirmed",
+                }
+            ],
+        }
+    )
+
+    id: int
+    calendar_id: int
+    timezone: str
+    start: str = Field(description="The first occurrence's wall time in the calendar's zone")
+    rrule: str
+    name: str
+    email: str
+    status: str
+    bookings: list[OccurrenceOut]
+
+
+class NewSeriesOut(SeriesOut):
+    token: str = Field(description="Reads and cancels the series at /api/v1/series/{token}")
+
+
+def occurrence_out(booking: Booking, calendar: Calendar, token: str | None = None) -> OccurrenceOut:
     zone = calendar.zone
-    out: dict[str, Any] = {
-        "id": booking.id,
-        "start_at": booking.start_at.astimezone(zone).isoformat(),
-        "end_at": booking.end_at.astimezone(zone).isoformat(),
-        "status": booking.status,
-    }
-    return out | ({"booking_token": token} if token else {})
+    return OccurrenceOut(
+        id=booking.id,
+        start_at=booking.start_at.astimezone(zone).isoformat(),
+        end_at=booking.end_at.astimezone(zone).isoformat(),
+        status=booking.status,
+        booking_token=token,
+    )
 
 
-def series_out(series: use.Series) -> dict[str, Any]:
+def series_out(series: use.Series) -> SeriesOut:
     row, calendar = series.row, series.calendar
-    return {
-        "id": row.id,
-        "calendar_id": calendar.id,
-        "timezone": calendar.timezone,
-        "start": row.start_local,
-        "rrule": row.rrule,
-        "name": row.name,
-        "email": row.email,
-        "status": row.status,
-        "bookings": [occurrence_out(b, calendar) for b in series.bookings],
-    }
+    return SeriesOut(
+        id=row.id,
+        calendar_id=calendar.id,
+        timezone=calendar.timezone,
+        start=row.start_local,
+        rrule=row.rrule,
+        name=row.name,
+        email=row.email,
+        status=row.status,
+        bookings=[occurrence_out(b, calendar) for b in series.bookings],
+    )
 
 
 @router.post(
@@ -82,6 +150,13 @@ def series_out(series: use.Series) -> dict[str, Any]:
     status_code=201,
     summary="Book a recurring series: every occurrence, or none (409 listing each conflict)",
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+    response_model=NewSeriesOut,
+    responses=STYLE.responses(
+        InvalidInput("rrule: FREQ must be DAILY, WEEKLY or MONTHLY"),
+        PatientsOnly,
+        CalendarNotFound,
+        SEVENTH_TAKEN,
+    ),
 )
 async def create_series(
     calendar_id: Id, body: SeriesIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
@@ -96,9 +171,12 @@ async def create_series(
             email=str(body.email),
         )
         calendar = made.series.calendar
-        out = series_out(made.series) | {"token": made.token}
-        out["bookings"] = [occurrence_out(m.booking, calendar, m.token) for m in made.occurrences]
-        return Reply(201, out)
+        out = NewSeriesOut(
+            **series_out(made.series).model_dump(exclude={"bookings"}),
+            token=made.token,
+            bookings=[occurrence_out(m.booking, calendar, m.token) for m in made.occurrences],
+        )
+        return Reply(201, out.model_dump(mode="json", exclude_none=True))
 
     request = body.model_dump(mode="json") | {"calendar_id": calendar_id}
     reply = await answer_once(engine, idempotency_key, book, scope="series", request=request)
@@ -109,8 +187,9 @@ async def create_series(
     "/series/{token}",
     summary="A series and its occurrences, by its token",
     responses=NOT_FOUND,
+    response_model_exclude_none=True,
 )
-async def show_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> dict[str, Any]:
+async def show_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> SeriesOut:
     async with guesses.counted(), engine.unit() as uow:
         return series_out(await use.get_series(uow, token))
 
@@ -119,8 +198,9 @@ async def show_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -
     "/series/{token}",
     summary="Cancel every future occurrence (outside the cancel cut-off)",
     responses=NOT_FOUND,
+    response_model_exclude_none=True,
 )
-async def cancel_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> dict[str, Any]:
+async def cancel_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> SeriesOut:
     async with guesses.counted(), engine.unit(write=True) as uow:
         return series_out(await use.cancel_series(uow, token))
 
@@ -132,17 +212,22 @@ async def cancel_series(token: str, engine: EngineDep, guesses: TokenGuessesDep)
 )
 async def show_occurrence(
     token: str, booking_id: Id, engine: EngineDep, guesses: TokenGuessesDep
-) -> dict[str, Any]:
+) -> ManagedBookingOut:
     async with guesses.counted(), engine.unit() as uow:
         booking, calendar = await use.occurrence_of(uow, token, booking_id)
-    return booking_out(booking, calendar, None, uow.now)
+    return ManagedBookingOut.model_validate(booking_out(booking, calendar, None, uow.now))
 
 
 @router.delete(
     "/series/{token}/bookings/{booking_id}",
     status_code=204,
     summary="Cancel one occurrence",
-    responses=NOT_FOUND,
+    responses=STYLE.responses(
+        NotFound("Series not found"),
+        BookingNotFound,
+        NotChangeable("This booking is cancelled"),
+        CancelCutoff,
+    ),
 )
 async def cancel_occurrence(
     token: str, booking_id: Id, engine: EngineDep, guesses: TokenGuessesDep

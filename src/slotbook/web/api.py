@@ -19,20 +19,15 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
 from slotbook.errors import (
-    BeyondHorizon,
     CalendarNotFound,
-    IdempotencyMismatch,
-    InPast,
     InvalidInput,
-    OutsideHours,
-    SlotTaken,
-    TooSoon,
+    PatientsOnly,
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import local_day_bounds
 from slotbook.surfaces import fields
 from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
-from slotbook.surfaces.errors import ErrorStyle, surface_route
+from slotbook.surfaces.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.fields import Id, Name, check_supported_moment, parse_moment
 from slotbook.surfaces.replies import ManagedBookingOut
 from slotbook.surfaces.shared import Reply, answer_once, booking_out
@@ -110,6 +105,10 @@ class PageBookingIn(BaseModel):
     email: EmailStr
 
 
+#: a calendar these pages may not show: a 004 provider's, booked by signed-in patients only
+NOT_SHOWN = PatientsOnly(permissions.NOT_SHOWN_WITHOUT_SIGN_IN)
+
+
 async def shown_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     """A calendar these pages may show: anyone may book it (no one signs in here)."""
     calendar = await cal.get_calendar(uow, calendar_id)
@@ -131,7 +130,7 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
 @router.get(
     "/{calendar_id}",
     summary="A calendar's name, kind, zone and today",
-    responses=STYLE.responses(CalendarNotFound),
+    responses=STYLE.responses(CalendarNotFound, NOT_SHOWN),
 )
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
     async for attempt in engine.attempts():
@@ -143,7 +142,9 @@ async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
 @router.get(
     "/{calendar_id}/slots",
     summary="Free slots of one day in the visitor's zone",
-    responses=STYLE.responses(CalendarNotFound, InvalidInput("unknown IANA time zone 'Mars/Base'")),
+    responses=STYLE.responses(
+        CalendarNotFound, NOT_SHOWN, InvalidInput("unknown IANA time zone 'Mars/Base'")
+    ),
 )
 async def day_slots(
     calendar_id: Id,
@@ -204,15 +205,7 @@ async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -
     status_code=201,
     summary="Book a free slot by its start",
     response_model=ManagedBookingOut,
-    responses=STYLE.responses(
-        CalendarNotFound,
-        SlotTaken,
-        OutsideHours,
-        InPast,
-        TooSoon,
-        BeyondHorizon,
-        IdempotencyMismatch,
-    ),
+    responses=STYLE.responses(CalendarNotFound, NOT_SHOWN, *TIME_CLAIM_ERRORS),
     dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def book(

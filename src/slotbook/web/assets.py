@@ -66,3 +66,10 @@ def favicon() -> FileResponse:
         media_type="image/x-icon",
         headers={"Cache-Control": "public, max-age=86400"},
     )
+
+
+def script(name: str) -> FileResponse:
+    """A script served at a fixed URL (other sites link it), revalidated on each use."""
+    return FileResponse(
+        STATIC / name, media_type="text/javascript", headers={"Cache-Control": REVALIDATE}
+    )

@@ -1,4 +1,5 @@
-"""The pages: booking (per calendar, per owner, per event), managing by token, the board.
+"""The pages: booking (per calendar, per owner, per event), managing by token, a waitlist
+entry by its token, the board.
 
 Each page is a static HTML file whose ES module reads its ids from the URL and talks to
 the JSON APIs and the `/slot-booking` WebSocket; nothing is fetched from elsewhere.
@@ -20,11 +21,12 @@ from slotbook.web import assets
 WEB = Path(__file__).parent
 #: Pages load only this server's scripts and styles, and talk only to this server; the
 #: manage token in a page's URL is never sent on as a referrer.
+POLICY = (
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "frame-ancestors {frames}; base-uri 'none'; form-action 'self'"
+)
 HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    ),
+    "Content-Security-Policy": POLICY.format(frames="'none'"),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
@@ -39,8 +41,18 @@ def _html(name: str) -> str:
     return text.replace('"/static/', f'"{assets.versioned("/static/")}')
 
 
-def page(name: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(_html(name), status_code=status_code, headers=HEADERS)
+def page(name: str, status_code: int = 200, *, framed_by: tuple[str, ...] = ()) -> HTMLResponse:
+    """The page; `framed_by`: the origins whose pages may show it in a frame (none:
+    no page may, `frame-ancestors 'none'`)."""
+    headers = HEADERS
+    if framed_by:
+        headers = HEADERS | {"Content-Security-Policy": POLICY.format(frames=" ".join(framed_by))}
+    return HTMLResponse(_html(name), status_code=status_code, headers=headers)
+
+
+def embeddable(engine: EngineDep, name: str, status_code: int = 200) -> HTMLResponse:
+    """A booking or manage page: framed by the origins of SLOTBOOK_EMBED_ORIGINS only."""
+    return page(name, status_code, framed_by=engine.settings.framing_origins)
 
 
 async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Response:
@@ -56,7 +68,7 @@ async def _calendar_page(engine: EngineDep, calendar_id: str, kind: str) -> Resp
         return RedirectResponse(f"/book/event/{calendar.id}")
     if kind == "event" and calendar.kind != CalendarKind.EVENT:
         return RedirectResponse(f"/book/calendar/{calendar.id}")
-    return page("book")
+    return embeddable(engine, "book")
 
 
 @router.get("/book/calendar/{calendar_id}")
@@ -82,8 +94,26 @@ async def book_owner(owner_id: str, engine: EngineDep) -> Response:
 
 
 @router.get("/manage/{token}")
-async def manage(token: str) -> HTMLResponse:
-    return page("manage")
+async def manage(token: str, engine: EngineDep) -> HTMLResponse:
+    return embeddable(engine, "manage")
+
+
+@router.get("/embed.js")
+async def embed_script() -> Response:
+    """The embed (see the file): a script other sites load, so revalidated, not versioned."""
+    return assets.script("embed.js")
+
+
+@router.get("/console")
+async def console() -> HTMLResponse:
+    """The owner's console: a sign-in form until a provider or admin signs in; every
+    screen is drawn by its scripts from the public JSON API."""
+    return page("console")
+
+
+@router.get("/waitlist/{token}")
+async def waitlist(token: str) -> HTMLResponse:
+    return page("waitlist")
 
 
 @router.get("/board")

@@ -2,11 +2,13 @@
 
 export class ApiError extends Error {
   /** `fields`: the request fields the server found wrong (name -> its words). */
-  constructor(status, code, message, fields = {}) {
+  constructor(status, code, message, fields = {}, problems = []) {
     super(message);
     this.status = status;
     this.code = code;
     this.fields = fields;
+    /** each `{loc, msg}` the server listed (`loc`: where in the request) */
+    this.problems = problems;
   }
 }
 
@@ -24,13 +26,16 @@ function messageOf(body) {
   return typeof text === 'string' ? text : null;
 }
 
-export async function api(method, path, body) {
+/** `options.headers` are added (the console's Authorization); `options.form` is sent
+as an HTML form instead of `body` as JSON. */
+export async function api(method, path, body, { headers = {}, form = null } = {}) {
   let response;
+  const type = form ? 'application/x-www-form-urlencoded' : body ? 'application/json' : null;
   try {
     response = await fetch(path, {
       method,
-      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
+      headers: { Accept: 'application/json', ...(type ? { 'Content-Type': type } : {}), ...headers },
+      body: form ? new URLSearchParams(form) : body ? JSON.stringify(body) : undefined,
     });
   } catch {
     throw new ApiError(0, 'network', 'The server could not be reached. Check your connection and try again.');
@@ -43,6 +48,7 @@ export async function api(method, path, body) {
       data?.code ?? `http_${response.status}`,
       messageOf(data) ?? `The server answered ${response.status}.`,
       fieldsOf(data),
+      Array.isArray(data?.errors) ? data.errors : [],
     );
   }
   return data;

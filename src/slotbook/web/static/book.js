@@ -1,9 +1,10 @@
 /** The booking page: /book/calendar/{id} and /book/event/{id}. */
 
 import { api, isTaken } from './api.js';
+import { reportHeight } from './embedded.js';
 import { calendarSource, eventSource, SlotPicker, slotLabel } from './slots.js';
 import { elsewhere, longDay, visitorZone, when } from './time.js';
-import { alertHere, announce, clearMessages, fail, fieldError, showError } from './ui.js';
+import { alertHere, announce, clearMessages, el, fail, fieldError, showError } from './ui.js';
 
 const [, , kind, id] = location.pathname.split('/');
 const main = document.getElementById('main');
@@ -75,6 +76,43 @@ function showDone(slot, booking) {
   form.hidden = true;
   done.hidden = false;
   done.focus();
+}
+
+/** The full slots of an event, each with a button to join its waitlist. */
+function showFull(full) {
+  const list = document.getElementById('full-slots');
+  document.getElementById('waitlist').hidden = !full.length;
+  list.replaceChildren(...full.map((slot) => el('li', {},
+    el('span', { class: 'slot-time' }, `${slotLabel(slot)} (full)`), ' ',
+    el('button', { type: 'button', class: 'secondary', onclick: () => joinWaitlist(slot) },
+      `Join the waitlist for ${slotLabel(slot)}`))));
+}
+
+async function joinWaitlist(slot) {
+  if (sending) return;
+  clearMessages();
+  const values = { name: fields.name[0].value.trim(), email: fields.email[0].value.trim() };
+  const problems = Object.fromEntries(Object.entries(CHECKS).map(([name, check]) => [name, check(values[name])]));
+  if (fieldProblems(problems)) return;
+  sending = true;
+  try {
+    const entry = await api('POST', '/api/v1/waitlist', { time_slot_id: slot.id, ...values });
+    const link = new URL(`/waitlist/${entry.token}`, location.href).href;
+    document.getElementById('waiting-what').textContent =
+      `${when(slot.startAt, slot.endAt)}: you are number ${entry.position} in line.`;
+    const anchor = document.getElementById('waitlist-link');
+    anchor.href = link;
+    anchor.textContent = link;
+    form.hidden = true;
+    const waiting = document.getElementById('waiting');
+    waiting.hidden = false;
+    waiting.focus();
+  } catch (error) {
+    alertHere(error.message);
+    await picker.refresh();
+  } finally {
+    sending = false;
+  }
 }
 
 form.addEventListener('submit', async (event) => {
@@ -149,8 +187,18 @@ async function start() {
   if (page.day) note.unshift(`On ${longDay(page.day)}.`);
   if (page.about) note.unshift(page.about);
   document.getElementById('zone-note').textContent = note.join(' ');
+  if (kind === 'event') {
+    const load = page.source.load;
+    page.source.load = async (day) => {
+      const result = await load(day);
+      showFull(result.full);
+      return result;
+    };
+  }
   picker = new SlotPicker(document.getElementById('picker'), page.source, { onSelect: choose });
   await picker.refresh();
 }
 
 start();
+
+reportHeight();

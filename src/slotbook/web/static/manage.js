@@ -1,6 +1,7 @@
 /** The manage page, /manage/{token}: view, move or cancel one booking. */
 
 import { api, isTaken } from './api.js';
+import { reportHeight } from './embedded.js';
 import { DayFollower } from './live.js';
 import { calendarSource, eventSource, SlotPicker, slotLabel } from './slots.js';
 import { dayIn, elsewhere, visitorZone, when } from './time.js';
@@ -193,3 +194,5 @@ async function start() {
 }
 
 start();
+
+reportHeight();

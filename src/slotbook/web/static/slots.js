@@ -67,6 +67,10 @@ export function eventSource(event, except = null) {
             key: String(s.id), id: s.id, startAt: s.start_at, endAt: s.end_at,
             places: s.available_spots,
           })),
+        // full slots, whose waitlist one may join
+        full: slots
+          .filter((s) => s.available_spots === 0 && s.id !== except)
+          .map((s) => ({ key: String(s.id), id: s.id, startAt: s.start_at, endAt: s.end_at })),
       };
     },
   };
