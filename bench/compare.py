@@ -61,7 +61,7 @@ setup = function(thread) table.insert(threads, thread) end
 done = function()
   for _, thread in ipairs(threads) do
     for status, count in pairs(thread:get("statuses")) do
-      io.write(string.format("status %d: %d\n", status, count))
+      io.write(string.format("status %d: %d\\n", status, count))
     end
   end
 end
@@ -98,7 +98,8 @@ def wrk(base: str, surface: str, who: str, seconds: int, connections: int) -> fl
     bad = int(failed.group(1)) if failed else 0
     if bad or errors:
         statuses = ", ".join(re.findall(r"status (\d+: \d+)", out))
-        print(f"  ({surface}: answers {statuses}; socket errors: {errors and errors.group(1)})")
+        socket = errors and errors.group(1)
+        print(f"  ({surface}: {bad} non-2xx answers {statuses}; socket errors: {socket})")
     return (total - bad) / took
 
 
