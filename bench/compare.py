@@ -154,7 +154,7 @@ async def cpu_per_request(
         return spent
 
 
-def profile_summary(profile: Path, top: int = 14) -> str:
+def profile_summary(profile: Path, top: int = 24) -> str:
     """Shares of a py-spy raw profile's samples: each slotbook function (inclusive), and
     the time under SQLAlchemy, asyncpg and uvicorn/starlette/fastapi."""
     shares: Counter[str] = Counter()
@@ -164,10 +164,11 @@ def profile_summary(profile: Path, top: int = 14) -> str:
         samples = int(count)
         total += samples
         frames = {re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")}
-        shares.update({f: samples for f in frames if "(slotbook/" in f})
-        for layer in ("sqlalchemy/", "asyncpg/", "starlette/", "fastapi/", "uvicorn/"):
+        shares.update({f: samples for f in frames if "(slotbook/" in f and "cli.py" not in f})
+        for layer in ("sqlalchemy/", "asyncpg/", "fastapi/", "uvicorn/"):
             if any(layer in f for f in frames):
                 shares[f"(any frame in {layer})"] += samples
+    shares.pop("<module> (slotbook/__main__.py)", None)
     rows = [f"| {n / total:.0%} | `{frame}` |" for frame, n in shares.most_common(top)]
     return "| samples | function (inclusive) |\n|---|---|\n" + "\n".join(rows)
 
