@@ -3,10 +3,8 @@
 The no-overlap invariant is the database's: on PostgreSQL the exclusion constraint
 `bookings_no_overlap` rejects the second of two overlapping claims; on SQLite the write
 transaction began with BEGIN IMMEDIATE (`store.db`), so the overlap check below cannot
-race. Stale holds on the range are expired first, so they never block. On PostgreSQL
-the writes of time claims on one calendar queue on each other (`transitions.create`,
-`transitions.move_time`), so overlapping claims never deadlock on each other's
-exclusion checks.
+race. Stale holds on the range are expired first, so they never block. Overlapping
+claims never deadlock on each other's exclusion checks (`store.booking_writes`).
 """
 
 from datetime import datetime, timedelta

@@ -118,8 +118,8 @@ async def _recount(
 async def _limits(uow: UnitOfWork, calendar_id: int, *, claiming_time: bool = False) -> Limits:
     """The calendar's limits as of now, read so that no settings change can start or
     stop keeping a counter before this transaction ends (`booking_counts`);
-    `claiming_time`: and queue behind the calendar's other time claims being written
-    (PostgreSQL), so that overlapping claims never deadlock."""
+    `claiming_time`: and queue behind the calendar's other moves of time claims
+    (PostgreSQL), so that overlapping moves never deadlock."""
     return await booking_counts.lock_limits(uow, calendar_id, claiming_time=claiming_time)
 
 
@@ -214,11 +214,10 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     the booking with a fresh manage token, taking a unit of each of the calendar's
     limits first (LimitReached). On calendar time the exclusion constraint over claimed
     ranges (PostgreSQL) or the caller's overlap check under the write lock (SQLite)
-    decides: SlotTaken; on PostgreSQL the time claims of one calendar queue on each
-    other from the read of its limits to their commit (`_limits`). On a slot it takes
+    decides: SlotTaken. On a slot it takes
     the draft's seats, as late as possible so a hot slot's row stays locked briefly:
     SlotFull when too few are left."""
-    limits = await _limits(uow, calendar.id, claiming_time=draft.slot_id is None)
+    limits = await _limits(uow, calendar.id)
     await _recount(uow, calendar.id, limits, taking=_quotas(limits, calendar, draft))
     values = _row(uow, draft)
     token, token_hash = new_token()

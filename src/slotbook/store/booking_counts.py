@@ -18,7 +18,7 @@ from slotbook.store.tables import calendars
 
 CountKey = tuple[Period, date, str]
 
-#: the first key of the advisory locks time claims queue on (the second: the calendar id);
+#: the first key of the advisory locks moves of time claims queue on (the second: the calendar id);
 #: two-key advisory locks never meet the one-key ones (`store.users`)
 TIME_CLAIMS_LOCK = 4_004_019
 
@@ -114,10 +114,11 @@ async def lock_limits(
     a booking being made or given up meanwhile, and a claim never goes by limits older
     than the last change.
 
-    `claiming_time`: the transaction is about to write a claim of the calendar's time;
-    in the same statement it waits until no other transaction is doing so, and holds
-    the next off until it ends (a transaction-scoped advisory lock), so that two
-    overlapping claims queue instead of deadlocking on each other's exclusion checks."""
+    `claiming_time`: the transaction is about to move a claim of the calendar's time (an
+    UPDATE, which cannot leave a conflict to `ON CONFLICT`); in the same statement it
+    waits until no other transaction is doing so, and holds the next off until it ends
+    (a transaction-scoped advisory lock), so that two overlapping moves queue instead of
+    deadlocking on each other's exclusion checks."""
     limits = (
         calendars.c.max_per_day,
         calendars.c.max_per_week,
