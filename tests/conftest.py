@@ -17,8 +17,34 @@ from tests.support.databases import (
     wipe,
 )
 from tests.support.live import LiveServer, live_server
+from tests.support.smtp import Inbox, smtp_server
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def maildir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Mail that tests do not send to their own SMTP server goes to a Maildir of theirs,
+    never to ./mail/ (SLOTBOOK_MAILDIR is read by every Settings() a test makes)."""
+    path = tmp_path_factory.mktemp("mail")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SLOTBOOK_MAILDIR", str(path))
+        yield path
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[Inbox]:
+    """A real SMTP server on loopback, one per test module that uses it."""
+    with smtp_server() as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def inbox(smtp: Inbox) -> Inbox:
+    """The module's SMTP server, emptied and accepting mail."""
+    smtp.messages.clear()
+    smtp.refuse = None
+    return smtp
 
 
 @pytest.fixture(scope="session")

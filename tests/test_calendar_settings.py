@@ -26,6 +26,8 @@ DEFAULTS = {
     "approval_timeout_minutes": 1440,
     "max_seats_per_booking": 10,
     "waitlist_offer_minutes": 60,
+    "reminder_minutes": 1440,
+    "email": None,
 }
 
 

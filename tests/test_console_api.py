@@ -214,3 +214,31 @@ async def test_the_change_feed_hears_a_booking_made_by_another_server_process(da
                     raise AssertionError("the feed ended")
 
                 assert await asyncio.wait_for(next_change(), timeout=PATIENCE) == {"dates": [day]}
+
+
+async def test_the_waitlist_of_a_calendar_lists_who_is_in_line_in_order(client):
+    admin = await sign_up(client, "admin")
+    event = await client.post(
+        "/api/v1/events",
+        json={
+            "name": "Talk",
+            "event_date": DAY,
+            "time_slots": [{"start_time": "09:00", "end_time": "10:00", "max_capacity": 1}],
+        },
+    )
+    event_id, slot_id = event.json()["id"], event.json()["time_slots"][0]["id"]
+    seat = {"attendee_name": "Ada", "time_slot_id": slot_id, "email": "ada@example.com"}
+    assert (await client.post("/api/v1/bookings", json=seat)).status_code == 201
+    for name in ("Bob", "Cyd"):
+        line = {"time_slot_id": slot_id, "name": name, "email": f"{name.lower()}@example.com"}
+        assert (await client.post("/api/v1/waitlist", json=line)).status_code == 201
+    path = f"/api/v1/calendars/{event_id}/waitlist"
+    listed = await client.get(path, headers=admin.headers)
+    assert listed.status_code == 200, listed.text
+    assert [(e["name"], e["status"], e["position"]) for e in listed.json()] == [
+        ("Bob", "waiting", 1),
+        ("Cyd", "waiting", 2),
+    ]
+    patient = await sign_up(client, "patient")
+    assert (await client.get(path, headers=patient.headers)).status_code == 403
+    assert (await client.get(path)).status_code == 401

@@ -14,6 +14,8 @@ from slotbook.errors import DomainError, Unavailable
 from slotbook.jobs.scheduler import Job, Scheduler
 from slotbook.jobs.sweeper import PURGE_EVERY, purge_idempotent_answers, sweep
 from slotbook.notify.dispatcher import Dispatcher
+from slotbook.notify.mail.consumer import MailConsumer
+from slotbook.notify.mail.transport import transport_for
 from slotbook.notify.outbound import Outbound
 from slotbook.notify.webhooks import WebhookConsumer
 from slotbook.observability import metrics
@@ -32,6 +34,7 @@ from slotbook.surfaces import (
     docs,
     events,
     feeds,
+    mail,
     manage,
     owners,
     providers,
@@ -74,7 +77,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             allow_private=settings.webhook_allow_private,
             timeout=settings.webhook_timeout_seconds,
         )
-        dispatcher = Dispatcher(engine, [WebhookConsumer(outbound)])
+        mailer = MailConsumer(settings, transport_for(settings))
+        dispatcher = Dispatcher(engine, [WebhookConsumer(outbound), mailer])
         dispatch = Job(
             "dispatching outbox events",
             settings.dispatch_interval_seconds,
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         series,
         waitlist,
         webhooks,
+        mail,
         feeds,
         web_api,
         pages,

@@ -233,7 +233,7 @@ def startup_fields(settings: Settings) -> dict[str, Any]:
     return {
         "database": settings.database_display,
         "broker": settings.redis_display or "in-process",
-        "mail": "none",
+        "mail": settings.mail_display,
     }
 
 

@@ -142,6 +142,22 @@ class Settings(BaseSettings):
         2, gt=0, validation_alias=_env("MAX_CONCURRENT_PASSWORD_HASHES")
     )
     max_holds_per_patient: int = Field(3, gt=0, validation_alias=_env("MAX_HOLDS_PER_PATIENT"))
+    rate_limit_resend_links_per_email: str = Field(
+        "5 per hour", validation_alias=_env("RATE_LIMIT_RESEND_LINKS_PER_EMAIL")
+    )
+    rate_limit_resend_links_per_address: str = Field(
+        "30 per hour", validation_alias=_env("RATE_LIMIT_RESEND_LINKS_PER_ADDRESS")
+    )
+    #: where mail goes: `smtp://user:pass@host:port` (`?starttls=true`), `smtps://…` for
+    #: implicit TLS; unset: written to the Maildir `mail_dir` instead of being sent
+    smtp_url: str | None = Field(None, validation_alias=_env("SMTP_URL"))
+    mail_from: str = Field("slotbook <slotbook@localhost>", validation_alias=_env("MAIL_FROM"))
+    mail_dir: str = Field("./mail", min_length=1, validation_alias=_env("MAILDIR"))
+    #: the base of links in emails (default: the serve address)
+    public_url: str | None = Field(None, validation_alias=_env("PUBLIC_URL"))
+    smtp_timeout_seconds: float = Field(
+        30.0, gt=0, le=300, validation_alias=_env("SMTP_TIMEOUT_SECONDS")
+    )
     #: origins (comma-separated, `https://shop.example.com`) whose pages may frame the
     #: booking pages (`/embed.js`); empty: no page may frame them
     embed_origins: str = Field("", validation_alias=_env("EMBED_ORIGINS"))
@@ -178,6 +194,8 @@ class Settings(BaseSettings):
         "rate_limit_registrations_per_address",
         "rate_limit_token_misses_per_address",
         "rate_limit_bookings_per_address",
+        "rate_limit_resend_links_per_email",
+        "rate_limit_resend_links_per_address",
     )
     @classmethod
     def _rate(cls, rate: str) -> str:
@@ -215,6 +233,28 @@ class Settings(BaseSettings):
         if self.board_first_hour >= self.board_last_hour:
             raise ValueError("board_first_hour must be before board_last_hour")
         return self
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, url: str | None) -> str | None:
+        if url and urlsplit(url).scheme not in ("smtp", "smtps"):
+            raise ValueError("must be smtp://user:pass@host:port or smtps://…")
+        return url or None
+
+    @property
+    def links_base(self) -> str:
+        """Where links in emails point: SLOTBOOK_PUBLIC_URL, or the serve address."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def mail_display(self) -> str:
+        """Where mail goes, fit for logs."""
+        if self.smtp_url:
+            return f"SMTP {without_password(self.smtp_url)}"
+        return f"written to the Maildir {self.mail_dir} (no SLOTBOOK_SMTP_URL)"
 
     @property
     def is_sqlite(self) -> bool:

@@ -335,5 +335,10 @@ async def test_an_admin_creates_an_event_and_watches_its_seats_fill(site_api, pe
     attendees = page.locator(f'#attendees [data-slot="{second}"]')
     await expect(attendees).to_contain_text("Ann")
     await expect(attendees).to_contain_text("Ben")
+    line = {"time_slot_id": second, "name": "Cyd", "email": "cyd@example.com"}
+    assert (await site_api.post("/api/v1/waitlist", json=line)).status_code == 201
+    await page.get_by_role("button", name="Refresh attendees and waitlist").click()
+    await expect(attendees.locator(".waitlist")).to_contain_text("Waitlist (1)")
+    await expect(attendees.locator(".waitlist li")).to_have_text("Cyd <cyd@example.com>")
     await audit(page, "console: an event's seats")
     await screenshots(page, "console-events")

@@ -26,7 +26,11 @@ async def test_request_ids_come_back_given_or_made(client):
 @pytest.mark.slow
 def test_json_logs_name_the_server_then_each_request_without_secrets(tmp_path):
     database = f"sqlite+aiosqlite:///{tmp_path / 'logs.db'}"
-    env = {"SLOTBOOK_LOG_FORMAT": "json", "SLOTBOOK_REDIS_URL": f"redis://:{SECRET}@127.0.0.1:1/0"}
+    env = {
+        "SLOTBOOK_LOG_FORMAT": "json",
+        "SLOTBOOK_REDIS_URL": f"redis://:{SECRET}@127.0.0.1:1/0",
+        "SLOTBOOK_SMTP_URL": f"smtp://mailer:{SECRET}@127.0.0.1:1",
+    }
     from slotbook.store.migrate import upgrade
 
     upgrade(database)
@@ -42,7 +46,7 @@ def test_json_logs_name_the_server_then_each_request_without_secrets(tmp_path):
     assert f"{url}/docs" in start["message"]
     assert start["database"] == database
     assert start["broker"] == "redis://:***@127.0.0.1:1/0"
-    assert start["mail"] == "none"
+    assert start["mail"] == "SMTP smtp://mailer:***@127.0.0.1:1"
     access = next(
         line
         for line in lines

@@ -24,32 +24,41 @@ def free_port() -> int:
 
 
 def spawn(
-    database_url: str, *, env: dict[str, str] | None = None, workers: int = 1
+    database_url: str | None,
+    *,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    fresh_in: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start one `slotbook serve` process on a free port (not waiting for it to be up)."""
+    """Start one `slotbook serve` process on a free port (not waiting for it to be up).
+    `fresh_in`: as a fresh install run in that directory (no database URL, no mail
+    directory: the defaults there; migrated first)."""
     LOGS.mkdir(exist_ok=True)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("SLOTBOOK_")}
-    base_env |= {"PYTHONPATH": str(SRC), "SLOTBOOK_DATABASE_URL": database_url} | (env or {})
+    base_env["PYTHONPATH"] = str(SRC)
+    if fresh_in is None:
+        base_env["SLOTBOOK_MAILDIR"] = str(LOGS / "mail")  # not ./mail/ of the checkout
+    if database_url is not None:
+        base_env["SLOTBOOK_DATABASE_URL"] = database_url
+    base_env |= env or {}
     port = free_port()
     log = (LOGS / f"{port}.log").open("wb")  # a file, not a pipe: never fills up
+    command = [sys.executable, "-m", "slotbook", "serve", "--port", str(port)]
+    command += ["--workers", str(workers)] + ([] if fresh_in else ["--no-migrate"])
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "slotbook",
-            "serve",
-            "--no-migrate",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        command,
         env=base_env,
+        cwd=fresh_in,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     log.close()
     return proc, f"http://127.0.0.1:{port}"
+
+
+def log_of(url: str) -> str:
+    """What the server at `url` wrote so far."""
+    return (LOGS / f"{url.rsplit(':', 1)[1]}.log").read_text(errors="replace")
 
 
 @contextmanager
@@ -76,8 +85,7 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            log = (LOGS / f"{url.rsplit(':', 1)[1]}.log").read_text(errors="replace")
-            raise RuntimeError(f"server at {url} exited with {proc.returncode}:\n{log}")
+            raise RuntimeError(f"server at {url} exited with {proc.returncode}:\n{log_of(url)}")
         try:
             if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
                 return

@@ -65,10 +65,12 @@ async def _record(
     calendar: Calendar,
     *,
     was: Booking | None = None,
+    token: str | None = None,
 ) -> None:
     """The one place every transition reports itself, inside its transaction: the
     calendar-days it changed (the booking's day, and the day it left when `was` is
-    given), and `transition`'s event in the outbox, with the booking as it is now."""
+    given), and `transition`'s event in the outbox, with the booking as it is now (and a
+    new booking's manage `token`, for its confirmation email)."""
     if was is not None:
         uow.touch(was.calendar_id, calendar.local_day(was.start_at))
     uow.touch(booking.calendar_id, calendar.local_day(booking.start_at))
@@ -78,6 +80,8 @@ async def _record(
         calendar_id=booking.calendar_id,
         booking_id=booking.id,
         booking=booking_document(booking, calendar, uow.now),
+        sequence=booking.sequence,
+        manage_token=token,
     )
 
 
@@ -234,7 +238,7 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     if new_id is None:
         raise SlotFull()
     booking = Booking(id=new_id, **values)
-    await _record(uow, _MADE[draft.status], booking, calendar)
+    await _record(uow, _MADE[draft.status], booking, calendar, token=token)
     return NewBooking(booking, token)
 
 
@@ -416,3 +420,14 @@ async def end_series(
     one by one, each with its own event); the event carries its first occurrence."""
     await series_rows.set_status(uow, series.id, "cancelled")
     await _record(uow, Transition.SERIES_CANCELLED, first, calendar)
+
+
+# -- manage tokens --------------------------------------------------------------------
+
+
+async def renew_token(uow: UnitOfWork, booking: Booking) -> str:
+    """A fresh manage token for the booking (the old one stops working); not a change
+    of its state, so no event."""
+    token, token_hash = new_token()
+    await rows.set_token_hash(uow, booking.id, token_hash)
+    return token

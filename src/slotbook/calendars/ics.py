@@ -3,14 +3,16 @@
 Each booking is one VEVENT: a `UID` that never changes (the booking's id and creation
 instant), `DTSTART`/`DTEND` in the calendar's zone (`TZID`, with a matching
 `VTIMEZONE` covering the events' dates, so DST days come out right in any client), and
-a `SEQUENCE` that grows each time the booking moves.
+a `SEQUENCE` that grows each time the booking moves. An invite (`METHOD:REQUEST` or
+`CANCEL`) also names its `ORGANIZER` and `ATTENDEE`.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from icalendar import Calendar as ICalendar
-from icalendar import Event
+from icalendar import Event, vCalAddress
 from icalendar.enums import STATUS
 
 from slotbook import __version__
@@ -26,8 +28,33 @@ def event_uid(booking: Booking) -> str:
     return f"booking-{booking.id}-{booking.created_at:%Y%m%dT%H%M%S%f}@slotbook"
 
 
-def _event(booking: Booking, calendar: Calendar, summary: str) -> Event:
+#: statuses whose event is cancelled in any calendar that has it
+ENDED = (BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.DECLINED)
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """Who an invite is from and to (email addresses)."""
+
+    organizer: str
+    attendee: str
+    attendee_name: str | None = None
+
+
+def _status(booking: Booking) -> STATUS:
+    if booking.status in ENDED:
+        return STATUS.CANCELLED
+    return STATUS.TENTATIVE if booking.status == BookingStatus.HELD else STATUS.CONFIRMED
+
+
+def _event(booking: Booking, calendar: Calendar, summary: str, people: People | None) -> Event:
     zone = calendar.zone
+    attendee = organizer = None
+    if people is not None:
+        organizer = vCalAddress(f"mailto:{people.organizer}")
+        attendee = vCalAddress(f"mailto:{people.attendee}")
+        if people.attendee_name:
+            attendee.params["CN"] = people.attendee_name
     return Event.new(
         uid=event_uid(booking),
         sequence=booking.sequence,
@@ -37,7 +64,9 @@ def _event(booking: Booking, calendar: Calendar, summary: str) -> Event:
         stamp=booking.updated_at,
         created=booking.created_at,
         last_modified=booking.updated_at,
-        status=STATUS.TENTATIVE if booking.status == BookingStatus.HELD else STATUS.CONFIRMED,
+        status=_status(booking),
+        organizer=organizer,
+        attendees=[attendee] if attendee else None,
     )
 
 
@@ -46,8 +75,10 @@ def render(
     events: Sequence[tuple[Booking, str]],
     *,
     method: str | None = None,
+    people: People | None = None,
 ) -> bytes:
-    """A VCALENDAR of `events` ((booking, summary) pairs) on `calendar`."""
+    """A VCALENDAR of `events` ((booking, summary) pairs) on `calendar` (an invite from and
+    to `people`)."""
     ical = ICalendar.new(
         prodid=PRODID,
         method=method,
@@ -55,7 +86,7 @@ def render(
         uid=f"calendar-{calendar.id}@slotbook",
     )
     for booking, summary in events:
-        ical.add_component(_event(booking, calendar, summary))
+        ical.add_component(_event(booking, calendar, summary, people))
     if events:
         days = [calendar.local_day(b.start_at) for b, _ in events]
         ical.add_missing_timezones(

@@ -64,6 +64,9 @@ class Calendar:
     approval_timeout_minutes: int = 1440
     max_seats_per_booking: int = 10
     waitlist_offer_minutes: int = 60  # how long a freed place is held for the next waiter
+    # email (README "Email")
+    reminder_minutes: int = 1440  # 0: no reminders
+    notice_email: str | None = None  # where owner notices go, before the provider's own
 
     @property
     def buffers(self) -> Buffers:

@@ -1,6 +1,7 @@
-"""A calendar's settings in one place: its zone, booking window, cut-offs and booking
-rules (buffers, limits, approval, seats per booking) and how long a waitlist offer
-is held. Reading them, and changing some.
+"""A calendar's settings in one place: its zone, booking window, cut-offs, booking rules
+(buffers, limits, approval, seats per booking), how long a waitlist offer is held, and
+email (the reminder's lead time, the owner's notice address). Reading them, and changing
+some.
 
 Changing a limit from "none" to a number starts keeping its counters, recounted from
 the calendar's active bookings in the same transaction (see `store.booking_counts`);
@@ -38,6 +39,8 @@ SETTINGS = (
     "approval_timeout_minutes",
     "max_seats_per_booking",
     "waitlist_offer_minutes",
+    "reminder_minutes",
+    "email",
 )
 
 #: Each limit and the counters it keeps: (period, per booker).
@@ -72,6 +75,8 @@ async def change_settings(
         raise InvalidInput("max_seats_per_booking: only an event's time slots have seats")
     if not changes:
         return calendar
+    if "email" in changes:  # where owner notices go (the column `email` is a provider's own)
+        changes["notice_email"] = changes.pop("email")
     changed = await update_calendar(uow, calendar, **changes)
     rezoned = changed.timezone != calendar.timezone  # other local days: count them anew
     for name, (period, per_booker) in LIMIT_COUNTERS.items():

@@ -23,6 +23,7 @@ from standardwebhooks import Webhook as Signer
 from slotbook import __version__
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.notify import retries
+from slotbook.notify.batch import deliver_batch
 from slotbook.notify.outbound import Outbound, Refused
 from slotbook.store import webhook_breaker as breaker
 from slotbook.store import webhooks as store
@@ -96,19 +97,19 @@ class WebhookConsumer:
 
     async def deliver_due(self, engine: Engine) -> int:
         """Send one batch of due deliveries; how many were attempted."""
-        async with engine.unit() as uow:
-            if not await store.has_due(uow):
-                return 0
-        async with engine.unit(write=True) as uow:
-            claimed = await store.claim_due(uow, lease_until=uow.now + LEASE, limit=BATCH)
-        if not claimed:
-            return 0
-        outcomes = await asyncio.gather(*(self._attempt(d) for d in claimed))
-        async with engine.unit(write=True) as uow:
-            await self._record(
-                uow, [self._result(uow.now, d, o) for d, o in zip(claimed, outcomes, strict=True)]
-            )
-        return len(claimed)
+
+        async def claim(uow: UnitOfWork) -> list[DueDelivery]:
+            return await store.claim_due(uow, lease_until=uow.now + LEASE, limit=BATCH)
+
+        async def attempt(claimed: list[DueDelivery]) -> list[Outcome]:
+            return list(await asyncio.gather(*(self._attempt(d) for d in claimed)))
+
+        async def record(uow: UnitOfWork, done: list[tuple[DueDelivery, Outcome]]) -> None:
+            await self._record(uow, [self._result(uow.now, d, o) for d, o in done])
+
+        return await deliver_batch(
+            engine, any_due=store.has_due, claim=claim, attempt=attempt, record=record
+        )
 
     async def _attempt(self, delivery: DueDelivery) -> Outcome:
         body = body_of(delivery)

@@ -82,11 +82,22 @@ async def _redis(settings: Settings) -> Finding:
     return Finding("redis", True, f"reachable ({where})")
 
 
-def _mail() -> Finding:
-    return Finding("mail", True, "none (no mail is sent)")
+async def _mail(settings: Settings) -> Finding:
+    """An SMTP server that answers (a greeting and a NOOP), or a Maildir that can be made."""
+    from slotbook.notify.mail.transport import transport_for
+
+    transport = transport_for(settings)
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            return Finding("mail", True, await transport.check())
+    except Exception as exc:  # whatever stops us reaching it is the answer
+        where = settings.mail_display
+        return Finding("mail", False, f"{where}: cannot be used: {type(exc).__name__}: {exc}")
 
 
 async def run_checks(settings: Settings) -> list[Finding]:
     """Every check of a configuration that loaded (`Settings()` raising is the first)."""
-    database, redis = await asyncio.gather(_database(settings), _redis(settings))
-    return [Finding("settings", True, "valid"), *database, redis, _mail()]
+    database, redis, mail = await asyncio.gather(
+        _database(settings), _redis(settings), _mail(settings)
+    )
+    return [Finding("settings", True, "valid"), *database, redis, mail]

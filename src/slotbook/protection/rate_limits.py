@@ -1,5 +1,6 @@
 """Rate limits on what an attacker would repeat: failed sign-ins (per address and per
-account), registrations, manage-token misses and booking attempts (per address).
+account), registrations, manage-token misses and booking attempts (per address), requests to
+resend manage links (per email address and per client address).
 
 Counted with the `limits` package in fixed windows (each starting at a key's first hit):
 in Redis when REDIS_URL is set (so every instance shares the counts), in process memory
@@ -38,6 +39,8 @@ class Rule(StrEnum):
     REGISTRATIONS_PER_ADDRESS = "registrations_per_address"
     TOKEN_MISSES_PER_ADDRESS = "token_misses_per_address"
     BOOKINGS_PER_ADDRESS = "bookings_per_address"
+    RESEND_LINKS_PER_EMAIL = "resend_links_per_email"
+    RESEND_LINKS_PER_ADDRESS = "resend_links_per_address"
 
 
 MESSAGES = {
@@ -46,6 +49,8 @@ MESSAGES = {
     Rule.REGISTRATIONS_PER_ADDRESS: "Too many registrations from your address",
     Rule.TOKEN_MISSES_PER_ADDRESS: "Too many unknown booking tokens from your address",
     Rule.BOOKINGS_PER_ADDRESS: "Too many booking attempts from your address",
+    Rule.RESEND_LINKS_PER_EMAIL: "Too many requests for this email address's links",
+    Rule.RESEND_LINKS_PER_ADDRESS: "Too many requests for links from your address",
 }
 
 

@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
@@ -112,6 +112,23 @@ def _seen_as(status: str, now: datetime) -> ColumnElement[bool]:
     if status == BookingStatus.EXPIRED:
         return or_(bookings.c.status == status, stale_hold(now))
     return bookings.c.status == status
+
+
+async def upcoming_of_email(uow: UnitOfWork, email: str, *, limit: int) -> list[Booking]:
+    """The active bookings made with `email` (in any case) that have not started yet, in
+    start order; at most `limit`, locked until the transaction ends (PostgreSQL)."""
+    query = (
+        select(*BOOKING_COLUMNS)
+        .where(
+            func.lower(bookings.c.email) == email.lower(),
+            bookings.c.start_at > uow.now,
+            occupying(uow.now),
+        )
+        .order_by(bookings.c.start_at, bookings.c.id)
+        .limit(limit)
+        .with_for_update()
+    )
+    return [booking_from(r) for r in await uow.conn.execute(query)]
 
 
 async def claims_near(

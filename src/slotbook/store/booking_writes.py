@@ -223,3 +223,10 @@ async def insert_slots(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> li
     """Write explicit slots with seats; the slots written."""
     written = await uow.conn.execute(insert(slots).returning(*slots.c), list(rows))
     return [SeatSlot(**r._mapping) for r in written]
+
+
+async def set_token_hash(uow: UnitOfWork, booking_id: int, token_hash: str) -> None:
+    """A new manage token for the booking: the old one no longer finds it."""
+    await uow.conn.execute(
+        update(bookings).where(bookings.c.id == booking_id).values(token_hash=token_hash)
+    )

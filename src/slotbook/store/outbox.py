@@ -31,6 +31,8 @@ class Event:
     booking_id: int
     booking: dict[str, Any]
     occurred_at: datetime
+    sequence: int = 0  # the booking's iCalendar SEQUENCE just after the change
+    manage_token: str | None = None  # a new booking's token (for its confirmation email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +59,12 @@ async def append(
     calendar_id: int,
     booking_id: int,
     booking: dict[str, Any],
+    sequence: int = 0,
+    manage_token: str | None = None,
 ) -> str:
-    """Record one event in the caller's transaction; its unique id."""
+    """Record one event in the caller's transaction; its unique id. A new booking's
+    `manage_token` is kept only until the event is routed (its confirmation email is
+    then written), never shown to webhooks."""
     event_id = new_event_id()
     await uow.conn.execute(
         insert(outbox_events).values(
@@ -68,6 +74,8 @@ async def append(
             booking_id=booking_id,
             booking=json.dumps(booking, separators=(",", ":")),
             occurred_at=uow.now,
+            sequence=sequence,
+            manage_token=manage_token,
         )
     )
     return event_id
@@ -82,6 +90,8 @@ def _event(row: Any) -> Event:
         booking_id=row.booking_id,
         booking=json.loads(row.booking),
         occurred_at=row.occurred_at,
+        sequence=row.sequence,
+        manage_token=row.manage_token,
     )
 
 
@@ -103,7 +113,8 @@ async def has_unrouted(uow: UnitOfWork) -> bool:
 
 async def claim_unrouted(uow: UnitOfWork, *, limit: int) -> list[Event]:
     """Take up to `limit` events no consumer has seen, oldest first, and mark them routed
-    (the caller's transaction hands them to the consumers before it commits)."""
+    (the caller's transaction hands them to the consumers before it commits); their
+    manage tokens are forgotten."""
     query = (
         select(outbox_events)
         .where(outbox_events.c.routed_at.is_(None))
@@ -116,7 +127,7 @@ async def claim_unrouted(uow: UnitOfWork, *, limit: int) -> list[Event]:
         await uow.conn.execute(
             update(outbox_events)
             .where(outbox_events.c.id.in_([e.id for e in events]))
-            .values(routed_at=uow.now)
+            .values(routed_at=uow.now, manage_token=None)
         )
     return events
 

@@ -85,6 +85,10 @@ calendars = Table(
     Column("max_seats_per_booking", Integer, nullable=False, server_default="10"),
     # how long a freed place offered to the next on its waitlist is held for them
     Column("waitlist_offer_minutes", Integer, nullable=False, server_default="60"),
+    # email: minutes before a booking's start its booker is reminded (0: never)
+    Column("reminder_minutes", Integer, nullable=False, server_default="1440"),
+    # email: where the owner's notices go (else the provider's or its account's email)
+    Column("notice_email", String(320), nullable=True),
     UniqueConstraint("kind", "owner_key"),
     CheckConstraint("kind IN ('owner', 'provider', 'board', 'event')", name="kind"),
     CheckConstraint("slot_minutes > 0", name="slot_minutes"),
@@ -102,6 +106,7 @@ calendars = Table(
         "approval_timeout_minutes > 0 AND max_seats_per_booking > 0", name="approval_seats"
     ),
     CheckConstraint("waitlist_offer_minutes > 0", name="waitlist_offer"),
+    CheckConstraint("reminder_minutes >= 0", name="reminder_minutes"),
 )
 
 availability_rules = Table(
@@ -329,6 +334,10 @@ outbox_events = Table(
     Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
     Column("booking", Text, nullable=False),  # JSON: the booking as its token shows it
     Column("occurred_at", UTCDateTime, nullable=False),
+    # the booking's iCalendar SEQUENCE just after the change
+    Column("sequence", Integer, nullable=False, server_default="0"),
+    # a new booking's manage token, for its confirmation email: kept only until routed
+    Column("manage_token", String(64), nullable=True),
     # when the consumers took their work from it; NULL: not yet
     Column("routed_at", UTCDateTime, nullable=True),
     Index(
@@ -416,4 +425,39 @@ signing_keys = Table(
     Column("name", String(64), primary_key=True),
     Column("secret", String(255), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Emails: one row per message, written in the transaction that routes its outbox event
+#: (or, for "send me my links again", that rotates the tokens it lists); a reminder is a
+#: row due at its booking's start minus the calendar's reminder. Sent by the mail
+#: consumer, claimed like webhook deliveries; the text is dropped once sent.
+mail_messages = Table(
+    "mail_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("outbox_events.id", ondelete="CASCADE"), nullable=True),
+    Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=True),
+    # confirmation, request, hold, update, cancellation, reminder, notice, links
+    Column("kind", String(16), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("message", Text, nullable=True),  # RFC 5322, ASCII; NULL once sent
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    # when it was first due: its day of retries runs from here
+    Column("due_at", UTCDateTime, nullable=False),
+    # pending: when it is due (or until when a dispatcher has claimed it)
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("last_error", String(300), nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+    Index(None, "booking_id"),
+    Index(None, "status", "id"),
+    Index(
+        "ix_mail_messages_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
 )

@@ -199,3 +199,19 @@ async def lock_time_claims(
         time_claims_overlapping(calendar_id, start, end), occupying(uow.now)
     )
     await uow.conn.execute(query.order_by(bookings.c.id).with_for_update())
+
+
+async def lines_of(uow: UnitOfWork, calendar_id: int, *, limit: int) -> list[WaitlistEntry]:
+    """The calendar's waitlist entries still in line (waiting, or holding an offer), by
+    place (time, then slot), first come first."""
+    w = waitlist_entries.c
+    query = (
+        select(*ENTRY_COLUMNS)
+        .where(
+            w.calendar_id == calendar_id,
+            w.status.in_((EntryStatus.WAITING, EntryStatus.OFFERED)),
+        )
+        .order_by(w.start_at, w.slot_id, w.id)
+        .limit(limit)
+    )
+    return [_entry(row) for row in await uow.conn.execute(query)]

@@ -1,10 +1,8 @@
 """Webhook endpoints, their deliveries (one per event and endpoint) and every attempt.
 
-A delivery is claimed by pushing its `next_attempt_at` past the send's timeout (a
-lease) in a short write transaction: PostgreSQL skips rows another dispatcher has
-locked (`FOR UPDATE SKIP LOCKED`), SQLite runs the claim inside its one writer. So two
-processes never send the same attempt, and a process that dies mid-send leaves the
-delivery to be retried by any other once the lease runs out.
+A delivery is claimed for each attempt with a lease (`store.leases`): two processes
+never send the same attempt, and a process that dies mid-send leaves the delivery to be
+retried by any other once the lease runs out.
 """
 
 import json
@@ -15,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, select, u
 from sqlalchemy.engine import Row
 
 from slotbook.engine import UnitOfWork
+from slotbook.store import leases
 from slotbook.store.outbox import Event
 from slotbook.store.tables import outbox_events, webhook_attempts, webhook_deliveries, webhooks
 
@@ -147,30 +146,17 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 
 async def has_due(uow: UnitOfWork) -> bool:
-    query = select(webhook_deliveries.c.id).where(_due(uow.now)).limit(1)
-    return (await uow.conn.execute(query)).first() is not None
+    return await leases.any_due(uow, webhook_deliveries, _due(uow.now))
 
 
 async def claim_due(uow: UnitOfWork, *, lease_until: datetime, limit: int) -> list[DueDelivery]:
     """Take up to `limit` due deliveries for one attempt each; nobody else takes them
     before `lease_until`."""
-    ids = [
-        row.id
-        for row in await uow.conn.execute(
-            select(webhook_deliveries.c.id)
-            .where(_due(uow.now))
-            .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ]
+    ids = await leases.claim(
+        uow, webhook_deliveries, due=_due(uow.now), limit=limit, lease_until=lease_until
+    )
     if not ids:
         return []
-    await uow.conn.execute(
-        update(webhook_deliveries)
-        .where(webhook_deliveries.c.id.in_(ids))
-        .values(next_attempt_at=lease_until)
-    )
     rows = await uow.conn.execute(
         select(
             webhook_deliveries.c.id,

@@ -8,6 +8,7 @@ admin for any; a patient's token is 403. Errors are `{"detail", "code"}`.
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -34,7 +35,7 @@ from slotbook.errors import (
     Unauthorized,
 )
 from slotbook.realtime.watchers import CalendarWatchers
-from slotbook.store import booking_reads, outbox
+from slotbook.store import booking_reads, outbox, waitlist
 from slotbook.surfaces.auth import CurrentUser
 from slotbook.surfaces.deps import EngineDep
 from slotbook.surfaces.errors import ErrorStyle, surface_route
@@ -120,6 +121,37 @@ class OwnerMoveIn(BaseModel):
     time_slot_id: Id | None = Field(None, description="an event seat: the new time slot")
 
 
+class WaitlistLineOut(BaseModel):
+    """Someone in line for a full event slot (`time_slot_id`) or a taken calendar time
+    (`start_at`); `position` counts from 1 among those still waiting there."""
+
+    model_config = examples(
+        {
+            "id": 4,
+            "time_slot_id": 7,
+            "start_at": "2031-01-20T10:00:00+01:00",
+            "name": "Ada",
+            "email": "ada@example.com",
+            "seats": 1,
+            "status": "waiting",
+            "position": 1,
+            "offer_expires_at": None,
+            "created_at": "2031-01-15T08:00:00+00:00",
+        }
+    )
+
+    id: int
+    time_slot_id: int | None
+    start_at: datetime
+    name: str
+    email: str
+    seats: int
+    status: str = Field(description="waiting, offered, or lapsed (an offer that ran out)")
+    position: int | None = Field(description="place in line while waiting")
+    offer_expires_at: datetime | None
+    created_at: datetime
+
+
 def _manager_of(user: User) -> Any:
     def may_manage(calendar: cal.Calendar) -> None:
         permissions.check_manager(user, calendar)
@@ -162,6 +194,43 @@ async def calendar_bookings(
                 offset=offset,
             )
     return [booking_out(b, calendar, None, uow.now) for b in found]
+
+
+@router.get(
+    "/calendars/{calendar_id}/waitlist",
+    summary="Who is in line for a calendar's full slots or taken times (its owner or an admin)",
+    responses=STYLE.responses(Unauthorized, PATIENT, NOT_YOURS, CalendarNotFound),
+)
+async def calendar_waitlist(
+    calendar_id: Id, engine: EngineDep, user: CurrentUser, limit: Limit = 500
+) -> list[WaitlistLineOut]:
+    permissions.check_console_user(user)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar = await cal.get_calendar(uow, calendar_id)
+            permissions.check_manager(user, calendar)
+            entries = await waitlist.lines_of(uow, calendar.id, limit=limit)
+    zone, places = calendar.zone, Counter[tuple[int | None, datetime]]()
+    lines = []
+    for entry in entries:
+        status = entry.live_status(uow.now)
+        place = (entry.slot_id, entry.start_at)
+        places[place] += status == "waiting"
+        lines.append(
+            WaitlistLineOut(
+                id=entry.id,
+                time_slot_id=entry.slot_id,
+                start_at=entry.start_at.astimezone(zone),
+                name=entry.name,
+                email=entry.email,
+                seats=entry.seats,
+                status=status,
+                position=places[place] if status == "waiting" else None,
+                offer_expires_at=entry.offer_expires_at,
+                created_at=entry.created_at,
+            )
+        )
+    return lines
 
 
 @router.get(

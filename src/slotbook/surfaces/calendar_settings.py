@@ -1,4 +1,5 @@
-"""A calendar's settings and booking rules: `GET`/`PATCH /api/v1/calendars/{id}/settings`.
+"""A calendar's settings, booking rules and email settings (`reminder_minutes`, the
+owner's notice `email`): `GET`/`PATCH /api/v1/calendars/{id}/settings`.
 
 Errors are `{"detail": message, "code"}`; a bad value is a 422 naming the field.
 Who may change them: `services.permissions.check_configurer`.
@@ -7,7 +8,7 @@ Who may change them: `services.permissions.check_configurer`.
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, model_validator
 
 from slotbook.accounts import permissions
 from slotbook.calendars import calendars as cal
@@ -22,6 +23,7 @@ from slotbook.surfaces.fields import MAX_SEATS_PER_BOOKING, Days, Id, Minutes
 STYLE = ErrorStyle()
 MAX_LIMIT = 10_000
 MAX_APPROVAL_TIMEOUT_MINUTES = 43_200  # 30 days
+MAX_REMINDER_MINUTES = 43_200  # 30 days
 router = APIRouter(
     prefix="/api/v1/calendars", tags=["calendar settings"], route_class=surface_route(STYLE)
 )
@@ -51,6 +53,10 @@ ApprovalTimeout = Annotated[
     int,
     _between(1, MAX_APPROVAL_TIMEOUT_MINUTES, f"1 to {MAX_APPROVAL_TIMEOUT_MINUTES} minutes"),
 ]
+ReminderMinutes = Annotated[
+    int,
+    _between(0, MAX_REMINDER_MINUTES, f"0 (no reminder) to {MAX_REMINDER_MINUTES} minutes"),
+]
 SeatsPerBooking = Annotated[
     int, _between(1, MAX_SEATS_PER_BOOKING, f"1 to {MAX_SEATS_PER_BOOKING}")
 ]
@@ -66,6 +72,7 @@ NULLABLE = {
     "max_per_week",
     "max_per_booker_per_day",
     "max_per_booker_per_week",
+    "email",
 }
 
 
@@ -95,6 +102,8 @@ class SettingsPatch(BaseModel):
     approval_timeout_minutes: ApprovalTimeout | None = None
     max_seats_per_booking: SeatsPerBooking | None = None
     waitlist_offer_minutes: WaitlistOffer | None = None
+    reminder_minutes: ReminderMinutes | None = None
+    email: EmailStr | None = None
 
     @model_validator(mode="after")
     def _null_only_where_it_means_something(self) -> "SettingsPatch":
@@ -104,7 +113,11 @@ class SettingsPatch(BaseModel):
         return self
 
     def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        return {
+            name: str(value) if name == "email" and value else value
+            for name in self.model_fields_set
+            if (value := getattr(self, name)) is not None or name in NULLABLE
+        }
 
 
 class SettingsOut(BaseModel):
@@ -130,6 +143,8 @@ class SettingsOut(BaseModel):
     approval_timeout_minutes: int
     max_seats_per_booking: int
     waitlist_offer_minutes: int
+    reminder_minutes: int
+    email: str | None
 
     @classmethod
     def of(cls, calendar: cal.Calendar) -> "SettingsOut":
@@ -153,6 +168,8 @@ class SettingsOut(BaseModel):
             approval_timeout_minutes=calendar.approval_timeout_minutes,
             max_seats_per_booking=calendar.max_seats_per_booking,
             waitlist_offer_minutes=calendar.waitlist_offer_minutes,
+            reminder_minutes=calendar.reminder_minutes,
+            email=calendar.notice_email,
         )
 
 

@@ -25,10 +25,17 @@ async function showEvent(container, calendar, call) {
   const seats = el('div', { id: 'event-seats', class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Seats per time slot' });
   const note = el('p', { id: 'seats-note', 'aria-live': 'polite' });
   const attendees = el('div', { id: 'attendees' });
+  const again = el('button', { type: 'button', class: 'secondary small', id: 'refresh-event' }, 'Refresh attendees and waitlist');
   const liveNote = el('p', { id: 'live-note', class: 'live-note', 'data-state': 'connecting' }, 'Connecting to live updates…');
   container.append(el('section', { 'aria-labelledby': 'seats-heading' },
     el('h2', { id: 'seats-heading' }, `Seats on ${longDay(calendar.event_date)}`), liveNote, note, seats,
-    el('h2', {}, 'Attendees'), attendees));
+    el('h2', {}, 'Attendees and waitlist'),
+    el('p', { class: 'hint' }, 'Seats and attendees change live; joining a waitlist shows on the next change or refresh.'),
+    again, attendees));
+  again.addEventListener('click', async () => {
+    await refresh();
+    announce('Attendees and waitlist read again.');
+  });
   let before = null;
   let turn = 0;
 
@@ -36,11 +43,13 @@ async function showEvent(container, calendar, call) {
     const mine = ++turn;
     let slots;
     let bookings;
+    let waiting;
     try {
       const statuses = HOLDING.map((s) => `status=${s}`).join('&');
-      [slots, bookings] = await Promise.all([
+      [slots, bookings, waiting] = await Promise.all([
         call('GET', `/api/v1/events/${calendar.id}/slots`),
         call('GET', `/api/v1/calendars/${calendar.id}/bookings?${statuses}&limit=500`),
+        call('GET', `/api/v1/calendars/${calendar.id}/waitlist`),
       ]);
     } catch (error) {
       if (mine === turn) note.textContent = error.message;
@@ -65,12 +74,18 @@ async function showEvent(container, calendar, call) {
         el('td', {}, String(s.max_capacity)))))));
     attendees.replaceChildren(...slots.map((s) => {
       const here = bookings.filter((b) => b.time_slot_id === s.id);
+      const line = waiting.filter((w) => w.time_slot_id === s.id);
       return el('section', { class: 'agenda-day', 'data-slot': String(s.id), 'aria-label': `Attendees ${hm(s.start_time)}–${hm(s.end_time)}` },
         el('h3', {}, `${hm(s.start_time)}–${hm(s.end_time)}`),
         here.length
           ? el('ul', {}, ...here.map((b) => el('li', {}, `${b.attendee_name ?? '—'}`, b.email ? ` <${b.email}>` : '',
             b.seats > 1 ? ` (${b.seats} seats)` : '', b.status !== 'confirmed' ? ` — ${b.status}` : '')))
-          : el('p', { class: 'empty' }, 'Nobody yet.'));
+          : el('p', { class: 'empty' }, 'Nobody yet.'),
+        line.length
+          ? el('div', { class: 'waitlist' }, el('h4', {}, `Waitlist (${line.length})`),
+            el('ol', {}, ...line.map((w) => el('li', {}, `${w.name} <${w.email}>`, w.seats > 1 ? ` (${w.seats} seats)` : '',
+              w.status === 'offered' ? ` — offered a place until ${new Date(w.offer_expires_at).toLocaleTimeString(undefined, { timeZone: calendar.timezone, hour: '2-digit', minute: '2-digit' })}` : ''))))
+          : null);
     }));
   }
 

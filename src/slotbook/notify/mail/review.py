@@ -1,0 +1,11 @@
+"""What admins see of the mail outbox: messages by status (failed ones above all)."""
+
+from slotbook.engine import Engine
+from slotbook.store import mail as store
+from slotbook.store.mail import Envelope
+
+
+async def messages(engine: Engine, *, status: str, limit: int, offset: int) -> list[Envelope]:
+    """Emails of one status (pending, sent, failed), newest first."""
+    async with engine.unit() as uow:
+        return await store.envelopes(uow, status=status, limit=limit, offset=offset)
