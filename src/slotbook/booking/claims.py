@@ -3,9 +3,8 @@
 The no-overlap invariant is the database's: on PostgreSQL the exclusion constraint
 `bookings_no_overlap` rejects the second of two overlapping claims; on SQLite the write
 transaction began with BEGIN IMMEDIATE (`store.db`), so the overlap check below cannot
-race. Stale holds on the range are expired first, so they never block. Time claims on one
-calendar queue on each other first (`transitions.queue_time_claim`), so overlapping
-claims never deadlock on each other's exclusion checks.
+race. Stale holds on the range are expired first, so they never block. Overlapping
+claims never deadlock on each other's exclusion checks (`store.booking_writes`).
 """
 
 from datetime import datetime, timedelta
@@ -44,7 +43,6 @@ async def _check_free(
     limit counters still count them. A time someone is on the waitlist for is theirs
     first (SlotTaken)."""
     free_slots.check_bookable(calendar, start_at, uow.now)
-    await transitions.queue_time_claim(uow, calendar)
     if calendar.enforce_hours:
         await free_slots.check_opening(uow, calendar, start_at)
     await transitions.expire_stale_holds(uow, calendar, start_at - AROUND, end_at + AROUND)

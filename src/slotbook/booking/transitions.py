@@ -119,10 +119,12 @@ async def _recount(
             raise LimitReached(taken[key].refusal())
 
 
-async def _limits(uow: UnitOfWork, calendar_id: int) -> Limits:
+async def _limits(uow: UnitOfWork, calendar_id: int, *, claiming_time: bool = False) -> Limits:
     """The calendar's limits as of now, read so that no settings change can start or
-    stop keeping a counter before this transaction ends (`booking_counts`)."""
-    return await booking_counts.lock_limits(uow, calendar_id)
+    stop keeping a counter before this transaction ends (`booking_counts`);
+    `claiming_time`: and queue behind the calendar's other moves of time claims
+    (PostgreSQL), so that overlapping moves never deadlock."""
+    return await booking_counts.lock_limits(uow, calendar_id, claiming_time=claiming_time)
 
 
 def _quotas(limits: Limits, calendar: Calendar, booking: Booking | Draft) -> list[Quota]:
@@ -216,8 +218,9 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     the booking with a fresh manage token, taking a unit of each of the calendar's
     limits first (LimitReached). On calendar time the exclusion constraint over claimed
     ranges (PostgreSQL) or the caller's overlap check under the write lock (SQLite)
-    decides: SlotTaken. On a slot it takes the draft's seats, as late as possible so a
-    hot slot's row stays locked briefly: SlotFull when too few are left."""
+    decides: SlotTaken. On a slot it takes
+    the draft's seats, as late as possible so a hot slot's row stays locked briefly:
+    SlotFull when too few are left."""
     limits = await _limits(uow, calendar.id)
     await _recount(uow, calendar.id, limits, taking=_quotas(limits, calendar, draft))
     values = _row(uow, draft)
@@ -301,7 +304,7 @@ async def move_time(
     """MOVED on calendar time, with the calendar's buffers as they are now: release and
     claim in one write (SlotTaken if the exclusion constraint refuses the new claimed
     range); a move to another day or week takes a unit of its limits (LimitReached)."""
-    limits = await _limits(uow, calendar.id)
+    limits = await _limits(uow, calendar.id, claiming_time=True)
     target = Draft(
         calendar_id=calendar.id,
         start_at=start_at,
@@ -341,14 +344,6 @@ async def move_seat(
     await _record(uow, Transition.MOVED, moved, calendar, was=booking)
     await _pass_on(uow, calendar, booking)
     return moved
-
-
-async def queue_time_claim(uow: UnitOfWork, calendar: Calendar) -> None:
-    """Before a claim of `calendar`'s time (or a move on it) checks anything: wait for the
-    calendar's other time claims to end, and hold new ones off until this transaction
-    ends, so that overlapping claims queue instead of deadlocking on each other's
-    exclusion checks (PostgreSQL)."""
-    await rows.queue_time_claim(uow, calendar.id)
 
 
 async def expire_stale_holds(

@@ -8,7 +8,7 @@ waits on the first's row lock (PostgreSQL) or on the one writer (SQLite).
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from slotbook.engine import UnitOfWork
@@ -17,6 +17,10 @@ from slotbook.store.tables import booking_counts as counts
 from slotbook.store.tables import calendars
 
 CountKey = tuple[Period, date, str]
+
+#: the first key of the advisory locks moves of time claims queue on (the second: the calendar id);
+#: two-key advisory locks never meet the one-key ones (`store.users`)
+TIME_CLAIMS_LOCK = 4_004_019
 
 
 async def take(uow: UnitOfWork, calendar_id: int, quota: Quota) -> bool:
@@ -96,7 +100,9 @@ async def reset_family(
         await uow.conn.execute(insert(counts), rows)
 
 
-async def lock_limits(uow: UnitOfWork, calendar_id: int, *, exclusive: bool = False) -> Limits:
+async def lock_limits(
+    uow: UnitOfWork, calendar_id: int, *, exclusive: bool = False, claiming_time: bool = False
+) -> Limits:
     """The calendar's limits, read so as to order counting against a change of which
     counters are kept (PostgreSQL; SQLite's one writer already orders everything).
 
@@ -106,13 +112,22 @@ async def lock_limits(uow: UnitOfWork, calendar_id: int, *, exclusive: bool = Fa
     a settings change that starts or stops keeping one reads them `FOR UPDATE`
     (`exclusive`), which waits for those and holds them off, so its recount never misses
     a booking being made or given up meanwhile, and a claim never goes by limits older
-    than the last change."""
-    query = select(
+    than the last change.
+
+    `claiming_time`: the transaction is about to move a claim of the calendar's time (an
+    UPDATE, which cannot leave a conflict to `ON CONFLICT`); in the same statement it
+    waits until no other transaction is doing so, and holds the next off until it ends
+    (a transaction-scoped advisory lock), so that two overlapping moves queue instead of
+    deadlocking on each other's exclusion checks."""
+    limits = (
         calendars.c.max_per_day,
         calendars.c.max_per_week,
         calendars.c.max_per_booker_per_day,
         calendars.c.max_per_booker_per_week,
-    ).where(calendars.c.id == calendar_id)
+    )
+    query = select(*limits).where(calendars.c.id == calendar_id)
+    if uow.is_postgresql and claiming_time:
+        query = query.add_columns(func.pg_advisory_xact_lock(TIME_CLAIMS_LOCK, calendar_id))
     if uow.is_postgresql:
         query = (
             query.with_for_update()
@@ -120,4 +135,4 @@ async def lock_limits(uow: UnitOfWork, calendar_id: int, *, exclusive: bool = Fa
             else query.with_for_update(read=True, key_share=True)
         )
     row = (await uow.conn.execute(query)).one()
-    return Limits(*row)
+    return Limits(*row[: len(limits)])

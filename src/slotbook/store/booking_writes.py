@@ -1,11 +1,9 @@
 """Every statement that changes a booking or a slot. Only `booking.transitions` runs these
 (the architecture test holds it so); reads are in `store.booking_reads`.
 
-Time claims on one calendar queue on a transaction-scoped advisory lock of that calendar
-(`queue_time_claim`, PostgreSQL) before they check and write: two overlapping claims
-whose exclusion checks ran at once would each wait for the other's uncommitted row (a
-deadlock PostgreSQL breaks only after `deadlock_timeout`, a second per round), and under
-load those waits ran out the retries and the statement timeout (503s).
+Overlapping claims never deadlock on each other's exclusion checks: a new claim is an
+`INSERT … ON CONFLICT DO NOTHING` (`insert_booking`), and a move of a claim (`set_time`)
+first queues behind the calendar's other moves (`store.booking_counts.lock_limits`).
 
 Seats: a slot's `taken` is claimed with one conditional UPDATE (`taken + n <=
 capacity`), atomic on both databases; no row updated means too few left. Time: on
@@ -18,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, func, insert, literal, select, update
+from sqlalchemy import Update, insert, literal, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
 from slotbook.booking.model import Booking, BookingStatus, SeatSlot
@@ -29,10 +28,6 @@ from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from, overdue_
 from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
 from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
 
-#: the first key of the advisory locks time claims queue on (the second: the calendar id);
-#: two-key advisory locks never meet the one-key ones (`store.users`)
-TIME_CLAIMS_LOCK = 4_004_019
-
 
 def _is_overlap_violation(exc: DBAPIError) -> bool:
     """The exclusion constraint refused the claim."""
@@ -41,22 +36,26 @@ def _is_overlap_violation(exc: DBAPIError) -> bool:
     return code == EXCLUSION_VIOLATION
 
 
-async def queue_time_claim(uow: UnitOfWork, calendar_id: int) -> None:
-    """Wait until no other transaction is claiming time on the calendar, and hold it off
-    until this one ends (PostgreSQL; SQLite's write transaction already does)."""
-    if uow.is_postgresql:
-        await uow.conn.execute(select(func.pg_advisory_xact_lock(TIME_CLAIMS_LOCK, calendar_id)))
-
-
 async def insert_booking(uow: UnitOfWork, values: Mapping[str, Any]) -> int:
-    """Write a booking row (`values`: every column but the id); its id."""
-    try:
-        result = await uow.conn.execute(insert(bookings).returning(bookings.c.id), dict(values))
-    except DBAPIError as exc:
-        if _is_overlap_violation(exc):
-            raise SlotTaken() from exc
-        raise
-    new_id: int = result.scalar_one()
+    """Write a booking row (`values`: every column but the id); its id. A claim of time
+    the exclusion constraint refuses is not written: SlotTaken.
+
+    On PostgreSQL the constraint is the arbiter of `INSERT … ON CONFLICT DO NOTHING`
+    (no row back: refused), whose speculative insertion waits for a conflicting claim
+    still in progress and counts it only if it commits, and never deadlocks with it; a
+    plain INSERT's exclusion check would wait for the other's uncommitted row while the
+    other waited for this one's (a deadlock PostgreSQL breaks after `deadlock_timeout`,
+    which under load ran out the retries: 503s). The only other unique column of a
+    booking is its random token's hash."""
+    statement = (
+        postgresql.insert(bookings).on_conflict_do_nothing()
+        if uow.is_postgresql
+        else insert(bookings)
+    )
+    result = await uow.conn.execute(statement.returning(bookings.c.id), dict(values))
+    new_id: int | None = result.scalar_one_or_none()
+    if new_id is None:
+        raise SlotTaken()
     return new_id
 
 

@@ -124,13 +124,6 @@ def _check_booking_date(uow: UnitOfWork, day: date, calendar: cal.Calendar | Non
         raise BeyondHorizon(f"Bookings can be made at most {horizon} days ahead")
 
 
-async def _owner_calendar(uow: UnitOfWork, owner_key: str) -> cal.Calendar:
-    calendar = await cal.find_calendar(uow, kind=KIND, owner_key=owner_key)
-    if calendar is None:
-        raise CalendarNotFound()
-    return calendar
-
-
 @router.post(
     "/availability",
     summary="Set an owner's daily working hours",
@@ -177,10 +170,11 @@ async def get_slots(
 ) -> SlotsOut:
     async for attempt in engine.attempts():
         async with attempt as uow:
-            found = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
-            if for_date < _today(uow, found):
+            calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
+            if for_date < _today(uow, calendar):
                 raise PastDate("Cannot retrieve slots for a past date")
-            calendar = await _owner_calendar(uow, calendar_owner_id)
+            if calendar is None:
+                raise CalendarNotFound()
             free = await free_slots_between(uow, calendar, for_date, for_date)
     return SlotsOut(available_slots=[s.local_start.strftime("%H:%M") for s in free])
 
@@ -195,9 +189,10 @@ async def book_appointment(
     body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
 ) -> AppointmentBooked:
     async def book(uow: UnitOfWork) -> Reply:
-        found = await cal.find_calendar(uow, kind=KIND, owner_key=body.calendar_owner_id)
-        _check_booking_date(uow, body.date, found)
-        calendar = await _owner_calendar(uow, body.calendar_owner_id)
+        calendar = await cal.find_calendar(uow, kind=KIND, owner_key=body.calendar_owner_id)
+        _check_booking_date(uow, body.date, calendar)
+        if calendar is None:
+            raise CalendarNotFound()
         start_at = calendar.at(body.date, body.slot_start_time)
         if start_at is None:  # a wall time that DST skips
             raise OutsideHours()
