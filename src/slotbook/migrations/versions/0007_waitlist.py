@@ -1,7 +1,7 @@
 """waitlist: people waiting for a full event slot or a taken calendar time; each
 calendar's waitlist_offer_minutes
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-29 22:40:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import slotbook.store.types
 
-revision: str = "0008"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """mail: emails to bookers and owners, reminders, calendars' reminder and notice email
 
-Revision ID: 0007
-Revises: 0008 (the waitlist, which landed first)
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 22:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import slotbook.store.types
 
-revision: str = "0007"
-down_revision: str | None = "0008"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
