@@ -8,7 +8,7 @@ from slotbook.errors import IdempotencyMismatch
 from slotbook.store.db import Database
 from slotbook.store.idempotency import purge_expired
 from slotbook.store.tables import idempotency_keys
-from slotbook.surfaces.shared import IdempotencyKey, Reply, idempotent
+from slotbook.surfaces.http.shared import IdempotencyKey, Reply, idempotent
 from tests.support.clock import FrozenClock
 
 

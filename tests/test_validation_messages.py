@@ -2,7 +2,7 @@
 
 import pytest
 
-from slotbook.surfaces.validation import NOT_JSON
+from slotbook.surfaces.http.validation import NOT_JSON
 
 #: one JSON-body operation per surface, and the status its malformed input gets
 JSON_ROUTES = [
@@ -28,7 +28,7 @@ async def test_malformed_json_names_the_line_and_column(client, method, path, st
 async def test_malformed_json_on_a_later_line():
     from fastapi.exceptions import RequestValidationError
 
-    from slotbook.surfaces.validation import SentBody, describe_validation
+    from slotbook.surfaces.http.validation import SentBody, describe_validation
 
     sent = SentBody(b'{\n  "a": 1,\n  oops\n}', "application/json")
     error = RequestValidationError(

@@ -24,29 +24,21 @@ from slotbook.protection.rate_limits import RateLimiter
 from slotbook.realtime.watchers import CalendarWatchers
 from slotbook.settings import Settings, get_settings
 from slotbook.store.db import Database
-from slotbook.surfaces import (
+from slotbook.surfaces.bookings import bookings, mail, manage, series, waitlist
+from slotbook.surfaces.calendars import (
     approvals,
-    board,
-    bookings,
     calendar_bookings,
     calendar_settings,
     console,
-    docs,
-    events,
     feeds,
-    mail,
-    manage,
-    owners,
-    providers,
-    reservations,
-    series,
-    waitlist,
     webhooks,
 )
-from slotbook.surfaces import metrics as operations
-from slotbook.surfaces.errors import domain_error_handler, unexpected_error_handler
-from slotbook.surfaces.openapi import openapi_builder
-from slotbook.surfaces.request_limits import RequestLimits
+from slotbook.surfaces.documents import board, events, owners, providers, reservations
+from slotbook.surfaces.http.errors import domain_error_handler, unexpected_error_handler
+from slotbook.surfaces.http.openapi import openapi_builder
+from slotbook.surfaces.http.request_limits import RequestLimits
+from slotbook.surfaces.operations import docs
+from slotbook.surfaces.operations import metrics as operations
 from slotbook.web import api as web_api
 from slotbook.web import assets
 from slotbook.web import routes as pages

@@ -1,7 +1,7 @@
 """Surface 000's WebSocket protocol (`/slot-booking`) as an AsyncAPI 3.0 document.
 
 Served at `/asyncapi.json` and linked from the OpenAPI description. The messages are the
-ones `surfaces/board_messages.py` reads and writes; `tests/test_asyncapi.py` checks real
+ones `surfaces/documents/board_messages.py` reads and writes; `tests/test_asyncapi.py` checks real
 frames against these schemas.
 """
 

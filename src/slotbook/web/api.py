@@ -25,12 +25,12 @@ from slotbook.errors import (
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import local_day_bounds
-from slotbook.surfaces import fields
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
-from slotbook.surfaces.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Name, check_supported_moment, parse_moment
-from slotbook.surfaces.replies import ManagedBookingOut
-from slotbook.surfaces.shared import Reply, answer_once, booking_out
+from slotbook.surfaces.http import fields
+from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
+from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Id, Name, check_supported_moment, parse_moment
+from slotbook.surfaces.http.replies import ManagedBookingOut
+from slotbook.surfaces.http.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(

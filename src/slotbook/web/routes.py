@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.errors import NotFound
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.fields import parse_id
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.fields import parse_id
 from slotbook.web import assets
 
 WEB = Path(__file__).parent

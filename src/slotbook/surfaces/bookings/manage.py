@@ -19,11 +19,11 @@ from slotbook.errors import (
     SlotNotFound,
     SlotTaken,
 )
-from slotbook.surfaces.deps import EngineDep, TokenGuessesDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Day, TimeSlotId, WallTime
-from slotbook.surfaces.replies import ManagedBookingOut, examples
-from slotbook.surfaces.shared import booking_out
+from slotbook.surfaces.http.deps import EngineDep, TokenGuessesDep
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Day, TimeSlotId, WallTime
+from slotbook.surfaces.http.replies import ManagedBookingOut, examples
+from slotbook.surfaces.http.shared import booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(

@@ -40,7 +40,7 @@ from slotbook.errors import (
     Unavailable,
     plain_message,
 )
-from slotbook.surfaces.validation import SentBody, describe_validation
+from slotbook.surfaces.http.validation import SentBody, describe_validation
 
 log = logging.getLogger("slotbook.errors")
 UNEXPECTED = "Something went wrong on our side; quote the request id if you report it"

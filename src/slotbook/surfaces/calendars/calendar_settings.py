@@ -15,10 +15,10 @@ from slotbook.calendars import calendars as cal
 from slotbook.calendars.settings import change_settings
 from slotbook.errors import CalendarNotFound
 from slotbook.scheduling.rules import MAX_BUFFER_MINUTES
-from slotbook.surfaces.auth import OptionalUser
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import MAX_SEATS_PER_BOOKING, Days, Id, Minutes
+from slotbook.surfaces.http.auth import OptionalUser
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import MAX_SEATS_PER_BOOKING, Days, Id, Minutes
 
 STYLE = ErrorStyle()
 MAX_LIMIT = 10_000

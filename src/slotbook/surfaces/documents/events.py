@@ -10,10 +10,10 @@ from slotbook.booking.model import SeatSlot
 from slotbook.calendars import events as ev
 from slotbook.calendars.calendars import Calendar
 from slotbook.errors import EventNotFound, InvalidInput, PastDate
-from slotbook.surfaces.auth import StrictUser
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import (
+from slotbook.surfaces.http.auth import StrictUser
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import (
     Count,
     Day,
     EventId,
@@ -25,7 +25,7 @@ from slotbook.surfaces.fields import (
     Text,
     WallTime,
 )
-from slotbook.surfaces.replies import examples
+from slotbook.surfaces.http.replies import examples
 
 STYLE = ErrorStyle()
 MAX_SLOTS = 500

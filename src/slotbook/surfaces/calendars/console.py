@@ -25,11 +25,11 @@ from slotbook.errors import (
     Unauthorized,
 )
 from slotbook.scheduling import DateHours, WeeklyRule
-from slotbook.surfaces.auth import CurrentUser
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import LAST_DAY, Day, Id, Limit, Offset, WallTime
-from slotbook.surfaces.replies import examples
+from slotbook.surfaces.http.auth import CurrentUser
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import LAST_DAY, Day, Id, Limit, Offset, WallTime
+from slotbook.surfaces.http.replies import examples
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["console"], route_class=surface_route(STYLE))

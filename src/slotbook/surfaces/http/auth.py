@@ -16,7 +16,7 @@ from slotbook.accounts import permissions
 from slotbook.accounts import users as accounts
 from slotbook.accounts.users import User
 from slotbook.errors import Unauthorized
-from slotbook.surfaces.deps import EngineDep
+from slotbook.surfaces.http.deps import EngineDep
 
 bearer = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
 BearerToken = Annotated[str | None, Depends(bearer)]

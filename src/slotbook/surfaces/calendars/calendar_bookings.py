@@ -36,12 +36,19 @@ from slotbook.errors import (
 )
 from slotbook.realtime.watchers import CalendarWatchers
 from slotbook.store import booking_reads, outbox, waitlist
-from slotbook.surfaces.auth import CurrentUser
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Day, Id, Limit, Offset, check_supported_moment, parse_moment
-from slotbook.surfaces.replies import ManagedBookingOut, examples
-from slotbook.surfaces.shared import booking_out
+from slotbook.surfaces.http.auth import CurrentUser
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import (
+    Day,
+    Id,
+    Limit,
+    Offset,
+    check_supported_moment,
+    parse_moment,
+)
+from slotbook.surfaces.http.replies import ManagedBookingOut, examples
+from slotbook.surfaces.http.shared import booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["console"], route_class=surface_route(STYLE))

@@ -13,12 +13,12 @@ from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EmailTaken, InvalidInput
 from slotbook.scheduling import local_day_bounds
 from slotbook.store.booking_reads import list_bookings
-from slotbook.surfaces.auth import OptionalUser, StrictUser
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import surface_route
-from slotbook.surfaces.fields import Count, Day, Days, Limit, Minutes, Name, Offset, ProviderId
-from slotbook.surfaces.replies import ProviderBookingOut, examples
-from slotbook.surfaces.shared import PROVIDER_STYLE, provider_booking_out
+from slotbook.surfaces.http.auth import OptionalUser, StrictUser
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.errors import surface_route
+from slotbook.surfaces.http.fields import Count, Day, Days, Limit, Minutes, Name, Offset, ProviderId
+from slotbook.surfaces.http.replies import ProviderBookingOut, examples
+from slotbook.surfaces.http.shared import PROVIDER_STYLE, provider_booking_out
 
 KIND = CalendarKind.PROVIDER
 router = APIRouter(

@@ -32,11 +32,11 @@ from slotbook.errors import (
     WaitlistEntryNotFound,
 )
 from slotbook.protection.rate_limits import Rule
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, TokenGuessesDep, per_address
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Moment, Name, ProviderId, SeatsPerBooking, TimeSlotId
-from slotbook.surfaces.replies import examples
-from slotbook.surfaces.shared import Reply, answer_once, booking_out
+from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, TokenGuessesDep, per_address
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Moment, Name, ProviderId, SeatsPerBooking, TimeSlotId
+from slotbook.surfaces.http.replies import examples
+from slotbook.surfaces.http.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1/waitlist", tags=["waitlist"], route_class=surface_route(STYLE))

@@ -18,11 +18,11 @@ from slotbook.notify.mail import review
 from slotbook.notify.mail.links import resend_links
 from slotbook.protection.rate_limits import Rule
 from slotbook.store.mail import Envelope
-from slotbook.surfaces.auth import require_role
-from slotbook.surfaces.deps import EngineDep, RateLimiterDep, address_of
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Limit, Offset
-from slotbook.surfaces.replies import examples
+from slotbook.surfaces.http.auth import require_role
+from slotbook.surfaces.http.deps import EngineDep, RateLimiterDep, address_of
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Limit, Offset
+from slotbook.surfaces.http.replies import examples
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["email"], route_class=surface_route(STYLE))

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from slotbook.errors import BodyTooLarge, DomainError, HeadersTooLarge, InvalidInput
 from slotbook.settings import Settings
-from slotbook.surfaces.errors import style_for
+from slotbook.surfaces.http.errors import style_for
 
 #: characters no stored text may hold: NUL, and lone halves of surrogate pairs
 BAD_TEXT = re.compile("[\x00\ud800-\udfff]")

@@ -11,7 +11,7 @@ from slotbook.availability.slot_cache import SlotCache
 from slotbook.engine import Engine
 from slotbook.errors import BookingNotFound
 from slotbook.protection.rate_limits import RateLimiter, Rule
-from slotbook.surfaces.client_address import client_address
+from slotbook.surfaces.http.client_address import client_address
 
 
 async def get_engine(request: Request) -> Engine:

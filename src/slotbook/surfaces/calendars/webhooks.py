@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field, StringConstraints
 from slotbook.booking.transitions import Transition
 from slotbook.notify import subscriptions
 from slotbook.store.webhooks import Attempt, Webhook
-from slotbook.surfaces.auth import CurrentUser
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id, Limit, Offset
-from slotbook.surfaces.replies import examples
+from slotbook.surfaces.http.auth import CurrentUser
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Id, Limit, Offset
+from slotbook.surfaces.http.replies import examples
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["webhooks"], route_class=surface_route(STYLE))

@@ -21,7 +21,7 @@ from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import Conflict, IdempotencyMismatch, InvalidInput
 from slotbook.store import idempotency as kept
 from slotbook.store.db import ConstraintViolation
-from slotbook.surfaces.errors import ErrorStyle
+from slotbook.surfaces.http.errors import ErrorStyle
 
 MAX_KEY_LENGTH = 255
 

@@ -25,12 +25,12 @@ from slotbook.errors import (
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.store.booking_reads import list_bookings
-from slotbook.surfaces.auth import StrictUser
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
-from slotbook.surfaces.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
-from slotbook.surfaces.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
-from slotbook.surfaces.replies import Answer, MessageOut, examples
-from slotbook.surfaces.shared import Reply, answer_once
+from slotbook.surfaces.http.auth import StrictUser
+from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
+from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.http.replies import Answer, MessageOut, examples
+from slotbook.surfaces.http.shared import Reply, answer_once
 
 KIND = CalendarKind.OWNER
 STYLE = ErrorStyle(

@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 
 from slotbook.calendars import feeds, ics
 from slotbook.errors import BookingNotFound, CalendarNotFound, FeedNotFound, Forbidden, Unauthorized
-from slotbook.surfaces.auth import CurrentUser
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id
+from slotbook.surfaces.http.auth import CurrentUser
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Id
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["calendar feeds"], route_class=surface_route(STYLE))

@@ -49,8 +49,9 @@ from slotbook.errors import (
 )
 from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import DateHours, Slot, WeeklyRule
-from slotbook.surfaces.auth import BearerToken, CurrentUser, current_user, require_role
-from slotbook.surfaces.deps import (
+from slotbook.surfaces.documents.schedule_text import DayCodes, TimeOfDay
+from slotbook.surfaces.http.auth import BearerToken, CurrentUser, current_user, require_role
+from slotbook.surfaces.http.deps import (
     EngineDep,
     IdempotencyHeader,
     RateLimiterDep,
@@ -58,11 +59,10 @@ from slotbook.surfaces.deps import (
     address_of,
     per_address,
 )
-from slotbook.surfaces.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
-from slotbook.surfaces.fields import Day, Id, Moment, Name, Offset
-from slotbook.surfaces.replies import Answer, MessageOut, examples
-from slotbook.surfaces.schedule_text import DayCodes, TimeOfDay
-from slotbook.surfaces.shared import Reply, answer_once
+from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Day, Id, Moment, Name, Offset
+from slotbook.surfaces.http.replies import Answer, MessageOut, examples
+from slotbook.surfaces.http.shared import Reply, answer_once
 
 STYLE = ErrorStyle(
     overrides={

@@ -27,8 +27,8 @@ from slotbook.errors import (
     SlotNotFound,
 )
 from slotbook.protection.rate_limits import Rule
-from slotbook.surfaces.deps import EngineDep, IdempotencyHeader, per_address
-from slotbook.surfaces.errors import (
+from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
+from slotbook.surfaces.http.errors import (
     DEFAULT_STYLE,
     STORE_ERRORS,
     TIME_CLAIM_ERRORS,
@@ -36,17 +36,17 @@ from slotbook.surfaces.errors import (
     surface_route,
     use_style,
 )
-from slotbook.surfaces.fields import Name, TimeSlotId, parse_clock, parse_day, parse_id
-from slotbook.surfaces.openapi import documented_body
-from slotbook.surfaces.replies import examples
-from slotbook.surfaces.shared import (
+from slotbook.surfaces.http.fields import Name, TimeSlotId, parse_clock, parse_day, parse_id
+from slotbook.surfaces.http.openapi import documented_body
+from slotbook.surfaces.http.replies import examples
+from slotbook.surfaces.http.shared import (
     PROVIDER_STYLE,
     Reply,
     answer_once,
     booking_out,
     provider_booking_out,
 )
-from slotbook.surfaces.validation import NOT_JSON
+from slotbook.surfaces.http.validation import NOT_JSON
 
 SEAT_FIELDS = ("time_slot_id", "attendee_name")
 PROVIDER_FIELDS = ("provider_id", "date", "time")

@@ -11,12 +11,12 @@ from fastapi import APIRouter
 from slotbook.accounts import permissions
 from slotbook.booking.approval import decide
 from slotbook.calendars.calendars import Calendar
-from slotbook.surfaces.auth import OptionalUser
-from slotbook.surfaces.deps import EngineDep
-from slotbook.surfaces.errors import ErrorStyle, surface_route
-from slotbook.surfaces.fields import Id
-from slotbook.surfaces.replies import ManagedBookingOut
-from slotbook.surfaces.shared import booking_out
+from slotbook.surfaces.http.auth import OptionalUser
+from slotbook.surfaces.http.deps import EngineDep
+from slotbook.surfaces.http.errors import ErrorStyle, surface_route
+from slotbook.surfaces.http.fields import Id
+from slotbook.surfaces.http.replies import ManagedBookingOut
+from slotbook.surfaces.http.shared import booking_out
 
 STYLE = ErrorStyle()
 router = APIRouter(prefix="/api/v1", tags=["approvals"], route_class=surface_route(STYLE))

@@ -48,10 +48,10 @@ from slotbook.realtime.news import OK
 from slotbook.realtime.ratelimit import TokenBucket
 from slotbook.realtime.send_queue import TRY_AGAIN_LATER, SendQueue
 from slotbook.realtime.watchers import CalendarWatchers
-from slotbook.surfaces import board_messages as msg
-from slotbook.surfaces.deps import address_of
-from slotbook.surfaces.fields import check_supported_day, parse_id
-from slotbook.surfaces.replies import Answer, examples
+from slotbook.surfaces.documents import board_messages as msg
+from slotbook.surfaces.http.deps import address_of
+from slotbook.surfaces.http.fields import check_supported_day, parse_id
+from slotbook.surfaces.http.replies import Answer, examples
 
 log = logging.getLogger("slotbook.board")
 router = APIRouter(tags=["000 live slot board"])

@@ -9,7 +9,7 @@ from slotbook.engine import Engine
 from slotbook.errors import NotFound, Unauthorized, Unavailable
 from slotbook.observability.metrics import exposition, outbox_reading
 from slotbook.store import outbox
-from slotbook.surfaces.errors import DEFAULT_STYLE, surface_route
+from slotbook.surfaces.http.errors import DEFAULT_STYLE, surface_route
 
 router = APIRouter(tags=["operations"], route_class=surface_route(DEFAULT_STYLE))
 

@@ -1,0 +1,1 @@
+"""Running the server: the offline API docs and Prometheus metrics."""
