@@ -7,7 +7,7 @@ breaks it.
   import a surface, so they cannot build an HTTP reply.
 - `scheduling/` is pure: it imports nothing but the standard library's pure modules.
 - Only `booking/transitions.py` writes booking state: the statements that change
-  `bookings` or `slots` live in `store/booking_writes.py`, which nothing else imports.
+  `bookings` or `slots` live in `store/bookings/booking_writes.py`, which nothing else imports.
 - Surfaces never import each other; what they share is in `surfaces/http/`.
 """
 
@@ -44,7 +44,7 @@ SURFACE_HELPERS = {
     "slotbook.web.assets",  # the pages' scripts and styles, served compressed and cached
 }
 WRITER = "slotbook.booking.transitions"
-WRITE_STATEMENTS = "slotbook.store.booking_writes"
+WRITE_STATEMENTS = "slotbook.store.bookings.booking_writes"
 BOOKING_TABLES = {"bookings", "slots"}
 RAW_WRITE = re.compile(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(bookings|slots)\b", re.I)
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from slotbook.settings import Settings
-from slotbook.store import outbox
+from slotbook.store.outbox import outbox
 from slotbook.store.tables import webhook_deliveries
 from tests.support.accounts import Account, bearer, sign_in, sign_up
 from tests.support.clock import FrozenClock

@@ -38,7 +38,7 @@ from slotbook.scheduling import (
 )
 from slotbook.scheduling.rules import Counts, booker_key, clear_of, week_of, within_limits
 from slotbook.settings import Settings
-from slotbook.store.booking_reads import bookers_between, claims_near
+from slotbook.store.bookings.booking_reads import bookers_between, claims_near
 from slotbook.store.calendars import load_schedule
 
 

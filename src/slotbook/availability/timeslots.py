@@ -14,7 +14,7 @@ from slotbook.calendars.model import Calendar
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.observability import metrics
 from slotbook.scheduling import Slot
-from slotbook.store.booking_reads import live_holds_between
+from slotbook.store.bookings.booking_reads import live_holds_between
 
 
 def _days(first: date, last: date) -> list[date]:

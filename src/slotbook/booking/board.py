@@ -25,7 +25,7 @@ from slotbook.errors import (
     SlotNotFound,
 )
 from slotbook.scheduling import Slot
-from slotbook.store.booking_reads import active_claims_between
+from slotbook.store.bookings.booking_reads import active_claims_between
 
 BOARD_KIND = CalendarKind.BOARD
 BOARD_KEY = "default"

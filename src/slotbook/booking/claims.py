@@ -18,8 +18,8 @@ from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import BookingNotFound, PatientsOnly, SlotTaken
 from slotbook.observability.metrics import booking_attempt
-from slotbook.store import booking_reads as reads
-from slotbook.store.waitlist import someone_waits
+from slotbook.store.bookings import booking_reads as reads
+from slotbook.store.bookings.waitlist import someone_waits
 
 #: Stale holds this far around a claim are expired first: its buffers' reach, and the
 #: week its limits count.

@@ -16,9 +16,9 @@ from slotbook.availability.free_slots import check_unclaimed
 from slotbook.booking.model import NO_BUFFERS, Booking, Draft, Source
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.store import waitlist as lines
-from slotbook.store.booking_reads import get_seat_slot
-from slotbook.store.waitlist import WaitlistEntry
+from slotbook.store.bookings import waitlist as lines
+from slotbook.store.bookings.booking_reads import get_seat_slot
+from slotbook.store.bookings.waitlist import WaitlistEntry
 
 
 @dataclass(frozen=True, slots=True)

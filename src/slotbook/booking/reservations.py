@@ -13,8 +13,8 @@ from slotbook.booking.model import Booking, BookingStatus, NewBooking, Source
 from slotbook.calendars import calendars as cal
 from slotbook.engine import UnitOfWork
 from slotbook.errors import BookingNotFound, Forbidden, HoldLimit, NotChangeable, ReservationExpired
-from slotbook.store.booking_reads import list_bookings
-from slotbook.store.patient_holds import count_live_holds_locking_patient
+from slotbook.store.bookings.booking_reads import list_bookings
+from slotbook.store.bookings.patient_holds import count_live_holds_locking_patient
 
 #: the most bookings one window can hold (62 days of 15-minute slots is under 6,000)
 MAX_LISTED = 10_000

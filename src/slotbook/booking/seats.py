@@ -14,8 +14,8 @@ from slotbook.calendars.calendars import Calendar, get_calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InPast, InvalidInput, SlotFull, SlotNotFound, TooFewSeats, TooManySeats
 from slotbook.observability.metrics import booking_attempt
-from slotbook.store.booking_reads import get_seat_slot
-from slotbook.store.waitlist import someone_waits
+from slotbook.store.bookings.booking_reads import get_seat_slot
+from slotbook.store.bookings.waitlist import someone_waits
 
 #: A direct claim of a place someone waits for (what frees goes to them first).
 KEPT_FOR_THE_WAITLIST = "Full: any place that frees goes to the waitlist first"

@@ -37,8 +37,8 @@ from slotbook.errors import (
     SeriesNotFound,
     TooSoon,
 )
+from slotbook.store.bookings.series import SeriesRow, occurrences, series_with_token_hash
 from slotbook.store.savepoint import savepoint
-from slotbook.store.series import SeriesRow, occurrences, series_with_token_hash
 
 #: What can refuse one occurrence (and so the series); anything else stops at once.
 OCCURRENCE_REFUSALS = (Conflict, OutsideHours, InPast, TooSoon, BeyondHorizon)

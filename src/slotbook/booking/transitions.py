@@ -30,12 +30,13 @@ from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import Conflict, LimitReached, NotChangeable, NotPending, SlotFull
 from slotbook.scheduling.rules import Limits, Period, Quota, booker_key, starts_on
-from slotbook.store import booking_counts, outbox
-from slotbook.store import booking_writes as rows
-from slotbook.store import series as series_rows
-from slotbook.store import waitlist as lines
-from slotbook.store.booking_counts import CountKey
+from slotbook.store.bookings import booking_counts
+from slotbook.store.bookings import booking_writes as rows
+from slotbook.store.bookings import series as series_rows
+from slotbook.store.bookings import waitlist as lines
+from slotbook.store.bookings.booking_counts import CountKey
 from slotbook.store.calendars import calendars_by_id
+from slotbook.store.outbox import outbox
 from slotbook.store.savepoint import savepoint
 
 

@@ -36,10 +36,10 @@ from slotbook.errors import (
     TooManySeats,
     WaitlistEntryNotFound,
 )
-from slotbook.store import waitlist as lines
-from slotbook.store.booking_reads import get_booking, get_seat_slot
+from slotbook.store.bookings import waitlist as lines
+from slotbook.store.bookings.booking_reads import get_booking, get_seat_slot
+from slotbook.store.bookings.waitlist import EntryStatus, WaitlistEntry
 from slotbook.store.savepoint import savepoint
-from slotbook.store.waitlist import EntryStatus, WaitlistEntry
 
 
 @dataclass(frozen=True, slots=True)

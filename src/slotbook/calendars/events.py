@@ -9,7 +9,7 @@ from slotbook.calendars.calendars import create_calendar, get_calendar, list_cal
 from slotbook.calendars.model import Calendar, CalendarKind
 from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EventNotFound, InvalidInput, PastDate
-from slotbook.store.booking_reads import seat_slots_of
+from slotbook.store.bookings.booking_reads import seat_slots_of
 
 KIND = CalendarKind.EVENT
 

@@ -17,7 +17,7 @@ from slotbook.calendars.calendars import get_calendar
 from slotbook.engine import Engine
 from slotbook.errors import FeedNotFound
 from slotbook.store import feeds as store
-from slotbook.store.booking_reads import list_bookings
+from slotbook.store.bookings.booking_reads import list_bookings
 
 PAST = timedelta(days=30)
 #: the most bookings one feed lists (the earliest first)

@@ -18,8 +18,8 @@ from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.errors import InvalidInput
 from slotbook.scheduling.rules import Counts, Period, booker_key
-from slotbook.store import booking_counts
-from slotbook.store.booking_reads import bookers_between
+from slotbook.store.bookings import booking_counts
+from slotbook.store.bookings.booking_reads import bookers_between
 
 #: Every setting this module reads and changes, in the order they are shown.
 SETTINGS = (

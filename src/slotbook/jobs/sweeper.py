@@ -10,7 +10,7 @@ hold manage tokens). Both run as jobs of `jobs.scheduler`.
 
 from slotbook.booking import transitions
 from slotbook.engine import Engine
-from slotbook.store.booking_reads import has_stale_holds, overdue_pending
+from slotbook.store.bookings.booking_reads import has_stale_holds, overdue_pending
 from slotbook.store.idempotency import purge_expired
 
 PURGE_EVERY = 3600.0  # seconds between purges of expired idempotent answers

@@ -14,8 +14,8 @@ A consumer is anything with these two methods:
 from typing import Protocol
 
 from slotbook.engine import Engine, UnitOfWork
-from slotbook.store import outbox
-from slotbook.store.outbox import Event
+from slotbook.store.outbox import outbox
+from slotbook.store.outbox.outbox import Event
 
 #: events routed in one transaction
 ROUTE_BATCH = 500

@@ -14,8 +14,8 @@ from slotbook.calendars import calendars as cal
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import Forbidden, InvalidInput, WebhookNotFound
 from slotbook.notify.outbound import Refused, check_url
-from slotbook.store import webhooks as store
-from slotbook.store.webhooks import Attempt, Webhook
+from slotbook.store.outbox import webhooks as store
+from slotbook.store.outbox.webhooks import Attempt, Webhook
 
 SECRET_BYTES = 32
 

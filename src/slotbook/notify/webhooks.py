@@ -25,10 +25,10 @@ from slotbook.engine import Engine, UnitOfWork
 from slotbook.notify import retries
 from slotbook.notify.batch import deliver_batch
 from slotbook.notify.outbound import Outbound, Refused
-from slotbook.store import webhook_breaker as breaker
-from slotbook.store import webhooks as store
-from slotbook.store.outbox import Event
-from slotbook.store.webhooks import AttemptResult, DueDelivery
+from slotbook.store.outbox import webhook_breaker as breaker
+from slotbook.store.outbox import webhooks as store
+from slotbook.store.outbox.outbox import Event
+from slotbook.store.outbox.webhooks import AttemptResult, DueDelivery
 
 #: how long a claimed delivery is left to its dispatcher (longer than any send)
 LEASE = timedelta(seconds=60)

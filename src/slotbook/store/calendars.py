@@ -8,7 +8,7 @@ from sqlalchemy import Row, delete, insert, or_, select, update
 from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling import DateHours, WeeklyRule
-from slotbook.store.predicates import contains_text
+from slotbook.store.bookings.predicates import contains_text
 from slotbook.store.tables import availability_rules, calendars, date_hours
 from slotbook.store.unique import insert_unique
 

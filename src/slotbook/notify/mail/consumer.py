@@ -17,10 +17,10 @@ from slotbook.notify.mail import letters
 from slotbook.notify.mail.letters import Writer
 from slotbook.notify.mail.transport import Outcome, Outgoing, Transport
 from slotbook.settings import Settings
-from slotbook.store import mail as store
 from slotbook.store.calendars import calendars_by_id
-from slotbook.store.mail import REMINDER, DueMessage, Letter, Sent
-from slotbook.store.outbox import Event
+from slotbook.store.outbox import mail as store
+from slotbook.store.outbox.mail import REMINDER, DueMessage, Letter, Sent
+from slotbook.store.outbox.outbox import Event
 from slotbook.store.users import get_user
 
 log = logging.getLogger("slotbook.mail")

@@ -16,8 +16,8 @@ from slotbook.calendars import ics
 from slotbook.calendars.model import Calendar, CalendarKind
 from slotbook.notify.mail.compose import address_of, compose
 from slotbook.settings import Settings
-from slotbook.store.mail import REMINDER, Letter
-from slotbook.store.outbox import Event
+from slotbook.store.outbox.mail import REMINDER, Letter
+from slotbook.store.outbox.outbox import Event
 
 #: events after which the booker has a firm booking (and a reminder is due)
 FIRM = (Transition.CREATED, Transition.CONFIRMED, Transition.APPROVED)

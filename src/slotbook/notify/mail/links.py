@@ -8,9 +8,9 @@ from slotbook.booking import transitions
 from slotbook.engine import Engine
 from slotbook.notify.mail import letters
 from slotbook.notify.mail.letters import Writer
-from slotbook.store import mail as store
-from slotbook.store.booking_reads import upcoming_of_email
+from slotbook.store.bookings.booking_reads import upcoming_of_email
 from slotbook.store.calendars import calendars_by_id
+from slotbook.store.outbox import mail as store
 
 #: the most bookings one email lists
 MOST = 50

@@ -1,8 +1,8 @@
 """What admins see of the mail outbox: messages by status (failed ones above all)."""
 
 from slotbook.engine import Engine
-from slotbook.store import mail as store
-from slotbook.store.mail import Envelope
+from slotbook.store.outbox import mail as store
+from slotbook.store.outbox.mail import Envelope
 
 
 async def messages(engine: Engine, *, status: str, limit: int, offset: int) -> list[Envelope]:

@@ -17,7 +17,7 @@ from slotbook.errors import Forbidden, TooManyRequests, Unauthorized
 from slotbook.notify.mail import review
 from slotbook.notify.mail.links import resend_links
 from slotbook.protection.rate_limits import Rule
-from slotbook.store.mail import Envelope
+from slotbook.store.outbox.mail import Envelope
 from slotbook.surfaces.http.auth import require_role
 from slotbook.surfaces.http.deps import EngineDep, RateLimiterDep, address_of
 from slotbook.surfaces.http.errors import ErrorStyle, surface_route

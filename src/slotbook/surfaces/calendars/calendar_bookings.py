@@ -35,7 +35,8 @@ from slotbook.errors import (
     Unauthorized,
 )
 from slotbook.realtime.watchers import CalendarWatchers
-from slotbook.store import booking_reads, outbox, waitlist
+from slotbook.store.bookings import booking_reads, waitlist
+from slotbook.store.outbox import outbox
 from slotbook.surfaces.http.auth import CurrentUser
 from slotbook.surfaces.http.deps import EngineDep
 from slotbook.surfaces.http.errors import ErrorStyle, surface_route

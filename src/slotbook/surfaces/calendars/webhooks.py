@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from slotbook.booking.transitions import Transition
 from slotbook.notify import subscriptions
-from slotbook.store.webhooks import Attempt, Webhook
+from slotbook.store.outbox.webhooks import Attempt, Webhook
 from slotbook.surfaces.http.auth import CurrentUser
 from slotbook.surfaces.http.deps import EngineDep
 from slotbook.surfaces.http.errors import ErrorStyle, surface_route

@@ -24,7 +24,7 @@ from slotbook.errors import (
     PastDate,
 )
 from slotbook.protection.rate_limits import Rule
-from slotbook.store.booking_reads import list_bookings
+from slotbook.store.bookings.booking_reads import list_bookings
 from slotbook.surfaces.http.auth import StrictUser
 from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route

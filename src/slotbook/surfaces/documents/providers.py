@@ -12,7 +12,7 @@ from slotbook.calendars.model import CalendarKind
 from slotbook.engine import UnitOfWork
 from slotbook.errors import CalendarNotFound, EmailTaken, InvalidInput
 from slotbook.scheduling import local_day_bounds
-from slotbook.store.booking_reads import list_bookings
+from slotbook.store.bookings.booking_reads import list_bookings
 from slotbook.surfaces.http.auth import OptionalUser, StrictUser
 from slotbook.surfaces.http.deps import EngineDep
 from slotbook.surfaces.http.errors import surface_route

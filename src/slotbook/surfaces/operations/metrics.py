@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from slotbook.engine import Engine
 from slotbook.errors import NotFound, Unauthorized, Unavailable
 from slotbook.observability.metrics import exposition, outbox_reading
-from slotbook.store import outbox
+from slotbook.store.outbox import outbox
 from slotbook.surfaces.http.errors import DEFAULT_STYLE, surface_route
 
 router = APIRouter(tags=["operations"], route_class=surface_route(DEFAULT_STYLE))

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling.rules import MAX_BUFFER
-from slotbook.store.predicates import (
+from slotbook.store.bookings.predicates import (
     contains_text,
     live_hold,
     occupying,

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, insert, select, update
 
 from slotbook.booking.model import SeatSlot
 from slotbook.engine import UnitOfWork
-from slotbook.store.predicates import occupying, time_claims_overlapping
+from slotbook.store.bookings.predicates import occupying, time_claims_overlapping
 from slotbook.store.tables import bookings, slots, waitlist_entries
 
 ENTRY_COLUMNS = [c for c in waitlist_entries.c if c.name != "token_hash"]

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from slotbook.booking.model import BookingStatus
 from slotbook.engine import UnitOfWork
-from slotbook.store.predicates import live_hold
+from slotbook.store.bookings.predicates import live_hold
 from slotbook.store.tables import bookings, users
 
 

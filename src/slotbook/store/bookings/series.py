@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 
 from slotbook.booking.model import Booking
 from slotbook.engine import UnitOfWork
-from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from
+from slotbook.store.bookings.booking_reads import BOOKING_COLUMNS, booking_from
 from slotbook.store.tables import bookings, series
 
 SERIES_COLUMNS = [c for c in series.c if c.name != "token_hash"]

@@ -24,8 +24,13 @@ from slotbook.booking.model import Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
 from slotbook.errors import SlotTaken
 from slotbook.scheduling.rules import Buffers
-from slotbook.store.booking_reads import BOOKING_COLUMNS, booking_from, overdue_pending
-from slotbook.store.predicates import live_hold, occupying, stale_hold, time_claims_overlapping
+from slotbook.store.bookings.booking_reads import BOOKING_COLUMNS, booking_from, overdue_pending
+from slotbook.store.bookings.predicates import (
+    live_hold,
+    occupying,
+    stale_hold,
+    time_claims_overlapping,
+)
 from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, select, u
 from sqlalchemy.engine import Row
 
 from slotbook.engine import UnitOfWork
-from slotbook.store import leases
-from slotbook.store.outbox import Event
+from slotbook.store.outbox import leases
+from slotbook.store.outbox.outbox import Event
 from slotbook.store.tables import outbox_events, webhook_attempts, webhook_deliveries, webhooks
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, select, update
 
 from slotbook.engine import UnitOfWork
-from slotbook.store import leases
+from slotbook.store.outbox import leases
 from slotbook.store.tables import mail_messages
 
 REMINDER = "reminder"
