@@ -24,6 +24,9 @@ const LABELS = {
   requires_approval: ['New bookings wait for my approval'],
   approval_timeout_minutes: ['Pending bookings are declined after (minutes)'],
   max_seats_per_booking: ['Most seats one booking may take'],
+  waitlist_offer_minutes: ['A freed place is held for the next in line for (minutes)'],
+  reminder_minutes: ['Email a reminder this long before (minutes)', '0: no reminder'],
+  email: ['Send a notice of each booking to', 'empty: the provider\'s own email, if any'],
 };
 const READ_ONLY = new Set(['calendar_id', 'kind', 'slot_minutes']);
 const NULLABLE = new Set([
@@ -298,7 +301,8 @@ function settingsForm(settings, calendar, me, call) {
       continue;
     }
     const numeric = typeof value === 'number' || NULLABLE.has(key);
-    input = el('input', { type: numeric ? 'number' : 'text', name: key, id: `setting-${key}`, inputmode: numeric ? 'numeric' : null, min: numeric ? '0' : null });
+    const type = numeric ? 'number' : key === 'email' ? 'email' : 'text';
+    input = el('input', { type, name: key, id: `setting-${key}`, inputmode: numeric ? 'numeric' : null, min: numeric ? '0' : null });
     input.value = value ?? '';
     const f = field(label, input, { hint });
     grid.append(f.wrap);
@@ -314,7 +318,8 @@ function settingsForm(settings, calendar, me, call) {
     for (const [key, f] of Object.entries(fields)) {
       fieldError(f.error, [f.input], '');
       let value = f.kind === 'boolean' ? f.input.checked : f.input.value.trim();
-      if (f.kind === 'number') value = value === '' ? null : Number(value);
+      if (value === '') value = null; // an emptied field clears the setting (a notice email, a limit)
+      else if (f.kind === 'number') value = Number(value);
       if (value !== saved[key]) changes[key] = value;
     }
     if (!Object.keys(changes).length) {
