@@ -80,16 +80,35 @@ def create_sqlite_database(directory: Path) -> str:
     return url
 
 
+#: children before parents, so that deleting in this order meets no foreign key
+TABLES = [table.name for table in reversed(metadata.sorted_tables)]
+#: every table emptied and the ids restarted at 1, in one transaction and one round trip
+#: (`TRUNCATE … RESTART IDENTITY` gives each table new files: 150-600 ms a test where
+#: deleting the few rows a test wrote takes a few ms)
+POSTGRES_WIPE = "; ".join(
+    [
+        "BEGIN",
+        *(f"DELETE FROM {name}" for name in TABLES),
+        "SELECT setval(oid::regclass, 1, false) FROM pg_class"
+        " WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace",
+        "COMMIT",
+    ]
+)
+
+
 async def wipe(url: str) -> None:
     """Empty every table, so each test starts from a blank database."""
+    if url.startswith("postgresql"):
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            await conn.execute(POSTGRES_WIPE)  # no arguments: one simple-protocol message
+        finally:
+            await conn.close()
+        return
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
-            names = [t.name for t in reversed(metadata.sorted_tables)]
-            if url.startswith("postgresql"):
-                await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in names:
-                    await conn.execute(text(f"DELETE FROM {name}"))
+            for name in TABLES:
+                await conn.execute(text(f"DELETE FROM {name}"))
     finally:
         await engine.dispose()
