@@ -138,16 +138,19 @@ async def claims_near(
     end: datetime,
     *,
     excluding: int | None = None,
+    stale_holds_too: bool = False,
 ) -> list[Booking]:
     """Active bookings of the calendar's time whose claimed range (their time with the
     buffers they were made with) may meet [start, end), in start order, but booking
-    `excluding`."""
+    `excluding`; `stale_holds_too`: and holds whose grace period has ended but are not
+    yet marked expired (the exclusion constraint still counts them)."""
+    active = bookings.c.status.in_(OCCUPYING) if stale_holds_too else occupying(uow.now)
     query = (
         select(*BOOKING_COLUMNS)
         .order_by(bookings.c.start_at)
         .where(
             time_claims_overlapping(calendar_id, start - MAX_BUFFER, end + MAX_BUFFER),
-            occupying(uow.now),
+            active,
         )
     )
     if excluding is not None:
