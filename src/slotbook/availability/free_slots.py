@@ -29,7 +29,6 @@ from slotbook.errors import (
     WindowTooLong,
 )
 from slotbook.scheduling import (
-    Interval,
     Slot,
     day_slots,
     in_window,
@@ -39,7 +38,7 @@ from slotbook.scheduling import (
 )
 from slotbook.scheduling.rules import Counts, booker_key, clear_of, week_of, within_limits
 from slotbook.settings import Settings
-from slotbook.store.bookings.booking_reads import bookers_between, claims_near
+from slotbook.store.bookings.booking_reads import bookers_between, claimed_times, claims_near
 from slotbook.store.calendars import load_schedule
 
 
@@ -88,9 +87,9 @@ async def openings(
     slots = await grid(uow, calendar, first, last, schedule)
     if not slots:
         return Openings([], [], [])
-    claims = await claims_near(uow, calendar.id, *claims_window(calendar, first, last))
-    free = unclaimed(slots, [Interval(b.start_at, b.end_at) for b in claims])
-    clear = clear_of(free, [b.claimed for b in claims], calendar.buffers)
+    claims = await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
+    free = unclaimed(slots, [time for time, _ in claims])
+    clear = clear_of(free, [claimed for _, claimed in claims], calendar.buffers)
     limits = calendar.limits
     if limits.per_day is not None or limits.per_week is not None:
         clear = within_limits(clear, limits, await _taken(uow, calendar, first, last))

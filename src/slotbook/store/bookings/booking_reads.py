@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
-from slotbook.scheduling.rules import MAX_BUFFER
+from slotbook.scheduling.rules import MAX_BUFFER, Buffers
+from slotbook.scheduling.window import Interval
 from slotbook.store.bookings.predicates import (
     contains_text,
     live_hold,
@@ -156,6 +157,27 @@ async def claims_near(
     if excluding is not None:
         query = query.where(bookings.c.id != excluding)
     return [booking_from(r) for r in await uow.conn.execute(query)]
+
+
+async def claimed_times(
+    uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
+) -> list[tuple[Interval, Interval]]:
+    """What slot lists weigh of the calendar's active bookings that may meet [start, end),
+    in start order: each one's time, and its claimed range (with the buffers it was made
+    with) — four columns, not whole bookings (a month of a full calendar is hundreds)."""
+    b = bookings.c
+    query = (
+        select(b.start_at, b.end_at, b.buffer_before_minutes, b.buffer_after_minutes)
+        .order_by(b.start_at)
+        .where(
+            time_claims_overlapping(calendar_id, start - MAX_BUFFER, end + MAX_BUFFER),
+            occupying(uow.now),
+        )
+    )
+    return [
+        (Interval(start_at, end_at), Buffers(before, after).around(start_at, end_at))
+        for start_at, end_at, before, after in await uow.conn.execute(query)
+    ]
 
 
 async def bookers_between(
