@@ -9,6 +9,10 @@ breaks it.
 - Only `booking/transitions.py` writes booking state: the statements that change
   `bookings` or `slots` live in `store/bookings/booking_writes.py`, which nothing else imports.
 - Surfaces never import each other; what they share is in `surfaces/http/`.
+- A unit of work runs through `engine.attempts()`, so a connection that dropped before
+  the commit reruns it on a fresh one; only the change-news readers of `realtime/` open
+  units directly (a failed read there is answered uncached, or read again at the next
+  poll).
 """
 
 import ast
@@ -186,6 +190,23 @@ def test_surfaces_never_import_each_other() -> None:
     ]
     shared = [SURFACE_PLUMBING, *sorted(SURFACE_HELPERS)]
     breaking(f"a surface imports another (share through {shared})", found)
+
+
+#: modules that may open a unit of work without `engine.attempts()` (see the docstring)
+DIRECT_UNITS = {"slotbook.engine", "slotbook.realtime.pg_notify", "slotbook.realtime.change_log"}
+
+
+def test_units_of_work_run_through_attempts() -> None:
+    found = [
+        f"{name}:{node.lineno} opens a unit of work without engine.attempts()"
+        for name, tree in SOURCE
+        if name not in DIRECT_UNITS
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "unit"
+    ]
+    breaking("a unit of work that a dropped connection would not rerun", found)
 
 
 @pytest.mark.parametrize(
