@@ -9,6 +9,10 @@ breaks it.
 - Only `booking/transitions.py` writes booking state: the statements that change
   `bookings` or `slots` live in `store/bookings/booking_writes.py`, which nothing else imports.
 - Surfaces never import each other; what they share is in `surfaces/http/`.
+- A unit of work runs through `engine.attempts()`, so a connection that dropped before
+  the commit reruns it on a fresh one; only the change-news readers of `realtime/` open
+  units directly (a failed read there is answered uncached, or read again at the next
+  poll).
 """
 
 import ast
@@ -127,22 +131,28 @@ def test_scheduling_imports_no_io() -> None:
     breaking("scheduling must stay pure", found)
 
 
+def _names_a_booking_table(node: ast.AST) -> bool:
+    """`bookings` or `slots`, bare or reached through a module (`tables.bookings`)."""
+    if isinstance(node, ast.Name):
+        return node.id in BOOKING_TABLES
+    return isinstance(node, ast.Attribute) and node.attr in BOOKING_TABLES
+
+
 def _writes_booking_tables(node: ast.AST) -> bool:
-    """An `insert(...)`/`update(...)`/`delete(...)` of bookings or slots, a table's own
-    `.insert()`/`.update()`/`.delete()`, or raw SQL that writes them."""
+    """An `insert(...)`/`update(...)`/`delete(...)` of bookings or slots (also as
+    `sa.update(...)`), a table's own `.insert()`/`.update()`/`.delete()`, or raw SQL
+    that writes them."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return RAW_WRITE.search(node.value) is not None
     if not isinstance(node, ast.Call):
         return False
     func = node.func
-    if isinstance(func, ast.Name) and func.id in {"insert", "update", "delete"}:
-        return any(isinstance(a, ast.Name) and a.id in BOOKING_TABLES for a in node.args)
-    return (
-        isinstance(func, ast.Attribute)
-        and func.attr in {"insert", "update", "delete"}
-        and isinstance(func.value, ast.Name)
-        and func.value.id in BOOKING_TABLES
-    )
+    verb = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    if verb not in {"insert", "update", "delete"}:
+        return False
+    if any(_names_a_booking_table(a) for a in node.args):
+        return True
+    return isinstance(func, ast.Attribute) and _names_a_booking_table(func.value)
 
 
 def test_only_the_transitions_module_writes_booking_state() -> None:
@@ -182,6 +192,23 @@ def test_surfaces_never_import_each_other() -> None:
     breaking(f"a surface imports another (share through {shared})", found)
 
 
+#: modules that may open a unit of work without `engine.attempts()` (see the docstring)
+DIRECT_UNITS = {"slotbook.engine", "slotbook.realtime.pg_notify", "slotbook.realtime.change_log"}
+
+
+def test_units_of_work_run_through_attempts() -> None:
+    found = [
+        f"{name}:{node.lineno} opens a unit of work without engine.attempts()"
+        for name, tree in SOURCE
+        if name not in DIRECT_UNITS
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "unit"
+    ]
+    breaking("a unit of work that a dropped connection would not rerun", found)
+
+
 @pytest.mark.parametrize(
     ("source", "writes"),
     [
@@ -189,8 +216,14 @@ def test_surfaces_never_import_each_other() -> None:
         ("insert(slots)", True),
         ("bookings.delete()", True),
         ("text('UPDATE bookings SET status = 1')", True),
+        ("sa.update(bookings)", True),
+        ("update(tables.bookings)", True),
+        ("sqlalchemy.insert(tables.slots)", True),
+        ("tables.bookings.update()", True),
         ("update(users)", False),
+        ("sa.update(tables.users)", False),
         ("select(bookings)", False),
+        ("select(tables.slots).with_for_update()", False),
     ],
 )
 def test_the_write_detector_sees_every_form(source: str, writes: bool) -> None:

@@ -292,3 +292,34 @@ async def test_a_providers_pending_reservation_is_decided_by_the_provider(client
     assert (await client.post(path, headers=patient.headers)).status_code == 403
     decided = await client.post(path, headers=provider.headers)
     assert decided.json()["status"] == ("confirmed" if verb == "approve" else "declined")
+
+
+# --- every surface that books calendar time ----------------------------------------------
+
+
+async def test_the_pages_api_keeps_the_buffers_and_says_a_booking_is_pending(client):
+    calendar_id = await owner(client, buffer_after_minutes=30, requires_approval=True)
+    path = f"/api/v1/calendars/{calendar_id}/bookings"
+
+    async def book_on_page(hour: str) -> httpx.Response:
+        body = {"start_at": f"{DAY}T{hour}:00+00:00", "name": "Bob", "email": "bob@example.com"}
+        return await client.post(path, json=body)
+
+    made = await book_on_page("10:00")
+    assert (made.status_code, made.json()["status"]) == (201, "pending")
+    refused = await book_on_page("11:00")
+    assert (refused.status_code, refused.json()["code"]) == (409, "inside_buffer")
+    assert "30 minutes after each booking" in refused.json()["detail"]
+    assert (await book_on_page("12:00")).status_code == 201
+
+
+async def test_a_providers_booking_keeps_the_limit_and_says_it_is_pending(client):
+    made = await client.post("/api/v1/providers", json={"name": "Dr P", "email": "p@x.io"})
+    provider_id = made.json()["id"]
+    await set_rules(client, provider_id, max_per_day=1, requires_approval=True)
+    body = {"provider_id": provider_id, "date": DAY, "time": "10:00"}
+    first = await client.post("/api/v1/bookings", json=body)
+    assert (first.status_code, first.json()["status"]) == (201, "pending")
+    second = await client.post("/api/v1/bookings", json=body | {"time": "14:00"})
+    assert (second.status_code, second.json()["code"]) == (409, "limit_reached")
+    assert second.json()["error"] == "Daily limit of 1 booking reached for 2031-01-20"

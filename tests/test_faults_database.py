@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.support.accounts import FAST_HASHING
 from tests.support.databases import POSTGRES_ADMIN_URL
 from tests.support.live import PATIENCE
 from tests.support.proxy import stalling_proxy
@@ -78,6 +79,58 @@ async def test_killed_pooled_connections_are_replaced_without_a_failed_request(d
             ]
             listed = await http.get("/api/v1/bookings", params={"provider_id": provider["id"]})
             assert len(listed.json()) == 4  # each booking made once
+
+
+async def test_requests_by_a_token_rerun_their_unit_after_a_killed_connection(database_url):
+    """Every request's unit of work runs once more on a fresh connection, not only those of
+    the booking paths: managing a booking or a series by its token, a booking's iCalendar
+    file, a webhook list (each asked right after every pooled connection was killed)."""
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    with running_servers(database_url, 1, env=QUIET | FAST_HASHING) as (base,):
+        async with httpx.AsyncClient(base_url=base, timeout=PATIENCE) as http:
+            provider = (await http.post("/api/v1/providers", json=new_provider())).json()
+            made = await http.post(
+                "/api/v1/bookings",
+                json={"provider_id": provider["id"], "date": day.isoformat(), "time": "09:00"},
+            )
+            token = made.json()["booking_token"]
+            series = await http.post(
+                f"/api/v1/calendars/{provider['id']}/series",
+                json={
+                    "start": f"{day.isoformat()}T12:00",
+                    "rrule": "FREQ=DAILY;COUNT=2",
+                    "name": "Bob",
+                    "email": "bob@example.com",
+                },
+            )
+            assert series.status_code == 201, series.text
+            patient = await http.post(
+                "/register",
+                json={
+                    "name": "P",
+                    "email": "p@example.com",
+                    "password": "password-1",
+                    "role": "patient",
+                },
+            )
+            assert patient.status_code == 200, patient.text
+            signed_in = await http.post(
+                "/token", data={"username": "p@example.com", "password": "password-1"}
+            )
+            bearer = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+            requests = [
+                ("GET", f"/api/v1/bookings/{token}", {}),
+                ("GET", f"/api/v1/bookings/{token}/calendar.ics", {}),
+                ("PUT", f"/api/v1/bookings/{token}", {"json": {"new_time": "10:00"}}),
+                ("GET", f"/api/v1/series/{series.json()['token']}", {}),
+                ("GET", "/api/v1/webhooks", {"headers": bearer}),
+                ("DELETE", f"/api/v1/bookings/{token}", {}),
+                ("DELETE", f"/api/v1/series/{series.json()['token']}", {}),
+            ]
+            for method, path, options in requests:
+                assert await terminate_backends(database_name(database_url)) >= 1
+                answer = await http.request(method, path, **options)
+                assert answer.status_code < 300, (method, path, answer.status_code, answer.text)
 
 
 async def timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:

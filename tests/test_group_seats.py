@@ -84,3 +84,33 @@ async def test_an_event_that_requires_approval_holds_the_places_while_pending(cl
     declined = await client.post(f"/api/v1/bookings/{made.json()['id']}/decline")
     assert declined.json()["status"] == "declined"
     assert await slot_counts(client, event["id"]) == {slot_id: 0}
+
+
+async def test_an_events_limits_count_bookings_not_places(client):
+    event = await create_event(client, ("09:00", "10:00", 10), ("11:00", "12:00", 10))
+    first, second = (s["id"] for s in event["time_slots"])
+    rules = {"max_per_day": 2, "max_per_booker_per_day": 1}
+    patched = await client.patch(f"/api/v1/calendars/{event['id']}/settings", json=rules)
+    assert patched.status_code == 200, patched.text
+    assert (await book_seat(client, first, email="ada@example.com", seats=4)).status_code == 201
+    again = await book_seat(client, second, email="ADA@example.com")
+    assert (again.status_code, again.json()["detail"]) == (
+        409,
+        "Daily limit of 1 booking per booker reached for 2031-01-20",
+    )
+    assert (await book_seat(client, second, "Bea", email="bea@example.com")).status_code == 201
+    full = await book_seat(client, first, "Cy", email="cy@example.com")
+    assert (full.status_code, full.json()["code"]) == (409, "limit_reached")
+    assert full.json()["detail"] == "Daily limit of 2 bookings reached for 2031-01-20"
+    assert await slot_counts(client, event["id"]) == {first: 4, second: 1}
+
+
+async def test_a_move_takes_every_place_to_the_new_slot(client):
+    event = await create_event(client, ("09:00", "10:00", 5), ("11:00", "12:00", 4))
+    first, second = (s["id"] for s in event["time_slots"])
+    token = (await book_seat(client, first, seats=3)).json()["booking_token"]
+    moved = await client.put(f"/api/v1/bookings/{token}", json={"new_time_slot_id": second})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["time_slot_id"], moved.json()["seats"]) == (second, 3)
+    assert await slot_counts(client, event["id"]) == {first: 0, second: 3}
+    assert (await book_seat(client, second, seats=2)).json()["detail"] == "Only 1 place left"

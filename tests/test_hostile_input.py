@@ -2,6 +2,7 @@
 problem, on both databases; the WebSocket answers an `error` and stays open."""
 
 import pytest
+import websockets
 
 from tests.support.accounts import bearer, sign_up
 
@@ -107,6 +108,15 @@ async def test_zone_names_that_are_not_iana_zones_are_4xx(client, world):
                 json={"timezone": zone},
                 headers=world["provider"].headers,
             ),
+            await client.post(
+                "/api/v1/events",
+                json={
+                    "name": "E",
+                    "event_date": "2031-01-20",
+                    "timezone": zone,
+                    "time_slots": [{"start_time": "09:00", "end_time": "10:00", "max_capacity": 1}],
+                },
+            ),
         ]
         for answer in answers:
             assert answer.status_code != 500, (zone, answer.text)
@@ -159,6 +169,17 @@ async def test_hostile_board_frames_get_an_error_and_the_connection_stays_open(
         assert (await board.receive())["type"] == "slots_update"
         assert await board.ask(frame) == {"type": "error", "message": message}
         assert (await board.ask({"type": "get_slots"}))["type"] == "slots_update"
+
+
+@pytest.mark.parametrize("day", DAYS_AT_THE_ENDS)
+async def test_a_board_day_at_the_ends_of_the_calendar_is_explained_then_closed(server, day):
+    async with server.board(date=day) as board:
+        assert await board.receive() == {
+            "type": "error",
+            "message": f"Invalid date: {day} (must be a date between 1900-01-01 and 9000-12-31)",
+        }
+        with pytest.raises(websockets.ConnectionClosed):
+            await board.receive()
 
 
 async def test_a_superscript_digit_is_not_a_slot_id(server):

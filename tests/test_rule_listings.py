@@ -124,6 +124,9 @@ async def test_the_board_shows_buffer_blocked_slots_as_neither_booked_nor_availa
         assert (await board.ask({"type": "book_slot", "slot_id": 13}))["type"] == "slots_update"
         full = await board.until(lambda m: m["type"] == "booking_response")
         assert full["success"] is True
+        at_limit = await board.ask({"type": "get_slots"})  # the day's second: it is full
+        assert at_limit["data"]["booked_slots"] == [10, 13]
+        assert at_limit["data"]["available_slots"] == []
         refused = await board.ask({"type": "book_slot", "slot_id": 8})
         assert refused["message"] == (
             "Slot 8 is not available: Daily limit of 2 bookings reached for 2031-01-20"

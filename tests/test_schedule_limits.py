@@ -6,6 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from slotbook.engine import Engine
+from slotbook.store.calendars import load_schedule
+from slotbook.store.db import Database
 from tests.support.accounts import Account, sign_up
 
 MONDAY = date(2031, 1, 20)
@@ -119,3 +122,36 @@ async def test_a_calendar_at_every_limit_books_in_well_under_fifty_ms_of_cpu(cli
     # The goal is 50 ms of server CPU (this includes the in-process client's too); the
     # bound is 10x wide, as timing assertions here must be.
     assert min(costs) < 0.5, costs
+
+
+async def test_a_day_reads_only_the_hours_that_can_touch_it(client, settings, provider):
+    """A claim or a slot listing loads its window's rules and dated hours, not the whole
+    schedule of a calendar that may hold a thousand dated ranges."""
+    dated = [
+        {"date": (MONDAY + timedelta(days=n)).isoformat(), "times": HALF_HOURS[:2]}
+        for n in range(30)
+    ]
+    body = {
+        "general_schedule": {
+            "start_date": "2031-01-01",
+            "end_date": "2031-12-31",
+            "times": [{"days": "M-F", "start": "9am", "end": "5pm"}],
+        },
+        "exceptions": dated,
+    }
+    assert (await set_availability(client, provider, body)).status_code == 200
+    admin = await sign_up(client, "admin")
+    [listed] = (await client.get("/providers", headers=admin.headers)).json()
+    thursday, next_year = MONDAY + timedelta(days=3), date(2032, 3, 4)
+    engine = Engine(settings, Database(settings.database_url))
+    try:
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                whole = await load_schedule(uow, listed["calendar_id"])
+                day = await load_schedule(uow, listed["calendar_id"], thursday, thursday)
+                later = await load_schedule(uow, listed["calendar_id"], next_year, next_year)
+    finally:
+        await engine.db.dispose()
+    assert (len(whole.rules), len(whole.dates)) == (5, 60)
+    assert len(day.rules) == 5 and {d.on for d in day.dates} == {thursday}
+    assert (later.rules, later.dates) == ([], [])

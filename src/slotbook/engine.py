@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import TracebackType
+from typing import Any
 
 from slotbook.errors import Deadlocked, TryAgain
 from slotbook.settings import Settings
@@ -42,6 +43,9 @@ class UnitOfWork:
     now: datetime
     settings: Settings
     changed: set[CalendarDay] = field(default_factory=set)
+    #: calendars read `for_claim` in this transaction (`store.calendars`), by id: their
+    #: limits' lock is held already, and these are the limits it guards
+    claim_limits: dict[int, Any] = field(default_factory=dict)
 
     @property
     def is_postgresql(self) -> bool:

@@ -217,6 +217,23 @@ async def test_a_calendars_board_refuses_cancel_slot_without_the_token(person, s
     await expect(bob_page.locator(SLOT)).to_have_attribute("data-state", "mine")
 
 
+async def test_a_booking_that_needs_approval_is_said_to_be_requested(person, site_api):
+    hours = {"calendar_owner_id": "board-approval", "start_time": "09:00", "end_time": "17:00"}
+    assert (await site_api.post("/api/v1/availability", json=hours)).status_code == 200
+    owner = await site_api.get("/book/owner/board-approval")
+    calendar = owner.headers["location"].rsplit("/", 1)[1]
+    rules = {"requires_approval": True}
+    assert (await site_api.patch(f"/api/v1/calendars/{calendar}/settings", json=rules)).is_success
+    page = await (await person()).new_page()
+    await page.goto(f"/board?calendar={calendar}&date=2031-01-20")
+    await expect(page.locator(".board-slot")).to_have_count(8)
+    await page.get_by_role("button", name=f"Book {TEN}").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        f"Requested: {TEN}, waiting for the owner's approval. You can cancel it from this page."
+    )
+    await expect(page.locator(SLOT)).to_have_attribute("data-state", "mine")
+
+
 async def test_an_events_board_shows_places_live_and_offers_no_booking(person, site_api):
     slot = {"start_time": "10:00", "end_time": "11:00", "max_capacity": 2}
     body = {"name": "Talk", "event_date": "2031-01-20", "time_slots": [slot]}

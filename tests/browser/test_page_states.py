@@ -291,6 +291,53 @@ async def test_the_manage_page_cancels_and_focus_lands_on_the_heading(person, si
     await expect(page.get_by_role("heading", level=1)).to_be_focused()
 
 
+async def test_a_booking_that_needs_approval_says_so_and_follows_the_decision(person, site_api):
+    calendar = await owner(site_api, "approval")
+    rules = {"requires_approval": True}
+    assert (await site_api.patch(f"/api/v1/calendars/{calendar}/settings", json=rules)).is_success
+    page = await (await person()).new_page()
+    await page.goto(f"/book/calendar/{calendar}")
+    await page.get_by_label("Day").fill(DAY)
+    await page.get_by_role("radio", name=re.compile("^10:00")).check()
+    await page.get_by_label("Name").fill("Bob")
+    await page.get_by_label("Email").fill("bob@example.com")
+    await page.get_by_role("button", name=re.compile("^Book ")).click()
+    await expect(page.locator("#done")).to_be_focused()
+    await expect(page.locator("#done-heading")).to_have_text("Requested: waiting for approval")
+    await expect(page.locator("#done-when")).to_contain_text("The owner must approve it")
+    await audit(page, "booking page: requested, waiting for approval")
+
+    link = await page.locator("#manage-link").get_attribute("href")
+    assert link is not None
+    await page.goto(link)
+    await expect(page.locator("#details")).to_contain_text(
+        "Requested: waiting for the owner's approval"
+    )
+    await expect(page.get_by_role("button", name="Cancel booking")).to_be_visible()
+    await audit(page, "manage page: waiting for approval")
+    made = await site_api.get(f"/api/v1/bookings/{link.rsplit('/', 1)[1]}")
+    assert made.json()["status"] == "pending"
+    approved = await site_api.post(f"/api/v1/bookings/{made.json()['id']}/approve")
+    assert approved.status_code == 200
+    await page.reload()
+    await expect(page.locator("#details")).to_contain_text("Confirmed")
+
+    # A decline frees the time: the manage page of another request hears of it at once.
+    token = await booking(site_api, calendar, f"{DAY}T12:00:00+00:00")
+    async with page.expect_websocket() as live:
+        await page.goto(f"/manage/{token}")
+    await (await live.value).wait_for_event("framereceived")  # following the day
+    await expect(page.locator("#details")).to_contain_text("waiting for the owner's approval")
+    request_id = (await site_api.get(f"/api/v1/bookings/{token}")).json()["id"]
+    declined = await site_api.post(f"/api/v1/bookings/{request_id}/decline")
+    assert declined.status_code == 200
+    await expect(page.locator("#details")).to_contain_text("Declined by the owner", timeout=1000)
+    await expect(page.get_by_role("alert")).to_have_text(
+        "The owner declined this booking. It can no longer be moved or cancelled."
+    )
+    await expect(page.get_by_role("link", name="Book a new time")).to_be_visible()
+
+
 async def test_the_pages_that_say_nothing_is_here_pass_axe(person):
     page = await (await person()).new_page()
     await page.goto("/book/calendar/999999")

@@ -15,6 +15,7 @@ counters in `booking.transitions`).
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from slotbook.booking.model import Booking
 from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
 from slotbook.errors import (
@@ -28,7 +29,6 @@ from slotbook.errors import (
     WindowTooLong,
 )
 from slotbook.scheduling import (
-    Interval,
     Slot,
     day_slots,
     in_window,
@@ -38,7 +38,7 @@ from slotbook.scheduling import (
 )
 from slotbook.scheduling.rules import Counts, booker_key, clear_of, week_of, within_limits
 from slotbook.settings import Settings
-from slotbook.store.bookings.booking_reads import bookers_between, claims_near
+from slotbook.store.bookings.booking_reads import bookers_between, claimed_times, claims_near
 from slotbook.store.calendars import load_schedule
 
 
@@ -87,9 +87,9 @@ async def openings(
     slots = await grid(uow, calendar, first, last, schedule)
     if not slots:
         return Openings([], [], [])
-    claims = await claims_near(uow, calendar.id, *claims_window(calendar, first, last))
-    free = unclaimed(slots, [Interval(b.start_at, b.end_at) for b in claims])
-    clear = clear_of(free, [b.claimed for b in claims], calendar.buffers)
+    claims = await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
+    free = unclaimed(slots, [time for time, _ in claims])
+    clear = clear_of(free, [claimed for _, claimed in claims], calendar.buffers)
     limits = calendar.limits
     if limits.per_day is not None or limits.per_week is not None:
         clear = within_limits(clear, limits, await _taken(uow, calendar, first, last))
@@ -173,8 +173,41 @@ async def check_unclaimed(
     (SlotTaken), or if it, with the calendar's buffers, meets another booking's time or
     buffers (InsideBuffer): the claim form of `openings(...).open`, limits aside (those
     a claim takes from their counters)."""
+    refuse_overlaps(
+        calendar,
+        start_at,
+        end_at,
+        await claims_in_the_way(uow, calendar, start_at, end_at, excluding=excluding),
+    )
+
+
+async def claims_in_the_way(
+    uow: UnitOfWork,
+    calendar: Calendar,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    excluding: int | None = None,
+    stale_holds_too: bool = False,
+) -> list[Booking]:
+    """The bookings `refuse_overlaps` weighs for a claim of [start_at, end_at)."""
     claimed = calendar.buffers.around(start_at, end_at)
-    others = await claims_near(uow, calendar.id, claimed.start, claimed.end, excluding=excluding)
+    return await claims_near(
+        uow,
+        calendar.id,
+        claimed.start,
+        claimed.end,
+        excluding=excluding,
+        stale_holds_too=stale_holds_too,
+    )
+
+
+def refuse_overlaps(
+    calendar: Calendar, start_at: datetime, end_at: datetime, others: list[Booking]
+) -> None:
+    """SlotTaken if one of `others` overlaps [start_at, end_at); InsideBuffer if the
+    claim with the calendar's buffers meets one's time or buffers."""
+    claimed = calendar.buffers.around(start_at, end_at)
     if any(b.start_at < end_at and start_at < b.end_at for b in others):
         raise SlotTaken()
     if any(b.claimed.start < claimed.end and claimed.start < b.claimed.end for b in others):

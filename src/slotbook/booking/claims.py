@@ -21,8 +21,8 @@ from slotbook.observability.metrics import booking_attempt
 from slotbook.store.bookings import booking_reads as reads
 from slotbook.store.bookings.waitlist import someone_waits
 
-#: Stale holds this far around a claim are expired first: its buffers' reach, and the
-#: week its limits count.
+#: Stale holds this far around a claim are expired when any are in its way or the
+#: calendar keeps limits: its buffers' reach, and the week its limits count.
 AROUND = timedelta(days=8)
 
 
@@ -39,14 +39,25 @@ async def _check_free(
     does not block itself. On SQLite the write lock makes the overlap and buffer check
     the decision; on PostgreSQL the exclusion constraint over claimed ranges decides at
     the write, and the check only lets an uncontested refusal say what was in the way.
-    Stale holds of the weeks around are expired first, so that neither the time nor the
-    limit counters still count them. A time someone is on the waitlist for is theirs
-    first (SlotTaken)."""
+    Stale holds in the way are expired first (the exclusion constraint still counts
+    them), and on a calendar with limits those of the weeks around too (so that the
+    counters no longer count them); the common case, none in the way, costs no write. A time
+    someone is on the waitlist for is theirs first (SlotTaken)."""
     free_slots.check_bookable(calendar, start_at, uow.now)
     if calendar.enforce_hours:
         await free_slots.check_opening(uow, calendar, start_at)
-    await transitions.expire_stale_holds(uow, calendar, start_at - AROUND, end_at + AROUND)
-    await free_slots.check_unclaimed(uow, calendar, start_at, end_at, excluding=moving)
+    if calendar.limits.any:  # their counters count a hold until it is marked expired
+        await transitions.expire_stale_holds(uow, calendar, start_at - AROUND, end_at + AROUND)
+    others = await free_slots.claims_in_the_way(
+        uow, calendar, start_at, end_at, excluding=moving, stale_holds_too=True
+    )
+    if any(not b.is_active(uow.now) for b in others):
+        # Rare: expire them (their places may go to the waitlist) and look again.
+        await transitions.expire_stale_holds(uow, calendar, start_at - AROUND, end_at + AROUND)
+        others = await free_slots.claims_in_the_way(
+            uow, calendar, start_at, end_at, excluding=moving
+        )
+    free_slots.refuse_overlaps(calendar, start_at, end_at, others)
     if await someone_waits(uow, None, calendar.id, start_at):
         raise SlotTaken(KEPT_FOR_THE_WAITLIST)
 

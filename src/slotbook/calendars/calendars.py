@@ -53,9 +53,12 @@ EVERY_DAY = range(7)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-async def get_calendar(uow: UnitOfWork, calendar_id: int, *, kind: str | None = None) -> Calendar:
-    """The calendar with this id (and kind, if given), or CalendarNotFound."""
-    calendar = await rows.get_calendar_row(uow, calendar_id, kind=kind)
+async def get_calendar(
+    uow: UnitOfWork, calendar_id: int, *, kind: str | None = None, for_claim: bool = False
+) -> Calendar:
+    """The calendar with this id (and kind, if given), or CalendarNotFound; `for_claim`:
+    read as a claim on it reads its limits (`store.calendars`)."""
+    calendar = await rows.get_calendar_row(uow, calendar_id, kind=kind, for_claim=for_claim)
     if calendar is None:
         raise CalendarNotFound()
     return calendar

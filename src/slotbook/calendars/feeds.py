@@ -31,36 +31,40 @@ def feed_path(secret: str) -> str:
 async def issue(engine: Engine, *, user: User | None, calendar_id: int) -> str:
     """A new feed secret for the calendar (`user` None: the command line, trusted)."""
     secret, secret_hash = new_token()
-    async with engine.unit(write=True) as uow:
-        calendar = await get_calendar(uow, calendar_id)
-        if user is not None:
-            check_owner(user, calendar)
-        await store.replace(uow, calendar.id, secret_hash)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            calendar = await get_calendar(uow, calendar_id)
+            if user is not None:
+                check_owner(user, calendar)
+            await store.replace(uow, calendar.id, secret_hash)
     return secret
 
 
 async def revoke(engine: Engine, *, user: User, calendar_id: int) -> None:
-    async with engine.unit(write=True) as uow:
-        check_owner(user, await get_calendar(uow, calendar_id))
-        if not await store.remove(uow, calendar_id):
-            raise FeedNotFound("This calendar has no feed")
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            check_owner(user, await get_calendar(uow, calendar_id))
+            if not await store.remove(uow, calendar_id):
+                raise FeedNotFound("This calendar has no feed")
 
 
 async def feed(engine: Engine, secret: str) -> bytes:
     """The calendar of this feed secret, as iCalendar; FeedNotFound if it is none."""
-    async with engine.unit() as uow:
-        calendar_id = await store.calendar_of(uow, hash_token(secret))
-        if calendar_id is None:
-            raise FeedNotFound()
-        calendar = await get_calendar(uow, calendar_id)
-        bookings = await list_bookings(
-            uow, calendar_ids=[calendar_id], start=uow.now - PAST, active_only=True, limit=MOST
-        )
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            calendar_id = await store.calendar_of(uow, hash_token(secret))
+            if calendar_id is None:
+                raise FeedNotFound()
+            calendar = await get_calendar(uow, calendar_id)
+            bookings = await list_bookings(
+                uow, calendar_ids=[calendar_id], start=uow.now - PAST, active_only=True, limit=MOST
+            )
     return ics.render(calendar, [(b, ics.feed_summary(b)) for b in bookings])
 
 
 async def booking_file(engine: Engine, token: str) -> bytes:
     """One booking as iCalendar (METHOD:PUBLISH), for its booker's own calendar."""
-    async with engine.unit() as uow:
-        booking, calendar = await manage.find_by_token(uow, token)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            booking, calendar = await manage.find_by_token(uow, token)
     return ics.render(calendar, [(booking, ics.booker_summary(calendar))], method="PUBLISH")

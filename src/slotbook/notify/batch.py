@@ -20,14 +20,17 @@ async def deliver_batch(
     record: Callable[[UnitOfWork, list[tuple[Claimed, Outcome]]], Awaitable[None]],
 ) -> int:
     """Claim, attempt and record one batch; how many were attempted (0: none due)."""
-    async with engine.unit() as uow:
-        if not await any_due(uow):
-            return 0
-    async with engine.unit(write=True) as uow:
-        claimed = await claim(uow)
+    async for run in engine.attempts():
+        async with run as uow:
+            if not await any_due(uow):
+                return 0
+    async for run in engine.attempts(write=True):
+        async with run as uow:
+            claimed = await claim(uow)
     if not claimed:
         return 0
     outcomes = await attempt(claimed)
-    async with engine.unit(write=True) as uow:
-        await record(uow, list(zip(claimed, outcomes, strict=True)))
+    async for run in engine.attempts(write=True):  # the outcomes are not lost to one drop
+        async with run as uow:
+            await record(uow, list(zip(claimed, outcomes, strict=True)))
     return len(claimed)

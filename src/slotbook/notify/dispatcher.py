@@ -31,13 +31,15 @@ async def route_new_events(engine: Engine, consumers: list[Consumer]) -> int:
     """Hand every event no consumer has seen to all of them; how many."""
     routed = 0
     while True:
-        async with engine.unit() as uow:
-            if not await outbox.has_unrouted(uow):
-                return routed
-        async with engine.unit(write=True) as uow:
-            events = await outbox.claim_unrouted(uow, limit=ROUTE_BATCH)
-            for consumer in consumers:
-                await consumer.take(uow, events)
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                if not await outbox.has_unrouted(uow):
+                    return routed
+        async for attempt in engine.attempts(write=True):
+            async with attempt as uow:
+                events = await outbox.claim_unrouted(uow, limit=ROUTE_BATCH)
+                for consumer in consumers:
+                    await consumer.take(uow, events)
         routed += len(events)
         if len(events) < ROUTE_BATCH:
             return routed

@@ -18,9 +18,15 @@ GIVE_UP_AFTER = timedelta(hours=24)
 
 
 def nominal_wait(failures: int) -> timedelta:
-    """The wait after the `failures`-th failed attempt, before jitter."""
-    grown: timedelta = FIRST_WAIT * GROWTH ** (failures - 1)
-    return min(grown, LONGEST_WAIT)
+    """The wait after the `failures`-th failed attempt, before jitter. (Grown step by
+    step up to the cap, so any count of failures has one: 5 s x 4^23 does not fit a
+    timedelta.)"""
+    wait = FIRST_WAIT
+    for _ in range(failures - 1):
+        wait *= GROWTH
+        if wait >= LONGEST_WAIT:
+            return LONGEST_WAIT
+    return wait
 
 
 def next_attempt_at(

@@ -52,20 +52,25 @@ async def subscribe(
         await check_url(url, allow_private=engine.settings.webhook_allow_private)
     except Refused as exc:
         raise InvalidInput(str(exc)) from exc
-    async with engine.unit(write=True) as uow:
-        return await store.create(
-            uow,
-            user_id=user.id,
-            calendar_id=await _calendar_for(uow, user, calendar_id),
-            url=url,
-            events=[e.value for e in dict.fromkeys(events or Transition)],
-            secret=new_secret(),
-        )
+    secret = new_secret()
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            made = await store.create(
+                uow,
+                user_id=user.id,
+                calendar_id=await _calendar_for(uow, user, calendar_id),
+                url=url,
+                events=[e.value for e in dict.fromkeys(events or Transition)],
+                secret=secret,
+            )
+    return made
 
 
 async def endpoints_of(engine: Engine, user: User) -> list[Webhook]:
-    async with engine.unit() as uow:
-        return await store.of_user(uow, user.id)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            found = await store.of_user(uow, user.id)
+    return found
 
 
 async def _own(uow: UnitOfWork, user: User, webhook_id: int) -> Webhook:
@@ -77,15 +82,18 @@ async def _own(uow: UnitOfWork, user: User, webhook_id: int) -> Webhook:
 
 
 async def unsubscribe(engine: Engine, *, user: User, webhook_id: int) -> None:
-    async with engine.unit(write=True) as uow:
-        await _own(uow, user, webhook_id)
-        await store.remove(uow, webhook_id)
+    async for attempt in engine.attempts(write=True):
+        async with attempt as uow:
+            await _own(uow, user, webhook_id)
+            await store.remove(uow, webhook_id)
 
 
 async def attempts(
     engine: Engine, *, user: User, webhook_id: int, limit: int, offset: int
 ) -> list[Attempt]:
     """The endpoint's delivery attempts, newest first."""
-    async with engine.unit() as uow:
-        await _own(uow, user, webhook_id)
-        return await store.attempts_of(uow, webhook_id, limit=limit, offset=offset)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            await _own(uow, user, webhook_id)
+            found = await store.attempts_of(uow, webhook_id, limit=limit, offset=offset)
+    return found

@@ -93,6 +93,19 @@ class Limits:
     per_booker_per_day: int | None = None
     per_booker_per_week: int | None = None
 
+    @property
+    def any(self) -> bool:
+        """Whether any limit is set (counters are kept only for those that are)."""
+        return any(
+            limit is not None
+            for limit in (
+                self.per_day,
+                self.per_week,
+                self.per_booker_per_day,
+                self.per_booker_per_week,
+            )
+        )
+
     def quotas(self, day: date, booker: str | None) -> list[Quota]:
         """The quotas a booking on local `day` by `booker` (None: anonymous, whom no
         per-booker limit can follow) must take."""

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy import Row, Select, delete, insert, or_, select, update
 
 from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
@@ -17,15 +17,33 @@ def _calendar(row: Row[Any]) -> Calendar:
     return Calendar(**row._mapping)
 
 
+def _select(uow: UnitOfWork, *, for_claim: bool) -> Select[Any]:
+    """Whole calendar rows; `for_claim`: read as a claim reads its limits
+    (`booking_counts.lock_limits`), so that the claim need not read them again."""
+    query = select(calendars)
+    return (
+        query.with_for_update(read=True, key_share=True)
+        if for_claim and uow.is_postgresql
+        else query
+    )
+
+
+def _for_claim(uow: UnitOfWork, calendar: Calendar | None, for_claim: bool) -> Calendar | None:
+    if calendar is not None and for_claim:
+        uow.claim_limits[calendar.id] = calendar.limits
+    return calendar
+
+
 async def get_calendar_row(
-    uow: UnitOfWork, calendar_id: int, *, kind: str | None = None
+    uow: UnitOfWork, calendar_id: int, *, kind: str | None = None, for_claim: bool = False
 ) -> Calendar | None:
-    """The calendar with this id (and kind, if given)."""
-    query = select(calendars).where(calendars.c.id == calendar_id)
+    """The calendar with this id (and kind, if given); `for_claim`: read as a claim on it
+    reads its limits."""
+    query = _select(uow, for_claim=for_claim).where(calendars.c.id == calendar_id)
     if kind is not None:
         query = query.where(calendars.c.kind == kind)
     row = (await uow.conn.execute(query)).first()
-    return _calendar(row) if row else None
+    return _for_claim(uow, _calendar(row) if row else None, for_claim)
 
 
 async def calendars_by_id(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, Calendar]:
@@ -65,13 +83,16 @@ async def search_calendars(
     return [_calendar(r) for r in rows]
 
 
-async def find_calendar(uow: UnitOfWork, *, kind: str, owner_key: str) -> Calendar | None:
-    row = (
-        await uow.conn.execute(
-            select(calendars).where(calendars.c.kind == kind, calendars.c.owner_key == owner_key)
-        )
-    ).first()
-    return _calendar(row) if row else None
+async def find_calendar(
+    uow: UnitOfWork, *, kind: str, owner_key: str, for_claim: bool = False
+) -> Calendar | None:
+    """The calendar of this kind and owner key; `for_claim`: read as a claim on it reads
+    its limits."""
+    query = _select(uow, for_claim=for_claim).where(
+        calendars.c.kind == kind, calendars.c.owner_key == owner_key
+    )
+    row = (await uow.conn.execute(query)).first()
+    return _for_claim(uow, _calendar(row) if row else None, for_claim)
 
 
 async def insert_calendar(uow: UnitOfWork, values: dict[str, Any]) -> Calendar | None:

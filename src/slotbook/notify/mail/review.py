@@ -7,5 +7,7 @@ from slotbook.store.outbox.mail import Envelope
 
 async def messages(engine: Engine, *, status: str, limit: int, offset: int) -> list[Envelope]:
     """Emails of one status (pending, sent, failed), newest first."""
-    async with engine.unit() as uow:
-        return await store.envelopes(uow, status=status, limit=limit, offset=offset)
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            found = await store.envelopes(uow, status=status, limit=limit, offset=offset)
+    return found

@@ -118,7 +118,12 @@ async def lock_limits(
     UPDATE, which cannot leave a conflict to `ON CONFLICT`); in the same statement it
     waits until no other transaction is doing so, and holds the next off until it ends
     (a transaction-scoped advisory lock), so that two overlapping moves queue instead of
-    deadlocking on each other's exclusion checks."""
+    deadlocking on each other's exclusion checks.
+
+    A calendar this transaction read `for_claim` (`store.calendars`) holds that lock
+    already: its limits as read then are the answer, without a round trip."""
+    if not (exclusive or claiming_time) and calendar_id in uow.claim_limits:
+        return uow.claim_limits[calendar_id]  # type: ignore[no-any-return]
     limits = (
         calendars.c.max_per_day,
         calendars.c.max_per_week,

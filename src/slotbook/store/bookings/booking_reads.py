@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
-from slotbook.scheduling.rules import MAX_BUFFER
+from slotbook.scheduling.rules import MAX_BUFFER, Buffers
+from slotbook.scheduling.window import Interval
 from slotbook.store.bookings.predicates import (
     contains_text,
     live_hold,
@@ -138,21 +139,45 @@ async def claims_near(
     end: datetime,
     *,
     excluding: int | None = None,
+    stale_holds_too: bool = False,
 ) -> list[Booking]:
     """Active bookings of the calendar's time whose claimed range (their time with the
     buffers they were made with) may meet [start, end), in start order, but booking
-    `excluding`."""
+    `excluding`; `stale_holds_too`: and holds whose grace period has ended but are not
+    yet marked expired (the exclusion constraint still counts them)."""
+    active = bookings.c.status.in_(OCCUPYING) if stale_holds_too else occupying(uow.now)
     query = (
         select(*BOOKING_COLUMNS)
         .order_by(bookings.c.start_at)
         .where(
             time_claims_overlapping(calendar_id, start - MAX_BUFFER, end + MAX_BUFFER),
-            occupying(uow.now),
+            active,
         )
     )
     if excluding is not None:
         query = query.where(bookings.c.id != excluding)
     return [booking_from(r) for r in await uow.conn.execute(query)]
+
+
+async def claimed_times(
+    uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
+) -> list[tuple[Interval, Interval]]:
+    """What slot lists weigh of the calendar's active bookings that may meet [start, end),
+    in start order: each one's time, and its claimed range (with the buffers it was made
+    with) — four columns, not whole bookings (a month of a full calendar is hundreds)."""
+    b = bookings.c
+    query = (
+        select(b.start_at, b.end_at, b.buffer_before_minutes, b.buffer_after_minutes)
+        .order_by(b.start_at)
+        .where(
+            time_claims_overlapping(calendar_id, start - MAX_BUFFER, end + MAX_BUFFER),
+            occupying(uow.now),
+        )
+    )
+    return [
+        (Interval(start_at, end_at), Buffers(before, after).around(start_at, end_at))
+        for start_at, end_at, before, after in await uow.conn.execute(query)
+    ]
 
 
 async def bookers_between(

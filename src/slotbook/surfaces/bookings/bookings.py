@@ -213,7 +213,9 @@ async def book_provider_time(
     wall = parse_clock(body["time"])
 
     async def book(uow: UnitOfWork) -> Reply:
-        calendar = await cal.get_calendar(uow, provider_id, kind=CalendarKind.PROVIDER)
+        calendar = await cal.get_calendar(
+            uow, provider_id, kind=CalendarKind.PROVIDER, for_claim=True
+        )
         start_at = calendar.at(day, wall)
         if start_at is None:
             raise InvalidInput(f"{body['time']} does not exist on {day} in {calendar.timezone}")

@@ -64,8 +64,10 @@ class MoveIn(BaseModel):
 async def show_booking(
     token: str, engine: EngineDep, guesses: TokenGuessesDep
 ) -> ManagedBookingOut:
-    async with guesses.counted(), engine.unit() as uow:
-        booking, calendar = await manage.find_by_token(uow, token)
+    async with guesses.counted():
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                booking, calendar = await manage.find_by_token(uow, token)
     return ManagedBookingOut.model_validate(booking_out(booking, calendar, token, uow.now))
 
 
@@ -87,12 +89,16 @@ async def show_booking(
 async def move_booking(
     token: str, body: MoveIn, engine: EngineDep, guesses: TokenGuessesDep
 ) -> ManagedBookingOut:
-    async with guesses.counted(), engine.unit(write=True) as uow:
-        if body.new_time_slot_id is not None:
-            booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
-        else:
-            assert body.new_time is not None  # checked by MoveIn
-            booking, calendar = await manage.move_to_time(uow, token, body.new_date, body.new_time)
+    async with guesses.counted():
+        async for attempt in engine.attempts(write=True):
+            async with attempt as uow:
+                if body.new_time_slot_id is not None:
+                    booking, calendar = await manage.move_to_slot(uow, token, body.new_time_slot_id)
+                else:
+                    assert body.new_time is not None  # checked by MoveIn
+                    booking, calendar = await manage.move_to_time(
+                        uow, token, body.new_date, body.new_time
+                    )
     return ManagedBookingOut.model_validate(booking_out(booking, calendar, token, uow.now))
 
 
@@ -103,6 +109,8 @@ async def move_booking(
     responses=STYLE.responses(BookingNotFound, NotChangeable, ChangeCutoff),
 )
 async def cancel(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> Response:
-    async with guesses.counted(), engine.unit(write=True) as uow:
-        await manage.cancel_by_token(uow, token)
+    async with guesses.counted():
+        async for attempt in engine.attempts(write=True):
+            async with attempt as uow:
+                await manage.cancel_by_token(uow, token)
     return Response(status_code=204)

@@ -190,8 +190,11 @@ async def create_series(
     response_model_exclude_none=True,
 )
 async def show_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> SeriesOut:
-    async with guesses.counted(), engine.unit() as uow:
-        return series_out(await use.get_series(uow, token))
+    async with guesses.counted():
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                found = await use.get_series(uow, token)
+    return series_out(found)
 
 
 @router.delete(
@@ -201,8 +204,11 @@ async def show_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -
     response_model_exclude_none=True,
 )
 async def cancel_series(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> SeriesOut:
-    async with guesses.counted(), engine.unit(write=True) as uow:
-        return series_out(await use.cancel_series(uow, token))
+    async with guesses.counted():
+        async for attempt in engine.attempts(write=True):
+            async with attempt as uow:
+                cancelled = await use.cancel_series(uow, token)
+    return series_out(cancelled)
 
 
 @router.get(
@@ -213,8 +219,10 @@ async def cancel_series(token: str, engine: EngineDep, guesses: TokenGuessesDep)
 async def show_occurrence(
     token: str, booking_id: Id, engine: EngineDep, guesses: TokenGuessesDep
 ) -> ManagedBookingOut:
-    async with guesses.counted(), engine.unit() as uow:
-        booking, calendar = await use.occurrence_of(uow, token, booking_id)
+    async with guesses.counted():
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                booking, calendar = await use.occurrence_of(uow, token, booking_id)
     return ManagedBookingOut.model_validate(booking_out(booking, calendar, None, uow.now))
 
 
@@ -232,6 +240,8 @@ async def show_occurrence(
 async def cancel_occurrence(
     token: str, booking_id: Id, engine: EngineDep, guesses: TokenGuessesDep
 ) -> Response:
-    async with guesses.counted(), engine.unit(write=True) as uow:
-        await use.cancel_occurrence(uow, token, booking_id)
+    async with guesses.counted():
+        async for attempt in engine.attempts(write=True):
+            async with attempt as uow:
+                await use.cancel_occurrence(uow, token, booking_id)
     return Response(status_code=204)

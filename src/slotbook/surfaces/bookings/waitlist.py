@@ -145,8 +145,11 @@ async def join(
     "/{token}", summary="A waitlist entry: its status and place in line", responses=NOT_FOUND
 )
 async def show(token: str, engine: EngineDep, guesses: TokenGuessesDep) -> dict[str, Any]:
-    async with guesses.counted(), engine.unit() as uow:
-        return entry_out(await use.show(uow, token), uow.now)
+    async with guesses.counted():
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                entry = await use.show(uow, token)
+    return entry_out(entry, uow.now)
 
 
 @router.delete(

@@ -189,7 +189,9 @@ async def book_appointment(
     body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
 ) -> AppointmentBooked:
     async def book(uow: UnitOfWork) -> Reply:
-        calendar = await cal.find_calendar(uow, kind=KIND, owner_key=body.calendar_owner_id)
+        calendar = await cal.find_calendar(
+            uow, kind=KIND, owner_key=body.calendar_owner_id, for_claim=True
+        )
         _check_booking_date(uow, body.date, calendar)
         if calendar is None:
             raise CalendarNotFound()

@@ -161,6 +161,9 @@ function words(message) {
   const time = labelOf(message.slot_id);
   const retry = / try again$/.test(message.message);
   if (message.type === 'booking_response') {
+    if (message.success && message.status === 'pending') {
+      return `Requested: ${time}, waiting for the owner's approval. You can cancel it from this page.`;
+    }
     if (message.success) return `Booked: ${time}. You can cancel it from this page.`;
     if (retry) return `${time} could not be booked just now; please try again.`;
     const rule = /is not available: (.+)$/.exec(message.message); // a booking rule, named

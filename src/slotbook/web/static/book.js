@@ -68,8 +68,11 @@ function book(slot, name, email) {
 function showDone(slot, booking) {
   const link = new URL(`/manage/${booking.booking_token}`, location.href).href;
   const other = elsewhere(slot.startAt, slot.endAt, picker.source.zone);
+  const pending = booking.status === 'pending';
+  document.getElementById('done-heading').textContent = pending ? 'Requested: waiting for approval' : 'You\'re booked';
   document.getElementById('done-when').textContent =
-    `${when(slot.startAt, slot.endAt)}${other ? ` (${other})` : ''}, for ${booking.attendee_name}.`;
+    `${when(slot.startAt, slot.endAt)}${other ? ` (${other})` : ''}, for ${booking.attendee_name}.`
+    + (pending ? ' The owner must approve it; the time is kept for you until then.' : '');
   const anchor = document.getElementById('manage-link');
   anchor.href = link;
   anchor.textContent = link;

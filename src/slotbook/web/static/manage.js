@@ -22,12 +22,19 @@ let follower = null; // the booking's calendar-day, live
 
 const STATUS = {
   confirmed: 'Confirmed',
+  pending: 'Requested: waiting for the owner\'s approval',
   held: 'Held, not yet confirmed',
   cancelled: 'Cancelled',
+  declined: 'Declined by the owner',
   expired: 'Expired (the hold ran out)',
 };
+/** How a booking that is no longer active ended, said when it happens elsewhere. */
+const ENDED = {
+  cancelled: 'This booking was cancelled elsewhere.',
+  declined: 'The owner declined this booking.',
+};
 const isEvent = () => booking.calendar_kind === 'event';
-const isActive = () => booking.status === 'confirmed' || booking.status === 'held';
+const isActive = () => ['confirmed', 'pending', 'held'].includes(booking.status);
 
 function row(term, ...value) {
   return [el('dt', {}, term), el('dd', {}, ...value)];
@@ -66,13 +73,17 @@ async function reread() {
     return; // the live note of a picker, or the next change, tells more
   }
   const changed = now.status !== booking.status || now.start_at !== booking.start_at;
+  const approved = booking.status === 'pending' && now.status === 'confirmed';
   booking = now;
   if (!changed) return;
   const focusWasInPanel = panel.contains(document.activeElement);
   if (!isActive()) closePanel();
   render();
   if (!isActive()) {
-    announce(`This booking was ${booking.status === 'cancelled' ? 'cancelled' : 'ended'} elsewhere. It can no longer be moved or cancelled.`, { urgent: true });
+    const ended = ENDED[booking.status] ?? 'This booking has ended.';
+    announce(`${ended} It can no longer be moved or cancelled.`, { urgent: true });
+  } else if (approved) {
+    announce('The owner approved this booking: it is confirmed.');
   } else {
     announce(`This booking was changed elsewhere: it is now ${when(booking.start_at, booking.end_at)}.`);
   }
