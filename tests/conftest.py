@@ -7,8 +7,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from slotbook.app import create_app
 from slotbook.settings import Settings
+from tests.support.apps import in_process_app
 from tests.support.clock import FrozenClock
 from tests.support.databases import (
     create_postgres_database,
@@ -91,7 +91,7 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 async def client(settings: Settings, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to an in-process app on the test's database and clock."""
-    app = create_app(settings, clock=clock)
+    app = in_process_app(settings, clock)
     async with (
         LifespanManager(app, startup_timeout=30) as manager,  # a loaded CI machine is slow
         httpx.AsyncClient(

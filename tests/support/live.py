@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from slotbook.app import create_app
 from slotbook.cli import server_options
 from slotbook.engine import Clock
 from slotbook.settings import Settings
+from tests.support.apps import in_process_app
 from tests.support.web import serving
 
 #: How long a test waits for a message it expects (a deadline, never a pause).
@@ -44,8 +44,9 @@ class LiveServer:
 async def live_server(
     settings: Settings, clock: Clock, *, send_buffer: int | None = None
 ) -> AsyncIterator[LiveServer]:
-    """`create_app(settings, clock=clock)` served as `slotbook serve` would serve it."""
-    app = create_app(settings, clock=clock)
+    """`create_app(settings, clock=clock)` served as `slotbook serve` would serve it
+    (its route tables shared: see tests/support/apps.py)."""
+    app = in_process_app(settings, clock)
     async with serving(app, send_buffer=send_buffer, **server_options(settings)) as base:
         yield LiveServer(base, app)
 
