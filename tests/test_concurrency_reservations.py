@@ -15,22 +15,25 @@ PATIENTS = 8
 HOURS = ("10:00", "11:00", "12:00")
 
 
+async def provider_open_every_day(
+    http: httpx.AsyncClient, servers: list[str]
+) -> tuple[int, dict[str, str]]:
+    """A 004 provider signed up on the first server, open 9am-5pm every day through the
+    second; their id and authorization headers."""
+    provider_id, provider = await sign_up_at(http, servers[0], "provider", "doc@example.com")
+    every_day = {"general_schedule": {"times": [{"days": "M-Su", "start": "9am", "end": "5pm"}]}}
+    response = await http.post(
+        f"{servers[1]}/providers/{provider_id}/availability", json=every_day, headers=provider
+    )
+    assert response.status_code == 200
+    return provider_id, provider
+
+
 async def test_racing_patients_on_two_servers_get_exactly_one_hold_per_slot(database_url):
     day = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     with running_servers(database_url, 2, env=FAST_HASHING) as servers:
         async with httpx.AsyncClient(timeout=60) as http:
-            provider_id, provider = await sign_up_at(
-                http, servers[0], "provider", "doc@example.com"
-            )
-            every_day = {
-                "general_schedule": {"times": [{"days": "M-Su", "start": "9am", "end": "5pm"}]}
-            }
-            response = await http.post(
-                f"{servers[1]}/providers/{provider_id}/availability",
-                json=every_day,
-                headers=provider,
-            )
-            assert response.status_code == 200
+            provider_id, provider = await provider_open_every_day(http, servers)
             patients = [
                 await sign_up_at(http, servers[n % 2], "patient", f"p{n}@example.com")
                 for n in range(PATIENTS)
@@ -77,18 +80,7 @@ async def test_one_patient_racing_for_many_slots_on_two_servers_holds_at_most_th
     starts = [f"{h:02d}:{m:02d}" for h in range(9, 17) for m in (0, 30)]  # 16 free slots
     with running_servers(database_url, 2, env=FAST_HASHING) as servers:
         async with httpx.AsyncClient(timeout=60) as http:
-            provider_id, provider = await sign_up_at(
-                http, servers[0], "provider", "doc@example.com"
-            )
-            every_day = {
-                "general_schedule": {"times": [{"days": "M-Su", "start": "9am", "end": "5pm"}]}
-            }
-            response = await http.post(
-                f"{servers[1]}/providers/{provider_id}/availability",
-                json=every_day,
-                headers=provider,
-            )
-            assert response.status_code == 200
+            provider_id, provider = await provider_open_every_day(http, servers)
             _, patient = await sign_up_at(http, servers[0], "patient", "hoarder@example.com")
             answers = await asyncio.gather(
                 *(

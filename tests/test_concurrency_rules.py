@@ -231,3 +231,34 @@ async def test_approve_decline_and_a_rival_booking_on_a_pending_time_have_one_ou
             )
         outcomes.append("approved" if approve.status_code == 200 else "declined")
     assert len(outcomes) == 10
+
+
+async def test_new_hours_set_through_one_process_apply_at_once_in_the_other(servers):
+    """Each process keeps the opening hours it read, under the calendar's schedule
+    version: hours replaced through the other process must apply to the very next
+    listing and booking, never to a later one."""
+    _, (first, second) = servers
+    key = "hours-kept"
+    await owner(first, key)  # open 00:00-23:00
+    day = str(DAY + timedelta(days=1))
+    query = {"calendar_owner_id": key, "for_date": day}
+
+    async def book(base: str, hour: str) -> httpx.Response:
+        body = {"calendar_owner_id": key, "invitee_name": "Ann", "invitee_email": "a@x.io"}
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            return await http.post(
+                "/api/v1/appointments", json=body | {"date": day, "slot_start_time": hour}
+            )
+
+    async with httpx.AsyncClient(base_url=second, timeout=30) as http:
+        before = (await http.get("/api/v1/slots", params=query)).json()["available_slots"]
+    assert before[0] == "00:00" and "20:00" in before  # the second process read the hours
+    assert (await book(second, "01:00")).status_code == 200
+    hours = {"calendar_owner_id": key, "start_time": "09:00", "end_time": "12:00"}
+    await setup(first, "POST", "/api/v1/availability", hours)
+
+    async with httpx.AsyncClient(base_url=second, timeout=30) as http:
+        after = (await http.get("/api/v1/slots", params=query)).json()["available_slots"]
+    assert after == ["09:00", "10:00", "11:00"]
+    assert (await book(second, "20:00")).status_code == 400  # outside the new hours
+    assert (await book(second, "10:00")).status_code == 200

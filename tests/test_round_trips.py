@@ -22,8 +22,9 @@ from tests.test_providers import book, new_provider
 #: when there are any), whether someone waits for the time (the waitlist), the INSERT,
 #: its outbox event, the live-update NOTIFY, COMMIT
 PROVIDER_BOOKING_ROUND_TRIPS = 8
-#: and for an owner's appointment, her opening hours too: weekly rules and dated hours
-APPOINTMENT_ROUND_TRIPS = PROVIDER_BOOKING_ROUND_TRIPS + 2
+#: and for an owner's appointment as many: her opening hours of that day, read for the
+#: first booking, are kept by the process as long as the calendar's schedule version is
+APPOINTMENT_ROUND_TRIPS = PROVIDER_BOOKING_ROUND_TRIPS
 
 
 class RoundTrips:

@@ -58,7 +58,9 @@ async def grid(
     """Every slot the calendar's hours (or `schedule`, a draft of them) open on the local
     days `first`..`last`."""
     if schedule is None:
-        schedule = await load_schedule(uow, calendar.id, first, last)
+        schedule = await load_schedule(
+            uow, calendar.id, first, last, version=calendar.schedule_version
+        )
     return window_slots(
         first,
         last,
@@ -142,7 +144,7 @@ async def free_slots_between(
 
 async def _slots_of_day(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> list[Slot]:
     day = calendar.local_day(start_at)
-    schedule = await load_schedule(uow, calendar.id, day, day)
+    schedule = await load_schedule(uow, calendar.id, day, day, version=calendar.schedule_version)
     hours = opening_hours(day, schedule.rules, schedule.dates)
     return day_slots(day, calendar.zone, hours, calendar.slot_minutes)
 

@@ -71,7 +71,7 @@ async def ensure_board(uow: UnitOfWork) -> cal.Calendar:
     hours = cal.daily(time(settings.board_first_hour), time(settings.board_last_hour))
     current = await cal.load_schedule(uow, board.id)
     if current.dates or set(current.rules) != set(hours.rules):
-        await cal.set_schedule(uow, board, hours)
+        board = await cal.set_schedule(uow, board, hours)
     return board
 
 

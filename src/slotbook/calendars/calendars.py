@@ -186,12 +186,14 @@ def checked(settings: Settings, schedule: Schedule) -> Schedule:
     return schedule
 
 
-async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) -> None:
+async def set_schedule(uow: UnitOfWork, calendar: Calendar, schedule: Schedule) -> Calendar:
     """Replace the calendar's weekly rules and date-specific hours with `schedule`,
-    overlapping ranges joined; ScheduleTooLarge if it holds more than a calendar may."""
+    overlapping ranges joined; ScheduleTooLarge if it holds more than a calendar may.
+    The calendar as it is now (with its new schedule version)."""
     schedule = checked(uow.settings, schedule)
-    await rows.replace_schedule(uow, calendar.id, schedule)
+    version = await rows.replace_schedule(uow, calendar.id, schedule)
     uow.touch(calendar.id, None)
+    return replace(calendar, schedule_version=version)
 
 
 def daily(start: time, end: time) -> Schedule:

@@ -67,6 +67,8 @@ class Calendar:
     # email (README "Email")
     reminder_minutes: int = 1440  # 0: no reminders
     notice_email: str | None = None  # where owner notices go, before the provider's own
+    #: changes whenever the opening hours are replaced (`store.calendars.load_schedule`)
+    schedule_version: str | None = None
 
     @property
     def buffers(self) -> Buffers:

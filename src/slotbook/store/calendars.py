@@ -1,5 +1,6 @@
 """Calendars and their opening hours in the database."""
 
+import secrets
 from datetime import date
 from typing import Any
 
@@ -106,11 +107,41 @@ async def update_calendar_row(uow: UnitOfWork, calendar_id: int, changes: dict[s
     await uow.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(changes))
 
 
+#: schedules read for a window, by (calendar id, schedule version, first, last day): a
+#: version is a random token written with the hours it names (`replace_schedule`), so
+#: an entry can never answer for other hours, in any database this process uses
+_schedules: dict[tuple[int, str, date, date], Schedule] = {}
+#: the most it keeps: past this, the oldest entry goes
+SCHEDULES_KEPT = 4096
+
+
 async def load_schedule(
-    uow: UnitOfWork, calendar_id: int, first: date | None = None, last: date | None = None
+    uow: UnitOfWork,
+    calendar_id: int,
+    first: date | None = None,
+    last: date | None = None,
+    *,
+    version: str | None = None,
 ) -> Schedule:
     """The calendar's schedule; with `first` and `last`, only the rules and dated hours
-    that can touch those local days (all a slot listing or a claim needs)."""
+    that can touch those local days (all a slot listing or a claim needs). With the
+    calendar's `version` (read with it), a window read before is answered from memory."""
+    if first is None or last is None:
+        return await _read_schedule(uow, calendar_id)
+    if version is None:
+        return await _read_schedule(uow, calendar_id, first, last)
+    key = (calendar_id, version, first, last)
+    schedule = _schedules.get(key)
+    if schedule is None:
+        schedule = _schedules[key] = await _read_schedule(uow, calendar_id, first, last)
+        if len(_schedules) > SCHEDULES_KEPT:
+            del _schedules[next(iter(_schedules))]
+    return schedule
+
+
+async def _read_schedule(
+    uow: UnitOfWork, calendar_id: int, first: date | None = None, last: date | None = None
+) -> Schedule:
     rule_query = select(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
     date_query = select(date_hours).where(date_hours.c.calendar_id == calendar_id)
     if first is not None and last is not None:
@@ -131,9 +162,14 @@ async def load_schedule(
     )
 
 
-async def replace_schedule(uow: UnitOfWork, calendar_id: int, schedule: Schedule) -> None:
-    """Replace the calendar's weekly rules and date-specific hours with `schedule`."""
+async def replace_schedule(uow: UnitOfWork, calendar_id: int, schedule: Schedule) -> str:
+    """Replace the calendar's weekly rules and date-specific hours with `schedule`, under
+    a new schedule version; that version."""
     conn = uow.conn
+    version = secrets.token_hex(16)
+    await conn.execute(
+        update(calendars).where(calendars.c.id == calendar_id).values(schedule_version=version)
+    )
     await conn.execute(
         delete(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
     )
@@ -167,3 +203,4 @@ async def replace_schedule(uow: UnitOfWork, calendar_id: int, schedule: Schedule
                 for d in schedule.dates
             ],
         )
+    return version

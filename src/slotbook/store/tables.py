@@ -89,6 +89,9 @@ calendars = Table(
     Column("reminder_minutes", Integer, nullable=False, server_default="1440"),
     # email: where the owner's notices go (else the provider's or its account's email)
     Column("notice_email", String(320), nullable=True),
+    # a new random token each time the opening hours are replaced (None: never set), so
+    # that a process may keep a schedule it read for as long as the token is the same
+    Column("schedule_version", String(32), nullable=True),
     UniqueConstraint("kind", "owner_key"),
     CheckConstraint("kind IN ('owner', 'provider', 'board', 'event')", name="kind"),
     CheckConstraint("slot_minutes > 0", name="slot_minutes"),

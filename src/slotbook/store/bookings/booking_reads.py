@@ -12,6 +12,7 @@ from slotbook.engine import UnitOfWork
 from slotbook.scheduling.rules import MAX_BUFFER, Buffers
 from slotbook.scheduling.window import Interval
 from slotbook.store.bookings.predicates import (
+    claimed_range_meets,
     contains_text,
     live_hold,
     occupying,
@@ -142,7 +143,8 @@ async def claims_near(
     stale_holds_too: bool = False,
 ) -> list[Booking]:
     """Active bookings of the calendar's time whose claimed range (their time with the
-    buffers they were made with) may meet [start, end), in start order, but booking
+    buffers they were made with) may meet [start, end) (on PostgreSQL: does), in start
+    order, but booking
     `excluding`; `stale_holds_too`: and holds whose grace period has ended but are not
     yet marked expired (the exclusion constraint still counts them)."""
     active = bookings.c.status.in_(OCCUPYING) if stale_holds_too else occupying(uow.now)
@@ -154,6 +156,8 @@ async def claims_near(
             active,
         )
     )
+    if uow.is_postgresql:  # exactly those that meet it, as the exclusion constraint sees them
+        query = query.where(claimed_range_meets(start, end))
     if excluding is not None:
         query = query.where(bookings.c.id != excluding)
     return [booking_from(r) for r in await uow.conn.execute(query)]

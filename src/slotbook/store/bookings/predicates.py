@@ -47,6 +47,18 @@ def time_claims_overlapping(
     )
 
 
+def claimed_range_meets(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """PostgreSQL: the booking's claimed range (its time with the buffers it was made
+    with, as the `bookings_no_overlap` constraint sees it) meets [start, end)."""
+    claimed = func.booking_claimed_range(
+        bookings.c.start_at,
+        bookings.c.end_at,
+        bookings.c.buffer_before_minutes,
+        bookings.c.buffer_after_minutes,
+    )
+    return claimed.op("&&")(func.tstzrange(start, end, "[)"))
+
+
 def contains_text(columns: Iterable[Column[Any]], text: str) -> ColumnElement[bool]:
     """Any of `columns` contains `text`, in any case (`%` and `_` in it are literal)."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
