@@ -93,7 +93,7 @@ class WebhookConsumer:
         pairs = [(w.id, e.id) for e in events for w in endpoints if w.wants(e)]
         wanted = {webhook_id for webhook_id, _ in pairs}
         await breaker.lock(uow, wanted)
-        await store.add_deliveries(uow, pairs, held=await breaker.failing(uow, wanted))
+        await store.add_deliveries(uow, pairs)
 
     async def deliver_due(self, engine: Engine) -> int:
         """Send one batch of due deliveries; how many were attempted."""

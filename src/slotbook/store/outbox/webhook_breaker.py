@@ -21,7 +21,7 @@ never interleave across processes.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, null, select, update
 
 from slotbook.engine import UnitOfWork
 from slotbook.store.tables import webhook_deliveries, webhooks
@@ -42,19 +42,18 @@ async def lock(uow: UnitOfWork, webhook_ids: Iterable[int]) -> None:
         )
 
 
-async def failing(uow: UnitOfWork, webhook_ids: Iterable[int]) -> set[int]:
-    """Those of these endpoints with a pending delivery that has failed before."""
-    ids = set(webhook_ids)
-    if not ids:
-        return set()
-    query = (
-        select(webhook_deliveries.c.webhook_id)
-        .where(
-            webhook_deliveries.c.webhook_id.in_(ids), _pending, webhook_deliveries.c.attempts > 0
-        )
-        .distinct()
+def first_due_at(webhook_id: int, now: datetime) -> ColumnElement[datetime | None]:
+    """When a delivery to this endpoint made now is first due: `now`, or never (held)
+    while the endpoint is failing. Decided by the statement that makes the delivery, so
+    after the endpoint's row is locked (`lock`), with what is committed by then."""
+    earlier = webhook_deliveries.alias("earlier")
+    failing = exists().where(
+        earlier.c.webhook_id == webhook_id,
+        earlier.c.status == "pending",
+        earlier.c.attempts > 0,
     )
-    return set((await uow.conn.execute(query)).scalars())
+    due = literal(now, webhook_deliveries.c.next_attempt_at.type)
+    return case((failing, null()), else_=due)
 
 
 async def release(uow: UnitOfWork, webhook_ids: set[int]) -> None:

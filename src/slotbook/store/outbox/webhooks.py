@@ -15,6 +15,7 @@ from sqlalchemy.engine import Row
 from slotbook.engine import UnitOfWork
 from slotbook.store.outbox import leases
 from slotbook.store.outbox.outbox import Event
+from slotbook.store.outbox.webhook_breaker import first_due_at
 from slotbook.store.tables import outbox_events, webhook_attempts, webhook_deliveries, webhooks
 
 
@@ -120,22 +121,24 @@ async def remove(uow: UnitOfWork, webhook_id: int) -> None:
     await uow.conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
 
 
-async def add_deliveries(uow: UnitOfWork, pairs: list[tuple[int, int]], *, held: set[int]) -> None:
+async def add_deliveries(uow: UnitOfWork, pairs: list[tuple[int, int]]) -> None:
     """One pending delivery per (webhook id, outbox event row id): due at once, or held
-    (no `next_attempt_at`) for the endpoints in `held` (see `webhook_breaker`)."""
+    (no `next_attempt_at`) for an endpoint that is failing (`webhook_breaker`), decided
+    in this one statement."""
     if pairs:
         await uow.conn.execute(
-            insert(webhook_deliveries),
-            [
-                {
-                    "webhook_id": webhook_id,
-                    "event_id": event_row,
-                    "status": "pending",
-                    "next_attempt_at": None if webhook_id in held else uow.now,
-                    "created_at": uow.now,
-                }
-                for webhook_id, event_row in pairs
-            ],
+            insert(webhook_deliveries).values(
+                [
+                    {
+                        "webhook_id": webhook_id,
+                        "event_id": event_row,
+                        "status": "pending",
+                        "next_attempt_at": first_due_at(webhook_id, uow.now),
+                        "created_at": uow.now,
+                    }
+                    for webhook_id, event_row in pairs
+                ]
+            )
         )
 
 
