@@ -8,9 +8,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import Any
 
 from slotbook.errors import Deadlocked, TryAgain
+from slotbook.scheduling.rules import Limits
 from slotbook.settings import Settings
 from slotbook.store.db import Connection, Database
 
@@ -45,7 +45,7 @@ class UnitOfWork:
     changed: set[CalendarDay] = field(default_factory=set)
     #: calendars read `for_claim` in this transaction (`store.calendars`), by id: their
     #: limits' lock is held already, and these are the limits it guards
-    claim_limits: dict[int, Any] = field(default_factory=dict)
+    claim_limits: dict[int, Limits] = field(default_factory=dict)
 
     @property
     def is_postgresql(self) -> bool:

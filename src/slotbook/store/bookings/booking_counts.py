@@ -123,7 +123,7 @@ async def lock_limits(
     A calendar this transaction read `for_claim` (`store.calendars`) holds that lock
     already: its limits as read then are the answer, without a round trip."""
     if not (exclusive or claiming_time) and calendar_id in uow.claim_limits:
-        return uow.claim_limits[calendar_id]  # type: ignore[no-any-return]
+        return uow.claim_limits[calendar_id]
     limits = (
         calendars.c.max_per_day,
         calendars.c.max_per_week,
