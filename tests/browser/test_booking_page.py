@@ -6,7 +6,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.support.a11y import audit
-from tests.support.web import screenshots, span
+from tests.support.web import book_on_page, screenshots, span
 
 # Alice's hours are 09:00-17:00 in Berlin; the visitor is in New York, six hours behind.
 DAY = "2031-01-20"
@@ -48,13 +48,6 @@ async def open_day(new_context) -> Page:
     return page
 
 
-async def book(page: Page, time: str, name: str = "Bob", email: str = "bob@example.com") -> None:
-    await page.get_by_role("radio", name=re.compile(f"^{time}")).check()
-    await page.get_by_label("Name").fill(name)
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_role("button", name=re.compile("^Book ")).click()
-
-
 async def test_the_page_shows_free_times_in_the_visitors_zone_with_the_calendars_beside(
     api, new_context
 ):
@@ -80,7 +73,7 @@ async def test_the_page_shows_free_times_in_the_visitors_zone_with_the_calendars
 async def test_book_then_manage_move_and_cancel_from_the_link(app, api, new_context):
     await alice(api)
     page = await open_day(new_context)
-    await book(page, "04:00")
+    await book_on_page(page, "04:00")
 
     done = page.locator("#done")
     await expect(done).to_be_visible()
@@ -122,10 +115,10 @@ async def test_booking_a_time_just_taken_elsewhere_says_so_and_offers_the_rest(a
     await expect(page.get_by_role("radio")).to_have_count(8)
 
     other = await open_day(new_context)
-    await book(other, "04:00", name="Carol", email="carol@example.com")
+    await book_on_page(other, "04:00", name="Carol", email="carol@example.com")
     await expect(other.locator("#done")).to_be_visible()
 
-    await book(page, "04:00")
+    await book_on_page(page, "04:00")
     error = page.locator("#picker .field-error")
     await expect(error).to_have_text(f"Sorry, {FOUR} was just booked {PICK_ANOTHER}")
     # beside the times, linked to them, with the keyboard on the first one left
@@ -147,7 +140,7 @@ async def test_a_time_booked_elsewhere_disappears_without_reload(base_url, api, 
     await page.get_by_role("radio", name=re.compile("^04:00")).check()
 
     other = await open_day(new_context)
-    await book(other, "04:00", name="Carol", email="carol@example.com")
+    await book_on_page(other, "04:00", name="Carol", email="carol@example.com")
 
     await expect(page.get_by_role("radio", name=re.compile("^04:00"))).to_have_count(
         0, timeout=1000
@@ -199,7 +192,7 @@ async def test_an_event_page_books_a_place_and_the_link_moves_it_to_another_slot
         f"{FOUR} {span('10:00', '11:00')} in Berlin · 2 places left"
     )
     await screenshots(page, "event")
-    await book(page, "04:00")
+    await book_on_page(page, "04:00")
     await expect(page.locator("#done")).to_be_visible()
 
     await page.locator("#manage-link").click()

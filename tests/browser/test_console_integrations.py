@@ -23,7 +23,7 @@ from tests.support.clock import FrozenClock
 from tests.support.databases import create_sqlite_database
 from tests.support.live import PATIENCE
 from tests.support.receiver import receiving
-from tests.support.web import screenshots, serving
+from tests.support.web import book_on_page, screenshots, serving
 
 DAY = "2031-01-20"
 
@@ -94,10 +94,7 @@ async def test_an_embed_on_a_listed_origin_loads_and_books(site_api, hosts, pers
     frame = page.frame_locator("iframe.slotbook-embed")
     await expect(frame.get_by_role("heading", level=1)).to_have_text("alice")
     await frame.get_by_label("Day").fill(DAY)
-    await frame.get_by_role("radio", name=re.compile("^10:00")).check()
-    await frame.get_by_label("Name").fill("Embe")
-    await frame.get_by_label("Email").fill("embe@example.com")
-    await frame.get_by_role("button", name=re.compile("^Book ")).click()
+    await book_on_page(frame, "10:00", "Embe", "embe@example.com")
     await expect(frame.locator("#done")).to_be_visible()
     # the frame is as tall as the page in it
     iframe = page.locator("iframe.slotbook-embed")

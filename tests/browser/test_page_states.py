@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.a11y import audit
-from tests.support.web import PHONE, span
+from tests.support.web import PHONE, book_on_page, span
 
 DAY = "2031-01-20"
 
@@ -298,10 +298,7 @@ async def test_a_booking_that_needs_approval_says_so_and_follows_the_decision(pe
     page = await (await person()).new_page()
     await page.goto(f"/book/calendar/{calendar}")
     await page.get_by_label("Day").fill(DAY)
-    await page.get_by_role("radio", name=re.compile("^10:00")).check()
-    await page.get_by_label("Name").fill("Bob")
-    await page.get_by_label("Email").fill("bob@example.com")
-    await page.get_by_role("button", name=re.compile("^Book ")).click()
+    await book_on_page(page, "10:00")
     await expect(page.locator("#done")).to_be_focused()
     await expect(page.locator("#done-heading")).to_have_text("Requested: waiting for approval")
     await expect(page.locator("#done-when")).to_contain_text("The owner must approve it")

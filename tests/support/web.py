@@ -7,14 +7,18 @@ Python package; no browser is ever downloaded.
 
 import asyncio
 import os
+import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
+
+if TYPE_CHECKING:
+    from playwright.async_api import FrameLocator, Page
 
 CHROMIUM = os.environ.get("SLOTBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -83,3 +87,14 @@ async def screenshots(page: object, name: str) -> None:
             path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True
         )
     await page.set_viewport_size(DESKTOP)  # type: ignore[attr-defined]
+
+
+async def book_on_page(
+    page: "Page | FrameLocator", time: str, name: str = "Bob", email: str = "bob@example.com"
+) -> None:
+    """On a booking page (or a frame holding one) showing its day: pick the slot that
+    starts at `time`, fill in who books, and press Book."""
+    await page.get_by_role("radio", name=re.compile(f"^{time}")).check()
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_role("button", name=re.compile("^Book ")).click()
