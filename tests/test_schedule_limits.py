@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from slotbook.engine import Engine
+from slotbook.store import calendars as calendar_rows
 from slotbook.store.calendars import load_schedule
 from slotbook.store.db import Database
 from tests.support.accounts import Account, sign_up
@@ -155,3 +156,24 @@ async def test_a_day_reads_only_the_hours_that_can_touch_it(client, settings, pr
     assert (len(whole.rules), len(whole.dates)) == (5, 60)
     assert len(day.rules) == 5 and {d.on for d in day.dates} == {thursday}
     assert (later.rules, later.dates) == ([], [])
+
+
+async def test_hours_kept_in_memory_are_bounded_and_still_right_after_eviction(client, monkeypatch):
+    """Each process keeps the hours it read per window, a bounded number of windows
+    (the oldest go first): no sequence of slot lists pins more, and a list whose
+    window was dropped reads the hours again and answers the same."""
+    monkeypatch.setattr(calendar_rows, "SCHEDULES_KEPT", 3)
+    body = {"calendar_owner_id": "kept", "start_time": "09:00", "end_time": "12:00"}
+    assert (await client.post("/api/v1/availability", json=body)).status_code == 200
+
+    async def slots(day: date) -> list[str]:
+        query = {"calendar_owner_id": "kept", "for_date": day.isoformat()}
+        answer = await client.get("/api/v1/slots", params=query)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["available_slots"]
+
+    days = [MONDAY + timedelta(days=n) for n in range(6)]
+    for day in days:
+        assert await slots(day) == ["09:00", "10:00", "11:00"]
+        assert len(calendar_rows._schedules) <= 3
+    assert await slots(days[0]) == ["09:00", "10:00", "11:00"]  # read again, the same

@@ -111,8 +111,10 @@ async def update_calendar_row(uow: UnitOfWork, calendar_id: int, changes: dict[s
 #: version is a random token written with the hours it names (`replace_schedule`), so
 #: an entry can never answer for other hours, in any database this process uses
 _schedules: dict[tuple[int, str, date, date], Schedule] = {}
-#: the most it keeps: past this, the oldest entry goes
-SCHEDULES_KEPT = 4096
+#: the most it keeps: past this, the oldest entry goes. A window holds at most its days'
+#: dated hours and the weekly rules (the schedule limits bound both), so this bounds the
+#: memory any sequence of requests can pin to a few tens of MB
+SCHEDULES_KEPT = 512
 
 
 async def load_schedule(
@@ -134,7 +136,7 @@ async def load_schedule(
     schedule = _schedules.get(key)
     if schedule is None:
         schedule = _schedules[key] = await _read_schedule(uow, calendar_id, first, last)
-        if len(_schedules) > SCHEDULES_KEPT:
+        while len(_schedules) > SCHEDULES_KEPT:
             del _schedules[next(iter(_schedules))]
     return schedule
 
