@@ -5,7 +5,9 @@ use, and the same questions a claim asks before it writes.
   active claim (confirmed, or a hold not yet expired) overlaps;
 - `bookable` / `check_bookable`: the booking rules (not past, minimum notice, horizon)
   as a filter for lists and as a check for one claim;
-- `check_opening` and `check_unclaimed`: the claim's questions, one start time at a time.
+- `check_opening` and `check_unclaimed` (`claims_in_the_way`, then `refuse_overlaps`, which a
+  claim asks apart so that the same read also finds stale holds in its way): the claim's
+  questions, one start time at a time.
 
 The booking rules live here in both forms: buffers (`openings(...).open` and
 `check_unclaimed`) and the daily and weekly limits (`open`; a claim takes their
