@@ -12,6 +12,10 @@ Every transition that frees a place (cancel, move away, decline, expiry) offers 
 the same transaction, to the first on its waitlist (`_pass_on`, asking `booking.offers`
 who that is): the place becomes a hold for them, so nobody else can take it meanwhile.
 
+`create_at_once` is the one transition outside a unit of work: a new claim of time on a
+calendar without limits, as one statement that commits by itself on PostgreSQL, its
+outbox event and news inside the same statement.
+
 Nothing else writes `bookings`, `slots` or `booking_counts` (the architecture test holds
 it so).
 """
