@@ -161,18 +161,26 @@ def _check_opens(calendar: Calendar, schedule: Schedule, start_at: datetime) -> 
     raise OutsideHours()
 
 
+def _month_of(day: date) -> tuple[date, date]:
+    """The local days whose hours a claim reads, and the process keeps, at once: those of
+    its month (so that a run of claims on new days does not read the hours day by day)."""
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
 async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> None:
     """A slot of the calendar's hours starts at `start_at` (see `_check_opens`)."""
-    day = calendar.local_day(start_at)
-    schedule = await load_schedule(uow, calendar.id, day, day, version=calendar.schedule_version)
+    first, last = _month_of(calendar.local_day(start_at))
+    version = calendar.schedule_version
+    schedule = await load_schedule(uow, calendar.id, first, last, version=version)
     _check_opens(calendar, schedule, start_at)
 
 
 def check_kept_opening(calendar: Calendar, start_at: datetime) -> bool:
     """`check_opening` from the hours this process keeps: False if it keeps none for that
-    day (then only `check_opening` can tell)."""
-    day = calendar.local_day(start_at)
-    schedule = kept_schedule(calendar.id, calendar.schedule_version, day, day)
+    month (then only `check_opening` can tell)."""
+    first, last = _month_of(calendar.local_day(start_at))
+    schedule = kept_schedule(calendar.id, calendar.schedule_version, first, last)
     if schedule is None:
         return False
     _check_opens(calendar, schedule, start_at)
