@@ -1,6 +1,7 @@
 """Column types that behave the same on SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -23,6 +24,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given where an instant is required")
         utc = value.astimezone(UTC)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """None on asyncpg, which already returns every `timestamptz` aware, in UTC (no
+        Python call per value read)."""
+        if dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
