@@ -178,7 +178,7 @@ async def claimed_times(
             occupying(uow.now),
         )
     )
-    return (await uow.conn.execute(query)).tuples().all()
+    return (await uow.conn.execute(query)).all()
 
 
 async def bookers_between(
