@@ -13,6 +13,7 @@ from slotbook.errors import Deadlocked, TryAgain
 from slotbook.scheduling.rules import Limits
 from slotbook.settings import Settings
 from slotbook.store.db import Connection, Database
+from slotbook.store.notify import notify
 
 log = logging.getLogger("slotbook.engine")
 
@@ -33,6 +34,9 @@ class CalendarDay:
 
 
 ChangeListener = Callable[[frozenset[CalendarDay]], Awaitable[None]]
+#: news of a unit's changed calendar-days to send with its commit: (channel, payload) of a
+#: PostgreSQL NOTIFY
+Notice = Callable[[frozenset[CalendarDay]], tuple[str, str]]
 
 
 @dataclass
@@ -67,6 +71,7 @@ class Engine:
         self.clock = clock
         self._listeners: list[ChangeListener] = []
         self._recorders: list[Callable[[UnitOfWork], Awaitable[None]]] = []
+        self._notices: list[Notice] = []
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` with the changed calendar-days after every committed write."""
@@ -77,6 +82,21 @@ class Engine:
         the news commits exactly when the changes do), before the commit."""
         self._recorders.append(recorder)
 
+    def notify_changes(self, notice: Notice) -> None:
+        """Have every unit that changes something send `notice` of its changes with its
+        commit (PostgreSQL NOTIFY), so the news goes out exactly when the changes do."""
+        self._notices.append(notice)
+
+    def notices(self, days: frozenset[CalendarDay]) -> list[tuple[str, str]]:
+        """The (channel, payload) notices of these changed days."""
+        return [notice(days) for notice in self._notices]
+
+    @property
+    def records_in_transactions(self) -> bool:
+        """Whether news of a change is written by recorders in its unit's transaction
+        (`record_changes`), which only a unit of work can run."""
+        return bool(self._recorders)
+
     @asynccontextmanager
     async def unit(self, *, write: bool = False) -> AsyncIterator[UnitOfWork]:
         """Run one use case in one transaction; tell listeners what changed once committed."""
@@ -86,6 +106,8 @@ class Engine:
             if uow.changed:
                 for recorder in self._recorders:
                     await recorder(uow)
+                for channel, payload in self.notices(frozenset(uow.changed)):
+                    await notify(uow, channel, payload)
         if uow.changed:
             await self.announce(frozenset(uow.changed))
 

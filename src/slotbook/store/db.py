@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from slotbook.errors import Busy, Deadlocked, Disconnected, Unavailable
+from slotbook.errors import Busy, Deadlocked, Disconnected, StatementLost, Unavailable
 from slotbook.observability.metrics import POOL_IN_USE
 from slotbook.settings import Settings
 
@@ -100,6 +100,15 @@ def _as_domain_error(exc: BaseException, *, committing: bool) -> BaseException:
     elif isinstance(exc, TimeoutError):  # asyncpg's command timeout, or a connect timeout
         return Unavailable("The booking store did not answer in time")
     return exc
+
+
+#: what asyncpg raises when its connection is gone (killed, closed, reset)
+_DRIVER_LOST = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
 
 
 class Database:
@@ -194,6 +203,30 @@ class Database:
         """Never hand this connection out again (it dropped, or its server stalled)."""
         with suppress(Exception):
             await conn.invalidate()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled PostgreSQL connection's own driver, outside any transaction: each
+        statement on it is a transaction of its own, one round trip. A connection that
+        drops while in use is `StatementLost` (it may have committed); a statement that does
+        not answer in time is `Unavailable`."""
+        conn = self.engine.connect()
+        try:
+            await conn.start()
+            raw = await conn.get_raw_connection()
+        except (DBAPIError, OSError, PoolTimeout) as exc:
+            await conn.close()
+            raise Unavailable() from exc
+        try:
+            yield raw.driver_connection
+        except _DRIVER_LOST as exc:
+            await self._discard(conn)
+            raise StatementLost() from exc
+        except TimeoutError as exc:
+            await self._discard(conn)
+            raise Unavailable("The booking store did not answer in time") from exc
+        finally:
+            await conn.close()
 
     async def connect_outside_pool(self) -> asyncpg.Connection:
         """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""
