@@ -8,7 +8,7 @@ keeps its name and its (calendar_id, start_at) order, so every query it served b
 still serves. On a large live table, create the new index CONCURRENTLY first by hand.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30 04:30:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
