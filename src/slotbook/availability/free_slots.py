@@ -35,10 +35,16 @@ from slotbook.scheduling import (
     day_slots,
     in_window,
     opening_hours,
-    unclaimed,
     window_slots,
 )
-from slotbook.scheduling.rules import Counts, booker_key, clear_of, week_of, within_limits
+from slotbook.scheduling.rules import (
+    Counts,
+    booker_key,
+    clear_of,
+    indexed,
+    week_of,
+    within_limits,
+)
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import bookers_between, claimed_times, claims_near
 from slotbook.store.calendars import kept_schedule, load_schedule
@@ -91,9 +97,11 @@ async def openings(
     slots = await grid(uow, calendar, first, last, schedule)
     if not slots:
         return Openings([], [], [])
-    claims = await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
-    free = unclaimed(slots, [time for time, _ in claims])
-    clear = clear_of(free, [claimed for _, claimed in claims], calendar.buffers)
+    times, ranges = indexed(
+        await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
+    )
+    free = times.free_of(slots)
+    clear = clear_of(free, ranges, calendar.buffers)
     limits = calendar.limits
     if limits.per_day is not None or limits.per_week is not None:
         clear = within_limits(clear, limits, await _taken(uow, calendar, first, last))
