@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import aiosqlite
 import pytest
 from asyncpg.connection import LoggedQuery
 from sqlalchemy import event
@@ -107,3 +108,54 @@ async def test_an_appointment_is_at_most_a_few_round_trips(client, round_trips):
     await round_trips.start()
     assert (await appointment(client, "11:00")).status_code == 200
     assert await round_trips.of_one_booking() <= APPOINTMENT_ROUND_TRIPS, round_trips.sent
+
+
+#: the hops one booking costs on SQLite, at most: one write transaction run whole on the
+#: connection's own thread (`Database.write_at_once`; the unit of work took a hop for
+#: each of its eleven and more statements, BEGIN IMMEDIATE and COMMIT included)
+SQLITE_BOOKING_HOPS = 1
+
+
+class Hops:
+    """The calls any aiosqlite connection of this process runs on its thread after
+    `start` (every statement of SQLAlchemy's, every function of the app's), by name."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.counting = False
+
+    def start(self) -> None:
+        self.sent.clear()
+        self.counting = True
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> Hops:
+    counted = Hops()
+    run_on_thread = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if counted.counting:
+            counted.sent.append(getattr(fn, "__name__", repr(fn)))
+        return await run_on_thread(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    return counted
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_provider_booking_on_sqlite_is_one_hop_to_the_driver(client, hops):
+    provider = await new_provider(client)
+    assert (await book(client, provider, "09:00")).status_code == 201
+    hops.start()
+    assert (await book(client, provider, "11:00")).status_code == 201
+    assert len(hops.sent) <= SQLITE_BOOKING_HOPS, hops.sent
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_an_appointment_on_sqlite_is_one_hop_to_the_driver(client, hops):
+    await owner_calendar(client)
+    assert (await appointment(client, "09:00")).status_code == 200
+    hops.start()
+    assert (await appointment(client, "11:00")).status_code == 200
+    assert len(hops.sent) <= SQLITE_BOOKING_HOPS, hops.sent

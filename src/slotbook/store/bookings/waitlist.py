@@ -59,7 +59,7 @@ def _entry(row: Any) -> WaitlistEntry:
     return WaitlistEntry(**row._mapping)
 
 
-def _same_place(slot_id: int | None, calendar_id: int, start_at: datetime) -> ColumnElement[bool]:
+def _same_place(slot_id: int | None, calendar_id: Any, start_at: Any) -> ColumnElement[bool]:
     w = waitlist_entries.c
     if slot_id is not None:
         return w.slot_id == slot_id
@@ -117,11 +117,22 @@ async def someone_waits(
     uow: UnitOfWork, slot_id: int | None, calendar_id: int, start_at: datetime
 ) -> bool:
     """Whether anyone is waiting for this place."""
-    query = select(waitlist_entries.c.id).where(
-        _same_place(slot_id, calendar_id, start_at),
-        waitlist_entries.c.status == EntryStatus.WAITING,
+    return (
+        await uow.conn.execute(anyone_waiting(slot_id, calendar_id, start_at))
+    ).first() is not None
+
+
+def anyone_waiting(slot_id: int | None, calendar_id: Any, start_at: Any) -> Select[Any]:
+    """One of those waiting for this place, if anyone is (`calendar_id` and `start_at`:
+    values, or parameters of the statement)."""
+    return (
+        select(waitlist_entries.c.id)
+        .where(
+            _same_place(slot_id, calendar_id, start_at),
+            waitlist_entries.c.status == EntryStatus.WAITING,
+        )
+        .limit(1)
     )
-    return (await uow.conn.execute(query.limit(1))).first() is not None
 
 
 async def waiting_for_slot(uow: UnitOfWork, slot_id: int, *, most: int) -> list[WaitlistEntry]:
