@@ -68,8 +68,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # The pool's own reset (`pool_reset_on_return`, off) rolls back every connection
         # given back, in a hop to the driver's thread: only one left in a transaction
         # needs it (`write_at_once`'s never is).
-        left_open = not state.transaction_was_reset and dbapi_conn.driver_connection.in_transaction
-        if state.asyncio_safe and left_open:
+        if state.transaction_was_reset or not state.asyncio_safe:
+            return
+        if dbapi_conn.driver_connection.in_transaction:
             dbapi_conn.rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
