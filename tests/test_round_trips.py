@@ -1,4 +1,5 @@
-"""A booking's round trips to PostgreSQL: a guard against the write path growing again.
+"""A booking's round trips to PostgreSQL (and its hops to SQLite's driver thread): a guard
+against the write path growing again.
 
 Counted at both doors to the server: SQLAlchemy's engine events (every statement it
 sends), and asyncpg's query loggers on every pooled connection (BEGIN, COMMIT, and the
@@ -6,6 +7,9 @@ statements sent straight through the driver); each is one round trip. Over one b
 of surface 001 and one of surface 002 made after a first one, so that per-process
 caches are as warm as they are under load. The numbers
 are the path as it is; a change that adds a round trip fails here and must say why.
+
+On SQLite a round trip is a hop to the thread aiosqlite runs each connection's calls on
+(each statement SQLAlchemy sends is one), counted at `aiosqlite.Connection._execute`.
 """
 
 import asyncio
@@ -111,8 +115,9 @@ async def test_an_appointment_is_at_most_a_few_round_trips(client, round_trips):
 
 
 #: the hops one booking costs on SQLite, at most: one write transaction run whole on the
-#: connection's own thread (`Database.write_at_once`; the unit of work took a hop for
-#: each of its eleven and more statements, BEGIN IMMEDIATE and COMMIT included)
+#: connection's own thread (`Database.write_at_once`; the unit of work took 26: a cursor,
+#: an execute, a fetch and a close for each of its seven statements from BEGIN IMMEDIATE
+#: on, and the COMMIT)
 SQLITE_BOOKING_HOPS = 1
 
 

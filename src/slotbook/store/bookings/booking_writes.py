@@ -215,9 +215,9 @@ async def claim_at_once_on_sqlite(
     `booking_reads.claims_near` weighs, stale holds too) in its way. The new booking's id;
     None when nothing was written."""
     calendar_id, start_at = values["calendar_id"], values["start_at"]
-    start, end = claimed.start - MAX_BUFFER, claimed.end + MAX_BUFFER
+    start, end = claimed.start - MAX_BUFFER, claimed.end + MAX_BUFFER  # as `claims_near`
     near = {"calendar_id": calendar_id, "start": start, "end": end}
-    near["started_after"] = start - LONGEST_CLAIM
+    near |= {"started_after": start - LONGEST_CLAIM}
     booking = _inserted(bookings, tuple(values), returning=True)
     made = _inserted(outbox_events, ("booking_id", *event))
     told = [(_inserted(n.table, tuple(n.rows[0])), n.rows) for n in news if n.rows]
