@@ -215,20 +215,24 @@ async def claim_at_once_on_sqlite(
     `booking_reads.claims_near` weighs, stale holds too) in its way. The new booking's id;
     None when nothing was written."""
     calendar_id, start_at = values["calendar_id"], values["start_at"]
+    version = {"calendar_id": calendar_id, "version": calendar_version}
+    waiting = {"calendar_id": calendar_id, "start_at": start_at}
     start, end = claimed.start - MAX_BUFFER, claimed.end + MAX_BUFFER  # as `claims_near`
     near = {"calendar_id": calendar_id, "start": start, "end": end}
-    near |= {"started_after": start - LONGEST_CLAIM}
+    near["started_after"] = start - LONGEST_CLAIM
+    at_version, someone_waiting, claims_near = (
+        _calendar_at_version(),
+        _someone_waiting(),
+        _claims_near(),
+    )
     booking = _inserted(bookings, tuple(values), returning=True)
     made = _inserted(outbox_events, ("booking_id", *event))
     told = [(_inserted(n.table, tuple(n.rows[0])), n.rows) for n in news if n.rows]
 
     def claim(conn: sqlite3.Connection) -> int | None:
-        version = {"calendar_id": calendar_id, "version": calendar_version}
-        if not _calendar_at_version().run(conn, version):
+        if not at_version.run(conn, version) or someone_waiting.run(conn, waiting):
             return None
-        if _someone_waiting().run(conn, {"calendar_id": calendar_id, "start_at": start_at}):
-            return None
-        if not clear_of([Booking(**row) for row in _claims_near().run(conn, near)]):
+        if not clear_of([Booking(**row) for row in claims_near.run(conn, near)]):
             return None
         new_id: int = booking.run(conn, values)[0]["id"]
         document = f'{{"id":{new_id},{event["booking"][1:]}'  # the new id first, as on PostgreSQL
