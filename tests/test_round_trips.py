@@ -107,3 +107,19 @@ async def test_an_appointment_is_at_most_a_few_round_trips(client, round_trips):
     await round_trips.start()
     assert (await appointment(client, "11:00")).status_code == 200
     assert await round_trips.of_one_booking() <= APPOINTMENT_ROUND_TRIPS, round_trips.sent
+
+
+#: what a booking the one statement cannot settle costs, at most: a calendar with limits
+#: is claimed in a unit of work (BEGIN, the calendar with its limits' lock, the overlap
+#: check, the waitlist, the limits' counters, the INSERT, its event, the NOTIFY, COMMIT)
+BOOKING_WITH_LIMITS_ROUND_TRIPS = 10
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_booking_on_a_calendar_with_limits_is_at_most_a_few_more(client, round_trips):
+    await owner_calendar(client, max_per_day=5)
+    assert (await appointment(client, "09:00")).status_code == 200
+    await round_trips.start()
+    assert (await appointment(client, "11:00")).status_code == 200
+    sent = await round_trips.of_one_booking()
+    assert sent <= BOOKING_WITH_LIMITS_ROUND_TRIPS, round_trips.sent
