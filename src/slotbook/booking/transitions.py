@@ -69,13 +69,31 @@ async def _record(
     token: str | None = None,
 ) -> None:
     """The one place every transition reports itself, inside its transaction: the
-    calendar-days it changed (the booking's day, and the day it left when `was` is
-    given), and `transition`'s event in the outbox, with the booking as it is now (and a
-    new booking's manage `token`, for its confirmation email)."""
+    calendar-days it changed (`_touch`), and `transition`'s event in the outbox
+    (`_event`)."""
+    _touch(uow, booking, calendar, was=was)
+    await outbox.append(uow, _event(uow, transition, booking, calendar, token=token))
+
+
+def _touch(uow: UnitOfWork, booking: Booking, calendar: Calendar, *, was: Booking | None) -> None:
+    """Mark the calendar-days a change of `booking` touched: its day, and the day it
+    left when `was` is given."""
     if was is not None:
         uow.touch(was.calendar_id, calendar.local_day(was.start_at))
     uow.touch(booking.calendar_id, calendar.local_day(booking.start_at))
-    await outbox.append(
+
+
+def _event(
+    uow: UnitOfWork,
+    transition: Transition,
+    booking: Booking,
+    calendar: Calendar,
+    *,
+    token: str | None,
+) -> dict[str, Any]:
+    """`transition`'s outbox event, with the booking as it is now (and a new booking's
+    manage `token`, for its confirmation email)."""
+    return outbox.event_row(
         uow,
         type=transition,
         calendar_id=booking.calendar_id,
@@ -240,6 +258,31 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
         raise SlotFull()
     booking = Booking(id=new_id, **values)
     await _record(uow, _MADE[draft.status], booking, calendar, token=token)
+    return NewBooking(booking, token)
+
+
+async def create_at_once(
+    uow: UnitOfWork, calendar: Calendar, draft: Draft, booking_id: int
+) -> NewBooking | None:
+    """CREATED or REQUESTED on an explicit slot, in a unit whose statements commit each
+    by itself (`Engine.unit(at_once=True)`, PostgreSQL): the seats, the booking (with
+    the id `booking_id`, taken beforehand), its outbox event and the unit's notices are
+    one statement (`booking_writes.book_seats_at_once`), so the slot's row is locked
+    only while it runs. SlotFull when too few seats are left; None, nothing written,
+    when the calendar keeps booking limits (`create` takes a unit of them)."""
+    assert draft.slot_id is not None and draft.hold_until is None, "a claim of seats, not held"
+    values = _row(uow, draft)
+    token, token_hash = new_token()
+    booking = Booking(id=booking_id, **values)
+    event = _event(uow, _MADE[draft.status], booking, calendar, token=token)
+    _touch(uow, booking, calendar, was=None)
+    row = values | {"id": booking_id, "token_hash": token_hash}
+    claimed = await rows.book_seats_at_once(uow, draft.slot_id, row, event, uow.notices())
+    if claimed is rows.SeatClaim.FULL:
+        raise SlotFull()
+    if claimed is rows.SeatClaim.LIMITED:
+        uow.changed.clear()  # nothing changed
+        return None
     return NewBooking(booking, token)
 
 

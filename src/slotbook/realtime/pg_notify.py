@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from slotbook.engine import CalendarDay, Engine, UnitOfWork
+from slotbook.engine import CalendarDay, Engine
 from slotbook.errors import Unavailable
 from slotbook.realtime.news import (
     FIRST_SUBSCRIBE_TIMEOUT,
@@ -61,10 +61,10 @@ class NotifyBroker:
         self._tried = asyncio.Event()
         self._listener: asyncio.Task[None] | None = None
         self._waiting: dict[str, asyncio.Future[None]] = {}
-        engine.record_changes(self._record)
+        engine.notify_on_commit(self._notice)
 
-    async def _record(self, uow: UnitOfWork) -> None:
-        await notify(uow, CHANNEL, _compact(self._origin, frozenset(uow.changed)))
+    def _notice(self, days: frozenset[CalendarDay]) -> tuple[str, str]:
+        return CHANNEL, _compact(self._origin, days)
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen())

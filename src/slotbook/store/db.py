@@ -189,6 +189,30 @@ class Database:
         finally:
             await conn.close()
 
+    @asynccontextmanager
+    async def single_statements(self) -> AsyncIterator[AsyncConnection]:
+        """A connection on which every statement is a transaction of its own (no BEGIN,
+        no COMMIT round trip: the server commits at the statement's end), for a use case
+        whose writes are one statement. A statement cut off by a lost connection may have
+        committed: `Unavailable`, never run again; a deadlock aborted it whole."""
+        conn = self.engine.connect()
+        try:
+            await conn.start()
+        except (DBAPIError, OSError, PoolTimeout) as exc:
+            raise Unavailable() from exc
+        try:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
+        except (DBAPIError, TimeoutError) as exc:
+            if _lost(exc):
+                await self._discard(conn)
+            failure = _as_domain_error(exc, committing=True)
+            if failure is exc:
+                raise
+            raise failure from exc
+        finally:
+            await conn.close()
+
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
         """Never hand this connection out again (it dropped, or its server stalled)."""

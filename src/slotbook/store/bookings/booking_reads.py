@@ -2,12 +2,14 @@
 window of calendar time meets."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
+from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling.rules import MAX_BUFFER, Buffers
 from slotbook.scheduling.window import Interval
@@ -19,6 +21,7 @@ from slotbook.store.bookings.predicates import (
     stale_hold,
     time_claims_overlapping,
 )
+from slotbook.store.bookings.waitlist import anyone_waiting_for_slot
 from slotbook.store.tables import bookings, calendars, slots
 
 #: every column of a booking but the hash of its manage token
@@ -256,6 +259,44 @@ async def overdue_pending(uow: UnitOfWork) -> list[int]:
 async def get_seat_slot(uow: UnitOfWork, slot_id: int) -> SeatSlot | None:
     row = (await uow.conn.execute(select(slots).where(slots.c.id == slot_id))).first()
     return SeatSlot(**row._mapping) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotToClaim:
+    """What a seat claim needs to know of its slot before it claims: the slot, its
+    event, whether anyone waits for it, and the id its booking will have."""
+
+    slot: SeatSlot
+    calendar: Calendar
+    someone_waits: bool
+    booking_id: int
+
+
+_SLOT_TO_CLAIM = (
+    select(
+        slots,
+        calendars,
+        anyone_waiting_for_slot(bindparam("slot_id")),
+        func.nextval(func.pg_get_serial_sequence(bookings.name, bookings.c.id.name)),
+    )
+    .join_from(slots, calendars, calendars.c.id == slots.c.calendar_id)
+    .where(slots.c.id == bindparam("slot_id"))
+)
+
+
+async def slot_to_claim(uow: UnitOfWork, slot_id: int) -> SlotToClaim | None:
+    """One round trip (PostgreSQL: it takes a booking id of the sequence); None if there
+    is no such slot."""
+    row = (await uow.conn.execute(_SLOT_TO_CLAIM, {"slot_id": slot_id})).first()
+    if row is None:
+        return None
+    values = row._mapping
+    return SlotToClaim(
+        slot=SeatSlot(**{c.name: values[c] for c in slots.c}),
+        calendar=Calendar(**{c.name: values[c] for c in calendars.c}),
+        someone_waits=row[-2],
+        booking_id=row[-1],
+    )
 
 
 async def seat_slots_of(uow: UnitOfWork, calendar_ids: list[int]) -> dict[int, list[SeatSlot]]:

@@ -52,7 +52,7 @@ def new_event_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-async def append(
+def event_row(
     uow: UnitOfWork,
     *,
     type: str,
@@ -61,24 +61,26 @@ async def append(
     booking: dict[str, Any],
     sequence: int = 0,
     manage_token: str | None = None,
-) -> str:
-    """Record one event in the caller's transaction; its unique id. A new booking's
+) -> dict[str, Any]:
+    """One event's row, with a new unique `event_id`: `append` writes it, or a statement
+    that writes it together with the change itself."""
+    return {
+        "event_id": new_event_id(),
+        "type": type,
+        "calendar_id": calendar_id,
+        "booking_id": booking_id,
+        "booking": json.dumps(booking, separators=(",", ":")),
+        "occurred_at": uow.now,
+        "sequence": sequence,
+        "manage_token": manage_token,
+    }
+
+
+async def append(uow: UnitOfWork, row: dict[str, Any]) -> None:
+    """Record one event (`event_row`) in the caller's transaction. A new booking's
     `manage_token` is kept only until the event is routed (its confirmation email is
     then written), never shown to webhooks."""
-    event_id = new_event_id()
-    await uow.conn.execute(
-        insert(outbox_events).values(
-            event_id=event_id,
-            type=type,
-            calendar_id=calendar_id,
-            booking_id=booking_id,
-            booking=json.dumps(booking, separators=(",", ":")),
-            occurred_at=uow.now,
-            sequence=sequence,
-            manage_token=manage_token,
-        )
-    )
-    return event_id
+    await uow.conn.execute(insert(outbox_events).values(row))
 
 
 def _event(row: Any) -> Event:
