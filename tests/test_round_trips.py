@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from tests.support.events import book_seat, create_event
 from tests.support.owners import appointment, owner_calendar
 from tests.test_providers import book, new_provider
 
@@ -25,6 +26,10 @@ PROVIDER_BOOKING_ROUND_TRIPS = 8
 #: and for an owner's appointment as many: her opening hours of that day, read for the
 #: first booking, are kept by the process as long as the calendar's schedule version is
 APPOINTMENT_ROUND_TRIPS = PROVIDER_BOOKING_ROUND_TRIPS
+#: an event seat without an idempotency key: the slot with its event, whether anyone
+#: waits for it and the booking's id; then the seats, the booking, its outbox event and
+#: the NOTIFY in one statement. Each commits by itself: no BEGIN, no COMMIT
+SEAT_BOOKING_ROUND_TRIPS = 2
 
 
 class RoundTrips:
@@ -34,10 +39,12 @@ class RoundTrips:
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.autocommit: list[bool] = []
         self._task: asyncio.Task[Any] | None = None
 
     def start(self) -> None:
         self.sent.clear()
+        self.autocommit.clear()
         self._task = asyncio.current_task()
 
     def of_one_booking(self) -> int:
@@ -50,7 +57,19 @@ class RoundTrips:
         if self._task is not None and asyncio.current_task() is self._task:
             self.sent.append(what)
 
-    def statement(self, _conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+    def of_one_seat_booking(self) -> int:
+        """How many were counted, having checked they are a seat booking's, each a
+        transaction of its own (the BEGIN a connection in autocommit mode records is
+        never sent: the driver starts no transaction)."""
+        statements = [sql for sql in self.sent if sql != "BEGIN"]
+        assert "COMMIT" not in statements and all(self.autocommit), self.sent
+        assert sum(sql.startswith("WITH unlimited") for sql in statements) == 1, self.sent
+        return len(statements)
+
+    def statement(self, conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if self._task is not None and asyncio.current_task() is self._task:
+            isolation = conn.get_execution_options().get("isolation_level")
+            self.autocommit.append(isolation == "AUTOCOMMIT")
         self._count(sql.split("\n", 1)[0][:100])
 
     def begin(self, _conn: Any) -> None:
@@ -90,3 +109,13 @@ async def test_an_appointment_is_at_most_a_few_round_trips(client, round_trips):
     round_trips.start()
     assert (await appointment(client, "11:00")).status_code == 200
     assert round_trips.of_one_booking() <= APPOINTMENT_ROUND_TRIPS, round_trips.sent
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_seat_booking_is_two_statements_each_committing_by_itself(client, round_trips):
+    event = await create_event(client, ("09:00", "10:00", 50))
+    slot_id = event["time_slots"][0]["id"]
+    assert (await book_seat(client, slot_id)).status_code == 201
+    round_trips.start()
+    assert (await book_seat(client, slot_id, "Grace")).status_code == 201
+    assert round_trips.of_one_seat_booking() <= SEAT_BOOKING_ROUND_TRIPS, round_trips.sent

@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 from sqlalchemy import event
@@ -121,9 +121,13 @@ class Database:
         # hashes would otherwise reach the log).
         options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
         if not self.is_sqlite:
+            # Up to twice `pool_size` connections, each kept once opened: an overflow
+            # connection was closed whenever a burst of units ended before their waiters
+            # ran, and opened again (a server process, every statement prepared anew)
+            # moments later, dozens of times a second under load.
             options |= {
-                "pool_size": pool_size,
-                "max_overflow": pool_size,
+                "pool_size": 2 * pool_size,
+                "max_overflow": 0,
                 "pool_timeout": pool_timeout,
                 # asyncpg: `timeout` bounds making a connection, `command_timeout` every
                 # statement (the commit included); both raise TimeoutError.
@@ -138,6 +142,13 @@ class Database:
         # handler's sleeps (the latency tail); BEGIN IMMEDIATE still guards across
         # processes. PostgreSQL needs no such queue.
         self._writers = asyncio.Lock() if self.is_sqlite else None
+        # PostgreSQL: connections go to the units of this process in the order they
+        # asked. The pool's own wait lets a newcomer take a connection a waiter was
+        # woken for, so under a burst bigger than the pool some waited out
+        # `pool_timeout` (503s, the hot-slot benchmark's tail) while most were served
+        # at once.
+        self._turns = None if self.is_sqlite else asyncio.Semaphore(2 * pool_size)
+        self._pool_timeout = pool_timeout
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "Database":
@@ -161,33 +172,22 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
-        conn = self.engine.connect()
-        try:
-            await conn.start()
-        except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
-            raise Unavailable() from exc
-        committing = False
-        try:
-            if write:
-                await conn.execution_options(slotbook_write=True)
-            transaction = await conn.begin()
+        async with self._connection() as conn:
+            committing = False
             try:
-                yield conn
-            except BaseException as exc:
-                if not _lost(exc):  # a lost connection has nothing left to roll back
-                    await transaction.rollback()
-                raise
-            committing = True
-            await transaction.commit()
-        except (DBAPIError, TimeoutError) as exc:
-            if _lost(exc):
-                await self._discard(conn)
-            failure = _as_domain_error(exc, committing=committing)
-            if failure is exc:
-                raise
-            raise failure from exc
-        finally:
-            await conn.close()
+                if write:
+                    await conn.execution_options(slotbook_write=True)
+                transaction = await conn.begin()
+                try:
+                    yield conn
+                except BaseException as exc:
+                    if not _lost(exc):  # a lost connection has nothing left to roll back
+                        await transaction.rollback()
+                    raise
+                committing = True
+                await transaction.commit()
+            except (DBAPIError, TimeoutError) as exc:
+                await self._fail(conn, exc, committing=committing)
 
     @asynccontextmanager
     async def single_statements(self) -> AsyncIterator[AsyncConnection]:
@@ -195,23 +195,54 @@ class Database:
         no COMMIT round trip: the server commits at the statement's end), for a use case
         whose writes are one statement. A statement cut off by a lost connection may have
         committed: `Unavailable`, never run again; a deadlock aborted it whole."""
-        conn = self.engine.connect()
+        async with self._connection() as conn:
+            try:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield conn
+            except (DBAPIError, TimeoutError) as exc:
+                await self._fail(conn, exc, committing=True)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        """A connection of the pool, in turn (`Unavailable` if none is free in time or
+        none can be made), given back when the block ends."""
+        async with self._turn():
+            conn = self.engine.connect()
+            try:
+                await conn.start()
+            except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
+                raise Unavailable() from exc
+            try:
+                yield conn
+            finally:
+                await conn.close()
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if self._turns is None:
+            yield
+            return
         try:
-            await conn.start()
-        except (DBAPIError, OSError, PoolTimeout) as exc:
+            async with asyncio.timeout(self._pool_timeout):
+                await self._turns.acquire()
+        except TimeoutError as exc:
             raise Unavailable() from exc
         try:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            yield conn
-        except (DBAPIError, TimeoutError) as exc:
-            if _lost(exc):
-                await self._discard(conn)
-            failure = _as_domain_error(exc, committing=True)
-            if failure is exc:
-                raise
-            raise failure from exc
+            yield
         finally:
-            await conn.close()
+            self._turns.release()
+
+    async def _fail(
+        self, conn: AsyncConnection, exc: DBAPIError | TimeoutError, *, committing: bool
+    ) -> NoReturn:
+        """Raise what `exc` means to a client (`exc` itself if it is no failure of the
+        database itself), having discarded the connection if it is lost."""
+        if _lost(exc):
+            await self._discard(conn)
+        failure = _as_domain_error(exc, committing=committing)
+        if failure is exc:
+            raise exc
+        raise failure from exc
 
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
