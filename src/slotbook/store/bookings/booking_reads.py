@@ -22,6 +22,7 @@ from slotbook.store.bookings.predicates import (
     time_claims_overlapping,
 )
 from slotbook.store.bookings.waitlist import anyone_waiting_for_slot
+from slotbook.store.driver_sql import DriverStatement
 from slotbook.store.tables import bookings, calendars, slots
 
 #: every column of a booking but the hash of its manage token
@@ -272,7 +273,7 @@ class SlotToClaim:
     booking_id: int
 
 
-_SLOT_TO_CLAIM = (
+_SLOT_TO_CLAIM = DriverStatement.of(
     select(
         slots,
         calendars,
@@ -287,15 +288,15 @@ _SLOT_TO_CLAIM = (
 async def slot_to_claim(uow: UnitOfWork, slot_id: int) -> SlotToClaim | None:
     """One round trip (PostgreSQL: it takes a booking id of the sequence); None if there
     is no such slot."""
-    row = (await uow.conn.execute(_SLOT_TO_CLAIM, {"slot_id": slot_id})).first()
+    row = (await _SLOT_TO_CLAIM.execute(uow, {"slot_id": slot_id})).first()
     if row is None:
         return None
-    values = row._mapping
+    n, m = len(slots.c), len(slots.c) + len(calendars.c)
     return SlotToClaim(
-        slot=SeatSlot(**{c.name: values[c] for c in slots.c}),
-        calendar=Calendar(**{c.name: values[c] for c in calendars.c}),
-        someone_waits=row[-2],
-        booking_id=row[-1],
+        slot=SeatSlot(**dict(zip(slots.c.keys(), row[:n], strict=True))),
+        calendar=Calendar(**dict(zip(calendars.c.keys(), row[n:m], strict=True))),
+        someone_waits=row[m],
+        booking_id=row[m + 1],
     )
 
 

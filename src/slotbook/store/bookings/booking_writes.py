@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     Integer,
-    Select,
     String,
     Table,
     Update,
@@ -46,6 +45,7 @@ from slotbook.store.bookings.predicates import (
     stale_hold,
     time_claims_overlapping,
 )
+from slotbook.store.driver_sql import DriverStatement
 from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, calendars, outbox_events, slots
 
 
@@ -141,9 +141,9 @@ def _params(prefix: str, table: Table, columns: Sequence[str]) -> list[BindParam
 @cache
 def _seats_at_once(
     booking_columns: tuple[str, ...], event_columns: tuple[str, ...], notices: int
-) -> Select[Any]:
+) -> DriverStatement:
     """`book_seats_at_once`'s statement for rows of these columns and this many notices
-    (built once: its compiled form is cached)."""
+    (built once)."""
     unlimited = (
         select(calendars.c.id)
         .where(calendars.c.id == bindparam("p_calendar_id"), *(c.is_(None) for c in LIMIT_COLUMNS))
@@ -181,11 +181,13 @@ def _seats_at_once(
         .scalar_subquery()
         for i in range(notices)
     ]
-    return select(
-        select(unlimited.c.id).exists().label("unlimited"),
-        select(booking.c.id).scalar_subquery().label("booking_id"),
-        *told,
-    ).add_cte(event.cte("event"))
+    return DriverStatement.of(
+        select(
+            select(unlimited.c.id).exists().label("unlimited"),
+            select(booking.c.id).scalar_subquery().label("booking_id"),
+            *told,
+        ).add_cte(event.cte("event"))
+    )
 
 
 async def book_seats_at_once(
@@ -207,7 +209,8 @@ async def book_seats_at_once(
     params |= {f"b_{k}": v for k, v in booking.items()} | {f"e_{k}": v for k, v in event.items()}
     for i, notice in enumerate(notices):
         params |= {f"n_{i}_{part}": value for part, value in zip(NOTICE, notice, strict=True)}
-    unlimited, booking_id = (await uow.conn.execute(statement, params)).one()[:2]
+    row: Sequence[Any] = (await statement.execute(uow, params)).one()
+    unlimited, booking_id = row[0], row[1]
     if not unlimited:
         return SeatClaim.LIMITED
     return SeatClaim.FULL if booking_id is None else SeatClaim.MADE
