@@ -70,8 +70,8 @@ async def raw_postgres(url: str, seats: int, clients: int) -> tuple[float, Count
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     conn = await asyncpg.connect(dsn)
     calendar = await conn.fetchval(
-        "INSERT INTO calendars (kind, name, timezone, slot_minutes, horizon_days, created_at) "
-        "VALUES ('event', 'raw', 'UTC', 60, 365, now()) RETURNING id"
+        "INSERT INTO calendars (kind, name, timezone, slot_minutes, horizon_days, created_at, "
+        "version) VALUES ('event', 'raw', 'UTC', 60, 365, now(), md5(random()::text)) RETURNING id"
     )
     slot_id = await conn.fetchval(
         "INSERT INTO slots (calendar_id, start_at, end_at, capacity) VALUES "
@@ -102,8 +102,9 @@ def raw_sqlite(url: str, seats: int, clients: int) -> tuple[float, Counter]:
     path = url.removeprefix("sqlite+aiosqlite:///")
     setup = sqlite3.connect(path, isolation_level=None)
     calendar = setup.execute(
-        "INSERT INTO calendars (kind, name, timezone, slot_minutes, horizon_days, created_at) "
-        "VALUES ('event', 'raw', 'UTC', 60, 365, '2030-01-01 00:00:00.000000') RETURNING id"
+        "INSERT INTO calendars (kind, name, timezone, slot_minutes, horizon_days, created_at, "
+        "version) VALUES ('event', 'raw', 'UTC', 60, 365, '2030-01-01 00:00:00.000000', "
+        "lower(hex(randomblob(16)))) RETURNING id"
     ).fetchone()[0]
     slot_id = setup.execute(
         "INSERT INTO slots (calendar_id, start_at, end_at, capacity) VALUES (?, "

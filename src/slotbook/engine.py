@@ -34,9 +34,9 @@ class CalendarDay:
 
 
 ChangeListener = Callable[[frozenset[CalendarDay]], Awaitable[None]]
-#: news of a unit's changes that PostgreSQL's NOTIFY sends when the unit commits
-Notice = tuple[str, str]  # channel, payload
-NoticeOf = Callable[[frozenset[CalendarDay]], Notice]
+#: news of a unit's changed calendar-days to send with its commit: (channel, payload) of a
+#: PostgreSQL NOTIFY
+Notice = Callable[[frozenset[CalendarDay]], tuple[str, str]]
 
 
 @dataclass
@@ -50,8 +50,6 @@ class UnitOfWork:
     #: calendars read `for_claim` in this transaction (`store.calendars`), by id: their
     #: limits' lock is held already, and these are the limits it guards
     claim_limits: dict[int, Limits] = field(default_factory=dict)
-    #: how its changes are told at commit (`Engine.notify_on_commit`)
-    notice_of: tuple[NoticeOf, ...] = ()
 
     @property
     def is_postgresql(self) -> bool:
@@ -63,11 +61,6 @@ class UnitOfWork:
         it after commit."""
         self.changed.add(CalendarDay(calendar_id, day))
 
-    def notices(self) -> list[Notice]:
-        """The NOTIFYs that tell of the changes recorded so far (none when none are)."""
-        days = frozenset(self.changed)
-        return [notice(days) for notice in self.notice_of] if days else []
-
 
 class Engine:
     """Everything a use case needs, shared by every surface of one process."""
@@ -78,7 +71,7 @@ class Engine:
         self.clock = clock
         self._listeners: list[ChangeListener] = []
         self._recorders: list[Callable[[UnitOfWork], Awaitable[None]]] = []
-        self._notices: tuple[NoticeOf, ...] = ()
+        self._notices: list[Notice] = []
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` with the changed calendar-days after every committed write."""
@@ -89,37 +82,36 @@ class Engine:
         the news commits exactly when the changes do), before the commit."""
         self._recorders.append(recorder)
 
-    def notify_on_commit(self, notice: NoticeOf) -> None:
-        """Have every unit that changes something send `notice` of its changes with
-        PostgreSQL's NOTIFY, which goes out exactly when the unit commits."""
-        self._notices += (notice,)
+    def notify_changes(self, notice: Notice) -> None:
+        """Have every unit that changes something send `notice` of its changes with its
+        commit (PostgreSQL NOTIFY), so the news goes out exactly when the changes do."""
+        self._notices.append(notice)
+
+    def notices(self, days: frozenset[CalendarDay]) -> list[tuple[str, str]]:
+        """The (channel, payload) notices of these changed days."""
+        return [notice(days) for notice in self._notices]
+
+    @property
+    def records_in_transactions(self) -> bool:
+        """Whether news of a change is written by recorders in its unit's transaction
+        (`record_changes`), which only a unit of work can run."""
+        return bool(self._recorders)
 
     @asynccontextmanager
-    async def unit(
-        self, *, write: bool = False, at_once: bool = False
-    ) -> AsyncIterator[UnitOfWork]:
-        """Run one use case in one transaction; tell listeners what changed once committed.
-
-        `at_once` (PostgreSQL): every statement commits by itself, so no lock outlives
-        the statement that took it; for a use case whose writes are all one statement,
-        which sends the unit's `notices()` itself (no recorder may be registered)."""
-        if at_once:
-            assert not self._recorders, "recorders write news in a transaction of their own"
-        connection = self.db.single_statements() if at_once else self.db.transaction(write=write)
-        async with connection as conn:
-            uow = UnitOfWork(
-                conn=conn, now=self.clock(), settings=self.settings, notice_of=self._notices
-            )
+    async def unit(self, *, write: bool = False) -> AsyncIterator[UnitOfWork]:
+        """Run one use case in one transaction; tell listeners what changed once committed."""
+        async with self.db.transaction(write=write) as conn:
+            uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
             yield uow
-            if uow.changed and not at_once:
+            if uow.changed:
                 for recorder in self._recorders:
                     await recorder(uow)
-                for channel, payload in uow.notices():
+                for channel, payload in self.notices(frozenset(uow.changed)):
                     await notify(uow, channel, payload)
         if uow.changed:
             await self.announce(frozenset(uow.changed))
 
-    def attempts(self, *, write: bool = False, at_once: bool = False) -> "Attempts":
+    def attempts(self, *, write: bool = False) -> "Attempts":
         """The tries of one unit of work, run as
 
             async for attempt in engine.attempts(write=True):
@@ -131,8 +123,8 @@ class Engine:
         try remains): once more when its connection dropped; after a short random pause up
         to four more times when PostgreSQL broke a deadlock by aborting it (the other side
         commits meanwhile, so the next run sees its outcome). Failing so every time, it is
-        a 503 with Retry-After. `at_once`: as `unit`'s."""
-        return Attempts(self, write=write, at_once=at_once)
+        a 503 with Retry-After."""
+        return Attempts(self, write=write)
 
     async def announce(self, days: frozenset[CalendarDay]) -> None:
         for listener in self._listeners:
@@ -150,10 +142,9 @@ class Attempts:
     #: the longest pause before running a deadlocked unit again, times the runs so far
     DEADLOCK_PAUSE_SECONDS = 0.01
 
-    def __init__(self, engine: Engine, *, write: bool, at_once: bool = False) -> None:
+    def __init__(self, engine: Engine, *, write: bool) -> None:
         self._engine = engine
         self._write = write
-        self._at_once = at_once
         self._runs = 0
         self._finished = False
         self._unit: AbstractAsyncContextManager[UnitOfWork] | None = None
@@ -168,7 +159,7 @@ class Attempts:
         return self
 
     async def __aenter__(self) -> UnitOfWork:
-        self._unit = self._engine.unit(write=self._write, at_once=self._at_once)
+        self._unit = self._engine.unit(write=self._write)
         return await self._unit.__aenter__()
 
     async def __aexit__(

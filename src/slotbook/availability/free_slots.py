@@ -41,7 +41,7 @@ from slotbook.scheduling import (
 from slotbook.scheduling.rules import Counts, booker_key, clear_of, week_of, within_limits
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import bookers_between, claimed_times, claims_near
-from slotbook.store.calendars import load_schedule
+from slotbook.store.calendars import kept_schedule, load_schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,17 +144,13 @@ async def free_slots_between(
     return bookable(calendar, found.open, uow.now)
 
 
-async def _slots_of_day(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> list[Slot]:
+def _check_opens(calendar: Calendar, schedule: Schedule, start_at: datetime) -> None:
+    """A slot of `schedule` (the calendar's hours of `start_at`'s local day) starts at
+    `start_at`; otherwise OffGrid (inside the hours, between two slot starts) or
+    OutsideHours."""
     day = calendar.local_day(start_at)
-    schedule = await load_schedule(uow, calendar.id, day, day, version=calendar.schedule_version)
     hours = opening_hours(day, schedule.rules, schedule.dates)
-    return day_slots(day, calendar.zone, hours, calendar.slot_minutes)
-
-
-async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> None:
-    """A slot of the calendar's hours starts at `start_at`; otherwise OffGrid (inside the
-    hours, between two slot starts) or OutsideHours."""
-    slots = await _slots_of_day(uow, calendar, start_at)
+    slots = day_slots(day, calendar.zone, hours, calendar.slot_minutes)
     if any(s.start == start_at for s in slots):
         return
     if any(s.start < start_at < s.end for s in slots):
@@ -163,6 +159,24 @@ async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime)
             f"{calendar.slot_minutes}-minute grid"
         )
     raise OutsideHours()
+
+
+async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> None:
+    """A slot of the calendar's hours starts at `start_at` (see `_check_opens`)."""
+    day = calendar.local_day(start_at)
+    schedule = await load_schedule(uow, calendar.id, day, day, version=calendar.schedule_version)
+    _check_opens(calendar, schedule, start_at)
+
+
+def check_kept_opening(calendar: Calendar, start_at: datetime) -> bool:
+    """`check_opening` from the hours this process keeps: False if it keeps none for that
+    day (then only `check_opening` can tell)."""
+    day = calendar.local_day(start_at)
+    schedule = kept_schedule(calendar.id, calendar.schedule_version, day, day)
+    if schedule is None:
+        return False
+    _check_opens(calendar, schedule, start_at)
+    return True
 
 
 async def check_unclaimed(

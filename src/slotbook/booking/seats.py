@@ -71,7 +71,10 @@ def _draft(slot: SeatSlot, calendar: Calendar, request: SeatRequest) -> Draft:
 
 async def _refusal(uow: UnitOfWork, request: SeatRequest) -> SlotFull | TooFewSeats:
     """Why the claim found too few seats left: none (SlotFull), or some."""
-    left = 0 if request.seats == 1 else (await get_slot(uow, request.slot_id)).available
+    return _too_few(0 if request.seats == 1 else (await get_slot(uow, request.slot_id)).available)
+
+
+def _too_few(left: int) -> SlotFull | TooFewSeats:
     if left > 0:
         return TooFewSeats(f"Only {left} {'place' if left == 1 else 'places'} left")
     return SlotFull()
@@ -100,43 +103,50 @@ async def claim_seat(uow: UnitOfWork, request: SeatRequest) -> tuple[NewBooking,
 
 
 class _NotAtOnce(Exception):
-    """The event keeps booking limits: its seats are claimed in a transaction."""
+    """Nothing was written for a reason only a unit of work settles (the event keeps
+    booking limits): the seats are claimed in one."""
 
 
 async def claim_seat_at_once(
     engine: Engine, request: SeatRequest
 ) -> tuple[NewBooking, Calendar] | None:
-    """`claim_seat` in two round trips on PostgreSQL, each its own transaction: read the
-    slot, its event and its waitlist (taking the booking's id), then claim the seats and
-    write the booking, its event and its news in one statement, so that a hot slot's row
-    is locked only while that statement runs. The same answers and errors as
-    `claim_seat`; None (nothing written) on SQLite, or when the event keeps booking
-    limits: then `claim_seat` in a transaction."""
-    if engine.db.is_sqlite:
+    """`claim_seat` in two round trips on PostgreSQL, each a statement that commits by
+    itself: read the slot, its event and its waitlist (taking the booking's id), then
+    claim the seats and write the booking, its event and its news in one statement, so
+    that a hot slot's row is locked only while that statement runs. The same answers
+    and errors as `claim_seat`; None (nothing written) where that cannot be done so — on
+    SQLite, with news written by a recorder, on an event that keeps booking limits —
+    and the caller runs `claim_seat` in a unit of work."""
+    if engine.db.is_sqlite or engine.records_in_transactions:
         return None
     try:
-        async for attempt in engine.attempts(at_once=True):
-            async with attempt as uow:
-                with booking_attempt(request.source):
-                    made = await _claim_at_once(uow, request)
+        with booking_attempt(request.source):
+            return await _claim_at_once(engine, request)
     except _NotAtOnce:
         return None
-    return made
 
 
-async def _claim_at_once(uow: UnitOfWork, request: SeatRequest) -> tuple[NewBooking, Calendar]:
-    found = await slot_to_claim(uow, request.slot_id)
+async def _claim_at_once(engine: Engine, request: SeatRequest) -> tuple[NewBooking, Calendar]:
+    now = engine.clock()
+    async with engine.db.autocommit() as driver:
+        found = await slot_to_claim(driver, request.slot_id)
     if found is None:
         raise SlotNotFound()
     slot, calendar = found.slot, found.calendar
-    _check_claim(slot, calendar, request.seats, uow.now)
+    _check_claim(slot, calendar, request.seats, now)
     if found.someone_waits:
         raise SlotFull(KEPT_FOR_THE_WAITLIST)
     draft = _draft(slot, calendar, request)
     try:
-        made = await transitions.create_at_once(uow, calendar, draft, found.booking_id)
+        made = await transitions.create_seats_at_once(
+            engine, calendar, draft, found.booking_id, now
+        )
     except SlotFull:
-        raise await _refusal(uow, request) from None
+        if request.seats == 1:
+            raise
+        async with engine.db.autocommit() as driver:
+            again = await slot_to_claim(driver, request.slot_id)
+        raise _too_few(again.slot.available if again else 0) from None
     if made is None:
         raise _NotAtOnce()
     return made, calendar

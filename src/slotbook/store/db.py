@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any, NoReturn
+from typing import Any
 
 import asyncpg
 from sqlalchemy import event
@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from slotbook.errors import Busy, Deadlocked, Disconnected, Unavailable
+from slotbook.errors import Busy, Deadlocked, Disconnected, StatementLost, Unavailable
 from slotbook.observability.metrics import POOL_IN_USE
 from slotbook.settings import Settings
 
@@ -102,6 +102,15 @@ def _as_domain_error(exc: BaseException, *, committing: bool) -> BaseException:
     return exc
 
 
+#: what asyncpg raises when its connection is gone (killed, closed, reset)
+_DRIVER_LOST = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
 class Database:
     """Owns the engine; hands out transactions."""
 
@@ -172,7 +181,12 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
-        async with self._connection() as conn:
+        async with self._turn():
+            conn = self.engine.connect()
+            try:
+                await conn.start()
+            except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
+                raise Unavailable() from exc
             committing = False
             try:
                 if write:
@@ -187,38 +201,19 @@ class Database:
                 committing = True
                 await transaction.commit()
             except (DBAPIError, TimeoutError) as exc:
-                await self._fail(conn, exc, committing=committing)
-
-    @asynccontextmanager
-    async def single_statements(self) -> AsyncIterator[AsyncConnection]:
-        """A connection on which every statement is a transaction of its own (no BEGIN,
-        no COMMIT round trip: the server commits at the statement's end), for a use case
-        whose writes are one statement. A statement cut off by a lost connection may have
-        committed: `Unavailable`, never run again; a deadlock aborted it whole."""
-        async with self._connection() as conn:
-            try:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                yield conn
-            except (DBAPIError, TimeoutError) as exc:
-                await self._fail(conn, exc, committing=True)
-
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """A connection of the pool, in turn (`Unavailable` if none is free in time or
-        none can be made), given back when the block ends."""
-        async with self._turn():
-            conn = self.engine.connect()
-            try:
-                await conn.start()
-            except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
-                raise Unavailable() from exc
-            try:
-                yield conn
+                if _lost(exc):
+                    await self._discard(conn)
+                failure = _as_domain_error(exc, committing=committing)
+                if failure is exc:
+                    raise
+                raise failure from exc
             finally:
                 await conn.close()
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
+        """This unit's turn at the pool (PostgreSQL), in the order asked; `Unavailable`
+        past the pool timeout."""
         if self._turns is None:
             yield
             return
@@ -232,23 +227,36 @@ class Database:
         finally:
             self._turns.release()
 
-    async def _fail(
-        self, conn: AsyncConnection, exc: DBAPIError | TimeoutError, *, committing: bool
-    ) -> NoReturn:
-        """Raise what `exc` means to a client (`exc` itself if it is no failure of the
-        database itself), having discarded the connection if it is lost."""
-        if _lost(exc):
-            await self._discard(conn)
-        failure = _as_domain_error(exc, committing=committing)
-        if failure is exc:
-            raise exc
-        raise failure from exc
-
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
         """Never hand this connection out again (it dropped, or its server stalled)."""
         with suppress(Exception):
             await conn.invalidate()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled PostgreSQL connection's own driver, outside any transaction: each
+        statement on it is a transaction of its own, one round trip. A connection that
+        drops while in use is `StatementLost` (it may have committed); a statement that does
+        not answer in time is `Unavailable`."""
+        async with self._turn():
+            conn = self.engine.connect()
+            try:
+                await conn.start()
+                raw = await conn.get_raw_connection()
+            except (DBAPIError, OSError, PoolTimeout) as exc:
+                await conn.close()
+                raise Unavailable() from exc
+            try:
+                yield raw.driver_connection
+            except _DRIVER_LOST as exc:
+                await self._discard(conn)
+                raise StatementLost() from exc
+            except TimeoutError as exc:
+                await self._discard(conn)
+                raise Unavailable("The booking store did not answer in time") from exc
+            finally:
+                await conn.close()
 
     async def connect_outside_pool(self) -> asyncpg.Connection:
         """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""

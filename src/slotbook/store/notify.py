@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-if TYPE_CHECKING:  # the engine sends every unit's notices through this module
+if TYPE_CHECKING:  # the engine sends its units' notices with this module
     from slotbook.engine import UnitOfWork
 
 

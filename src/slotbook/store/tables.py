@@ -92,6 +92,8 @@ calendars = Table(
     # a new random token each time the opening hours are replaced (None: never set), so
     # that a process may keep a schedule it read for as long as the token is the same
     Column("schedule_version", String(32), nullable=True),
+    # a random token written with every change of this row (`store.calendars`)
+    Column("version", String(32), nullable=False),
     UniqueConstraint("kind", "owner_key"),
     CheckConstraint("kind IN ('owner', 'provider', 'board', 'event')", name="kind"),
     CheckConstraint("slot_minutes > 0", name="slot_minutes"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
@@ -285,10 +286,10 @@ _SLOT_TO_CLAIM = DriverStatement.of(
 )
 
 
-async def slot_to_claim(uow: UnitOfWork, slot_id: int) -> SlotToClaim | None:
-    """One round trip (PostgreSQL: it takes a booking id of the sequence); None if there
-    is no such slot."""
-    row = (await _SLOT_TO_CLAIM.execute(uow, {"slot_id": slot_id})).first()
+async def slot_to_claim(driver: asyncpg.Connection, slot_id: int) -> SlotToClaim | None:
+    """One statement on its own (PostgreSQL, `Database.autocommit`), which takes an id
+    of the bookings' sequence; None if there is no such slot."""
+    row = await _SLOT_TO_CLAIM.fetchrow(driver, {"slot_id": slot_id})
     if row is None:
         return None
     n, m = len(slots.c), len(slots.c) + len(calendars.c)
