@@ -98,9 +98,12 @@ class Engine:
         return bool(self._recorders)
 
     @asynccontextmanager
-    async def unit(self, *, write: bool = False) -> AsyncIterator[UnitOfWork]:
-        """Run one use case in one transaction; tell listeners what changed once committed."""
-        async with self.db.transaction(write=write) as conn:
+    async def unit(
+        self, *, write: bool = False, read_only: bool = False
+    ) -> AsyncIterator[UnitOfWork]:
+        """Run one use case in one transaction; tell listeners what changed once committed.
+        `read_only`: a use case that only reads (`Database.transaction`)."""
+        async with self.db.transaction(write=write, read_only=read_only) as conn:
             uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
             yield uow
             if uow.changed:
@@ -111,7 +114,7 @@ class Engine:
         if uow.changed:
             await self.announce(frozenset(uow.changed))
 
-    def attempts(self, *, write: bool = False) -> "Attempts":
+    def attempts(self, *, write: bool = False, read_only: bool = False) -> "Attempts":
         """The tries of one unit of work, run as
 
             async for attempt in engine.attempts(write=True):
@@ -123,8 +126,9 @@ class Engine:
         try remains): once more when its connection dropped; after a short random pause up
         to four more times when PostgreSQL broke a deadlock by aborting it (the other side
         commits meanwhile, so the next run sees its outcome). Failing so every time, it is
-        a 503 with Retry-After."""
-        return Attempts(self, write=write)
+        a 503 with Retry-After. `read_only`: a use case that only reads, which on
+        PostgreSQL needs no BEGIN and COMMIT (`Database.transaction`)."""
+        return Attempts(self, write=write, read_only=read_only)
 
     async def announce(self, days: frozenset[CalendarDay]) -> None:
         for listener in self._listeners:
@@ -142,9 +146,10 @@ class Attempts:
     #: the longest pause before running a deadlocked unit again, times the runs so far
     DEADLOCK_PAUSE_SECONDS = 0.01
 
-    def __init__(self, engine: Engine, *, write: bool) -> None:
+    def __init__(self, engine: Engine, *, write: bool, read_only: bool = False) -> None:
         self._engine = engine
         self._write = write
+        self._read_only = read_only
         self._runs = 0
         self._finished = False
         self._unit: AbstractAsyncContextManager[UnitOfWork] | None = None
@@ -159,7 +164,7 @@ class Attempts:
         return self
 
     async def __aenter__(self) -> UnitOfWork:
-        self._unit = self._engine.unit(write=self._write)
+        self._unit = self._engine.unit(write=self._write, read_only=self._read_only)
         return await self._unit.__aenter__()
 
     async def __aexit__(

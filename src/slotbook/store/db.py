@@ -170,17 +170,25 @@ class Database:
         )
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+    async def transaction(
+        self, *, write: bool = False, read_only: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back on any error.
+        `read_only` (a block that only reads): on PostgreSQL none, each statement its own
+        snapshot as under READ COMMITTED inside one, without the BEGIN and COMMIT round
+        trips; on SQLite one read transaction still (one snapshot)."""
         if write and self._writers is not None:
             async with self._writers, self._transaction(write=True) as conn:
                 yield conn
         else:
-            async with self._transaction(write=write) as conn:
+            outside = read_only and not self.is_sqlite
+            async with self._transaction(write=write, outside=outside) as conn:
                 yield conn
 
     @asynccontextmanager
-    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+    async def _transaction(
+        self, *, write: bool, outside: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
         async with self._turn():
             conn = self.engine.connect()
             try:
@@ -191,6 +199,8 @@ class Database:
             try:
                 if write:
                     await conn.execution_options(slotbook_write=True)
+                elif outside:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
                 transaction = await conn.begin()
                 try:
                     yield conn

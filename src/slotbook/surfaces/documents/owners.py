@@ -172,7 +172,7 @@ async def get_slots(
     calendar_owner_id: Annotated[OwnerKey, Query()],
     for_date: Annotated[Day, Query()],
 ) -> SlotsOut:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
             if for_date < _today(uow.now, uow.settings, calendar):
@@ -249,7 +249,7 @@ async def book_appointment(
 async def list_appointments(
     engine: EngineDep, user: StrictUser, calendar_owner_id: Annotated[OwnerKey, Query()]
 ) -> list[AppointmentOut]:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
             if calendar is None:
