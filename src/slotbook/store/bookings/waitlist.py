@@ -11,7 +11,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Exists,
+    Select,
+    and_,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from slotbook.booking.model import SeatSlot
 from slotbook.engine import UnitOfWork
@@ -117,22 +127,24 @@ async def someone_waits(
     uow: UnitOfWork, slot_id: int | None, calendar_id: int, start_at: datetime
 ) -> bool:
     """Whether anyone is waiting for this place."""
-    return (
-        await uow.conn.execute(anyone_waiting(slot_id, calendar_id, start_at))
-    ).first() is not None
+    place = _same_place(slot_id, calendar_id, start_at)
+    return bool(await uow.conn.scalar(select(_anyone_waiting(place))))
 
 
-def anyone_waiting(slot_id: int | None, calendar_id: Any, start_at: Any) -> Select[Any]:
-    """One of those waiting for this place, if anyone is (`calendar_id` and `start_at`:
-    values, or parameters of the statement)."""
-    return (
-        select(waitlist_entries.c.id)
-        .where(
-            _same_place(slot_id, calendar_id, start_at),
-            waitlist_entries.c.status == EntryStatus.WAITING,
-        )
-        .limit(1)
-    )
+def anyone_waiting_for_slot(slot_id: int | BindParameter[int]) -> Exists:
+    """Whether anyone is waiting for this explicit slot, as an expression."""
+    return _anyone_waiting(waitlist_entries.c.slot_id == slot_id)
+
+
+def anyone_waiting_for_time(calendar_id: Any, start_at: Any) -> Exists:
+    """Whether anyone is waiting for the calendar's time from `start_at`, as an
+    expression (`calendar_id` and `start_at`: values, or parameters of the statement)."""
+    return _anyone_waiting(_same_place(None, calendar_id, start_at))
+
+
+def _anyone_waiting(place: ColumnElement[bool]) -> Exists:
+    query = select(waitlist_entries.c.id)
+    return query.where(place, waitlist_entries.c.status == EntryStatus.WAITING).exists()
 
 
 async def waiting_for_slot(uow: UnitOfWork, slot_id: int, *, most: int) -> list[WaitlistEntry]:
