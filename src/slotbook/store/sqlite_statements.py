@@ -2,7 +2,8 @@
 (`Database.write_at_once`): each compiled once by SQLAlchemy's SQLite dialect, its values
 bound and its columns read by the column types' own processors, so a row written so is
 the row SQLAlchemy writes (an instant as `UTCDateTime`'s fixed-width UTC text, a day as
-SQLite's date text) and each statement has one definition."""
+SQLite's date text) and each statement has one definition. (`store.driver_sql` is
+PostgreSQL's twin, where asyncpg itself takes and gives every value as it is.)"""
 
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
