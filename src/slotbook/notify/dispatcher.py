@@ -8,7 +8,8 @@ A consumer is anything with these two methods:
   emails, …) in the transaction that marks them routed — so each event is routed once,
   across every process, and nothing is lost if a process dies;
 - `deliver_due(engine) -> int`: do one batch of the work that is due, claiming it in the
-  database first; how much was attempted (0: nothing due).
+  database first; how much was attempted (0: nothing due) — fewer than its `batch`
+  when nothing more was due (to this process: what another one claimed, it sends).
 """
 
 from typing import Protocol
@@ -22,6 +23,9 @@ ROUTE_BATCH = 500
 
 
 class Consumer(Protocol):
+    #: the most `deliver_due` attempts at once
+    batch: int
+
     async def take(self, uow: UnitOfWork, events: list[Event]) -> None: ...
 
     async def deliver_due(self, engine: Engine) -> int: ...
@@ -54,9 +58,13 @@ class Dispatcher:
         self.consumers = consumers
 
     async def run_once(self) -> int:
-        """One pass; how many events and deliveries it handled."""
+        """One pass; how many events and deliveries it handled. A consumer works until a
+        batch comes out short: then nothing more was due."""
         done = await route_new_events(self.engine, self.consumers)
         for consumer in self.consumers:
-            while attempted := await consumer.deliver_due(self.engine):
+            while True:
+                attempted = await consumer.deliver_due(self.engine)
                 done += attempted
+                if attempted < consumer.batch:
+                    break
         return done
