@@ -18,6 +18,7 @@ from email.charset import QP, Charset
 from email.header import Header
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from functools import lru_cache
 
 LINK = re.compile(r"https?://\S+")
 #: text parts in UTF-8, quoted-printable (readable where they are ASCII)
@@ -37,8 +38,9 @@ INVITE_PART = (
 )
 
 
+@lru_cache(maxsize=64)
 def address_of(sender: str) -> str:
-    """The bare address of `Name <address>`."""
+    """The bare address of `Name <address>` (of a deployment's few senders: kept)."""
     return parseaddr(sender)[1]
 
 
