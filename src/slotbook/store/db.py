@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from slotbook.errors import Busy, Deadlocked, Disconnected, Unavailable
+from slotbook.errors import Busy, Deadlocked, Disconnected, StatementLost, Unavailable
 from slotbook.observability.metrics import POOL_IN_USE
 from slotbook.settings import Settings
 
@@ -102,6 +102,15 @@ def _as_domain_error(exc: BaseException, *, committing: bool) -> BaseException:
     return exc
 
 
+#: what asyncpg raises when its connection is gone (killed, closed, reset)
+_DRIVER_LOST = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
 class Database:
     """Owns the engine; hands out transactions."""
 
@@ -121,9 +130,13 @@ class Database:
         # hashes would otherwise reach the log).
         options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
         if not self.is_sqlite:
+            # Up to twice `pool_size` connections, each kept once opened: an overflow
+            # connection was closed whenever a burst of units ended before their waiters
+            # ran, and opened again (a server process, every statement prepared anew)
+            # moments later, dozens of times a second under load.
             options |= {
-                "pool_size": pool_size,
-                "max_overflow": pool_size,
+                "pool_size": 2 * pool_size,
+                "max_overflow": 0,
                 "pool_timeout": pool_timeout,
                 # asyncpg: `timeout` bounds making a connection, `command_timeout` every
                 # statement (the commit included); both raise TimeoutError.
@@ -138,6 +151,13 @@ class Database:
         # handler's sleeps (the latency tail); BEGIN IMMEDIATE still guards across
         # processes. PostgreSQL needs no such queue.
         self._writers = asyncio.Lock() if self.is_sqlite else None
+        # PostgreSQL: connections go to the units of this process in the order they
+        # asked. The pool's own wait lets a newcomer take a connection a waiter was
+        # woken for, so under a burst bigger than the pool some waited out
+        # `pool_timeout` (503s, the hot-slot benchmark's tail) while most were served
+        # at once.
+        self._turns = None if self.is_sqlite else asyncio.Semaphore(2 * pool_size)
+        self._pool_timeout = pool_timeout
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "Database":
@@ -150,50 +170,103 @@ class Database:
         )
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+    async def transaction(
+        self, *, write: bool = False, read_only: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back on any error.
+        `read_only` (a block that only reads): on PostgreSQL none, each statement its own
+        snapshot as under READ COMMITTED inside one, without the BEGIN and COMMIT round
+        trips; on SQLite one read transaction still (one snapshot)."""
         if write and self._writers is not None:
             async with self._writers, self._transaction(write=True) as conn:
                 yield conn
         else:
-            async with self._transaction(write=write) as conn:
+            outside = read_only and not self.is_sqlite
+            async with self._transaction(write=write, outside=outside) as conn:
                 yield conn
 
     @asynccontextmanager
-    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
-        conn = self.engine.connect()
-        try:
-            await conn.start()
-        except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
-            raise Unavailable() from exc
-        committing = False
-        try:
-            if write:
-                await conn.execution_options(slotbook_write=True)
-            transaction = await conn.begin()
+    async def _transaction(
+        self, *, write: bool, outside: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        async with self._turn():
+            conn = self.engine.connect()
             try:
-                yield conn
-            except BaseException as exc:
-                if not _lost(exc):  # a lost connection has nothing left to roll back
-                    await transaction.rollback()
-                raise
-            committing = True
-            await transaction.commit()
-        except (DBAPIError, TimeoutError) as exc:
-            if _lost(exc):
-                await self._discard(conn)
-            failure = _as_domain_error(exc, committing=committing)
-            if failure is exc:
-                raise
-            raise failure from exc
+                await conn.start()
+            except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
+                raise Unavailable() from exc
+            committing = False
+            try:
+                if write:
+                    await conn.execution_options(slotbook_write=True)
+                elif outside:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                transaction = await conn.begin()
+                try:
+                    yield conn
+                except BaseException as exc:
+                    if not _lost(exc):  # a lost connection has nothing left to roll back
+                        await transaction.rollback()
+                    raise
+                committing = True
+                await transaction.commit()
+            except (DBAPIError, TimeoutError) as exc:
+                if _lost(exc):
+                    await self._discard(conn)
+                failure = _as_domain_error(exc, committing=committing)
+                if failure is exc:
+                    raise
+                raise failure from exc
+            finally:
+                await conn.close()
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """This unit's turn at the pool (PostgreSQL), in the order asked; `Unavailable`
+        past the pool timeout."""
+        if self._turns is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._pool_timeout):
+                await self._turns.acquire()
+        except TimeoutError as exc:
+            raise Unavailable() from exc
+        try:
+            yield
         finally:
-            await conn.close()
+            self._turns.release()
 
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
         """Never hand this connection out again (it dropped, or its server stalled)."""
         with suppress(Exception):
             await conn.invalidate()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled PostgreSQL connection's own driver, outside any transaction: each
+        statement on it is a transaction of its own, one round trip. A connection that
+        drops while in use is `StatementLost` (it may have committed); a statement that does
+        not answer in time is `Unavailable`."""
+        async with self._turn():
+            conn = self.engine.connect()
+            try:
+                await conn.start()
+                raw = await conn.get_raw_connection()
+            except (DBAPIError, OSError, PoolTimeout) as exc:
+                await conn.close()
+                raise Unavailable() from exc
+            try:
+                yield raw.driver_connection
+            except _DRIVER_LOST as exc:
+                await self._discard(conn)
+                raise StatementLost() from exc
+            except TimeoutError as exc:
+                await self._discard(conn)
+                raise Unavailable("The booking store did not answer in time") from exc
+            finally:
+                await conn.close()
 
     async def connect_outside_pool(self) -> asyncpg.Connection:
         """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""
