@@ -10,7 +10,9 @@ PostgreSQL on loopback, fresh databases, one server process each, driven by `wrk
   `--seconds` at `--connections`; prints bookings/s and slotbook's ratio to the bare one;
 - server CPU per request (user + system ticks of the server process from
   `/proc/<pid>/stat`, before and after) over `--sequential` bookings made one after the
-  other, and over as many 001 slot reads.
+  other, and over as many 001 slot reads. With the background jobs on (the default) a
+  booking's figure starts once the outbox's consumers have done the wrk runs' work and
+  ends once they have done the sequential bookings' (its letters and webhooks included).
 py-spy samples the server during the sequential 002 bookings (`--no-profile`: not) and
 the share of samples per function is printed. Writes its section of bench/RESULTS.md.
 The machine's load average is printed with the figures: on a shared machine they are
@@ -103,6 +105,22 @@ def wrk(base: str, surface: str, who: str, seconds: int, connections: int) -> fl
     return (total - bad) / took
 
 
+async def drained(base: str, *, most_seconds: float = 300) -> None:
+    """Wait until the outbox's consumers have done the work the wrk runs left them (the
+    `slotbook_outbox_backlog` gauge is 0), so that the sequential CPU figures count only
+    their own bookings' share. A no-op when the server runs no jobs."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        deadline = time.monotonic() + most_seconds
+        while time.monotonic() < deadline:
+            found = re.search(
+                r"^slotbook_outbox_backlog ([\d.e+]+)$", (await http.get("/metrics")).text, re.M
+            )
+            if found is None or float(found.group(1)) == 0:
+                return
+            await asyncio.sleep(0.5)  # polling the backlog, not waiting for time to pass
+        print(f"  (the outbox still held work after {most_seconds:.0f} s)")
+
+
 def server_pid(base: str) -> int:
     """The process serving `base` (started with `--port <port>` on its command line)."""
     port = base.rsplit(":", 1)[1]
@@ -128,9 +146,12 @@ async def cpu_per_request(
     count: int,
     request: Callable[[int], tuple[str, str, object]],
     profile: Path | None = None,
+    *,
+    drain: bool = False,
 ) -> float:
     """Milliseconds of server CPU per request, `count` requests one after the other;
-    `profile`: py-spy samples the server meanwhile into that file (raw, folded stacks)."""
+    `profile`: py-spy samples the server meanwhile into that file (raw, folded stacks);
+    `drain`: and the work they left the outbox's consumers, done after the last one."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         for i in range(20):  # warm-up
             method, path, body = request(100_000 + i)
@@ -147,6 +168,8 @@ async def cpu_per_request(
             method, path, body = request(i)
             answer = await http.request(method, path, json=body)
             assert answer.is_success, answer.text
+        if drain:
+            await drained(base)
         spent = (cpu_seconds(pid) - before) / count * 1000
         if spy:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
@@ -268,11 +291,18 @@ async def measure_slotbook(
         }
         if args.workers > 1:  # CPU per request: of one process
             return rate, {}
+        if not args.request_path_only:
+            await drained(base)
         pid = server_pid(base)
         who_001, who_002 = await setup(base, 2)
+        jobs = not args.request_path_only
         cpu = {
-            "001": await cpu_per_request(base, pid, args.sequential, appointment(who_001)),
-            "002": await cpu_per_request(base, pid, args.sequential, booking(who_002), profile),
+            "001": await cpu_per_request(
+                base, pid, args.sequential, appointment(who_001), drain=jobs
+            ),
+            "002": await cpu_per_request(
+                base, pid, args.sequential, booking(who_002), profile, drain=jobs
+            ),
             "001 slots": await cpu_per_request(base, pid, args.sequential, slot_read(who_001)),
         }
     return rate, cpu
