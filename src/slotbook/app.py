@@ -37,6 +37,7 @@ from slotbook.surfaces.documents import board, events, owners, providers, reserv
 from slotbook.surfaces.http.errors import domain_error_handler, unexpected_error_handler
 from slotbook.surfaces.http.openapi import openapi_builder
 from slotbook.surfaces.http.request_limits import RequestLimits
+from slotbook.surfaces.http.route_index import index_routes
 from slotbook.surfaces.operations import docs
 from slotbook.surfaces.operations import metrics as operations
 from slotbook.web import api as web_api
@@ -151,4 +152,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.routers = [surface.router for surface in surfaces]  # see errors.style_for
     for path, static in assets.static_apps().items():
         app.mount(path, static)
+    index_routes(app.router)  # last: it sees the routes added so far
     return app

@@ -1,0 +1,82 @@
+"""The route index picks, for every path and method, the route FastAPI's full scan picks."""
+
+import re
+from typing import Any
+
+import pytest
+from starlette.routing import BaseRoute, Match
+
+from slotbook.app import create_app
+from slotbook.settings import Settings
+from slotbook.surfaces.http.route_index import RouteIndex
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+PARAMETER = re.compile(r"{(\w+)(?::(\w+))?}")
+SAMPLE = {"path": "a/b.css", "int": "7"}
+
+
+@pytest.fixture(scope="module")
+def app() -> Any:
+    return create_app(Settings(_env_file=None))
+
+
+def chosen(routes: list[BaseRoute], scope: dict[str, Any]) -> tuple[BaseRoute, Match] | None:
+    """The route a router's scan serves `scope` with: the first full match, else the first
+    partial one (a 405)."""
+    partial = None
+    for route in routes:
+        match, _ = route.matches(dict(scope))
+        if match is Match.FULL:
+            return route, match
+        if match is Match.PARTIAL and partial is None:
+            partial = (route, match)
+    return partial
+
+
+def templates(app: Any) -> set[str]:
+    """Every route template of the app (included routers' and mounts'), filled in."""
+    found = set()
+    for route in app.router.routes:
+        included = getattr(route, "original_router", None)
+        for leaf in included.routes if included is not None else [route]:
+            path = leaf.path_format
+            found.add(PARAMETER.sub(lambda m: SAMPLE.get(m.group(2) or "", "x1"), path))
+    return found
+
+
+def test_the_app_router_looks_routes_up_in_the_index(app):
+    assert isinstance(app.router.middleware_stack, RouteIndex)
+
+
+def test_every_path_and_method_gets_the_route_the_full_scan_gives(app):
+    index: RouteIndex = app.router.middleware_stack
+    paths = templates(app)
+    paths |= {p + "/" for p in paths} | {p + "/more" for p in paths}
+    paths |= {"/", "/nope", "/api/v1", "/api/v1/bookings/x1/approve/extra", "/static"}
+    compared = 0
+    for path in sorted(paths):
+        for scope_type, methods in (("http", METHODS), ("websocket", ("GET",))):
+            for method in methods:
+                scope = {"type": scope_type, "path": path, "root_path": "", "method": method}
+                full = chosen(app.router.routes, scope)
+                positions = index.positions(scope_type, path)
+                if not positions:  # the full router serves it, as before
+                    assert full is None, (scope_type, method, path)
+                    continue
+                via_index = chosen(index.view(positions).routes, scope)
+                assert via_index is not None and full is not None, (scope_type, method, path)
+                assert via_index[0] is full[0] and via_index[1] is full[1], (method, path)
+                compared += 1
+    assert compared > 500
+
+
+async def test_answers_through_the_index_are_the_full_routers(app):
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://slotbook.test") as http:
+        assert (await http.get("/openapi.json")).status_code == 200
+        wrong_method = await http.delete("/api/v1/slots")
+        assert wrong_method.status_code == 405
+        assert wrong_method.headers["allow"] == "GET"
+        assert (await http.get("/api/v1/nothing-here")).status_code == 404
