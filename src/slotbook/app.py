@@ -36,6 +36,7 @@ from slotbook.surfaces.calendars import (
 from slotbook.surfaces.documents import board, events, owners, providers, reservations
 from slotbook.surfaces.http.errors import domain_error_handler, unexpected_error_handler
 from slotbook.surfaces.http.openapi import openapi_builder
+from slotbook.surfaces.http.replies import JsonAnswer
 from slotbook.surfaces.http.request_limits import RequestLimits
 from slotbook.surfaces.http.route_index import index_routes
 from slotbook.surfaces.operations import docs
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
         docs_url=None,  # served offline by apidocs.pages
         redoc_url=None,
+        default_response_class=JsonAnswer,
     )
     app.openapi = openapi_builder(app, settings)  # type: ignore[method-assign]
     app.add_exception_handler(DomainError, domain_error_handler)
