@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+import httpx
 import pytest
 from starlette.routing import BaseRoute, Match
 
@@ -53,30 +54,49 @@ def test_every_path_and_method_gets_the_route_the_full_scan_gives(app):
     paths = templates(app)
     paths |= {p + "/" for p in paths} | {p + "/more" for p in paths}
     paths |= {"/", "/nope", "/api/v1", "/api/v1/bookings/x1/approve/extra", "/static"}
-    compared = 0
+    compared = defaults = 0
     for path in sorted(paths):
         for scope_type, methods in (("http", METHODS), ("websocket", ("GET",))):
             for method in methods:
                 scope = {"type": scope_type, "path": path, "root_path": "", "method": method}
                 full = chosen(app.router.routes, scope)
                 positions = index.positions(scope_type, path)
-                if not positions:  # the full router serves it, as before
+                if not positions:  # no route: a redirect, or the router's default (404)
                     assert full is None, (scope_type, method, path)
+                    toggled = path.rstrip("/") if path.endswith("/") else path + "/"
+                    redirects = scope_type == "http" and path != "/"
+                    redirected = redirects and chosen(app.router.routes, scope | {"path": toggled})
+                    assert index.only_the_default(scope_type, path) is (not redirected), path
+                    defaults += not redirected
                     continue
                 via_index = chosen(index.view(positions).routes, scope)
                 assert via_index is not None and full is not None, (scope_type, method, path)
                 assert via_index[0] is full[0] and via_index[1] is full[1], (method, path)
                 compared += 1
-    assert compared > 500
+    assert compared > 500 and defaults > 500
+
+
+async def answer(app: Any, method: str, path: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://slotbook.test") as http:
+        return await http.request(method, path)
 
 
 async def test_answers_through_the_index_are_the_full_routers(app):
-    import httpx
-
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://slotbook.test") as http:
-        assert (await http.get("/openapi.json")).status_code == 200
-        wrong_method = await http.delete("/api/v1/slots")
-        assert wrong_method.status_code == 405
-        assert wrong_method.headers["allow"] == "GET"
-        assert (await http.get("/api/v1/nothing-here")).status_code == 404
+    """Requests that need no database, answered by the app and by one without the index."""
+    plain = create_app(Settings(_env_file=None))
+    plain.router.middleware_stack = plain.router.app
+    requests = [
+        ("GET", "/openapi.json"),
+        ("DELETE", "/api/v1/slots"),  # 405
+        ("GET", "/api/v1/slots/"),  # redirected to /api/v1/slots
+        ("GET", "/api/v1/nothing-here"),  # 404
+        ("POST", "/"),
+        ("GET", "/docs"),
+    ]
+    for method, path in requests:
+        indexed, full = [await answer(each, method, path) for each in (app, plain)]
+        assert indexed.status_code == full.status_code, (method, path)
+        assert indexed.content == full.content, (method, path)
+        same = {k: v for k, v in indexed.headers.items() if k != "x-request-id"}
+        assert same == {k: v for k, v in full.headers.items() if k != "x-request-id"}

@@ -8,7 +8,9 @@ looks at the few routes whose pattern can match its path; those routes are then 
 the app's order by FastAPI's own router code (a copy of the app's router that holds only
 them). A route no pattern leaves out can match the path, and one of those kept does, so
 the route chosen, its scope, a 405 and every other answer are what the full router gives.
-A path no pattern matches (a 404, a slash redirect), or a request under a `root_path`,
+A path no pattern matches is answered with the router's default (404) when the full
+router would come to that too (no slash redirect, no low-priority route): a scanner's
+404 no longer tries every route twice. Anything else, and a request under a `root_path`,
 goes through the full router as before; so does every request when the app holds a kind
 of route the index does not know (then it is off).
 """
@@ -67,6 +69,15 @@ def _leaves(route: BaseRoute, *, top: bool = True) -> Iterator[tuple[Leaf, froze
         yield from _leaves(inner, top=False)
 
 
+def _has_low_priority_routes(router: APIRouter) -> bool:
+    """Whether the router has routes it tries after all others (FastAPI's frontends);
+    True when it cannot tell."""
+    try:
+        return any(True for _ in router._iter_low_priority_routes())
+    except AttributeError:
+        return True
+
+
 def _segments(path_format: str) -> Segments:
     """The leading whole segments every path the pattern matches starts with."""
     if "{" in path_format:
@@ -88,6 +99,7 @@ class RouteIndex:
                 pattern = Pattern(position, leaf.path_regex, scope_types)
                 self.buckets.setdefault(_segments(leaf.path_format), []).append(pattern)
         self.depth = max((len(key) for key in self.buckets), default=0)
+        self.low_priority = _has_low_priority_routes(router)
 
     def positions(self, scope_type: str, path: str) -> tuple[int, ...]:
         """Which of the router's routes match `path` for this kind of scope, in order."""
@@ -108,13 +120,27 @@ class RouteIndex:
             self.views[positions] = view
         return view
 
+    def only_the_default(self, scope_type: str, path: str) -> bool:
+        """Whether the full router, finding no route for `path`, answers with its default:
+        no route matches the path with its trailing slash toggled (a redirect), and there
+        is no low-priority route to try."""
+        if self.low_priority:
+            return False
+        if scope_type == "http" and self.router.redirect_slashes and path != "/":
+            toggled = path.rstrip("/") if path.endswith("/") else path + "/"
+            return not self.positions(scope_type, toggled)
+        return True
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] in ("http", "websocket") and not scope.get("root_path"):
-            positions = self.positions(scope["type"], path)
+        scope_type, path = scope["type"], scope.get("path", "")
+        if scope_type in ("http", "websocket") and not scope.get("root_path"):
+            scope.setdefault("router", self.router)  # what url_for looks routes up in
+            positions = self.positions(scope_type, path)
             if positions:
-                scope.setdefault("router", self.router)  # what url_for looks routes up in
                 await self.view(positions).app(scope, receive, send)
+                return
+            if self.only_the_default(scope_type, path):
+                await self.router.default(scope, receive, send)
                 return
         await self.router.app(scope, receive, send)
 
