@@ -255,6 +255,27 @@ def bare_server(dsn: str) -> Iterator[str]:
         proc.wait()
 
 
+async def measure_slotbook(
+    url: str, args: argparse.Namespace, profile: Path | None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """slotbook's bookings/s under wrk and CPU per request, on the database at `url`."""
+    env = ENV | ({"SLOTBOOK_RUN_JOBS": "false"} if args.request_path_only else {})
+    with running_servers(url, count=1, env=env) as (base,):
+        pid = server_pid(base)
+        who_001, who_002 = await setup(base, 1)
+        rate = {
+            "001": wrk(base, "001", who_001, args.seconds, args.connections),
+            "002": wrk(base, "002", who_002, args.seconds, args.connections),
+        }
+        who_001, who_002 = await setup(base, 2)
+        cpu = {
+            "001": await cpu_per_request(base, pid, args.sequential, appointment(who_001)),
+            "002": await cpu_per_request(base, pid, args.sequential, booking(who_002), profile),
+            "001 slots": await cpu_per_request(base, pid, args.sequential, slot_read(who_001)),
+        }
+    return rate, cpu
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
@@ -263,24 +284,34 @@ async def main() -> None:
     parser.add_argument(
         "--no-profile", action="store_true", help="skip py-spy during the sequential 002 run"
     )
+    parser.add_argument(
+        "--sqlite",
+        action="store_true",
+        help="slotbook on its default SQLite file instead (no bare endpoint: it is asyncpg's); "
+        "prints, does not write RESULTS.md",
+    )
+    parser.add_argument(
+        "--request-path-only",
+        action="store_true",
+        help="slotbook runs no background jobs (SLOTBOOK_RUN_JOBS=false: the outbox's "
+        "consumers, who write the letters and webhooks, would run in another instance): "
+        "the requests' own cost; written to its own section",
+    )
     args = parser.parse_args()
     profile = None if args.no_profile else Path(tempfile.mkdtemp()) / "booking-002.txt"
     load_before = os.getloadavg()
+    if args.sqlite:
+        async with fresh_database("sqlite") as url:
+            rate, cpu = await measure_slotbook(url, args, profile)
+        print(
+            f"SQLite, c={args.connections}: 001 {rate['001']:,.0f}/s, 002 {rate['002']:,.0f}/s; "
+            f"CPU per booking 001 {cpu['001']:.2f} ms, 002 {cpu['002']:.2f} ms; "
+            f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
+        )
+        return
     async with fresh_database("postgresql") as url:
         dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-        with running_servers(url, count=1, env=ENV) as (base,):
-            pid = server_pid(base)
-            who_001, who_002 = await setup(base, 1)
-            rate = {
-                "001": wrk(base, "001", who_001, args.seconds, args.connections),
-                "002": wrk(base, "002", who_002, args.seconds, args.connections),
-            }
-            who_001, who_002 = await setup(base, 2)
-            cpu = {
-                "001": await cpu_per_request(base, pid, args.sequential, appointment(who_001)),
-                "002": await cpu_per_request(base, pid, args.sequential, booking(who_002), profile),
-                "001 slots": await cpu_per_request(base, pid, args.sequential, slot_read(who_001)),
-            }
+        rate, cpu = await measure_slotbook(url, args, profile)
         with bare_server(dsn) as bare:
             bare_rate = wrk(bare, "002", "1", args.seconds, args.connections)
             cpu["bare"] = await cpu_per_request(
@@ -308,9 +339,12 @@ async def main() -> None:
             " of samples with each function on the stack):\n\n" + profile_summary(profile)
         )
     print(text)
+    apart = args.request_path_only
     write_section(
-        "compare",
-        "## slotbook vs the bare endpoint (PostgreSQL, one process each)\n\n"
+        "compare-request-path" if apart else "compare",
+        "## slotbook vs the bare endpoint (PostgreSQL, one process each"
+        + (", slotbook's background jobs off" if apart else "")
+        + ")\n\n"
         "`bench/compare.py`: `wrk -t1 -c64` for "
         f"{args.seconds} s per target with a new slot per request; CPU from "
         f"`/proc/<pid>/stat` over {args.sequential} sequential requests.\n\n" + text,

@@ -13,6 +13,7 @@ from slotbook.errors import Deadlocked, TryAgain
 from slotbook.scheduling.rules import Limits
 from slotbook.settings import Settings
 from slotbook.store.db import Connection, Database
+from slotbook.store.notify import notify
 
 log = logging.getLogger("slotbook.engine")
 
@@ -33,6 +34,9 @@ class CalendarDay:
 
 
 ChangeListener = Callable[[frozenset[CalendarDay]], Awaitable[None]]
+#: news of a unit's changed calendar-days to send with its commit: (channel, payload) of a
+#: PostgreSQL NOTIFY
+Notice = Callable[[frozenset[CalendarDay]], tuple[str, str]]
 
 
 @dataclass
@@ -67,6 +71,7 @@ class Engine:
         self.clock = clock
         self._listeners: list[ChangeListener] = []
         self._recorders: list[Callable[[UnitOfWork], Awaitable[None]]] = []
+        self._notices: list[Notice] = []
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` with the changed calendar-days after every committed write."""
@@ -77,19 +82,39 @@ class Engine:
         the news commits exactly when the changes do), before the commit."""
         self._recorders.append(recorder)
 
+    def notify_changes(self, notice: Notice) -> None:
+        """Have every unit that changes something send `notice` of its changes with its
+        commit (PostgreSQL NOTIFY), so the news goes out exactly when the changes do."""
+        self._notices.append(notice)
+
+    def notices(self, days: frozenset[CalendarDay]) -> list[tuple[str, str]]:
+        """The (channel, payload) notices of these changed days."""
+        return [notice(days) for notice in self._notices]
+
+    @property
+    def records_in_transactions(self) -> bool:
+        """Whether news of a change is written by recorders in its unit's transaction
+        (`record_changes`), which only a unit of work can run."""
+        return bool(self._recorders)
+
     @asynccontextmanager
-    async def unit(self, *, write: bool = False) -> AsyncIterator[UnitOfWork]:
-        """Run one use case in one transaction; tell listeners what changed once committed."""
-        async with self.db.transaction(write=write) as conn:
+    async def unit(
+        self, *, write: bool = False, read_only: bool = False
+    ) -> AsyncIterator[UnitOfWork]:
+        """Run one use case in one transaction; tell listeners what changed once committed.
+        `read_only`: a use case that only reads (`Database.transaction`)."""
+        async with self.db.transaction(write=write, read_only=read_only) as conn:
             uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
             yield uow
             if uow.changed:
                 for recorder in self._recorders:
                     await recorder(uow)
+                for channel, payload in self.notices(frozenset(uow.changed)):
+                    await notify(uow, channel, payload)
         if uow.changed:
             await self.announce(frozenset(uow.changed))
 
-    def attempts(self, *, write: bool = False) -> "Attempts":
+    def attempts(self, *, write: bool = False, read_only: bool = False) -> "Attempts":
         """The tries of one unit of work, run as
 
             async for attempt in engine.attempts(write=True):
@@ -101,8 +126,9 @@ class Engine:
         try remains): once more when its connection dropped; after a short random pause up
         to four more times when PostgreSQL broke a deadlock by aborting it (the other side
         commits meanwhile, so the next run sees its outcome). Failing so every time, it is
-        a 503 with Retry-After."""
-        return Attempts(self, write=write)
+        a 503 with Retry-After. `read_only`: a use case that only reads, which on
+        PostgreSQL needs no BEGIN and COMMIT (`Database.transaction`)."""
+        return Attempts(self, write=write, read_only=read_only)
 
     async def announce(self, days: frozenset[CalendarDay]) -> None:
         for listener in self._listeners:
@@ -120,9 +146,10 @@ class Attempts:
     #: the longest pause before running a deadlocked unit again, times the runs so far
     DEADLOCK_PAUSE_SECONDS = 0.01
 
-    def __init__(self, engine: Engine, *, write: bool) -> None:
+    def __init__(self, engine: Engine, *, write: bool, read_only: bool = False) -> None:
         self._engine = engine
         self._write = write
+        self._read_only = read_only
         self._runs = 0
         self._finished = False
         self._unit: AbstractAsyncContextManager[UnitOfWork] | None = None
@@ -137,7 +164,7 @@ class Attempts:
         return self
 
     async def __aenter__(self) -> UnitOfWork:
-        self._unit = self._engine.unit(write=self._write)
+        self._unit = self._engine.unit(write=self._write, read_only=self._read_only)
         return await self._unit.__aenter__()
 
     async def __aexit__(

@@ -284,6 +284,11 @@ class Disconnected(TryAgain):
     """The connection dropped before the commit."""
 
 
+class StatementLost(Unavailable):
+    """The connection of a statement run on its own (one that commits by itself) dropped
+    while it ran: it may or may not have committed."""
+
+
 class Deadlocked(TryAgain):
     """The database aborted the transaction to break a deadlock (or a serialization
     failure), e.g. two claims each checking the other's uncommitted row."""

@@ -35,13 +35,19 @@ from slotbook.scheduling import (
     day_slots,
     in_window,
     opening_hours,
-    unclaimed,
     window_slots,
 )
-from slotbook.scheduling.rules import Counts, booker_key, clear_of, week_of, within_limits
+from slotbook.scheduling.rules import (
+    Counts,
+    booker_key,
+    clear_of,
+    indexed,
+    week_of,
+    within_limits,
+)
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import bookers_between, claimed_times, claims_near
-from slotbook.store.calendars import load_schedule
+from slotbook.store.calendars import kept_schedule, load_schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +97,11 @@ async def openings(
     slots = await grid(uow, calendar, first, last, schedule)
     if not slots:
         return Openings([], [], [])
-    claims = await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
-    free = unclaimed(slots, [time for time, _ in claims])
-    clear = clear_of(free, [claimed for _, claimed in claims], calendar.buffers)
+    times, ranges = indexed(
+        await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
+    )
+    free = times.free_of(slots)
+    clear = clear_of(free, ranges, calendar.buffers)
     limits = calendar.limits
     if limits.per_day is not None or limits.per_week is not None:
         clear = within_limits(clear, limits, await _taken(uow, calendar, first, last))
@@ -144,17 +152,13 @@ async def free_slots_between(
     return bookable(calendar, found.open, uow.now)
 
 
-async def _slots_of_day(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> list[Slot]:
+def _check_opens(calendar: Calendar, schedule: Schedule, start_at: datetime) -> None:
+    """A slot of `schedule` (the calendar's hours of `start_at`'s local day) starts at
+    `start_at`; otherwise OffGrid (inside the hours, between two slot starts) or
+    OutsideHours."""
     day = calendar.local_day(start_at)
-    schedule = await load_schedule(uow, calendar.id, day, day, version=calendar.schedule_version)
     hours = opening_hours(day, schedule.rules, schedule.dates)
-    return day_slots(day, calendar.zone, hours, calendar.slot_minutes)
-
-
-async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> None:
-    """A slot of the calendar's hours starts at `start_at`; otherwise OffGrid (inside the
-    hours, between two slot starts) or OutsideHours."""
-    slots = await _slots_of_day(uow, calendar, start_at)
+    slots = day_slots(day, calendar.zone, hours, calendar.slot_minutes)
     if any(s.start == start_at for s in slots):
         return
     if any(s.start < start_at < s.end for s in slots):
@@ -163,6 +167,32 @@ async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime)
             f"{calendar.slot_minutes}-minute grid"
         )
     raise OutsideHours()
+
+
+def _month_of(day: date) -> tuple[date, date]:
+    """The local days whose hours a claim reads, and the process keeps, at once: those of
+    its month (so that a run of claims on new days does not read the hours day by day)."""
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime) -> None:
+    """A slot of the calendar's hours starts at `start_at` (see `_check_opens`)."""
+    first, last = _month_of(calendar.local_day(start_at))
+    version = calendar.schedule_version
+    schedule = await load_schedule(uow, calendar.id, first, last, version=version)
+    _check_opens(calendar, schedule, start_at)
+
+
+def check_kept_opening(calendar: Calendar, start_at: datetime) -> bool:
+    """`check_opening` from the hours this process keeps: False if it keeps none for that
+    month (then only `check_opening` can tell)."""
+    first, last = _month_of(calendar.local_day(start_at))
+    schedule = kept_schedule(calendar.id, calendar.schedule_version, first, last)
+    if schedule is None:
+        return False
+    _check_opens(calendar, schedule, start_at)
+    return True
 
 
 async def check_unclaimed(

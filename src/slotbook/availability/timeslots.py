@@ -56,7 +56,7 @@ async def offered_slots(
     metrics.cache_lookups(hits=len(days) - len(missing), misses=len(missing))
     fresh: dict[date, DaySlots] = {}
     if missing:
-        async for attempt in engine.attempts():
+        async for attempt in engine.attempts(read_only=True):
             async with attempt as uow:
                 fresh = await _unclaimed_days(uow, calendar, missing[0], missing[-1])
         await cache.store(snapshot, {d: fresh[d] for d in missing})

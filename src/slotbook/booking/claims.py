@@ -5,8 +5,12 @@ The no-overlap invariant is the database's: on PostgreSQL the exclusion constrai
 transaction began with BEGIN IMMEDIATE (`store.db`), so the overlap check below cannot
 race. Stale holds on the range are expired first, so they never block. Overlapping
 claims never deadlock on each other's exclusion checks (`store.booking_writes`).
+
+`claim_kept_time` is the express form of `claim_time` on PostgreSQL: a claim that needs
+no read goes to the database as one statement, one round trip (`transitions.create_at_once`).
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slotbook.availability import free_slots
@@ -15,9 +19,9 @@ from slotbook.booking.model import Booking, Draft, NewBooking, Source
 from slotbook.booking.seats import KEPT_FOR_THE_WAITLIST
 from slotbook.booking.tokens import hash_token
 from slotbook.calendars.model import Calendar
-from slotbook.engine import UnitOfWork
-from slotbook.errors import BookingNotFound, PatientsOnly, SlotTaken
-from slotbook.observability.metrics import booking_attempt
+from slotbook.engine import Engine, UnitOfWork
+from slotbook.errors import BookingNotFound, DomainError, PatientsOnly, SlotTaken
+from slotbook.observability.metrics import booking_attempt, count_created
 from slotbook.store.bookings import booking_reads as reads
 from slotbook.store.bookings.waitlist import someone_waits
 
@@ -62,6 +66,36 @@ async def _check_free(
         raise SlotTaken(KEPT_FOR_THE_WAITLIST)
 
 
+def _draft(
+    calendar: Calendar,
+    start_at: datetime,
+    now: datetime,
+    *,
+    source: str,
+    name: str | None = None,
+    email: str | None = None,
+    user_id: int | None = None,
+    hold_for: timedelta | None = None,
+    series_id: int | None = None,
+) -> Draft:
+    """A claim of one slot length of the calendar from `start_at`, under its rules."""
+    if calendar.patients_only and source != Source.RESERVATIONS:
+        raise PatientsOnly()
+    return Draft(
+        calendar_id=calendar.id,
+        start_at=start_at,
+        end_at=start_at + calendar.slot_length,
+        source=source,
+        name=name,
+        email=email,
+        user_id=user_id,
+        hold_until=now + hold_for if hold_for else None,
+        buffers=calendar.buffers,
+        pending=calendar.requires_approval,
+        series_id=series_id,
+    )
+
+
 async def claim_time(
     uow: UnitOfWork,
     *,
@@ -77,25 +111,59 @@ async def claim_time(
     """Claim one slot length of the calendar from `start_at`; a hold when `hold_for`; an
     occurrence of `series_id` if given. A calendar for signed-in patients only takes only
     their reservations."""
-    if calendar.patients_only and source != Source.RESERVATIONS:
-        raise PatientsOnly()
-    end_at = start_at + calendar.slot_length
+    draft = _draft(
+        calendar,
+        start_at,
+        uow.now,
+        source=source,
+        name=name,
+        email=email,
+        user_id=user_id,
+        hold_for=hold_for,
+        series_id=series_id,
+    )
     with booking_attempt(source):
-        await _check_free(uow, calendar, start_at, end_at)
-        draft = Draft(
-            calendar_id=calendar.id,
-            start_at=start_at,
-            end_at=end_at,
-            source=source,
-            name=name,
-            email=email,
-            user_id=user_id,
-            hold_until=uow.now + hold_for if hold_for else None,
-            buffers=calendar.buffers,
-            pending=calendar.requires_approval,
-            series_id=series_id,
-        )
+        await _check_free(uow, calendar, start_at, draft.end_at)
         return await transitions.create(uow, calendar, draft)
+
+
+async def claim_kept_time(
+    engine: Engine,
+    calendar: Calendar | None,
+    start_in: Callable[[Calendar, datetime], datetime],
+    *,
+    source: str,
+    name: str | None = None,
+    email: str | None = None,
+) -> tuple[NewBooking, Calendar] | None:
+    """`claim_time` in one round trip, on a `calendar` as this process keeps it, from the
+    start `start_in` the calendar at an instant names, if everything but the claim itself
+    is known without reading: PostgreSQL (constraints decide), no news written by a
+    recorder, a calendar without limits whose hours of that day are kept too. Whatever
+    cannot be settled so — no such calendar kept, a rule refusing the time, a calendar
+    changed since, someone waiting, the time not free — is None, and writes nothing: the
+    caller runs `claim_time` in a unit of work, which reads afresh and says why."""
+    if (
+        calendar is None
+        or engine.db.is_sqlite
+        or engine.records_in_transactions
+        or calendar.limits.any
+    ):
+        return None
+    now = engine.clock()
+    try:
+        start_at = start_in(calendar, now)
+        draft = _draft(calendar, start_at, now, source=source, name=name, email=email)
+        free_slots.check_bookable(calendar, start_at, now)
+        if calendar.enforce_hours and not free_slots.check_kept_opening(calendar, start_at):
+            return None
+    except DomainError:  # the calendar kept may be out of date: only a unit of work can say
+        return None
+    made = await transitions.create_at_once(engine, calendar, draft, now)
+    if made is None:
+        return None
+    count_created(source)
+    return made, calendar
 
 
 async def move_time(

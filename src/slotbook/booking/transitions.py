@@ -12,11 +12,16 @@ Every transition that frees a place (cancel, move away, decline, expiry) offers 
 the same transaction, to the first on its waitlist (`_pass_on`, asking `booking.offers`
 who that is): the place becomes a hold for them, so nobody else can take it meanwhile.
 
+`create_at_once` is the one transition outside a unit of work: a new claim of time on a
+calendar without limits, as one statement that commits by itself on PostgreSQL, its
+outbox event and news inside the same statement.
+
 Nothing else writes `bookings`, `slots` or `booking_counts` (the architecture test holds
 it so).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,10 +32,18 @@ from slotbook.booking.document import booking_document
 from slotbook.booking.model import Booking, BookingStatus, Draft, NewBooking, SeatSlot, Source
 from slotbook.booking.tokens import hash_token, new_token
 from slotbook.calendars.model import Calendar
-from slotbook.engine import UnitOfWork
-from slotbook.errors import Conflict, LimitReached, NotChangeable, NotPending, SlotFull
+from slotbook.engine import CalendarDay, Engine, UnitOfWork
+from slotbook.errors import (
+    Conflict,
+    LimitReached,
+    NotChangeable,
+    NotPending,
+    SlotFull,
+    StatementLost,
+)
 from slotbook.scheduling.rules import Limits, Period, Quota, booker_key, starts_on
 from slotbook.store.bookings import booking_counts
+from slotbook.store.bookings import booking_reads as reads
 from slotbook.store.bookings import booking_writes as rows
 from slotbook.store.bookings import series as series_rows
 from slotbook.store.bookings import waitlist as lines
@@ -185,7 +198,7 @@ async def accept_offer(
 # -- transitions ----------------------------------------------------------------------
 
 
-def _row(uow: UnitOfWork, draft: Draft) -> dict[str, Any]:
+def _row(draft: Draft, now: datetime) -> dict[str, Any]:
     """The columns of a new booking, token aside."""
     return {
         "calendar_id": draft.calendar_id,
@@ -198,8 +211,8 @@ def _row(uow: UnitOfWork, draft: Draft) -> dict[str, Any]:
         "email": draft.email,
         "user_id": draft.user_id,
         "source": draft.source,
-        "created_at": uow.now,
-        "updated_at": uow.now,
+        "created_at": now,
+        "updated_at": now,
         "seats": draft.seats,
         "buffer_before_minutes": draft.buffers.before_minutes,
         "buffer_after_minutes": draft.buffers.after_minutes,
@@ -224,7 +237,7 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     SlotFull when too few are left."""
     limits = await _limits(uow, calendar.id)
     await _recount(uow, calendar.id, limits, taking=_quotas(limits, calendar, draft))
-    values = _row(uow, draft)
+    values = _row(draft, uow.now)
     token, token_hash = new_token()
     row = values | {"token_hash": token_hash}
     new_id: int | None
@@ -241,6 +254,51 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
     booking = Booking(id=new_id, **values)
     await _record(uow, _MADE[draft.status], booking, calendar, token=token)
     return NewBooking(booking, token)
+
+
+async def create_at_once(
+    engine: Engine, calendar: Calendar, draft: Draft, now: datetime
+) -> NewBooking | None:
+    """CREATED or REQUESTED as one statement that commits by itself (PostgreSQL), for a
+    claim of time on a calendar without limits (no counter to take), as this process
+    keeps it: the booking, its outbox event and the news of its day, written only if the
+    calendar is still at the version kept, nobody waits for the time, and the exclusion
+    constraint lets the claim in (`booking_writes.claim_at_once`). None when nothing was
+    written: the caller claims in a unit of work instead, which says why. If the
+    connection drops meanwhile, the booking is looked for by its token: found, it is
+    this claim's."""
+    assert draft.slot_id is None and draft.hold_until is None and not calendar.limits.any
+    values = _row(draft, now)
+    token, token_hash = new_token()
+    booking = Booking(id=0, **values)
+    document = booking_document(booking, calendar, now)
+    del document["id"]  # the statement puts the new id first
+    event = outbox.event_row(
+        type=_MADE[draft.status],
+        calendar_id=calendar.id,
+        booking=outbox.as_json(document),
+        occurred_at=now,
+        manage_token=token,
+    )
+    days = frozenset({CalendarDay(calendar.id, calendar.local_day(draft.start_at))})
+    try:
+        async with engine.db.autocommit() as driver:
+            new_id = await rows.claim_at_once(
+                driver,
+                calendar_version=calendar.version,
+                values=values | {"token_hash": token_hash},
+                event=event,
+                notices=engine.notices(days),
+            )
+    except StatementLost:
+        async for attempt in engine.attempts():
+            async with attempt as uow:
+                written = await reads.booking_with_token_hash(uow, token_hash)
+        new_id = written.id if written else None
+    if new_id is None:
+        return None
+    await engine.announce(days)
+    return NewBooking(replace(booking, id=new_id), token)
 
 
 async def confirm(

@@ -110,6 +110,11 @@ def booking_attempt(surface: str) -> Iterator[None]:
     except DomainError as exc:
         BOOKINGS.labels(surface, booking_outcome(exc)).inc()
         raise
+    count_created(surface)
+
+
+def count_created(surface: str) -> None:
+    """Count one booking made."""
     BOOKINGS.labels(surface, "created").inc()
 
 

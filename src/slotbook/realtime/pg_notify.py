@@ -1,10 +1,11 @@
 """The broker of PostgreSQL instances without Redis: LISTEN/NOTIFY.
 
-Every unit of work that changes something sends `NOTIFY` in its own transaction, so the
-news goes out exactly when the change commits, and PostgreSQL hands notifications to
-each listener in commit order. Each instance keeps one connection of its own listening
-(outside the pool), delivers the news of other instances, and after losing that
-connection refreshes everything once it is back (news may have been missed).
+Every unit of work that changes something sends `NOTIFY` with its commit
+(`Engine.notify_changes`), so the news goes out exactly when the change commits, and
+PostgreSQL hands notifications to each listener in commit order. Each instance keeps one
+connection of its own listening (outside the pool), delivers the news of other instances,
+and after losing that connection refreshes everything once it is back (news may have
+been missed).
 
 `caught_up` is a barrier for the in-process cache: it notifies this instance's own sync
 channel and waits to hear it back; by then every change committed before the call has
@@ -19,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from slotbook.engine import CalendarDay, Engine, UnitOfWork
+from slotbook.engine import CalendarDay, Engine
 from slotbook.errors import Unavailable
 from slotbook.realtime.news import (
     FIRST_SUBSCRIBE_TIMEOUT,
@@ -61,10 +62,10 @@ class NotifyBroker:
         self._tried = asyncio.Event()
         self._listener: asyncio.Task[None] | None = None
         self._waiting: dict[str, asyncio.Future[None]] = {}
-        engine.record_changes(self._record)
+        engine.notify_changes(self._notice)
 
-    async def _record(self, uow: UnitOfWork) -> None:
-        await notify(uow, CHANNEL, _compact(self._origin, frozenset(uow.changed)))
+    def _notice(self, days: frozenset[CalendarDay]) -> tuple[str, str]:
+        return CHANNEL, _compact(self._origin, days)
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen())

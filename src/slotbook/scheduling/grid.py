@@ -10,6 +10,7 @@ never offered; one they repeat is offered once, at the first occurrence from whi
 slot fits (`wall_clock.slot_start`) — the instant that wall time books on every surface.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +26,9 @@ from slotbook.scheduling.wall_clock import (
 )
 
 HoursOf = Callable[[date], list[Hours]]
+
+#: most slots the day grids kept in memory hold, in all (a slot is ~250 bytes)
+GRID_SLOTS_KEPT = 100_000
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -72,6 +76,33 @@ def day_slots(day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> li
     return found
 
 
+class DayGrids:
+    """Day grids computed before, by (day, zone, hours, minutes), least recently used first:
+    a window's slots are the same objects every time it is asked for, not made anew."""
+
+    def __init__(self, capacity: int = GRID_SLOTS_KEPT) -> None:
+        self._capacity = capacity
+        self._held = 0
+        self._grids: OrderedDict[tuple[date, ZoneInfo, tuple[Hours, ...], int], tuple[Slot, ...]]
+        self._grids = OrderedDict()
+
+    def of(self, day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> tuple[Slot, ...]:
+        """`day_slots(day, zone, hours, minutes)`, from memory when computed before."""
+        key = (day, zone, tuple(hours), minutes)
+        grid = self._grids.get(key)
+        if grid is not None:
+            self._grids.move_to_end(key)
+            return grid
+        grid = self._grids[key] = tuple(day_slots(day, zone, hours, minutes))
+        self._held += len(grid)
+        while self._held > self._capacity:
+            self._held -= len(self._grids.popitem(last=False)[1])
+        return grid
+
+
+_day_grids = DayGrids()
+
+
 def window_slots(
     first_day: date, last_day: date, zone: ZoneInfo, hours_of: HoursOf, minutes: int
 ) -> list[Slot]:
@@ -79,6 +110,6 @@ def window_slots(
     found: list[Slot] = []
     day = first_day
     while day <= last_day:
-        found.extend(day_slots(day, zone, hours_of(day), minutes))
+        found.extend(_day_grids.of(day, zone, hours_of(day), minutes))
         day += timedelta(days=1)
     return found

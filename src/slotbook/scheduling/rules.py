@@ -6,16 +6,21 @@ rows of `booking_counts`); these functions say what each claim must take and wha
 slot lists leave out, so both ask the same questions.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from slotbook.scheduling.grid import Slot
-from slotbook.scheduling.window import Interval, unclaimed
+from slotbook.scheduling.window import Claims, Interval
 
 #: Longest buffer on either side of a booking (a day).
 MAX_BUFFER_MINUTES = 1440
 MAX_BUFFER = timedelta(minutes=MAX_BUFFER_MINUTES)
+
+#: an active booking as slot lists weigh it: its start and end, and the buffers (minutes
+#: before, after) it was made with
+ClaimedTime = tuple[datetime, datetime, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +42,26 @@ class Buffers:
         )
 
 
-def clear_of(candidates: list[Slot], claimed: list[Interval], buffers: Buffers) -> list[Slot]:
+def clear_of(
+    candidates: list[Slot], claimed: Claims | list[Interval], buffers: Buffers
+) -> list[Slot]:
     """The candidates a booking could claim, with `buffers`, without meeting any of the
     `claimed` ranges (other bookings' time with the buffers they were made with)."""
-    return unclaimed(
+    ranges = claimed if isinstance(claimed, Claims) else Claims.of(claimed)
+    return ranges.free_of(
         candidates,
-        claimed,
         before=timedelta(minutes=buffers.before_minutes),
         after=timedelta(minutes=buffers.after_minutes),
     )
+
+
+def indexed(claimed: Sequence[ClaimedTime]) -> tuple[Claims, Claims]:
+    """Bookings (in start order) indexed twice: by their time, and by their claimed range
+    (their time with the buffers each was made with; the same index when none has any)."""
+    times = Claims([c[0] for c in claimed], [c[1] for c in claimed])
+    if not any(before or after for _, _, before, after in claimed):
+        return times, times
+    return times, Claims.of([Buffers(b, a).around(s, e) for s, e, b, a in claimed])
 
 
 class Period(StrEnum):

@@ -33,18 +33,35 @@ class BookingWindow:
 
 
 class Claims:
-    """Claimed intervals, indexed so that an overlap test costs O(log n)."""
+    """Claimed stretches of time, indexed so that an overlap test costs O(log n)."""
 
-    def __init__(self, busy: list[Interval]) -> None:
+    def __init__(self, starts: list[datetime], ends: list[datetime]) -> None:
+        """The claims [starts[i], ends[i]), `starts` in time order."""
+        self._starts = starts
+        # _reach[i]: the latest end among the first i+1 claims
+        self._reach = list(itertools.accumulate(ends, max))
+
+    @classmethod
+    def of(cls, busy: list[Interval]) -> "Claims":
         ordered = busy if _is_sorted(busy) else sorted(busy, key=lambda b: b.start)
-        self._starts = [b.start for b in ordered]
-        # _reach[i]: the latest end among the first i+1 intervals
-        self._reach = list(itertools.accumulate((b.end for b in ordered), max))
+        return cls([b.start for b in ordered], [b.end for b in ordered])
 
-    def overlaps(self, start: datetime, end: datetime) -> bool:
-        """Whether [start, end) overlaps any claim."""
-        i = bisect.bisect_left(self._starts, end)
-        return i > 0 and self._reach[i - 1] > start
+    def free_of(
+        self, candidates: list[Slot], *, before: timedelta = NO_TIME, after: timedelta = NO_TIME
+    ) -> list[Slot]:
+        """The candidates that overlap no claim, each widened by `before` and `after`."""
+        starts, reach, find = self._starts, self._reach, bisect.bisect_left
+        if not starts:
+            return list(candidates)
+        if before or after:
+            return [
+                s
+                for s in candidates
+                if not ((i := find(starts, s.end + after)) and reach[i - 1] > s.start - before)
+            ]
+        return [
+            s for s in candidates if not ((i := find(starts, s.end)) and reach[i - 1] > s.start)
+        ]
 
 
 def _is_sorted(busy: list[Interval]) -> bool:
@@ -60,8 +77,7 @@ def unclaimed(
 ) -> list[Slot]:
     """The candidates that overlap no claim, each widened by `before` and `after` (the
     buffers a booking of it would claim; `busy` holds claimed ranges, buffers included)."""
-    claims = Claims(busy)
-    return [s for s in candidates if not claims.overlaps(s.start - before, s.end + after)]
+    return Claims.of(busy).free_of(candidates, before=before, after=after)
 
 
 def in_window(slots: list[Slot], now: datetime, window: BookingWindow) -> list[Slot]:

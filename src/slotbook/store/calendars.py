@@ -13,9 +13,44 @@ from slotbook.store.bookings.predicates import contains_text
 from slotbook.store.tables import availability_rules, calendars, date_hours
 from slotbook.store.unique import insert_unique
 
+#: calendars read by this process, by id, and their ids by (kind, owner key): a claim
+#: that trusts a kept calendar names its `version`, a random token every change of the
+#: row replaces (`new_version`), and writes nothing if the row is not at that version —
+#: so a kept calendar is never wrong for long in any process, nor for another database
+_kept: dict[int, Calendar] = {}
+_kept_owners: dict[tuple[str, str], int] = {}
+#: the most calendars it keeps: past this, the oldest goes
+CALENDARS_KEPT = 4096
+
+
+def new_version() -> str:
+    return secrets.token_hex(16)
+
 
 def _calendar(row: Row[Any]) -> Calendar:
-    return Calendar(**row._mapping)
+    calendar = Calendar(**row._mapping)
+    _kept[calendar.id] = calendar
+    if calendar.owner_key is not None:
+        _kept_owners[calendar.kind, calendar.owner_key] = calendar.id
+    while len(_kept) > CALENDARS_KEPT:
+        del _kept[next(iter(_kept))]
+    return calendar
+
+
+def kept_calendar(
+    kind: str, *, calendar_id: int | None = None, owner_key: str | None = None
+) -> Calendar | None:
+    """The calendar of this kind with this id or owner key as this process last read it,
+    if it did (it may have changed since: check its `version` where that matters)."""
+    if calendar_id is None and owner_key is not None:
+        calendar_id = _kept_owners.get((kind, owner_key))
+    calendar = _kept.get(calendar_id) if calendar_id is not None else None
+    return calendar if calendar is not None and calendar.kind == kind else None
+
+
+def forget_calendar(calendar_id: int) -> None:
+    """Stop trusting what this process kept of the calendar (it has changed)."""
+    _kept.pop(calendar_id, None)
 
 
 def _select(uow: UnitOfWork, *, for_claim: bool) -> Select[Any]:
@@ -99,12 +134,15 @@ async def find_calendar(
 async def insert_calendar(uow: UnitOfWork, values: dict[str, Any]) -> Calendar | None:
     """Write a calendar (every column but the id); None if its email or (kind, owner
     key) is already taken (the rest of the transaction goes on)."""
-    row = await insert_unique(uow, calendars, values)
+    row = await insert_unique(uow, calendars, values | {"version": new_version()})
     return _calendar(row) if row else None
 
 
 async def update_calendar_row(uow: UnitOfWork, calendar_id: int, changes: dict[str, Any]) -> None:
-    await uow.conn.execute(update(calendars).where(calendars.c.id == calendar_id).values(changes))
+    """Change the calendar's row (under a new version)."""
+    forget_calendar(calendar_id)
+    changed = update(calendars).where(calendars.c.id == calendar_id)
+    await uow.conn.execute(changed.values(changes | {"version": new_version()}))
 
 
 #: schedules read for a window, by (calendar id, schedule version, first, last day): a
@@ -115,6 +153,14 @@ _schedules: dict[tuple[int, str, date, date], Schedule] = {}
 #: dated hours and the weekly rules (the schedule limits bound both), so this bounds the
 #: memory any sequence of requests can pin to a few tens of MB
 SCHEDULES_KEPT = 512
+
+
+def kept_schedule(
+    calendar_id: int, version: str | None, first: date, last: date
+) -> Schedule | None:
+    """The calendar's schedule for the local days `first`..`last` at `version`, if this
+    process keeps it (`load_schedule`)."""
+    return _schedules.get((calendar_id, version, first, last)) if version else None
 
 
 async def load_schedule(
@@ -168,10 +214,8 @@ async def replace_schedule(uow: UnitOfWork, calendar_id: int, schedule: Schedule
     """Replace the calendar's weekly rules and date-specific hours with `schedule`, under
     a new schedule version; that version."""
     conn = uow.conn
-    version = secrets.token_hex(16)
-    await conn.execute(
-        update(calendars).where(calendars.c.id == calendar_id).values(schedule_version=version)
-    )
+    version = new_version()
+    await update_calendar_row(uow, calendar_id, {"schedule_version": version})
     await conn.execute(
         delete(availability_rules).where(availability_rules.c.calendar_id == calendar_id)
     )

@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from slotbook.errors import Busy, Deadlocked, Disconnected, Unavailable
+from slotbook.errors import Busy, Deadlocked, Disconnected, StatementLost, Unavailable
 from slotbook.observability.metrics import POOL_IN_USE
 from slotbook.settings import Settings
 
@@ -102,6 +102,15 @@ def _as_domain_error(exc: BaseException, *, committing: bool) -> BaseException:
     return exc
 
 
+#: what asyncpg raises when its connection is gone (killed, closed, reset)
+_DRIVER_LOST = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
 class Database:
     """Owns the engine; hands out transactions."""
 
@@ -150,17 +159,25 @@ class Database:
         )
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+    async def transaction(
+        self, *, write: bool = False, read_only: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back on any error.
+        `read_only` (a block that only reads): on PostgreSQL none, each statement its own
+        snapshot as under READ COMMITTED inside one, without the BEGIN and COMMIT round
+        trips; on SQLite one read transaction still (one snapshot)."""
         if write and self._writers is not None:
             async with self._writers, self._transaction(write=True) as conn:
                 yield conn
         else:
-            async with self._transaction(write=write) as conn:
+            outside = read_only and not self.is_sqlite
+            async with self._transaction(write=write, outside=outside) as conn:
                 yield conn
 
     @asynccontextmanager
-    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+    async def _transaction(
+        self, *, write: bool, outside: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
         conn = self.engine.connect()
         try:
             await conn.start()
@@ -170,6 +187,8 @@ class Database:
         try:
             if write:
                 await conn.execution_options(slotbook_write=True)
+            elif outside:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             transaction = await conn.begin()
             try:
                 yield conn
@@ -194,6 +213,30 @@ class Database:
         """Never hand this connection out again (it dropped, or its server stalled)."""
         with suppress(Exception):
             await conn.invalidate()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled PostgreSQL connection's own driver, outside any transaction: each
+        statement on it is a transaction of its own, one round trip. A connection that
+        drops while in use is `StatementLost` (it may have committed); a statement that does
+        not answer in time is `Unavailable`."""
+        conn = self.engine.connect()
+        try:
+            await conn.start()
+            raw = await conn.get_raw_connection()
+        except (DBAPIError, OSError, PoolTimeout) as exc:
+            await conn.close()
+            raise Unavailable() from exc
+        try:
+            yield raw.driver_connection
+        except _DRIVER_LOST as exc:
+            await self._discard(conn)
+            raise StatementLost() from exc
+        except TimeoutError as exc:
+            await self._discard(conn)
+            raise Unavailable("The booking store did not answer in time") from exc
+        finally:
+            await conn.close()
 
     async def connect_outside_pool(self) -> asyncpg.Connection:
         """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""

@@ -92,6 +92,8 @@ calendars = Table(
     # a new random token each time the opening hours are replaced (None: never set), so
     # that a process may keep a schedule it read for as long as the token is the same
     Column("schedule_version", String(32), nullable=True),
+    # a random token written with every change of this row (`store.calendars`)
+    Column("version", String(32), nullable=False),
     UniqueConstraint("kind", "owner_key"),
     CheckConstraint("kind IN ('owner', 'provider', 'board', 'event')", name="kind"),
     CheckConstraint("slot_minutes > 0", name="slot_minutes"),
@@ -177,6 +179,18 @@ series = Table(
     CheckConstraint("status IN ('active', 'cancelled')", name="status"),
 )
 
+#: what a slot listing reads of each booking in its window besides its calendar and start:
+#: the (calendar_id, start_at) index carries them (migration 0012), so that a listing reads
+#: the index alone (on SQLite, which has no INCLUDE, they follow the key instead)
+WINDOW_READS = [
+    "end_at",
+    "status",
+    "hold_expires_at",
+    "slot_id",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+]
+
 bookings = Table(
     "bookings",
     metadata,
@@ -215,7 +229,7 @@ bookings = Table(
         name="buffers",
     ),
     CheckConstraint("status <> 'held' OR hold_expires_at IS NOT NULL", name="hold_expiry"),
-    Index(None, "calendar_id", "start_at"),
+    Index(None, "calendar_id", "start_at", postgresql_include=WINDOW_READS),
     Index(None, "slot_id"),
     Index(None, "series_id"),
     Index(

@@ -133,7 +133,7 @@ async def time_calendar(uow: UnitOfWork, calendar_id: int) -> cal.Calendar:
     responses=STYLE.responses(CalendarNotFound, NOT_SHOWN),
 )
 async def show_calendar(calendar_id: Id, engine: EngineDep) -> CalendarOut:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             shown = CalendarOut.of(await shown_calendar(uow, calendar_id), uow.now)
     return shown
@@ -152,7 +152,7 @@ async def day_slots(
     day: Annotated[fields.Day, Query(alias="date", description="in `tz`")],
     tz: str | None = Query(None, description="The visitor's IANA zone (default: the calendar's)"),
 ) -> DaySlots:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             calendar = await time_calendar(uow, calendar_id)
             zone = ZoneInfo(cal.check_zone(tz)) if tz else calendar.zone

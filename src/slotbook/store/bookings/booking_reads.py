@@ -2,6 +2,7 @@
 window of calendar time meets."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,8 +10,7 @@ from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
-from slotbook.scheduling.rules import MAX_BUFFER, Buffers
-from slotbook.scheduling.window import Interval
+from slotbook.scheduling.rules import MAX_BUFFER, ClaimedTime
 from slotbook.store.bookings.predicates import (
     claimed_range_meets,
     contains_text,
@@ -165,10 +165,10 @@ async def claims_near(
 
 async def claimed_times(
     uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
-) -> list[tuple[Interval, Interval]]:
+) -> Sequence[ClaimedTime]:
     """What slot lists weigh of the calendar's active bookings that may meet [start, end),
-    in start order: each one's time, and its claimed range (with the buffers it was made
-    with) — four columns, not whole bookings (a month of a full calendar is hundreds)."""
+    in start order: each one's time and the buffers it was made with, as plain tuples —
+    four columns, not whole bookings (a month of a full calendar is a thousand and more)."""
     b = bookings.c
     query = (
         select(b.start_at, b.end_at, b.buffer_before_minutes, b.buffer_after_minutes)
@@ -178,10 +178,7 @@ async def claimed_times(
             occupying(uow.now),
         )
     )
-    return [
-        (Interval(start_at, end_at), Buffers(before, after).around(start_at, end_at))
-        for start_at, end_at, before, after in await uow.conn.execute(query)
-    ]
+    return (await uow.conn.execute(query)).all()
 
 
 async def bookers_between(

@@ -1,6 +1,9 @@
 """Every statement that changes a booking or a slot. Only `booking.transitions` runs these
 (the architecture test holds it so); reads are in `store.booking_reads`.
 
+A new time claim can also be one statement on its own (`claim_at_once`, PostgreSQL): the
+claim, its outbox event and its NOTIFY, committed together in one round trip.
+
 Overlapping claims never deadlock on each other's exclusion checks: a new claim is an
 `INSERT … ON CONFLICT DO NOTHING` (`insert_booking`), and a move of a claim (`set_time`)
 first queues behind the calendar's other moves (`store.booking_counts.lock_limits`).
@@ -14,9 +17,11 @@ turn into SlotTaken.
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Update, insert, literal, select, update
+import asyncpg
+from sqlalchemy import Table, Update, insert, literal, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
@@ -31,7 +36,15 @@ from slotbook.store.bookings.predicates import (
     stale_hold,
     time_claims_overlapping,
 )
-from slotbook.store.tables import EXCLUSION_VIOLATION, bookings, slots
+from slotbook.store.bookings.waitlist import EntryStatus
+from slotbook.store.tables import (
+    EXCLUSION_VIOLATION,
+    bookings,
+    calendars,
+    outbox_events,
+    slots,
+    waitlist_entries,
+)
 
 
 def _is_overlap_violation(exc: DBAPIError) -> bool:
@@ -61,6 +74,83 @@ async def insert_booking(uow: UnitOfWork, values: Mapping[str, Any]) -> int:
     new_id: int | None = result.scalar_one_or_none()
     if new_id is None:
         raise SlotTaken()
+    return new_id
+
+
+def _typed_values(table: Table, columns: Sequence[str], first: int) -> list[str]:
+    """`$first::type`, … : one parameter per column, cast to the column's type without its
+    length (an INSERT's SELECT list does not take its types from the target columns; the
+    column itself still refuses a value too long)."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return [
+        f"${first + n}::{table.c[column].type.compile(dialect=dialect).split('(')[0]}"
+        for n, column in enumerate(columns)
+    ]
+
+
+@cache
+def _claim_statement(columns: tuple[str, ...], event_columns: tuple[str, ...]) -> str:
+    """The statement of `claim_at_once` for a booking of `columns` and an event of
+    `event_columns`: $1 the calendar's version, then the booking's values, the event's,
+    and the notices' channels and payloads as two arrays."""
+    values = _typed_values(bookings, columns, 2)
+    calendar_id = values[columns.index("calendar_id")]
+    start_at = values[columns.index("start_at")]
+    after_booking = 2 + len(columns)
+    event_values = _typed_values(outbox_events, event_columns, after_booking)
+    document = event_columns.index("booking")
+    without_id = event_values[document]
+    event_values[document] = f"""'{{"id":' || claim.id || ',' || substr({without_id}, 2)"""
+    notices = after_booking + len(event_columns)
+    return f"""
+WITH calendar AS (
+    SELECT id FROM {calendars.name} WHERE id = {calendar_id} AND version = $1::text
+    FOR KEY SHARE
+), waiting AS (
+    SELECT 1 FROM {waitlist_entries.name}
+    WHERE calendar_id = {calendar_id} AND slot_id IS NULL AND start_at = {start_at}
+      AND status = '{EntryStatus.WAITING.value}'
+    LIMIT 1
+), claim AS (
+    INSERT INTO {bookings.name} ({", ".join(columns)})
+    SELECT {", ".join(values)} FROM calendar
+    WHERE NOT EXISTS (SELECT 1 FROM waiting)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), event AS (
+    INSERT INTO {outbox_events.name} (booking_id, {", ".join(event_columns)})
+    SELECT claim.id, {", ".join(event_values)} FROM claim
+), notice AS (
+    SELECT pg_notify(channel, payload)
+    FROM claim, unnest(${notices}::text[], ${notices + 1}::text[]) AS n(channel, payload)
+)
+SELECT (SELECT id FROM claim) AS id, (SELECT count(*) FROM notice) AS notices"""
+
+
+async def claim_at_once(
+    driver: asyncpg.Connection,
+    *,
+    calendar_version: str,
+    values: Mapping[str, Any],
+    event: Mapping[str, Any],
+    notices: Sequence[tuple[str, str]],
+) -> int | None:
+    """Claim time in one statement that commits by itself (PostgreSQL): write the booking
+    (`values`: every column but the id) and its outbox event (`event`: every column but
+    the booking's id; its `booking` document is JSON without the id, which is put first)
+    and send `notices` (channel, payload) — only if the calendar is still at
+    `calendar_version` (its limits' lock held, as `booking_counts.lock_limits` takes it)
+    and nobody waits for the time, and the exclusion constraint lets the claim in (it
+    waits for a conflicting claim in progress, as `insert_booking` does). The new
+    booking's id; None when nothing was written."""
+    statement = _claim_statement(tuple(values), tuple(event))
+    channels = [channel for channel, _ in notices]
+    payloads = [payload for _, payload in notices]
+    row = await driver.fetchrow(
+        statement, calendar_version, *values.values(), *event.values(), channels, payloads
+    )
+    assert row is not None  # the statement's own SELECT always answers one row
+    new_id: int | None = row["id"]
     return new_id
 
 

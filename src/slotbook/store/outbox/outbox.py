@@ -52,6 +52,34 @@ def new_event_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
+def as_json(document: dict[str, Any]) -> str:
+    """A booking's document as an event stores it."""
+    return json.dumps(document, separators=(",", ":"))
+
+
+def event_row(
+    *,
+    type: str,
+    calendar_id: int,
+    booking: str,
+    occurred_at: datetime,
+    sequence: int = 0,
+    manage_token: str | None = None,
+) -> dict[str, Any]:
+    """The columns of one new event but its booking's id (`booking`: the booking's
+    document, `as_json`). A new booking's `manage_token` is kept only until the event
+    is routed (its confirmation email is then written), never shown to webhooks."""
+    return {
+        "event_id": new_event_id(),
+        "type": type,
+        "calendar_id": calendar_id,
+        "booking": booking,
+        "occurred_at": occurred_at,
+        "sequence": sequence,
+        "manage_token": manage_token,
+    }
+
+
 async def append(
     uow: UnitOfWork,
     *,
@@ -61,24 +89,17 @@ async def append(
     booking: dict[str, Any],
     sequence: int = 0,
     manage_token: str | None = None,
-) -> str:
-    """Record one event in the caller's transaction; its unique id. A new booking's
-    `manage_token` is kept only until the event is routed (its confirmation email is
-    then written), never shown to webhooks."""
-    event_id = new_event_id()
-    await uow.conn.execute(
-        insert(outbox_events).values(
-            event_id=event_id,
-            type=type,
-            calendar_id=calendar_id,
-            booking_id=booking_id,
-            booking=json.dumps(booking, separators=(",", ":")),
-            occurred_at=uow.now,
-            sequence=sequence,
-            manage_token=manage_token,
-        )
+) -> None:
+    """Record one event in the caller's transaction (see `event_row`)."""
+    row = event_row(
+        type=type,
+        calendar_id=calendar_id,
+        booking=as_json(booking),
+        occurred_at=uow.now,
+        sequence=sequence,
+        manage_token=manage_token,
     )
-    return event_id
+    await uow.conn.execute(insert(outbox_events).values(row | {"booking_id": booking_id}))
 
 
 def _event(row: Any) -> Event:

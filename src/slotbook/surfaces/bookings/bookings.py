@@ -4,18 +4,18 @@ Which one a client means is told by the fields present (`time_slot_id` or
 `attendee_name`: an event seat); each answers in its own documented shape and error style.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, EmailStr, Field, ValidationError, model_validator
 
-from slotbook.booking.claims import claim_time
-from slotbook.booking.model import Source
+from slotbook.booking.claims import claim_kept_time, claim_time
+from slotbook.booking.model import NewBooking, Source
 from slotbook.booking.seats import claim_seat
 from slotbook.calendars import calendars as cal
-from slotbook.calendars.model import CalendarKind
+from slotbook.calendars.model import Calendar, CalendarKind
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import (
     CalendarNotFound,
@@ -26,6 +26,7 @@ from slotbook.errors import (
     SlotNotFound,
 )
 from slotbook.protection.rate_limits import Rule
+from slotbook.store.calendars import kept_calendar
 from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.http.errors import (
     DEFAULT_STYLE,
@@ -211,17 +212,30 @@ async def book_provider_time(
     day = _parse_date(body["date"])
     wall = parse_clock(body["time"])
 
+    def start_in(calendar: Calendar, _now: datetime) -> datetime:
+        start_at = calendar.at(day, wall)
+        if start_at is None:
+            raise InvalidInput(f"{body['time']} does not exist on {day} in {calendar.timezone}")
+        return start_at
+
+    def booked(made: NewBooking, calendar: Calendar) -> Reply:
+        return Reply(
+            201, provider_booking_out(made.booking, calendar) | {"booking_token": made.token}
+        )
+
+    if idempotency_key is None:
+        calendar = kept_calendar(CalendarKind.PROVIDER, calendar_id=provider_id)
+        express = await claim_kept_time(engine, calendar, start_in, source=Source.PROVIDERS)
+        if express is not None:
+            return booked(*express)
+
     async def book(uow: UnitOfWork) -> Reply:
         calendar = await cal.get_calendar(
             uow, provider_id, kind=CalendarKind.PROVIDER, for_claim=True
         )
-        start_at = calendar.at(day, wall)
-        if start_at is None:
-            raise InvalidInput(f"{body['time']} does not exist on {day} in {calendar.timezone}")
+        start_at = start_in(calendar, uow.now)
         made = await claim_time(uow, calendar=calendar, start_at=start_at, source=Source.PROVIDERS)
-        return Reply(
-            201, provider_booking_out(made.booking, calendar) | {"booking_token": made.token}
-        )
+        return booked(made, calendar)
 
     request = {"provider_id": provider_id, "date": day, "time": wall}
     return await answer_once(

@@ -144,7 +144,7 @@ async def create_event(body: EventIn, engine: EngineDep, user: StrictUser) -> Ev
 
 @router.get("/events", summary="Events, paged")
 async def list_events(engine: EngineDep, limit: Limit = 50, offset: Offset = 0) -> list[EventOut]:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             found = await ev.list_events(uow, limit=limit, offset=offset)
     return [EventOut.of(e) for e in found]
@@ -156,7 +156,7 @@ async def list_events(engine: EngineDep, limit: Limit = 50, offset: Offset = 0) 
     responses=STYLE.responses(EventNotFound),
 )
 async def show_event(event_id: EventId, engine: EngineDep) -> EventOut:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             event = await ev.get_event(uow, event_id)
     return EventOut.of(event)
@@ -168,7 +168,7 @@ async def show_event(event_id: EventId, engine: EngineDep) -> EventOut:
     responses=STYLE.responses(EventNotFound),
 )
 async def event_slots(event_id: EventId, engine: EngineDep) -> list[TimeSlotOut]:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             event = await ev.get_event(uow, event_id)
     return EventOut.of(event).time_slots

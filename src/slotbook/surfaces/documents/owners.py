@@ -1,7 +1,7 @@
 """Surface 001 — calendar owners with daily working hours (`/api/v1`)."""
 
-from datetime import date, timedelta
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -9,8 +9,8 @@ from pydantic import BaseModel, EmailStr, Field
 
 from slotbook.accounts import permissions
 from slotbook.availability.free_slots import free_slots_between
-from slotbook.booking.claims import claim_time
-from slotbook.booking.model import BookingStatus, Source
+from slotbook.booking.claims import claim_kept_time, claim_time
+from slotbook.booking.model import BookingStatus, NewBooking, Source
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import CalendarKind
 from slotbook.calendars.settings import change_settings
@@ -24,7 +24,9 @@ from slotbook.errors import (
     PastDate,
 )
 from slotbook.protection.rate_limits import Rule
+from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import list_bookings
+from slotbook.store.calendars import kept_calendar
 from slotbook.surfaces.http.auth import StrictUser
 from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
 from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
@@ -107,19 +109,21 @@ class AppointmentOut(BaseModel):
     status: str
 
 
-def _today(uow: UnitOfWork, calendar: cal.Calendar | None) -> date:
+def _today(now: datetime, settings: Settings, calendar: cal.Calendar | None) -> date:
     """Today for the owner's calendar, or in the default zone for an owner who does not
     exist: dates are checked before the owner is looked up, as document 001's own
     service does (a past date is refused even for an unknown owner)."""
-    zone = calendar.zone if calendar else ZoneInfo(uow.settings.default_timezone)
-    return uow.now.astimezone(zone).date()
+    zone = calendar.zone if calendar else ZoneInfo(settings.default_timezone)
+    return now.astimezone(zone).date()
 
 
-def _check_booking_date(uow: UnitOfWork, day: date, calendar: cal.Calendar | None) -> None:
-    today = _today(uow, calendar)
+def _check_booking_date(
+    now: datetime, settings: Settings, day: date, calendar: cal.Calendar | None
+) -> None:
+    today = _today(now, settings, calendar)
     if day < today:
         raise InPast()
-    horizon = calendar.horizon_days if calendar else uow.settings.max_advance_booking_days
+    horizon = calendar.horizon_days if calendar else settings.max_advance_booking_days
     if day > today + timedelta(days=horizon):
         raise BeyondHorizon(f"Bookings can be made at most {horizon} days ahead")
 
@@ -168,10 +172,10 @@ async def get_slots(
     calendar_owner_id: Annotated[OwnerKey, Query()],
     for_date: Annotated[Day, Query()],
 ) -> SlotsOut:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
-            if for_date < _today(uow, calendar):
+            if for_date < _today(uow.now, uow.settings, calendar):
                 raise PastDate("Cannot retrieve slots for a past date")
             if calendar is None:
                 raise CalendarNotFound()
@@ -188,35 +192,51 @@ async def get_slots(
 async def book_appointment(
     body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
 ) -> AppointmentBooked:
-    async def book(uow: UnitOfWork) -> Reply:
-        calendar = await cal.find_calendar(
-            uow, kind=KIND, owner_key=body.calendar_owner_id, for_claim=True
-        )
-        _check_booking_date(uow, body.date, calendar)
-        if calendar is None:
-            raise CalendarNotFound()
+    def start_in(calendar: cal.Calendar, now: datetime) -> datetime:
+        _check_booking_date(now, engine.settings, body.date, calendar)
         start_at = calendar.at(body.date, body.slot_start_time)
         if start_at is None:  # a wall time that DST skips
             raise OutsideHours()
-        made = await claim_time(
-            uow,
-            calendar=calendar,
-            start_at=start_at,
+        return start_at
+
+    def booked(made: NewBooking) -> dict[str, Any]:
+        return {
+            "message": "Appointment booked"
+            if made.booking.status == BookingStatus.CONFIRMED
+            else "Appointment requested: pending the owner's approval",
+            "appointment_id": made.booking.id,
+            "status": made.booking.status,
+            "booking_token": made.token,
+        }
+
+    if idempotency_key is None:
+        express = await claim_kept_time(
+            engine,
+            kept_calendar(KIND, owner_key=body.calendar_owner_id),
+            start_in,
             source=Source.OWNERS,
             name=body.invitee_name,
             email=str(body.invitee_email),
         )
-        return Reply(
-            200,
-            {
-                "message": "Appointment booked"
-                if made.booking.status == BookingStatus.CONFIRMED
-                else "Appointment requested: pending the owner's approval",
-                "appointment_id": made.booking.id,
-                "status": made.booking.status,
-                "booking_token": made.token,
-            },
+        if express is not None:
+            return AppointmentBooked.model_validate(booked(express[0]))
+
+    async def book(uow: UnitOfWork) -> Reply:
+        calendar = await cal.find_calendar(
+            uow, kind=KIND, owner_key=body.calendar_owner_id, for_claim=True
         )
+        if calendar is None:
+            _check_booking_date(uow.now, uow.settings, body.date, calendar)
+            raise CalendarNotFound()
+        made = await claim_time(
+            uow,
+            calendar=calendar,
+            start_at=start_in(calendar, uow.now),
+            source=Source.OWNERS,
+            name=body.invitee_name,
+            email=str(body.invitee_email),
+        )
+        return Reply(200, booked(made))
 
     request = body.model_dump(mode="json")
     reply = await answer_once(
@@ -229,7 +249,7 @@ async def book_appointment(
 async def list_appointments(
     engine: EngineDep, user: StrictUser, calendar_owner_id: Annotated[OwnerKey, Query()]
 ) -> list[AppointmentOut]:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
             if calendar is None:

@@ -107,7 +107,7 @@ async def create_provider(body: ProviderIn, engine: EngineDep, user: StrictUser)
 async def list_providers(
     engine: EngineDep, viewer: OptionalUser, limit: Limit = 50, offset: Offset = 0
 ) -> list[ProviderOut]:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             found = await cal.list_calendars(uow, kind=KIND, limit=limit, offset=offset)
     return [ProviderOut.of(c, viewer) for c in found]
@@ -121,7 +121,7 @@ async def list_providers(
 async def show_provider(
     provider_id: ProviderId, engine: EngineDep, viewer: OptionalUser
 ) -> ProviderOut:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             provider = await get_provider(uow, provider_id)
     return ProviderOut.of(provider, viewer)
@@ -142,7 +142,7 @@ async def list_provider_bookings(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[ProviderBookingOut]:
-    async for attempt in engine.attempts():
+    async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             if provider_id is not None:
                 providers = [await get_provider(uow, provider_id)]
