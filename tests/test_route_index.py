@@ -47,10 +47,11 @@ def templates(app: Any) -> set[str]:
 
 def test_the_app_router_looks_routes_up_in_the_index(app):
     assert isinstance(app.router.middleware_stack, RouteIndex)
+    assert app.router.middleware_stack.table() is not None  # every route could be filed
 
 
 def test_every_path_and_method_gets_the_route_the_full_scan_gives(app):
-    index: RouteIndex = app.router.middleware_stack
+    index = app.router.middleware_stack.table()
     paths = templates(app)
     paths |= {p + "/" for p in paths} | {p + "/more" for p in paths}
     paths |= {"/", "/nope", "/api/v1", "/api/v1/bookings/x1/approve/extra", "/static"}
@@ -100,3 +101,15 @@ async def test_answers_through_the_index_are_the_full_routers(app):
         assert indexed.content == full.content, (method, path)
         same = {k: v for k, v in indexed.headers.items() if k != "x-request-id"}
         assert same == {k: v for k, v in full.headers.items() if k != "x-request-id"}
+
+
+async def test_a_route_added_after_the_app_was_made_is_found():
+    app = create_app(Settings(_env_file=None))
+    assert (await answer(app, "GET", "/api/v1/providers-later")).status_code == 404
+
+    @app.get("/api/v1/providers-later")
+    async def later() -> dict[str, str]:
+        return {"found": "yes"}
+
+    found = await answer(app, "GET", "/api/v1/providers-later")
+    assert found.status_code == 200 and found.json() == {"found": "yes"}

@@ -154,5 +154,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.routers = [surface.router for surface in surfaces]  # see errors.style_for
     for path, static in assets.static_apps().items():
         app.mount(path, static)
-    index_routes(app.router)  # last: it sees the routes added so far
+    index_routes(app.router)  # route lookup without trying every route in turn
     return app

@@ -12,7 +12,8 @@ A path no pattern matches is answered with the router's default (404) when the f
 router would come to that too (no slash redirect, no low-priority route): a scanner's
 404 no longer tries every route twice. Anything else, and a request under a `root_path`,
 goes through the full router as before; so does every request when the app holds a kind
-of route the index does not know (then it is off).
+of route the index does not know (then it is off). Routes added after the app is made
+(a test's, say) are filed at the next request.
 """
 
 import copy
@@ -55,9 +56,12 @@ def _scope_types(route: BaseRoute, *, top: bool) -> tuple[Leaf, frozenset[str]]:
     raise Unindexable(route)
 
 
-def _leaves(route: BaseRoute, *, top: bool = True) -> Iterator[tuple[Leaf, frozenset[str]]]:
+def _leaves(
+    route: BaseRoute, routers: list[APIRouter], *, top: bool = True
+) -> Iterator[tuple[Leaf, frozenset[str]]]:
     """The routes `route` dispatches to whose own patterns are the paths it matches: itself,
-    or those of a router included with no prefix (FastAPI's `_IncludedRouter`)."""
+    or those of a router included with no prefix (FastAPI's `_IncludedRouter`), which is
+    added to `routers`."""
     included: Any = getattr(route, "original_router", None)
     if included is None:
         yield _scope_types(route, top=top)
@@ -65,8 +69,9 @@ def _leaves(route: BaseRoute, *, top: bool = True) -> Iterator[tuple[Leaf, froze
     prefix = getattr(getattr(route, "include_context", None), "prefix", None)
     if not isinstance(included, APIRouter) or prefix != "":
         raise Unindexable(route)
+    routers.append(included)
     for inner in included.routes:
-        yield from _leaves(inner, top=False)
+        yield from _leaves(inner, routers, top=False)
 
 
 def _has_low_priority_routes(router: APIRouter) -> bool:
@@ -86,20 +91,25 @@ def _segments(path_format: str) -> Segments:
     return tuple(path_format.split("/")[1:])
 
 
-class RouteIndex:
-    """The app router's entry point (its `middleware_stack`): each request to the routes
-    whose pattern matches its path, else to the full router."""
+class RouteTable:
+    """The routes of a router, filed by the leading segments of their patterns."""
 
     def __init__(self, router: APIRouter) -> None:
         self.router = router
+        self.routers = [router]  # it and the routers it includes: their routes are filed
         self.buckets: dict[Segments, list[Pattern]] = {}
         self.views: dict[tuple[int, ...], APIRouter] = {}
         for position, route in enumerate(router.routes):
-            for leaf, scope_types in _leaves(route):
+            for leaf, scope_types in _leaves(route, self.routers):
                 pattern = Pattern(position, leaf.path_regex, scope_types)
                 self.buckets.setdefault(_segments(leaf.path_format), []).append(pattern)
         self.depth = max((len(key) for key in self.buckets), default=0)
         self.low_priority = _has_low_priority_routes(router)
+        self.shape = self.current_shape()
+
+    def current_shape(self) -> list[int]:
+        """How many routes each router filed has now (a route added later changes it)."""
+        return [len(router.routes) for router in self.routers]
 
     def positions(self, scope_type: str, path: str) -> tuple[int, ...]:
         """Which of the router's routes match `path` for this kind of scope, in order."""
@@ -112,7 +122,7 @@ class RouteIndex:
         return tuple(sorted(found))
 
     def view(self, positions: tuple[int, ...]) -> APIRouter:
-        """The app's router holding only the routes at `positions` (made once per set)."""
+        """The router holding only the routes at `positions` (made once per set)."""
         view = self.views.get(positions)
         if view is None:
             view = copy.copy(self.router)
@@ -131,27 +141,49 @@ class RouteIndex:
             return not self.positions(scope_type, toggled)
         return True
 
+
+class RouteIndex:
+    """The app router's entry point (its `middleware_stack`): each request to the routes
+    whose pattern matches its path, else to the full router. The table is made at the
+    first request and again whenever a route has been added since (one `len` per router
+    a request)."""
+
+    def __init__(self, router: APIRouter) -> None:
+        self.router = router
+        self._table: RouteTable | None = None
+        self._unindexable: list[int] | None = None  # the shape the router could not be filed in
+
+    def table(self) -> RouteTable | None:
+        """The router's table as its routes are now; None if they cannot be filed."""
+        table = self._table
+        if table is not None and table.current_shape() == table.shape:
+            return table
+        shape = [len(self.router.routes)]
+        if table is None and self._unindexable == shape:
+            return None
+        try:
+            self._table = RouteTable(self.router)
+        except Unindexable:
+            self._table, self._unindexable = None, shape
+        return self._table
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope_type, path = scope["type"], scope.get("path", "")
-        if scope_type in ("http", "websocket") and not scope.get("root_path"):
+        table = self.table() if scope_type in ("http", "websocket") else None
+        if table is not None and not scope.get("root_path"):
             scope.setdefault("router", self.router)  # what url_for looks routes up in
-            positions = self.positions(scope_type, path)
+            positions = table.positions(scope_type, path)
             if positions:
-                await self.view(positions).app(scope, receive, send)
+                await table.view(positions).app(scope, receive, send)
                 return
-            if self.only_the_default(scope_type, path):
+            if table.only_the_default(scope_type, path):
                 await self.router.default(scope, receive, send)
                 return
         await self.router.app(scope, receive, send)
 
 
 def index_routes(router: APIRouter) -> None:
-    """Put a `RouteIndex` in front of `router` once its routes are all added (the index
-    does not see routes added later); left as it is if its routes cannot be indexed."""
+    """Put a `RouteIndex` in front of `router` (unless it has router-level middleware)."""
     entry: ASGIApp = router.middleware_stack
-    if entry != router.app:  # router-level middleware: keep FastAPI's own path
-        return
-    try:
+    if entry == router.app:
         router.middleware_stack = RouteIndex(router)
-    except Unindexable:
-        return
