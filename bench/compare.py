@@ -260,13 +260,15 @@ async def measure_slotbook(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """slotbook's bookings/s under wrk and CPU per request, on the database at `url`."""
     env = ENV | ({"SLOTBOOK_RUN_JOBS": "false"} if args.request_path_only else {})
-    with running_servers(url, count=1, env=env) as (base,):
-        pid = server_pid(base)
+    with running_servers(url, count=1, env=env, workers=args.workers) as (base,):
         who_001, who_002 = await setup(base, 1)
         rate = {
             "001": wrk(base, "001", who_001, args.seconds, args.connections),
             "002": wrk(base, "002", who_002, args.seconds, args.connections),
         }
+        if args.workers > 1:  # CPU per request: of one process
+            return rate, {}
+        pid = server_pid(base)
         who_001, who_002 = await setup(base, 2)
         cpu = {
             "001": await cpu_per_request(base, pid, args.sequential, appointment(who_001)),
@@ -291,6 +293,13 @@ async def main() -> None:
         "prints, does not write RESULTS.md",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="slotbook's server processes on one port (uvicorn --workers); with more than "
+        "one, bookings/s only, printed beside one process's from the same run",
+    )
+    parser.add_argument(
         "--request-path-only",
         action="store_true",
         help="slotbook runs no background jobs (SLOTBOOK_RUN_JOBS=false: the outbox's "
@@ -300,6 +309,23 @@ async def main() -> None:
     args = parser.parse_args()
     profile = None if args.no_profile else Path(tempfile.mkdtemp()) / "booking-002.txt"
     load_before = os.getloadavg()
+    if args.workers > 1:
+        async with fresh_database("postgresql") as url:
+            many, _ = await measure_slotbook(url, args, None)
+        async with fresh_database("postgresql") as url:
+            one, _ = await measure_slotbook(
+                url, argparse.Namespace(**vars(args) | {"workers": 1}), None
+            )
+        print(
+            f"PostgreSQL, c={args.connections}, bookings/s: "
+            + "; ".join(
+                f"{s} {one[s]:,.0f} with one process, {many[s]:,.0f} with {args.workers} "
+                f"({many[s] / one[s]:.2f}x)"
+                for s in ("001", "002")
+            )
+            + f"; load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
+        )
+        return
     if args.sqlite:
         async with fresh_database("sqlite") as url:
             rate, cpu = await measure_slotbook(url, args, profile)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
 from slotbook.settings import Settings
+from tests.support.events import book_seat, create_event
 from tests.support.owners import appointment, owner_calendar
 from tests.test_providers import book, new_provider
 
@@ -30,6 +31,12 @@ PROVIDER_BOOKING_ROUND_TRIPS = 1
 #: and for an owner's appointment as many: her opening hours of that day, read for the
 #: first booking, are kept by the process as long as the calendar's schedule version is
 APPOINTMENT_ROUND_TRIPS = PROVIDER_BOOKING_ROUND_TRIPS
+#: an event seat: the slot with its event, whether anyone waits for it and the booking's
+#: id; then the seats, the booking, its outbox event and the NOTIFY in one statement, so
+#: a hot slot's row is locked for that statement only (`booking_writes.
+#: book_seats_at_once`; it was nine: BEGIN, the slot, the event, the waitlist, the event's
+#: limits, the seats with the booking, its outbox event, the NOTIFY, COMMIT)
+SEAT_BOOKING_ROUND_TRIPS = 2
 
 
 class RoundTrips:
@@ -107,3 +114,29 @@ async def test_an_appointment_is_at_most_a_few_round_trips(client, round_trips):
     await round_trips.start()
     assert (await appointment(client, "11:00")).status_code == 200
     assert await round_trips.of_one_booking() <= APPOINTMENT_ROUND_TRIPS, round_trips.sent
+
+
+#: what a booking the one statement cannot settle costs, at most: a calendar with limits
+#: is claimed in a unit of work (BEGIN, the calendar with its limits' lock, the overlap
+#: check, the waitlist, the limits' counters, the INSERT, its event, the NOTIFY, COMMIT)
+BOOKING_WITH_LIMITS_ROUND_TRIPS = 10
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_booking_on_a_calendar_with_limits_is_at_most_a_few_more(client, round_trips):
+    await owner_calendar(client, max_per_day=5)
+    assert (await appointment(client, "09:00")).status_code == 200
+    await round_trips.start()
+    assert (await appointment(client, "11:00")).status_code == 200
+    sent = await round_trips.of_one_booking()
+    assert sent <= BOOKING_WITH_LIMITS_ROUND_TRIPS, round_trips.sent
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_seat_booking_is_at_most_two_round_trips(client, round_trips):
+    event = await create_event(client, ("09:00", "10:00", 50))
+    slot_id = event["time_slots"][0]["id"]
+    assert (await book_seat(client, slot_id)).status_code == 201
+    await round_trips.start()
+    assert (await book_seat(client, slot_id, "Grace")).status_code == 201
+    assert await round_trips.of_one_booking() <= SEAT_BOOKING_ROUND_TRIPS, round_trips.sent

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
         "sqlite+aiosqlite:///./slotbook.db", validation_alias=_env("DATABASE_URL")
     )
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
-    #: PostgreSQL: connections kept (as many again may be opened under load)
+    #: PostgreSQL: half the connections a process may open (as load needs them; then kept)
     db_pool_size: int = Field(10, gt=0, validation_alias=_env("DB_POOL_SIZE"))
     #: seconds to make a connection, to run one statement, to wait for a free connection;
     #: past any of them a request is answered 503 with Retry-After

@@ -12,9 +12,10 @@ Every transition that frees a place (cancel, move away, decline, expiry) offers 
 the same transaction, to the first on its waitlist (`_pass_on`, asking `booking.offers`
 who that is): the place becomes a hold for them, so nobody else can take it meanwhile.
 
-`create_at_once` is the one transition outside a unit of work: a new claim of time on a
-calendar without limits, as one statement that commits by itself on PostgreSQL, its
-outbox event and news inside the same statement.
+`create_at_once` and `create_seats_at_once` are the transitions outside a unit of work:
+a new claim of time on a calendar without limits, or of seats on a slot of an event
+without limits, as one statement that commits by itself on PostgreSQL, its outbox event
+and news inside the same statement.
 
 Nothing else writes `bookings`, `slots` or `booking_counts` (the architecture test holds
 it so).
@@ -291,14 +292,63 @@ async def create_at_once(
                 notices=engine.notices(days),
             )
     except StatementLost:
-        async for attempt in engine.attempts():
-            async with attempt as uow:
-                written = await reads.booking_with_token_hash(uow, token_hash)
-        new_id = written.id if written else None
+        new_id = await _written(engine, token_hash)
     if new_id is None:
         return None
     await engine.announce(days)
     return NewBooking(replace(booking, id=new_id), token)
+
+
+async def create_seats_at_once(
+    engine: Engine, calendar: Calendar, draft: Draft, booking_id: int, now: datetime
+) -> NewBooking | None:
+    """CREATED or REQUESTED on an explicit slot as one statement that commits by itself
+    (PostgreSQL): the draft's seats, the booking (with the id `booking_id`, taken
+    beforehand), its outbox event and the news of its day
+    (`booking_writes.book_seats_at_once`), so a hot slot's row is locked only while that
+    statement runs. SlotFull when too few seats are left; None when nothing was written
+    for a reason a unit of work settles (the calendar keeps booking limits, which
+    `create` takes): the caller claims in one. If the connection drops meanwhile, the
+    booking is looked for by its token: found, it is this claim's."""
+    assert draft.slot_id is not None and draft.hold_until is None
+    values = _row(draft, now)
+    token, token_hash = new_token()
+    booking = Booking(id=booking_id, **values)
+    event = outbox.event_row(
+        type=_MADE[draft.status],
+        calendar_id=calendar.id,
+        booking=outbox.as_json(booking_document(booking, calendar, now)),
+        occurred_at=now,
+        manage_token=token,
+    )
+    days = frozenset({CalendarDay(calendar.id, calendar.local_day(draft.start_at))})
+    try:
+        async with engine.db.autocommit() as driver:
+            claimed = await rows.book_seats_at_once(
+                driver,
+                draft.slot_id,
+                values | {"id": booking_id, "token_hash": token_hash},
+                event | {"booking_id": booking_id},
+                engine.notices(days),
+            )
+    except StatementLost:
+        written = await _written(engine, token_hash)
+        claimed = rows.SeatClaim.UNSETTLED if written is None else rows.SeatClaim.MADE
+    if claimed is rows.SeatClaim.FULL:
+        raise SlotFull()
+    if claimed is rows.SeatClaim.UNSETTLED:
+        return None
+    await engine.announce(days)
+    return NewBooking(booking, token)
+
+
+async def _written(engine: Engine, token_hash: str) -> int | None:
+    """After a statement whose connection dropped: the id of the booking it was to write
+    (with this token), if it was written."""
+    async for attempt in engine.attempts():
+        async with attempt as uow:
+            written = await reads.booking_with_token_hash(uow, token_hash)
+    return written.id if written else None
 
 
 async def confirm(

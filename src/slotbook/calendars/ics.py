@@ -5,14 +5,19 @@ instant), `DTSTART`/`DTEND` in the calendar's zone (`TZID`, with a matching
 `VTIMEZONE` covering the events' dates, so DST days come out right in any client), and
 a `SEQUENCE` that grows each time the booking moves. An invite (`METHOD:REQUEST` or
 `CANCEL`) also names its `ORGANIZER` and `ATTENDEE`.
+
+A `VTIMEZONE` is the same text for every file of one zone and span of dates: it is made
+once per zone and span (`_timezone`), not for each invite, where it was a third of the CPU
+an invite cost.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import lru_cache
 
 from icalendar import Calendar as ICalendar
-from icalendar import Event, vCalAddress
+from icalendar import Event, Timezone, vCalAddress
 from icalendar.enums import STATUS
 
 from slotbook import __version__
@@ -87,12 +92,26 @@ def render(
     )
     for booking, summary in events:
         ical.add_component(_event(booking, calendar, summary, people))
-    if events:
-        days = [calendar.local_day(b.start_at) for b, _ in events]
-        ical.add_missing_timezones(
-            first_date=min(days) - timedelta(days=1), last_date=max(days) + timedelta(days=2)
-        )
     text: bytes = ical.to_ical()
+    if not events:
+        return text
+    days = [calendar.local_day(b.start_at) for b, _ in events]
+    first, last = min(days) - timedelta(days=1), max(days) + timedelta(days=2)
+    zones = b"".join(_timezone(tzid, first, last) for tzid in ical.get_missing_tzids())
+    # where `add_missing_timezones` puts them: first of the calendar's components
+    at = text.find(b"\r\nBEGIN:VEVENT\r\n") + 2
+    return text[:at] + zones + text[at:]
+
+
+@lru_cache(maxsize=1024)
+def _timezone(tzid: str, first_date: date, last_date: date) -> bytes:
+    """The `VTIMEZONE` of `tzid` covering these dates, as iCalendar text (none for a zone
+    `icalendar` does not know)."""
+    try:
+        zone = Timezone.from_tzid(tzid, first_date=first_date, last_date=last_date)
+    except ValueError:
+        return b""
+    text: bytes = zone.to_ical()
     return text
 
 

@@ -82,6 +82,8 @@ def wall_clock() -> datetime:
 class WebhookConsumer:
     """Turns new events into deliveries, and sends the deliveries that are due."""
 
+    batch = BATCH
+
     def __init__(self, outbound: Outbound, rng: random.Random | None = None) -> None:
         self._outbound = outbound
         self._rng = rng or random.Random()

@@ -130,9 +130,13 @@ class Database:
         # hashes would otherwise reach the log).
         options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
         if not self.is_sqlite:
+            # Up to twice `pool_size` connections, each kept once opened: an overflow
+            # connection was closed whenever a burst of units ended before their waiters
+            # ran, and opened again (a server process, every statement prepared anew)
+            # moments later, dozens of times a second under load.
             options |= {
-                "pool_size": pool_size,
-                "max_overflow": pool_size,
+                "pool_size": 2 * pool_size,
+                "max_overflow": 0,
                 "pool_timeout": pool_timeout,
                 # asyncpg: `timeout` bounds making a connection, `command_timeout` every
                 # statement (the commit included); both raise TimeoutError.
@@ -147,6 +151,13 @@ class Database:
         # handler's sleeps (the latency tail); BEGIN IMMEDIATE still guards across
         # processes. PostgreSQL needs no such queue.
         self._writers = asyncio.Lock() if self.is_sqlite else None
+        # PostgreSQL: connections go to the units of this process in the order they
+        # asked. The pool's own wait lets a newcomer take a connection a waiter was
+        # woken for, so under a burst bigger than the pool some waited out
+        # `pool_timeout` (503s, the hot-slot benchmark's tail) while most were served
+        # at once.
+        self._turns = None if self.is_sqlite else asyncio.Semaphore(2 * pool_size)
+        self._pool_timeout = pool_timeout
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "Database":
@@ -178,35 +189,53 @@ class Database:
     async def _transaction(
         self, *, write: bool, outside: bool = False
     ) -> AsyncIterator[AsyncConnection]:
-        conn = self.engine.connect()
-        try:
-            await conn.start()
-        except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
-            raise Unavailable() from exc
-        committing = False
-        try:
-            if write:
-                await conn.execution_options(slotbook_write=True)
-            elif outside:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-            transaction = await conn.begin()
+        async with self._turn():
+            conn = self.engine.connect()
             try:
-                yield conn
-            except BaseException as exc:
-                if not _lost(exc):  # a lost connection has nothing left to roll back
-                    await transaction.rollback()
-                raise
-            committing = True
-            await transaction.commit()
-        except (DBAPIError, TimeoutError) as exc:
-            if _lost(exc):
-                await self._discard(conn)
-            failure = _as_domain_error(exc, committing=committing)
-            if failure is exc:
-                raise
-            raise failure from exc
+                await conn.start()
+            except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
+                raise Unavailable() from exc
+            committing = False
+            try:
+                if write:
+                    await conn.execution_options(slotbook_write=True)
+                elif outside:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                transaction = await conn.begin()
+                try:
+                    yield conn
+                except BaseException as exc:
+                    if not _lost(exc):  # a lost connection has nothing left to roll back
+                        await transaction.rollback()
+                    raise
+                committing = True
+                await transaction.commit()
+            except (DBAPIError, TimeoutError) as exc:
+                if _lost(exc):
+                    await self._discard(conn)
+                failure = _as_domain_error(exc, committing=committing)
+                if failure is exc:
+                    raise
+                raise failure from exc
+            finally:
+                await conn.close()
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """This unit's turn at the pool (PostgreSQL), in the order asked; `Unavailable`
+        past the pool timeout."""
+        if self._turns is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._pool_timeout):
+                await self._turns.acquire()
+        except TimeoutError as exc:
+            raise Unavailable() from exc
+        try:
+            yield
         finally:
-            await conn.close()
+            self._turns.release()
 
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
@@ -220,23 +249,24 @@ class Database:
         statement on it is a transaction of its own, one round trip. A connection that
         drops while in use is `StatementLost` (it may have committed); a statement that does
         not answer in time is `Unavailable`."""
-        conn = self.engine.connect()
-        try:
-            await conn.start()
-            raw = await conn.get_raw_connection()
-        except (DBAPIError, OSError, PoolTimeout) as exc:
-            await conn.close()
-            raise Unavailable() from exc
-        try:
-            yield raw.driver_connection
-        except _DRIVER_LOST as exc:
-            await self._discard(conn)
-            raise StatementLost() from exc
-        except TimeoutError as exc:
-            await self._discard(conn)
-            raise Unavailable("The booking store did not answer in time") from exc
-        finally:
-            await conn.close()
+        async with self._turn():
+            conn = self.engine.connect()
+            try:
+                await conn.start()
+                raw = await conn.get_raw_connection()
+            except (DBAPIError, OSError, PoolTimeout) as exc:
+                await conn.close()
+                raise Unavailable() from exc
+            try:
+                yield raw.driver_connection
+            except _DRIVER_LOST as exc:
+                await self._discard(conn)
+                raise StatementLost() from exc
+            except TimeoutError as exc:
+                await self._discard(conn)
+                raise Unavailable("The booking store did not answer in time") from exc
+            finally:
+                await conn.close()
 
     async def connect_outside_pool(self) -> asyncpg.Connection:
         """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""

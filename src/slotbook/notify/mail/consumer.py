@@ -51,6 +51,8 @@ def _reminds(letter: Letter, booking_id: int) -> bool:
 
 
 class MailConsumer:
+    batch = BATCH
+
     def __init__(self, settings: Settings, transport: Transport, rng: random.Random | None = None):
         self._writer = Writer(settings)
         self._transport = transport

@@ -8,7 +8,6 @@ retrying cannot help).
 """
 
 import asyncio
-import mailbox
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
+from slotbook.notify.mail import maildir
 from slotbook.notify.mail.compose import address_of
 from slotbook.settings import Settings
 
@@ -131,25 +131,22 @@ class SmtpTransport:
 
 
 class MaildirTransport:
-    """Writes each message into a Maildir (any mail client reads one)."""
+    """Writes each message into a Maildir (any mail client reads one), a batch at a time
+    (`maildir.write`: on disk before the batch counts as sent)."""
 
     def __init__(self, settings: Settings) -> None:
         self.path = Path(settings.mail_dir)
 
-    def _write(self, batch: list[Outgoing]) -> None:
-        box = mailbox.Maildir(self.path, create=True)
-        for item in batch:
-            box.add(item.message.encode("ascii"))
-
     async def send(self, batch: list[Outgoing]) -> list[Outcome]:
+        messages = [item.message.encode("ascii") for item in batch]
         try:
-            await asyncio.to_thread(self._write, batch)
+            await asyncio.to_thread(maildir.write, self.path, messages)
         except OSError as exc:
             return [Outcome("retry", f"{type(exc).__name__}: {exc}"[:300])] * len(batch)
         return [SENT] * len(batch)
 
     async def check(self) -> str:
-        await asyncio.to_thread(mailbox.Maildir, self.path, create=True)
+        await asyncio.to_thread(maildir.prepare, self.path)
         return f"no SLOTBOOK_SMTP_URL: written to the Maildir {self.path.resolve()}/new"
 
 

@@ -3,12 +3,15 @@ window of calendar time meets."""
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+import asyncpg
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
+from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling.rules import MAX_BUFFER, ClaimedTime
 from slotbook.store.bookings.predicates import (
@@ -19,6 +22,8 @@ from slotbook.store.bookings.predicates import (
     stale_hold,
     time_claims_overlapping,
 )
+from slotbook.store.bookings.waitlist import anyone_waiting_for_slot
+from slotbook.store.driver_sql import DriverStatement
 from slotbook.store.tables import bookings, calendars, slots
 
 #: every column of a booking but the hash of its manage token
@@ -253,6 +258,44 @@ async def overdue_pending(uow: UnitOfWork) -> list[int]:
 async def get_seat_slot(uow: UnitOfWork, slot_id: int) -> SeatSlot | None:
     row = (await uow.conn.execute(select(slots).where(slots.c.id == slot_id))).first()
     return SeatSlot(**row._mapping) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotToClaim:
+    """What a seat claim needs to know of its slot before it claims: the slot, its
+    event, whether anyone waits for it, and the id its booking will have."""
+
+    slot: SeatSlot
+    calendar: Calendar
+    someone_waits: bool
+    booking_id: int
+
+
+_SLOT_TO_CLAIM = DriverStatement.of(
+    select(
+        slots,
+        calendars,
+        anyone_waiting_for_slot(bindparam("slot_id")),
+        func.nextval(func.pg_get_serial_sequence(bookings.name, bookings.c.id.name)),
+    )
+    .join_from(slots, calendars, calendars.c.id == slots.c.calendar_id)
+    .where(slots.c.id == bindparam("slot_id"))
+)
+
+
+async def slot_to_claim(driver: asyncpg.Connection, slot_id: int) -> SlotToClaim | None:
+    """One statement on its own (PostgreSQL, `Database.autocommit`), which takes an id
+    of the bookings' sequence; None if there is no such slot."""
+    row = await _SLOT_TO_CLAIM.fetchrow(driver, {"slot_id": slot_id})
+    if row is None:
+        return None
+    n, m = len(slots.c), len(slots.c) + len(calendars.c)
+    return SlotToClaim(
+        slot=SeatSlot(**dict(zip(slots.c.keys(), row[:n], strict=True))),
+        calendar=Calendar(**dict(zip(calendars.c.keys(), row[n:m], strict=True))),
+        someone_waits=row[m],
+        booking_id=row[m + 1],
+    )
 
 
 async def seat_slots_of(uow: UnitOfWork, calendar_ids: list[int]) -> dict[int, list[SeatSlot]]:

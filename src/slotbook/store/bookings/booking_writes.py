@@ -17,11 +17,24 @@ turn into SlotTaken.
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from enum import Enum
 from functools import cache
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Table, Update, insert, literal, select, update
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    String,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
@@ -37,6 +50,7 @@ from slotbook.store.bookings.predicates import (
     time_claims_overlapping,
 )
 from slotbook.store.bookings.waitlist import EntryStatus
+from slotbook.store.driver_sql import DriverStatement
 from slotbook.store.tables import (
     EXCLUSION_VIOLATION,
     bookings,
@@ -190,6 +204,112 @@ async def insert_booking_taking_seats(
     )
     new_id: int | None = result.scalar_one_or_none()
     return new_id
+
+
+class SeatClaim(Enum):
+    """What `book_seats_at_once` did."""
+
+    MADE = "made"  # seats taken, booking and event written, notices sent
+    FULL = "full"  # too few seats left: nothing written
+    #: nothing written, for a reason a unit of work settles: the event keeps booking
+    #: limits (`transitions.create` takes them), or a deadlock aborted the statement
+    UNSETTLED = "unsettled"
+
+
+NOTICE = ("channel", "payload")
+LIMIT_COLUMNS = (
+    calendars.c.max_per_day,
+    calendars.c.max_per_week,
+    calendars.c.max_per_booker_per_day,
+    calendars.c.max_per_booker_per_week,
+)
+
+
+def _params(prefix: str, table: Table, columns: Sequence[str]) -> list[BindParameter[Any]]:
+    return [bindparam(f"{prefix}{c}", type_=table.c[c].type) for c in columns]
+
+
+@cache
+def _seats_at_once(
+    booking_columns: tuple[str, ...], event_columns: tuple[str, ...], notices: int
+) -> DriverStatement:
+    """`book_seats_at_once`'s statement for rows of these columns and this many notices
+    (built once)."""
+    unlimited = (
+        select(calendars.c.id)
+        .where(calendars.c.id == bindparam("p_calendar_id"), *(c.is_(None) for c in LIMIT_COLUMNS))
+        .with_for_update(read=True, key_share=True)
+        .cte("unlimited")
+    )
+    seats = bindparam("p_seats", type_=Integer)
+    seat = (
+        update(slots)
+        .where(
+            slots.c.id == bindparam("p_slot_id"),
+            slots.c.taken + seats <= slots.c.capacity,
+            select(unlimited.c.id).exists(),
+        )
+        .values(taken=slots.c.taken + seats)
+        .returning(slots.c.id)
+        .cte("seat")
+    )
+    booking = (
+        insert(bookings)
+        .from_select(
+            booking_columns,
+            select(*_params("b_", bookings, booking_columns)).select_from(seat),
+        )
+        .returning(bookings.c.id)
+        .cte("booking")
+    )
+    event = insert(outbox_events).from_select(
+        event_columns,
+        select(*_params("e_", outbox_events, event_columns)).select_from(booking),
+    )
+    told = [
+        select(func.pg_notify(*(bindparam(f"n_{i}_{part}", type_=String) for part in NOTICE)))
+        .select_from(booking)
+        .scalar_subquery()
+        for i in range(notices)
+    ]
+    return DriverStatement.of(
+        select(
+            select(unlimited.c.id).exists().label("unlimited"),
+            select(booking.c.id).scalar_subquery().label("booking_id"),
+            *told,
+        ).add_cte(event.cte("event"))
+    )
+
+
+async def book_seats_at_once(
+    driver: asyncpg.Connection,
+    slot_id: int,
+    booking: Mapping[str, Any],
+    event: Mapping[str, Any],
+    notices: Sequence[tuple[str, str]],
+) -> SeatClaim:
+    """One statement that commits by itself (PostgreSQL, `Database.autocommit`), so that
+    the slot's row is locked only while it runs: if the slot's event keeps no
+    booking limits (its row read `FOR KEY SHARE` as `booking_counts.lock_limits` reads
+    it, so no settings change starts keeping one meanwhile) and `booking["seats"]` seats
+    are left, take them, write the booking (`booking`: every column, its id too) and its
+    outbox `event` (every column), and send `notices` (channel, payload); all or
+    nothing."""
+    statement = _seats_at_once(tuple(booking), tuple(event), len(notices))
+    params = {"p_calendar_id": booking["calendar_id"], "p_slot_id": slot_id}
+    params["p_seats"] = booking["seats"]
+    params |= {f"b_{k}": v for k, v in booking.items()} | {f"e_{k}": v for k, v in event.items()}
+    for i, notice in enumerate(notices):
+        params |= {f"n_{i}_{part}": value for part, value in zip(NOTICE, notice, strict=True)}
+    try:
+        row = await statement.fetchrow(driver, params)
+    except asyncpg.DeadlockDetectedError:
+        return SeatClaim.UNSETTLED
+    assert row is not None  # the statement's own SELECT always answers one row
+    unlimited, booking_id = row[0], row[1]
+    if not unlimited:
+        return SeatClaim.UNSETTLED
+    return SeatClaim.FULL if booking_id is None else SeatClaim.MADE
 
 
 async def lock_slots(uow: UnitOfWork, slot_ids: Iterable[int]) -> None:

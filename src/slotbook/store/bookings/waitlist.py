@@ -11,7 +11,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Exists,
+    Select,
+    and_,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from slotbook.booking.model import SeatSlot
 from slotbook.engine import UnitOfWork
@@ -117,11 +127,18 @@ async def someone_waits(
     uow: UnitOfWork, slot_id: int | None, calendar_id: int, start_at: datetime
 ) -> bool:
     """Whether anyone is waiting for this place."""
-    query = select(waitlist_entries.c.id).where(
-        _same_place(slot_id, calendar_id, start_at),
-        waitlist_entries.c.status == EntryStatus.WAITING,
-    )
-    return (await uow.conn.execute(query.limit(1))).first() is not None
+    place = _same_place(slot_id, calendar_id, start_at)
+    return bool(await uow.conn.scalar(select(_anyone_waiting(place))))
+
+
+def anyone_waiting_for_slot(slot_id: int | BindParameter[int]) -> Exists:
+    """Whether anyone is waiting for this explicit slot, as an expression."""
+    return _anyone_waiting(waitlist_entries.c.slot_id == slot_id)
+
+
+def _anyone_waiting(place: ColumnElement[bool]) -> Exists:
+    query = select(waitlist_entries.c.id)
+    return query.where(place, waitlist_entries.c.status == EntryStatus.WAITING).exists()
 
 
 async def waiting_for_slot(uow: UnitOfWork, slot_id: int, *, most: int) -> list[WaitlistEntry]:

@@ -9,7 +9,7 @@ a message due later: a move reschedules it, a cancellation drops it.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, insert, null, select, update
 
 from slotbook.engine import UnitOfWork
 from slotbook.store.outbox import leases
@@ -112,40 +112,35 @@ async def has_due(uow: UnitOfWork) -> bool:
 
 
 async def claim_due(uow: UnitOfWork, *, lease_until: datetime, limit: int) -> list[DueMessage]:
-    """Take up to `limit` due messages for one attempt each; nobody else takes them
-    before `lease_until`."""
-    ids = await leases.claim(
-        uow, mail_messages, due=_due(uow.now), limit=limit, lease_until=lease_until
+    """Take up to `limit` due messages for one attempt each, in the order they were
+    written; nobody else takes them before `lease_until`."""
+    fields = ("recipient", "message", "attempts", "due_at")
+    rows = await leases.claim(
+        uow,
+        mail_messages,
+        due=_due(uow.now),
+        limit=limit,
+        lease_until=lease_until,
+        returning=[mail_messages.c[name] for name in fields],
     )
-    if not ids:
-        return []
-    rows = await uow.conn.execute(
-        select(
-            mail_messages.c.id,
-            mail_messages.c.recipient,
-            mail_messages.c.message,
-            mail_messages.c.attempts,
-            mail_messages.c.due_at,
-        )
-        .where(mail_messages.c.id.in_(ids))
-        .order_by(mail_messages.c.id)
-    )
-    return [DueMessage(**row._mapping) for row in rows]
+    return sorted((DueMessage(**row._mapping) for row in rows), key=lambda m: m.id)
 
 
 async def record(uow: UnitOfWork, results: list[Sent]) -> None:
-    """Write a batch of attempts; a sent message keeps its envelope, not its text (which
-    may hold a manage link)."""
+    """Write a batch of attempts, in one statement; a sent message keeps its envelope, not
+    its text (which may hold a manage link)."""
     if results:
+        status = bindparam("new_status", type_=mail_messages.c.status.type)
         await uow.conn.execute(
             update(mail_messages)
             .where(mail_messages.c.id == bindparam("message_id"))
             .values(
-                status=bindparam("new_status"),
+                status=status,
                 attempts=mail_messages.c.attempts + 1,
                 next_attempt_at=bindparam("next_at"),
                 last_error=bindparam("error"),
                 sent_at=bindparam("at"),
+                message=case((status == "sent", null()), else_=mail_messages.c.message),
             ),
             [
                 {
@@ -158,11 +153,6 @@ async def record(uow: UnitOfWork, results: list[Sent]) -> None:
                 for r in results
             ],
         )
-        sent = [r.message.id for r in results if r.status == "sent"]
-        if sent:
-            await uow.conn.execute(
-                update(mail_messages).where(mail_messages.c.id.in_(sent)).values(message=None)
-            )
 
 
 async def envelopes(uow: UnitOfWork, *, status: str, limit: int, offset: int) -> list[Envelope]:

@@ -155,9 +155,12 @@ async def has_due(uow: UnitOfWork) -> bool:
 async def claim_due(uow: UnitOfWork, *, lease_until: datetime, limit: int) -> list[DueDelivery]:
     """Take up to `limit` due deliveries for one attempt each; nobody else takes them
     before `lease_until`."""
-    ids = await leases.claim(
-        uow, webhook_deliveries, due=_due(uow.now), limit=limit, lease_until=lease_until
-    )
+    ids = [
+        row.id
+        for row in await leases.claim(
+            uow, webhook_deliveries, due=_due(uow.now), limit=limit, lease_until=lease_until
+        )
+    ]
     if not ids:
         return []
     rows = await uow.conn.execute(

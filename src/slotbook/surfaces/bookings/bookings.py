@@ -13,7 +13,7 @@ from pydantic import BaseModel, EmailStr, Field, ValidationError, model_validato
 
 from slotbook.booking.claims import claim_kept_time, claim_time
 from slotbook.booking.model import NewBooking, Source
-from slotbook.booking.seats import claim_seat
+from slotbook.booking.seats import SeatRequest, claim_seat, claim_seat_at_once
 from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import Calendar, CalendarKind
 from slotbook.engine import Engine, UnitOfWork
@@ -250,15 +250,19 @@ async def book_seat(engine: Engine, body: dict[str, Any], idempotency_key: str |
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from exc
 
+    claim = SeatRequest(
+        slot_id=seat.time_slot_id,
+        name=seat.attendee_name,
+        email=str(seat.email) if seat.email else None,
+        source=Source.EVENTS,
+        seats=seat.places,
+    )
+    if idempotency_key is None and (at_once := await claim_seat_at_once(engine, claim)):
+        made, calendar = at_once
+        return Reply(201, booking_out(made.booking, calendar, made.token, made.booking.created_at))
+
     async def book(uow: UnitOfWork) -> Reply:
-        made, calendar = await claim_seat(
-            uow,
-            slot_id=seat.time_slot_id,
-            name=seat.attendee_name,
-            email=str(seat.email) if seat.email else None,
-            source=Source.EVENTS,
-            seats=seat.places,
-        )
+        made, calendar = await claim_seat(uow, claim)
         return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
 
     request = seat.model_dump(mode="json")
