@@ -1,4 +1,5 @@
-"""A booking's round trips to PostgreSQL: a guard against the write path growing again.
+"""A booking's round trips to PostgreSQL (and its hops to SQLite's driver thread): a guard
+against the write path growing again.
 
 Counted at both doors to the server: SQLAlchemy's engine events (every statement it
 sends), and asyncpg's query loggers on every pooled connection (BEGIN, COMMIT, and the
@@ -6,12 +7,16 @@ statements sent straight through the driver); each is one round trip. Over one b
 of surface 001 and one of surface 002 made after a first one, so that per-process
 caches are as warm as they are under load. The numbers
 are the path as it is; a change that adds a round trip fails here and must say why.
+
+On SQLite a round trip is a hop to the thread aiosqlite runs each connection's calls on
+(each statement SQLAlchemy sends is one), counted at `aiosqlite.Connection._execute`.
 """
 
 import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import aiosqlite
 import pytest
 from asyncpg.connection import LoggedQuery
 from sqlalchemy import event
@@ -140,3 +145,55 @@ async def test_a_seat_booking_is_at_most_two_round_trips(client, round_trips):
     await round_trips.start()
     assert (await book_seat(client, slot_id, "Grace")).status_code == 201
     assert await round_trips.of_one_booking() <= SEAT_BOOKING_ROUND_TRIPS, round_trips.sent
+
+
+#: the hops one booking costs on SQLite, at most: one write transaction run whole on the
+#: connection's own thread (`Database.write_at_once`; the unit of work took 26: a cursor,
+#: an execute, a fetch and a close for each of its seven statements from BEGIN IMMEDIATE
+#: on, and the COMMIT)
+SQLITE_BOOKING_HOPS = 1
+
+
+class Hops:
+    """The calls any aiosqlite connection of this process runs on its thread after
+    `start` (every statement of SQLAlchemy's, every function of the app's), by name."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.counting = False
+
+    def start(self) -> None:
+        self.sent.clear()
+        self.counting = True
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> Hops:
+    counted = Hops()
+    run_on_thread = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if counted.counting:
+            counted.sent.append(getattr(fn, "__name__", repr(fn)))
+        return await run_on_thread(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    return counted
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_provider_booking_on_sqlite_is_one_hop_to_the_driver(client, hops):
+    provider = await new_provider(client)
+    assert (await book(client, provider, "09:00")).status_code == 201
+    hops.start()
+    assert (await book(client, provider, "11:00")).status_code == 201
+    assert len(hops.sent) <= SQLITE_BOOKING_HOPS, hops.sent
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_an_appointment_on_sqlite_is_one_hop_to_the_driver(client, hops):
+    await owner_calendar(client)
+    assert (await appointment(client, "09:00")).status_code == 200
+    hops.start()
+    assert (await appointment(client, "11:00")).status_code == 200
+    assert len(hops.sent) <= SQLITE_BOOKING_HOPS, hops.sent

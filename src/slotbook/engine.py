@@ -13,6 +13,7 @@ from slotbook.errors import Deadlocked, TryAgain
 from slotbook.scheduling.rules import Limits
 from slotbook.settings import Settings
 from slotbook.store.db import Connection, Database
+from slotbook.store.news import News, write_news
 from slotbook.store.notify import notify
 
 log = logging.getLogger("slotbook.engine")
@@ -37,6 +38,9 @@ ChangeListener = Callable[[frozenset[CalendarDay]], Awaitable[None]]
 #: news of a unit's changed calendar-days to send with its commit: (channel, payload) of a
 #: PostgreSQL NOTIFY
 Notice = Callable[[frozenset[CalendarDay]], tuple[str, str]]
+#: news of a unit's changed calendar-days, at the unit's instant, to write in its
+#: transaction: rows of a table that a broker follows
+Recorder = Callable[[frozenset[CalendarDay], datetime], News]
 
 
 @dataclass
@@ -70,17 +74,22 @@ class Engine:
         self.db = db
         self.clock = clock
         self._listeners: list[ChangeListener] = []
-        self._recorders: list[Callable[[UnitOfWork], Awaitable[None]]] = []
+        self._recorders: list[Recorder] = []
         self._notices: list[Notice] = []
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` with the changed calendar-days after every committed write."""
         self._listeners.append(listener)
 
-    def record_changes(self, recorder: Callable[["UnitOfWork"], Awaitable[None]]) -> None:
-        """Have `recorder` write news of a unit's changes in the unit's own transaction (so
-        the news commits exactly when the changes do), before the commit."""
+    def record_changes(self, recorder: Recorder) -> None:
+        """Have every unit that changes something write `recorder`'s news of its changes
+        in its own transaction (so the news commits exactly when the changes do), before
+        the commit."""
         self._recorders.append(recorder)
+
+    def news(self, days: frozenset[CalendarDay], now: datetime) -> list[News]:
+        """The news the recorders write of these changed days, changed at `now`."""
+        return [recorder(days, now) for recorder in self._recorders]
 
     def notify_changes(self, notice: Notice) -> None:
         """Have every unit that changes something send `notice` of its changes with its
@@ -93,8 +102,8 @@ class Engine:
 
     @property
     def records_in_transactions(self) -> bool:
-        """Whether news of a change is written by recorders in its unit's transaction
-        (`record_changes`), which only a unit of work can run."""
+        """Whether news of a change is written by recorders in its own transaction
+        (`record_changes`)."""
         return bool(self._recorders)
 
     @asynccontextmanager
@@ -107,8 +116,8 @@ class Engine:
             uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
             yield uow
             if uow.changed:
-                for recorder in self._recorders:
-                    await recorder(uow)
+                for written in self.news(frozenset(uow.changed), uow.now):
+                    await write_news(uow.conn, written)
                 for channel, payload in self.notices(frozenset(uow.changed)):
                     await notify(uow, channel, payload)
         if uow.changed:

@@ -6,8 +6,9 @@ transaction began with BEGIN IMMEDIATE (`store.db`), so the overlap check below 
 race. Stale holds on the range are expired first, so they never block. Overlapping
 claims never deadlock on each other's exclusion checks (`store.booking_writes`).
 
-`claim_kept_time` is the express form of `claim_time` on PostgreSQL: a claim that needs
-no read goes to the database as one statement, one round trip (`transitions.create_at_once`).
+`claim_kept_time` is the express form of `claim_time`: a claim that needs no read goes to
+the database in one round trip (`transitions.create_at_once`): one statement on
+PostgreSQL, one write transaction run on the connection's own thread on SQLite.
 """
 
 from collections.abc import Callable
@@ -138,15 +139,16 @@ async def claim_kept_time(
 ) -> tuple[NewBooking, Calendar] | None:
     """`claim_time` in one round trip, on a `calendar` as this process keeps it, from the
     start `start_in` the calendar at an instant names, if everything but the claim itself
-    is known without reading: PostgreSQL (constraints decide), no news written by a
-    recorder, a calendar without limits whose hours of that day are kept too. Whatever
+    is known without reading: a calendar without limits whose hours of that day are kept
+    too, on PostgreSQL (constraints decide) without news written by a recorder, or on
+    SQLite (one write transaction in one hop to the connection's thread, where the one
+    writer decides and the recorders' news is written too). Whatever
     cannot be settled so — no such calendar kept, a rule refusing the time, a calendar
     changed since, someone waiting, the time not free — is None, and writes nothing: the
     caller runs `claim_time` in a unit of work, which reads afresh and says why."""
     if (
         calendar is None
-        or engine.db.is_sqlite
-        or engine.records_in_transactions
+        or (engine.records_in_transactions and not engine.db.is_sqlite)
         or calendar.limits.any
     ):
         return None
@@ -159,11 +161,31 @@ async def claim_kept_time(
             return None
     except DomainError:  # the calendar kept may be out of date: only a unit of work can say
         return None
-    made = await transitions.create_at_once(engine, calendar, draft, now)
+    made = await transitions.create_at_once(
+        engine, calendar, draft, now, clear_of=_clear_of(calendar, draft, now)
+    )
     if made is None:
         return None
     count_created(source)
     return made, calendar
+
+
+def _clear_of(calendar: Calendar, draft: Draft, now: datetime) -> Callable[[list[Booking]], bool]:
+    """What `_check_free` asks of the claims near `draft` (active ones and stale holds),
+    for a claim that cannot expire holds nor say why it is refused: whether none is in
+    its way — neither a stale hold (only a unit of work expires it) nor a claim
+    `refuse_overlaps` refuses."""
+
+    def clear_of(others: list[Booking]) -> bool:
+        if any(not b.is_active(now) for b in others):
+            return False
+        try:
+            free_slots.refuse_overlaps(calendar, draft.start_at, draft.end_at, others)
+        except DomainError:
+            return False
+        return True
+
+    return clear_of
 
 
 async def move_time(

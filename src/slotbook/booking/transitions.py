@@ -14,14 +14,15 @@ who that is): the place becomes a hold for them, so nobody else can take it mean
 
 `create_at_once` and `create_seats_at_once` are the transitions outside a unit of work:
 a new claim of time on a calendar without limits, or of seats on a slot of an event
-without limits, as one statement that commits by itself on PostgreSQL, its outbox event
-and news inside the same statement.
+without limits, as one statement that commits by itself on PostgreSQL (a claim of time:
+as one write transaction in one hop to the connection's thread on SQLite), its outbox
+event and news inside it.
 
 Nothing else writes `bookings`, `slots` or `booking_counts` (the architecture test holds
 it so).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
@@ -258,16 +259,22 @@ async def create(uow: UnitOfWork, calendar: Calendar, draft: Draft) -> NewBookin
 
 
 async def create_at_once(
-    engine: Engine, calendar: Calendar, draft: Draft, now: datetime
+    engine: Engine,
+    calendar: Calendar,
+    draft: Draft,
+    now: datetime,
+    *,
+    clear_of: Callable[[list[Booking]], bool],
 ) -> NewBooking | None:
-    """CREATED or REQUESTED as one statement that commits by itself (PostgreSQL), for a
-    claim of time on a calendar without limits (no counter to take), as this process
-    keeps it: the booking, its outbox event and the news of its day, written only if the
-    calendar is still at the version kept, nobody waits for the time, and the exclusion
-    constraint lets the claim in (`booking_writes.claim_at_once`). None when nothing was
-    written: the caller claims in a unit of work instead, which says why. If the
-    connection drops meanwhile, the booking is looked for by its token: found, it is
-    this claim's."""
+    """CREATED or REQUESTED in one go, outside a unit of work, for a claim of time on a
+    calendar without limits (no counter to take), as this process keeps it: the booking,
+    its outbox event and the news of its day, written only if the calendar is still at
+    the version kept, nobody waits for the time, and the claim is let in — by the
+    exclusion constraint, on PostgreSQL, in one statement that commits by itself
+    (`booking_writes.claim_at_once`); on SQLite by the one writer, if `clear_of` finds
+    none of the claims near in its way, in one write transaction run on the
+    connection's own thread (`booking_writes.claim_at_once_on_sqlite`). None when
+    nothing was written: the caller claims in a unit of work instead, which says why."""
     assert draft.slot_id is None and draft.hold_until is None and not calendar.limits.any
     values = _row(draft, now)
     token, token_hash = new_token()
@@ -282,21 +289,45 @@ async def create_at_once(
         manage_token=token,
     )
     days = frozenset({CalendarDay(calendar.id, calendar.local_day(draft.start_at))})
-    try:
-        async with engine.db.autocommit() as driver:
-            new_id = await rows.claim_at_once(
-                driver,
-                calendar_version=calendar.version,
-                values=values | {"token_hash": token_hash},
-                event=event,
-                notices=engine.notices(days),
-            )
-    except StatementLost:
-        new_id = await _written(engine, token_hash)
+    row = values | {"token_hash": token_hash}
+    if engine.db.is_sqlite:
+        new_id = await rows.claim_at_once_on_sqlite(
+            engine.db,
+            calendar_version=calendar.version,
+            values=row,
+            event=event,
+            news=engine.news(days, now),
+            claimed=calendar.buffers.around(draft.start_at, draft.end_at),
+            clear_of=clear_of,
+        )
+    else:
+        new_id = await _claim_at_once_on_postgresql(engine, calendar, row, event, days)
     if new_id is None:
         return None
     await engine.announce(days)
     return NewBooking(replace(booking, id=new_id), token)
+
+
+async def _claim_at_once_on_postgresql(
+    engine: Engine,
+    calendar: Calendar,
+    row: dict[str, Any],
+    event: dict[str, Any],
+    days: frozenset[CalendarDay],
+) -> int | None:
+    """`booking_writes.claim_at_once`, its NOTIFY of `days` within. If the connection
+    drops meanwhile, the booking is looked for by its token: found, it is this claim's."""
+    try:
+        async with engine.db.autocommit() as driver:
+            return await rows.claim_at_once(
+                driver,
+                calendar_version=calendar.version,
+                values=row,
+                event=event,
+                notices=engine.notices(days),
+            )
+    except StatementLost:
+        return await _written(engine, row["token_hash"])
 
 
 async def create_seats_at_once(

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import uuid
 from datetime import timedelta
+from functools import partial
 
-from slotbook.engine import CalendarDay, Engine, UnitOfWork
+from slotbook.engine import CalendarDay, Engine
 from slotbook.realtime.news import OK, Deliver, Resync
 from slotbook.store import change_log
 
@@ -36,10 +37,7 @@ class ChangeLogBroker:
         self._reading = asyncio.Lock()
         self._follower: asyncio.Task[None] | None = None
         self._failing: str | None = None
-        engine.record_changes(self._record)
-
-    async def _record(self, uow: UnitOfWork) -> None:
-        await change_log.record(uow, self._origin)
+        engine.record_changes(partial(change_log.news, self._origin))
 
     async def start(self) -> None:
         try:

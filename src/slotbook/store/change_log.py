@@ -4,9 +4,10 @@ row per changed calendar-day, read in id order by every process sharing an SQLit
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, select, text
 
 from slotbook.engine import CalendarDay, UnitOfWork
+from slotbook.store.news import News
 from slotbook.store.tables import change_log
 
 #: the last id SQLite ever gave out (AUTOINCREMENT never reuses one)
@@ -20,13 +21,13 @@ class Entry:
     changed: CalendarDay
 
 
-async def record(uow: UnitOfWork, origin: str) -> None:
-    """Write the unit's changed calendar-days, in the unit's own transaction."""
+def news(origin: str, changed: frozenset[CalendarDay], now: datetime) -> News:
+    """The rows that tell of these changed calendar-days, made by `origin` at `now`."""
     rows = [
-        {"origin": origin, "calendar_id": d.calendar_id, "day": d.day, "created_at": uow.now}
-        for d in uow.changed
+        {"origin": origin, "calendar_id": d.calendar_id, "day": d.day, "created_at": now}
+        for d in changed
     ]
-    await uow.conn.execute(insert(change_log), rows)
+    return News(change_log, rows)
 
 
 async def last_id(uow: UnitOfWork) -> int:

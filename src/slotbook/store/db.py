@@ -17,9 +17,10 @@ error the surfaces render as a 503 with `Retry-After`, never as a bare exception
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import event
@@ -27,12 +28,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
 from slotbook.errors import Busy, Deadlocked, Disconnected, StatementLost, Unavailable
 from slotbook.observability.metrics import POOL_IN_USE
 from slotbook.settings import Settings
 
 log = logging.getLogger("slotbook.db")
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: SQLSTATEs of a transaction PostgreSQL aborted so that others could go on
@@ -58,6 +62,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_conn: Any, _record: Any, state: PoolResetState) -> None:
+        # The pool's own reset (`pool_reset_on_return`, off) rolls back every connection
+        # given back, in a hop to the driver's thread: only one left in a transaction
+        # needs it (`write_at_once`'s never is).
+        if state.transaction_was_reset or not state.asyncio_safe:
+            return
+        if dbapi_conn.driver_connection.in_transaction:
+            dbapi_conn.rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -111,6 +125,21 @@ _DRIVER_LOST = (
 )
 
 
+def _in_one_transaction(driver: Any, work: Callable[[sqlite3.Connection], T | None]) -> T | None:
+    """`Database.write_at_once` on the connection's own thread (`driver._conn` may be
+    used only there)."""
+    conn: sqlite3.Connection = driver._conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = work(conn)
+        conn.execute("COMMIT" if done is not None else "ROLLBACK")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return done
+
+
 class Database:
     """Owns the engine; hands out transactions."""
 
@@ -142,6 +171,8 @@ class Database:
                 # statement (the commit included); both raise TimeoutError.
                 "connect_args": {"timeout": connect_timeout, "command_timeout": statement_timeout},
             }
+        else:
+            options["pool_reset_on_return"] = None  # `_configure_sqlite` resets what needs it
         self.engine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -265,6 +296,34 @@ class Database:
             except TimeoutError as exc:
                 await self._discard(conn)
                 raise Unavailable("The booking store did not answer in time") from exc
+            finally:
+                await conn.close()
+
+    async def write_at_once(self, work: Callable[[sqlite3.Connection], T | None]) -> T | None:
+        """SQLite: `work` as one write transaction in one hop to a pooled connection's own
+        thread, where aiosqlite runs every call of that connection: BEGIN IMMEDIATE, `work`
+        (its statements straight on the driver), then COMMIT if it answered something,
+        ROLLBACK if it answered None or raised — queued behind this process's other
+        writers, as `transaction(write=True)` is. SQLite locked past its busy timeout is
+        `Busy`."""
+        assert self._writers is not None, "SQLite only"
+        async with self._writers:
+            conn = self.engine.connect()
+            try:
+                await conn.start()
+                raw = await conn.get_raw_connection()
+            except (DBAPIError, OSError, PoolTimeout) as exc:
+                await conn.close()
+                raise Unavailable() from exc
+            try:
+                driver: Any = raw.driver_connection  # an aiosqlite.Connection
+                # aiosqlite's one way to run a function on the connection's thread
+                done: T | None = await driver._execute(_in_one_transaction, driver, work)
+                return done
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc).lower():
+                    raise Busy() from exc
+                raise
             finally:
                 await conn.close()
 

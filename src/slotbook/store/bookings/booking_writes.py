@@ -2,7 +2,9 @@
 (the architecture test holds it so); reads are in `store.booking_reads`.
 
 A new time claim can also be one statement on its own (`claim_at_once`, PostgreSQL): the
-claim, its outbox event and its NOTIFY, committed together in one round trip.
+claim, its outbox event and its NOTIFY, committed together in one round trip; on SQLite
+one write transaction run in one hop on the connection's own thread
+(`claim_at_once_on_sqlite`).
 
 Overlapping claims never deadlock on each other's exclusion checks: a new claim is an
 `INSERT … ON CONFLICT DO NOTHING` (`insert_booking`), and a move of a claim (`set_time`)
@@ -15,7 +17,8 @@ the second of two overlapping claimed ranges, which `insert_booking` and `set_ti
 turn into SlotTaken.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from functools import cache
@@ -38,19 +41,24 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
-from slotbook.booking.model import Booking, BookingStatus, SeatSlot
+from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.engine import UnitOfWork
 from slotbook.errors import SlotTaken
-from slotbook.scheduling.rules import Buffers
+from slotbook.scheduling.rules import MAX_BUFFER, Buffers
+from slotbook.scheduling.window import Interval
 from slotbook.store.bookings.booking_reads import BOOKING_COLUMNS, booking_from, overdue_pending
 from slotbook.store.bookings.predicates import (
+    LONGEST_CLAIM,
     live_hold,
     occupying,
     stale_hold,
     time_claims_overlapping,
 )
-from slotbook.store.bookings.waitlist import EntryStatus
+from slotbook.store.bookings.waitlist import EntryStatus, anyone_waiting_for_time
+from slotbook.store.db import Database
 from slotbook.store.driver_sql import DriverStatement
+from slotbook.store.news import News
+from slotbook.store.sqlite_statements import Prepared
 from slotbook.store.tables import (
     EXCLUSION_VIOLATION,
     bookings,
@@ -166,6 +174,88 @@ async def claim_at_once(
     assert row is not None  # the statement's own SELECT always answers one row
     new_id: int | None = row["id"]
     return new_id
+
+
+@cache
+def _calendar_at_version() -> Prepared:
+    """The calendar, if its row is still at `version`."""
+    c = calendars.c
+    at_version = c.id == bindparam("calendar_id", None), c.version == bindparam("version", None)
+    return Prepared(select(c.id).where(*at_version), given=["calendar_id", "version"])
+
+
+@cache
+def _someone_waiting() -> Prepared:
+    """Whether anyone is waiting for the calendar's time from `start_at` (`waiting`)."""
+    waiting = anyone_waiting_for_time(bindparam("calendar_id", None), bindparam("start_at", None))
+    return Prepared(select(waiting.label("waiting")), given=["calendar_id", "start_at"])
+
+
+@cache
+def _claims_near() -> Prepared:
+    """`booking_reads.claims_near(..., stale_holds_too=True)` of [start, end), its bounds
+    given: the claims of the calendar's time in [start, end), stale holds too."""
+    given = ["calendar_id", "start", "end", "started_after"]
+    near = time_claims_overlapping(
+        *(bindparam(name, None) for name in given[:3]), started_after=bindparam(given[3], None)
+    )
+    query = select(*BOOKING_COLUMNS).where(near, bookings.c.status.in_(OCCUPYING))
+    return Prepared(query, given=given)
+
+
+@cache
+def _inserted(table: Table, columns: tuple[str, ...], *, returning: bool = False) -> Prepared:
+    """An INSERT of `columns` into `table` (`returning`: its row's id)."""
+    statement = insert(table).returning(table.c.id) if returning else insert(table)
+    return Prepared(statement, given=columns)
+
+
+async def claim_at_once_on_sqlite(
+    db: Database,
+    *,
+    calendar_version: str,
+    values: Mapping[str, Any],
+    event: Mapping[str, Any],
+    news: Sequence[News],
+    claimed: Interval,
+    clear_of: Callable[[list[Booking]], bool],
+) -> int | None:
+    """`claim_at_once` on SQLite: one write transaction, run in one hop on a connection's
+    own thread (`Database.write_at_once`), in which the one writer decides as a unit of
+    work's claim does. It writes the booking, its event (as `claim_at_once`) and `news`
+    (the rows the broker follows) only if the calendar is still at `calendar_version`,
+    nobody waits for the time, and `clear_of` finds none of the claims that may meet the
+    claimed range `claimed` (the time with the calendar's buffers; every claim
+    `booking_reads.claims_near` weighs, stale holds too) in its way. The new booking's id;
+    None when nothing was written."""
+    calendar_id, start_at = values["calendar_id"], values["start_at"]
+    version = {"calendar_id": calendar_id, "version": calendar_version}
+    waiting = {"calendar_id": calendar_id, "start_at": start_at}
+    start, end = claimed.start - MAX_BUFFER, claimed.end + MAX_BUFFER  # as `claims_near`
+    near = {"calendar_id": calendar_id, "start": start, "end": end}
+    near["started_after"] = start - LONGEST_CLAIM
+    at_version, someone_waiting, claims_near = (
+        _calendar_at_version(),
+        _someone_waiting(),
+        _claims_near(),
+    )
+    booking = _inserted(bookings, tuple(values), returning=True)
+    made = _inserted(outbox_events, ("booking_id", *event))
+    told = [(_inserted(n.table, tuple(n.rows[0])), n.rows) for n in news if n.rows]
+
+    def claim(conn: sqlite3.Connection) -> int | None:
+        if not at_version.run(conn, version) or someone_waiting.run(conn, waiting)[0]["waiting"]:
+            return None
+        if not clear_of([Booking(**row) for row in claims_near.run(conn, near)]):
+            return None
+        new_id: int = booking.run(conn, values)[0]["id"]
+        document = f'{{"id":{new_id},{event["booking"][1:]}'  # the new id first, as on PostgreSQL
+        made.run(conn, {"booking_id": new_id, **event, "booking": document})
+        for statement, rows in told:
+            statement.run_many(conn, rows)
+        return new_id
+
+    return await db.write_at_once(claim)
 
 
 def _seats_taken(slot_id: int, seats: int) -> Update:

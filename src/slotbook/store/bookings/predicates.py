@@ -34,15 +34,17 @@ def stale_hold(now: datetime) -> ColumnElement[bool]:
 
 
 def time_claims_overlapping(
-    calendar_id: int, start: datetime, end: datetime
+    calendar_id: Any, start: Any, end: Any, *, started_after: Any = None
 ) -> ColumnElement[bool]:
     """Calendar-time claims (not seats) on the calendar whose time meets [start, end).
-    The `LONGEST_CLAIM` bound lets the (calendar_id, start_at) index bound the scan."""
+    The `LONGEST_CLAIM` bound lets the (calendar_id, start_at) index bound the scan:
+    `started_after` is that bound (`start` - `LONGEST_CLAIM`), given as a parameter of its
+    own where `start` is one (`bindparam`) rather than a value."""
     return and_(
         bookings.c.calendar_id == calendar_id,
         bookings.c.slot_id.is_(None),
         bookings.c.start_at < end,
-        bookings.c.start_at > start - LONGEST_CLAIM,
+        bookings.c.start_at > (start - LONGEST_CLAIM if started_after is None else started_after),
         bookings.c.end_at > start,
     )
 

@@ -69,7 +69,7 @@ def _entry(row: Any) -> WaitlistEntry:
     return WaitlistEntry(**row._mapping)
 
 
-def _same_place(slot_id: int | None, calendar_id: int, start_at: datetime) -> ColumnElement[bool]:
+def _same_place(slot_id: int | None, calendar_id: Any, start_at: Any) -> ColumnElement[bool]:
     w = waitlist_entries.c
     if slot_id is not None:
         return w.slot_id == slot_id
@@ -134,6 +134,12 @@ async def someone_waits(
 def anyone_waiting_for_slot(slot_id: int | BindParameter[int]) -> Exists:
     """Whether anyone is waiting for this explicit slot, as an expression."""
     return _anyone_waiting(waitlist_entries.c.slot_id == slot_id)
+
+
+def anyone_waiting_for_time(calendar_id: Any, start_at: Any) -> Exists:
+    """Whether anyone is waiting for the calendar's time from `start_at`, as an
+    expression (`calendar_id` and `start_at`: values, or parameters of the statement)."""
+    return _anyone_waiting(_same_place(None, calendar_id, start_at))
 
 
 def _anyone_waiting(place: ColumnElement[bool]) -> Exists:
