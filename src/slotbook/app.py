@@ -36,7 +36,9 @@ from slotbook.surfaces.calendars import (
 from slotbook.surfaces.documents import board, events, owners, providers, reservations
 from slotbook.surfaces.http.errors import domain_error_handler, unexpected_error_handler
 from slotbook.surfaces.http.openapi import openapi_builder
+from slotbook.surfaces.http.replies import JsonAnswer
 from slotbook.surfaces.http.request_limits import RequestLimits
+from slotbook.surfaces.http.route_index import index_routes
 from slotbook.surfaces.operations import docs
 from slotbook.surfaces.operations import metrics as operations
 from slotbook.web import api as web_api
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
         docs_url=None,  # served offline by apidocs.pages
         redoc_url=None,
+        default_response_class=JsonAnswer,
     )
     app.openapi = openapi_builder(app, settings)  # type: ignore[method-assign]
     app.add_exception_handler(DomainError, domain_error_handler)
@@ -151,4 +154,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.routers = [surface.router for surface in surfaces]  # see errors.style_for
     for path, static in assets.static_apps().items():
         app.mount(path, static)
+    index_routes(app.router)  # route lookup without trying every route in turn
     return app

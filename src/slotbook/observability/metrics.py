@@ -12,6 +12,7 @@ gauges keep the most recent reading (`mostrecent`), whichever worker made it.
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -68,6 +69,21 @@ OUTBOX_OLDEST_AGE = Gauge(
     "Age of the oldest unfinished outbox work (0 when there is none)",
     multiprocess_mode="mostrecent",
 )
+
+
+@cache
+def _request_series(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    """The request counter's and latency histogram's children for these labels, made once
+    (`labels()` costs a lock and a lookup, twice a request otherwise). As bounded as the
+    labels themselves: methods, route templates and statuses."""
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)
+
+
+def request_answered(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request and how long it took."""
+    counter, latency = _request_series(method, route, status)
+    counter.inc()
+    latency.observe(seconds)
 
 
 def outbox_reading(size: int, oldest_age_seconds: float) -> None:

@@ -10,8 +10,8 @@ metrics' labels and keeps tokens in paths (`/api/v1/bookings/{token}`) out of th
 
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,7 +37,7 @@ def request_id_of(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == HEADER and _ACCEPTABLE_ID.match(value):
             return str(value.decode())
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # 32 hex digits, as a uuid4's hex (a third of the CPU)
 
 
 class RequestObserver:
@@ -68,8 +68,7 @@ class RequestObserver:
             elapsed = time.perf_counter() - started
             route = route_template(scope)
             method = scope["method"]
-            metrics.REQUESTS.labels(method, route, str(status)).inc()
-            metrics.LATENCY.labels(method, route).observe(elapsed)
+            metrics.request_answered(method, route, status, elapsed)
             log.info(
                 "%s %s %s %.1f ms",
                 method,

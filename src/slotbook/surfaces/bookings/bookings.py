@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field, ValidationError, model_validator
 
 from slotbook.booking.claims import claim_kept_time, claim_time
@@ -39,7 +38,7 @@ from slotbook.surfaces.http.errors import (
 )
 from slotbook.surfaces.http.fields import Name, TimeSlotId, parse_clock, parse_day, parse_id
 from slotbook.surfaces.http.openapi import documented_body
-from slotbook.surfaces.http.replies import examples
+from slotbook.surfaces.http.replies import JsonAnswer, examples
 from slotbook.surfaces.http.shared import (
     PROVIDER_STYLE,
     Reply,
@@ -176,7 +175,7 @@ async def create_booking(
     engine: EngineDep,
     body: Any = Body(...),
     idempotency_key: IdempotencyHeader = None,
-) -> JSONResponse:
+) -> JsonAnswer:
     if not isinstance(body, dict):
         raise InvalidInput(NOT_JSON)
     if any(field in body for field in SEAT_FIELDS):
@@ -184,7 +183,7 @@ async def create_booking(
         reply = await book_seat(engine, body, idempotency_key)
     else:
         reply = await book_provider_time(engine, body, idempotency_key)
-    return JSONResponse(reply.body, status_code=reply.status)
+    return JsonAnswer(reply.body, status_code=reply.status)
 
 
 def _required(body: dict[str, Any]) -> None:

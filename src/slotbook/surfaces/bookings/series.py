@@ -8,7 +8,6 @@ occurrence is an ordinary booking, listed on every surface of its calendar.
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from slotbook.booking import series as use
@@ -29,7 +28,7 @@ from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, TokenGuessesDep, per_address
 from slotbook.surfaces.http.errors import ErrorStyle, surface_route
 from slotbook.surfaces.http.fields import Id, Name, WallMoment
-from slotbook.surfaces.http.replies import Answer, ManagedBookingOut, examples
+from slotbook.surfaces.http.replies import Answer, JsonAnswer, ManagedBookingOut, examples
 from slotbook.surfaces.http.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
@@ -160,7 +159,7 @@ def series_out(series: use.Series) -> SeriesOut:
 )
 async def create_series(
     calendar_id: Id, body: SeriesIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
-) -> JSONResponse:
+) -> JsonAnswer:
     async def book(uow: UnitOfWork) -> Reply:
         made = await use.create_series(
             uow,
@@ -180,7 +179,7 @@ async def create_series(
 
     request = body.model_dump(mode="json") | {"calendar_id": calendar_id}
     reply = await answer_once(engine, idempotency_key, book, scope="series", request=request)
-    return JSONResponse(reply.body, status_code=reply.status)
+    return JsonAnswer(reply.body, status_code=reply.status)
 
 
 @router.get(

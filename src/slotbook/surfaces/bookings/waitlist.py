@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, model_validator
 
 from slotbook.booking import waitlist as use
@@ -35,7 +34,7 @@ from slotbook.protection.rate_limits import Rule
 from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, TokenGuessesDep, per_address
 from slotbook.surfaces.http.errors import ErrorStyle, surface_route
 from slotbook.surfaces.http.fields import Moment, Name, ProviderId, SeatsPerBooking, TimeSlotId
-from slotbook.surfaces.http.replies import examples
+from slotbook.surfaces.http.replies import JsonAnswer, examples
 from slotbook.surfaces.http.shared import Reply, answer_once, booking_out
 
 STYLE = ErrorStyle()
@@ -123,7 +122,7 @@ def entry_out(view: use.EntryView, now: datetime) -> dict[str, Any]:
 )
 async def join(
     body: JoinIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
-) -> JSONResponse:
+) -> JsonAnswer:
     async def line_up(uow: UnitOfWork) -> Reply:
         joined = await use.join(
             uow,
@@ -138,7 +137,7 @@ async def join(
 
     request = body.model_dump(mode="json")
     reply = await answer_once(engine, idempotency_key, line_up, scope="waitlist", request=request)
-    return JSONResponse(reply.body, status_code=reply.status)
+    return JsonAnswer(reply.body, status_code=reply.status)
 
 
 @router.get(

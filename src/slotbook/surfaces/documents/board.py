@@ -18,7 +18,6 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, WebSocket
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from slotbook.accounts import permissions
@@ -51,7 +50,7 @@ from slotbook.realtime.watchers import CalendarWatchers
 from slotbook.surfaces.documents import board_messages as msg
 from slotbook.surfaces.http.deps import address_of
 from slotbook.surfaces.http.fields import check_supported_day, parse_id
-from slotbook.surfaces.http.replies import Answer, examples
+from slotbook.surfaces.http.replies import Answer, JsonAnswer, examples
 
 log = logging.getLogger("slotbook.board")
 router = APIRouter(tags=["000 live slot board"])
@@ -408,7 +407,7 @@ async def status(request: Request) -> dict[str, Any]:
         503: {"model": HealthOut, "description": "Unhealthy: the database cannot be reached"},
     },
 )
-async def health(request: Request) -> JSONResponse:
+async def health(request: Request) -> JsonAnswer:
     live = _live(request.app)
     body: dict[str, Any] = {
         "status": "healthy",
@@ -419,7 +418,7 @@ async def health(request: Request) -> JSONResponse:
     try:
         slots = await asyncio.wait_for(_today_on_board(live), HEALTH_TIMEOUT)
     except Exception as exc:  # any failure to read is an unreachable database
-        return JSONResponse(
+        return JsonAnswer(
             body
             | {
                 "status": "unhealthy",
@@ -438,4 +437,4 @@ async def health(request: Request) -> JSONResponse:
     }
     if broker["status"] != OK:
         body |= {"status": "degraded", "failed": ["broker"]}
-    return JSONResponse(body)
+    return JsonAnswer(body)

@@ -237,6 +237,8 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
     return SurfaceRoute
 
 
+#: the dependencies that count requests against a rate limit (surfaces.http.deps)
+RATE_LIMITED = {"get_rate_limiter", "count_per_address", "token_guesses"}
 #: what any route using the database may answer when it cannot (both retryable)
 STORE_ERRORS = (Unavailable, Busy)
 #: what a claim of calendar time may answer, whichever surface makes it (booking/claims.py)
@@ -302,7 +304,7 @@ def documented_errors(route: APIRoute) -> dict[int | str, Any]:
         errors.append(BodyTooLarge)
     if calls & {"current_user", "strict_user", "signed_in_with_role"}:
         errors += [Unauthorized, Forbidden]
-    if "get_rate_limiter" in calls:
+    if calls & RATE_LIMITED:
         errors.append(TooManyRequests)
     answers = style.responses(*errors)
     if route.body_field is not None or get_flat_params(route.dependant):
