@@ -2,7 +2,8 @@
 (cheaply, outside its one writer) whether anything is due; claim a batch in a short write
 transaction; attempt it outside any transaction; record the outcomes in another short one.
 On PostgreSQL a write transaction takes no lock of its own, so the claim is the look: one
-transaction fewer per batch."""
+transaction fewer per batch. A batch claimed in another transaction (the dispatcher's
+routing, `finish_batch`) is only attempted and recorded."""
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -30,6 +31,17 @@ async def deliver_batch(
     async for run in engine.attempts(write=True):
         async with run as uow:
             claimed = await claim(uow)
+    return await finish_batch(engine, claimed, attempt=attempt, record=record)
+
+
+async def finish_batch(
+    engine: Engine,
+    claimed: list[Claimed],
+    *,
+    attempt: Callable[[list[Claimed]], Awaitable[list[Outcome]]],
+    record: Callable[[UnitOfWork, list[tuple[Claimed, Outcome]]], Awaitable[None]],
+) -> int:
+    """Attempt and record a batch already claimed; how many were attempted."""
     if not claimed:
         return 0
     outcomes = await attempt(claimed)

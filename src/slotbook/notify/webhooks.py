@@ -23,7 +23,7 @@ from standardwebhooks import Webhook as Signer
 from slotbook import __version__
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.notify import retries
-from slotbook.notify.batch import deliver_batch
+from slotbook.notify.batch import deliver_batch, finish_batch
 from slotbook.notify.outbound import Outbound, Refused
 from slotbook.store.outbox import webhook_breaker as breaker
 from slotbook.store.outbox import webhooks as store
@@ -97,21 +97,29 @@ class WebhookConsumer:
         await breaker.lock(uow, wanted)
         await store.add_deliveries(uow, pairs)
 
+    async def claim(self, uow: UnitOfWork) -> list[DueDelivery]:
+        """Take one batch of due deliveries for one attempt each."""
+        return await store.claim_due(uow, lease_until=uow.now + LEASE, limit=BATCH)
+
+    async def deliver(self, engine: Engine, claimed: list[DueDelivery]) -> int:
+        """Send a batch already claimed; how many were attempted."""
+        return await finish_batch(engine, claimed, attempt=self._send, record=self._record_all)
+
     async def deliver_due(self, engine: Engine) -> int:
         """Send one batch of due deliveries; how many were attempted."""
-
-        async def claim(uow: UnitOfWork) -> list[DueDelivery]:
-            return await store.claim_due(uow, lease_until=uow.now + LEASE, limit=BATCH)
-
-        async def attempt(claimed: list[DueDelivery]) -> list[Outcome]:
-            return list(await asyncio.gather(*(self._attempt(d) for d in claimed)))
-
-        async def record(uow: UnitOfWork, done: list[tuple[DueDelivery, Outcome]]) -> None:
-            await self._record(uow, [self._result(uow.now, d, o) for d, o in done])
-
         return await deliver_batch(
-            engine, any_due=store.has_due, claim=claim, attempt=attempt, record=record
+            engine,
+            any_due=store.has_due,
+            claim=self.claim,
+            attempt=self._send,
+            record=self._record_all,
         )
+
+    async def _send(self, claimed: list[DueDelivery]) -> list[Outcome]:
+        return list(await asyncio.gather(*(self._attempt(d) for d in claimed)))
+
+    async def _record_all(self, uow: UnitOfWork, done: list[tuple[DueDelivery, Outcome]]) -> None:
+        await self._record(uow, [self._result(uow.now, d, o) for d, o in done])
 
     async def _attempt(self, delivery: DueDelivery) -> Outcome:
         body = body_of(delivery)

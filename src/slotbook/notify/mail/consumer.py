@@ -12,7 +12,7 @@ from slotbook.booking.transitions import Transition
 from slotbook.calendars.model import Calendar
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.notify import retries
-from slotbook.notify.batch import deliver_batch
+from slotbook.notify.batch import deliver_batch, finish_batch
 from slotbook.notify.mail import letters
 from slotbook.notify.mail.letters import Writer
 from slotbook.notify.mail.transport import Outcome, Outgoing, Transport
@@ -27,8 +27,6 @@ log = logging.getLogger("slotbook.mail")
 
 #: how long a claimed message is left to its dispatcher (longer than any batch's send)
 LEASE = timedelta(minutes=5)
-#: messages claimed and sent together, over one connection
-BATCH = 50
 #: events after which a booking's unsent reminder is dropped (a move writes a new one)
 UNREMINDED = {Transition.MOVED, *letters.ENDING}
 #: the events with letters (a series' own events are not: each occurrence has its own)
@@ -51,11 +49,11 @@ def _reminds(letter: Letter, booking_id: int) -> bool:
 
 
 class MailConsumer:
-    batch = BATCH
-
     def __init__(self, settings: Settings, transport: Transport, rng: random.Random | None = None):
         self._writer = Writer(settings)
         self._transport = transport
+        #: messages claimed and sent together: as many as the transport takes at once
+        self.batch = transport.batch
         self._rng = rng or random.Random()
 
     async def take(self, uow: UnitOfWork, events: list[Event]) -> None:
@@ -83,21 +81,25 @@ class MailConsumer:
         await store.drop_reminders(uow, unremind)
         await store.add(uow, written)
 
+    async def claim(self, uow: UnitOfWork) -> list[DueMessage]:
+        """Take one batch of due messages for one attempt each."""
+        return await store.claim_due(uow, lease_until=uow.now + LEASE, limit=self.batch)
+
+    async def deliver(self, engine: Engine, claimed: list[DueMessage]) -> int:
+        """Send a batch already claimed; how many were attempted."""
+        return await finish_batch(engine, claimed, attempt=self._send, record=self._record)
+
     async def deliver_due(self, engine: Engine) -> int:
         """Send one batch of due messages; how many were attempted."""
-
-        async def claim(uow: UnitOfWork) -> list[DueMessage]:
-            return await store.claim_due(uow, lease_until=uow.now + LEASE, limit=BATCH)
-
-        async def attempt(claimed: list[DueMessage]) -> list[Outcome]:
-            return await self._transport.send([Outgoing(m.recipient, m.message) for m in claimed])
-
-        async def record(uow: UnitOfWork, done: list[tuple[DueMessage, Outcome]]) -> None:
-            await store.record(uow, [self._result(uow.now, m, o) for m, o in done])
-
         return await deliver_batch(
-            engine, any_due=store.has_due, claim=claim, attempt=attempt, record=record
+            engine, any_due=store.has_due, claim=self.claim, attempt=self._send, record=self._record
         )
+
+    async def _send(self, claimed: list[DueMessage]) -> list[Outcome]:
+        return await self._transport.send([Outgoing(m.recipient, m.message) for m in claimed])
+
+    async def _record(self, uow: UnitOfWork, done: list[tuple[DueMessage, Outcome]]) -> None:
+        await store.record(uow, [self._result(uow.now, m, o) for m, o in done])
 
     def _result(self, now: datetime, message: DueMessage, outcome: Outcome) -> Sent:
         if outcome.status == "sent":

@@ -41,6 +41,9 @@ REFUSALS = (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException)
 
 
 class Transport(Protocol):
+    #: the most messages one `send` is given
+    batch: int
+
     async def send(self, batch: list[Outgoing]) -> list[Outcome]: ...
 
 
@@ -84,6 +87,9 @@ def _refusal(exc: aiosmtplib.SMTPException) -> Outcome:
 
 
 class SmtpTransport:
+    #: messages sent over one connection
+    batch = 50
+
     def __init__(self, settings: Settings) -> None:
         assert settings.smtp_url
         self.server = SmtpServer.parse(settings.smtp_url)
@@ -132,7 +138,10 @@ class SmtpTransport:
 
 class MaildirTransport:
     """Writes each message into a Maildir (any mail client reads one), a batch at a time
-    (`maildir.write`: on disk before the batch counts as sent)."""
+    (`maildir.write`: on disk before the batch counts as sent). Large batches: a batch
+    costs one flush of the file system and of `new/`, however many messages it holds."""
+
+    batch = 500
 
     def __init__(self, settings: Settings) -> None:
         self.path = Path(settings.mail_dir)
