@@ -1,4 +1,4 @@
-"""Bookings as iCalendar (RFC 5545), made with the `icalendar` package.
+"""Bookings as iCalendar (RFC 5545), in the text the `icalendar` package writes.
 
 Each booking is one VEVENT: a `UID` that never changes (the booking's id and creation
 instant), `DTSTART`/`DTEND` in the calendar's zone (`TZID`, with a matching
@@ -8,17 +8,22 @@ a `SEQUENCE` that grows each time the booking moves. An invite (`METHOD:REQUEST`
 
 A `VTIMEZONE` is the same text for every file of one zone and span of dates: it is made
 once per zone and span (`_timezone`), not for each invite, where it was a third of the CPU
-an invite cost.
+an invite cost. The calendar's own lines are likewise made once per calendar and method
+(`_frame`). A VEVENT's lines are written here with `icalendar`'s own escaping, parameter
+quoting and folding, byte for byte what its `Event` writes: its component machinery
+(parsing back each line it builds) cost most of what was left of an invite, on every
+letter that carries one.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from icalendar import Calendar as ICalendar
-from icalendar import Event, Timezone, vCalAddress
-from icalendar.enums import STATUS
+from icalendar import Timezone
+from icalendar.parser import Parameters, escape_char, foldline
+from icalendar.timezone.tzid import tzid_from_dt
 
 from slotbook import __version__
 from slotbook.booking.model import Booking, BookingStatus
@@ -26,6 +31,7 @@ from slotbook.calendars.calendars import Calendar
 
 PRODID = f"-//slotbook//slotbook {__version__}//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
+END = b"END:VCALENDAR\r\n"
 
 
 def event_uid(booking: Booking) -> str:
@@ -46,33 +52,56 @@ class People:
     attendee_name: str | None = None
 
 
-def _status(booking: Booking) -> STATUS:
+def _status(booking: Booking) -> str:
     if booking.status in ENDED:
-        return STATUS.CANCELLED
-    return STATUS.TENTATIVE if booking.status == BookingStatus.HELD else STATUS.CONFIRMED
+        return "CANCELLED"
+    return "TENTATIVE" if booking.status == BookingStatus.HELD else "CONFIRMED"
 
 
-def _event(booking: Booking, calendar: Calendar, summary: str, people: People | None) -> Event:
+def _instant(name: str, at: datetime) -> str:
+    """A DATE-TIME property: `Z` in UTC, else with the `TZID` of its zone."""
+    tzid = tzid_from_dt(at)
+    text = f"{at.year:04}{at.month:02}{at.day:02}T{at.hour:02}{at.minute:02}{at.second:02}"
+    if tzid == "UTC":
+        return f"{name}:{text}Z"
+    return f"{name};{Parameters(TZID=tzid).to_ical().decode()}:{text}"
+
+
+def _event(booking: Booking, calendar: Calendar, summary: str, people: People | None) -> str:
+    """One VEVENT, its properties in `icalendar`'s order (its canonical ones first, then
+    the rest alphabetically)."""
     zone = calendar.zone
-    attendee = organizer = None
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{escape_char(summary)}",
+        _instant("DTSTART", booking.start_at.astimezone(zone)),
+        _instant("DTEND", booking.end_at.astimezone(zone)),
+        _instant("DTSTAMP", booking.updated_at),
+        f"UID:{escape_char(event_uid(booking))}",
+        f"SEQUENCE:{booking.sequence}",
+    ]
     if people is not None:
-        organizer = vCalAddress(f"mailto:{people.organizer}")
-        attendee = vCalAddress(f"mailto:{people.attendee}")
-        if people.attendee_name:
-            attendee.params["CN"] = people.attendee_name
-    return Event.new(
-        uid=event_uid(booking),
-        sequence=booking.sequence,
-        start=booking.start_at.astimezone(zone),
-        end=booking.end_at.astimezone(zone),
-        summary=summary,
-        stamp=booking.updated_at,
-        created=booking.created_at,
-        last_modified=booking.updated_at,
-        status=_status(booking),
-        organizer=organizer,
-        attendees=[attendee] if attendee else None,
+        named = Parameters(CN=people.attendee_name) if people.attendee_name else None
+        params = f";{named.to_ical().decode()}" if named else ""
+        lines.append(f"ATTENDEE{params}:mailto:{people.attendee}")
+    lines += [
+        _instant("CREATED", booking.created_at),
+        _instant("LAST-MODIFIED", booking.updated_at),
+    ]
+    if people is not None:
+        lines.append(f"ORGANIZER:mailto:{people.organizer}")
+    lines += [f"STATUS:{_status(booking)}", "END:VEVENT"]
+    return "".join(foldline(line) + "\r\n" for line in lines)
+
+
+@lru_cache(maxsize=1024)
+def _frame(name: str, calendar_id: int, method: str | None) -> bytes:
+    """The VCALENDAR's own lines, up to its first component."""
+    ical = ICalendar.new(
+        prodid=PRODID, method=method, name=name, uid=f"calendar-{calendar_id}@slotbook"
     )
+    text: bytes = ical.to_ical()
+    return text[: -len(END)]
 
 
 def render(
@@ -84,23 +113,15 @@ def render(
 ) -> bytes:
     """A VCALENDAR of `events` ((booking, summary) pairs) on `calendar` (an invite from and
     to `people`)."""
-    ical = ICalendar.new(
-        prodid=PRODID,
-        method=method,
-        name=calendar.name or f"Calendar {calendar.id}",
-        uid=f"calendar-{calendar.id}@slotbook",
-    )
-    for booking, summary in events:
-        ical.add_component(_event(booking, calendar, summary, people))
-    text: bytes = ical.to_ical()
+    frame = _frame(calendar.name or f"Calendar {calendar.id}", calendar.id, method)
     if not events:
-        return text
+        return frame + END
+    body = "".join(_event(booking, calendar, summary, people) for booking, summary in events)
     days = [calendar.local_day(b.start_at) for b, _ in events]
     first, last = min(days) - timedelta(days=1), max(days) + timedelta(days=2)
-    zones = b"".join(_timezone(tzid, first, last) for tzid in ical.get_missing_tzids())
-    # where `add_missing_timezones` puts them: first of the calendar's components
-    at = text.find(b"\r\nBEGIN:VEVENT\r\n") + 2
-    return text[:at] + zones + text[at:]
+    tzid = tzid_from_dt(events[0][0].start_at.astimezone(calendar.zone))
+    zone = b"" if tzid == "UTC" else _timezone(tzid, first, last)
+    return frame + zone + body.encode() + END
 
 
 @lru_cache(maxsize=1024)
