@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from icalendar import Calendar as ICalendar
-from icalendar import Timezone
-from icalendar.parser import Parameters, escape_char, foldline
+from icalendar import Timezone, vText
+from icalendar.parser import Contentline, Contentlines, Parameters
 from icalendar.timezone.tzid import tzid_from_dt
 
 from slotbook import __version__
@@ -67,17 +67,22 @@ def _instant(name: str, at: datetime) -> str:
     return f"{name};{Parameters(TZID=tzid).to_ical().decode()}:{text}"
 
 
-def _event(booking: Booking, calendar: Calendar, summary: str, people: People | None) -> str:
+def _text(value: str) -> str:
+    """A TEXT value, escaped."""
+    return vText(value).to_ical().decode()
+
+
+def _event(booking: Booking, calendar: Calendar, summary: str, people: People | None) -> bytes:
     """One VEVENT, its properties in `icalendar`'s order (its canonical ones first, then
     the rest alphabetically)."""
     zone = calendar.zone
     lines = [
         "BEGIN:VEVENT",
-        f"SUMMARY:{escape_char(summary)}",
+        f"SUMMARY:{_text(summary)}",
         _instant("DTSTART", booking.start_at.astimezone(zone)),
         _instant("DTEND", booking.end_at.astimezone(zone)),
         _instant("DTSTAMP", booking.updated_at),
-        f"UID:{escape_char(event_uid(booking))}",
+        f"UID:{_text(event_uid(booking))}",
         f"SEQUENCE:{booking.sequence}",
     ]
     if people is not None:
@@ -91,7 +96,8 @@ def _event(booking: Booking, calendar: Calendar, summary: str, people: People | 
     if people is not None:
         lines.append(f"ORGANIZER:mailto:{people.organizer}")
     lines += [f"STATUS:{_status(booking)}", "END:VEVENT"]
-    return "".join(foldline(line) + "\r\n" for line in lines)
+    folded = Contentlines(Contentline(line) for line in lines)  # type: ignore[no-untyped-call]
+    return bytes(folded.to_ical())  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=1024)
@@ -116,12 +122,12 @@ def render(
     frame = _frame(calendar.name or f"Calendar {calendar.id}", calendar.id, method)
     if not events:
         return frame + END
-    body = "".join(_event(booking, calendar, summary, people) for booking, summary in events)
+    body = b"".join(_event(booking, calendar, summary, people) for booking, summary in events)
     days = [calendar.local_day(b.start_at) for b, _ in events]
     first, last = min(days) - timedelta(days=1), max(days) + timedelta(days=2)
     tzid = tzid_from_dt(events[0][0].start_at.astimezone(calendar.zone))
     zone = b"" if tzid == "UTC" else _timezone(tzid, first, last)
-    return frame + zone + body.encode() + END
+    return frame + zone + body + END
 
 
 @lru_cache(maxsize=1024)
