@@ -212,9 +212,15 @@ class Database:
             async with self._writers, self._transaction(write=True) as conn:
                 yield conn
         else:
-            outside = read_only and not self.is_sqlite
+            outside = self.outside_transaction(write=write, read_only=read_only)
             async with self._transaction(write=write, outside=outside) as conn:
                 yield conn
+
+    def outside_transaction(self, *, write: bool, read_only: bool) -> bool:
+        """Whether `transaction(write=write, read_only=read_only)` runs outside any
+        transaction (a read-only one on PostgreSQL): then its connection's driver may run
+        statements straight (`store.driver_sql`) with the meaning they have on it."""
+        return read_only and not write and not self.is_sqlite
 
     @asynccontextmanager
     async def _transaction(
@@ -248,6 +254,11 @@ class Database:
                 if failure is exc:
                     raise
                 raise failure from exc
+            except _DRIVER_LOST as exc:  # from a statement run straight on its driver
+                if not outside:
+                    raise
+                await self._discard(conn)
+                raise Disconnected() from exc
             finally:
                 await conn.close()
 
