@@ -16,6 +16,7 @@ from slotbook.store.calendars import find_calendar, insert_calendar
 from slotbook.store.db import Database
 from slotbook.store.tables import bookings
 from tests.support.clock import FrozenClock
+from tests.test_faults_database import database_name, terminate_backends
 
 KIND, OWNER = "owner", "driver-reads"
 ONE_HOUR = timedelta(hours=1)
@@ -93,3 +94,18 @@ async def test_driver_reads_answer_as_reads_in_a_transaction(engine, clock, back
         (day + 10 * ONE_HOUR, day + 11 * ONE_HOUR, 0, 0),
     ]
     assert all(t.tzinfo is not None for row in times for t in row[:2])
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_driver_read_on_a_killed_connection_runs_its_unit_again(engine, clock):
+    calendar_id = await a_calendar_with_claims(engine, clock.now)
+    async with engine.unit(read_only=True) as uow:  # the pooled connection, opened
+        await find_calendar(uow, kind=KIND, owner_key=OWNER)
+    assert await terminate_backends(database_name(engine.settings.database_url)) >= 1
+    runs = 0
+    async for attempt in engine.attempts(read_only=True):
+        async with attempt as uow:
+            runs += 1
+            found = await find_calendar(uow, kind=KIND, owner_key=OWNER)
+    assert runs == 2
+    assert found is not None and found.id == calendar_id
