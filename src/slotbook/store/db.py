@@ -286,29 +286,36 @@ class Database:
             await conn.invalidate()
 
     @asynccontextmanager
+    async def _driver(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+        """A pooled connection and its driver's own connection (`Unavailable` if none can
+        be had), returned to the pool when the block ends."""
+        conn = self.engine.connect()
+        try:
+            await conn.start()
+            raw = await conn.get_raw_connection()
+        except (DBAPIError, OSError, PoolTimeout) as exc:
+            await conn.close()
+            raise Unavailable() from exc
+        try:
+            yield conn, raw.driver_connection
+        finally:
+            await conn.close()
+
+    @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[asyncpg.Connection]:
         """A pooled PostgreSQL connection's own driver, outside any transaction: each
         statement on it is a transaction of its own, one round trip. A connection that
         drops while in use is `StatementLost` (it may have committed); a statement that does
         not answer in time is `Unavailable`."""
-        async with self._turn():
-            conn = self.engine.connect()
+        async with self._turn(), self._driver() as (conn, driver):
             try:
-                await conn.start()
-                raw = await conn.get_raw_connection()
-            except (DBAPIError, OSError, PoolTimeout) as exc:
-                await conn.close()
-                raise Unavailable() from exc
-            try:
-                yield raw.driver_connection
+                yield driver
             except _DRIVER_LOST as exc:
                 await self._discard(conn)
                 raise StatementLost() from exc
             except TimeoutError as exc:
                 await self._discard(conn)
                 raise Unavailable("The booking store did not answer in time") from exc
-            finally:
-                await conn.close()
 
     async def write_at_once(self, work: Callable[[sqlite3.Connection], T | None]) -> T | None:
         """SQLite: `work` as one write transaction in one hop to a pooled connection's own
@@ -318,16 +325,8 @@ class Database:
         writers, as `transaction(write=True)` is. SQLite locked past its busy timeout is
         `Busy`."""
         assert self._writers is not None, "SQLite only"
-        async with self._writers:
-            conn = self.engine.connect()
+        async with self._writers, self._driver() as (_, driver):  # an aiosqlite.Connection
             try:
-                await conn.start()
-                raw = await conn.get_raw_connection()
-            except (DBAPIError, OSError, PoolTimeout) as exc:
-                await conn.close()
-                raise Unavailable() from exc
-            try:
-                driver: Any = raw.driver_connection  # an aiosqlite.Connection
                 # aiosqlite's one way to run a function on the connection's thread
                 done: T | None = await driver._execute(_in_one_transaction, driver, work)
                 return done
@@ -335,8 +334,6 @@ class Database:
                 if "locked" in str(exc).lower():
                     raise Busy() from exc
                 raise
-            finally:
-                await conn.close()
 
     async def connect_outside_pool(self) -> asyncpg.Connection:
         """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""
