@@ -59,6 +59,7 @@ class UnitOfWork:
     #: a read-only unit on PostgreSQL, run outside any transaction (each statement its own
     #: snapshot): the one kind of unit whose statements may run straight on its `driver`
     outside_transaction: bool = False
+    _driver: asyncpg.Connection | None = field(default=None, repr=False)
 
     @property
     def is_postgresql(self) -> bool:
@@ -70,9 +71,9 @@ class UnitOfWork:
         unit `outside_transaction` (in any other, a statement on it would not run in the
         unit's transaction)."""
         assert self.outside_transaction, "a read-only unit on PostgreSQL only"
-        raw = await self.conn.get_raw_connection()
-        driver: asyncpg.Connection = raw.driver_connection
-        return driver
+        if self._driver is None:  # asked once: each asking is a hop to SQLAlchemy's greenlet
+            self._driver = (await self.conn.get_raw_connection()).driver_connection
+        return self._driver
 
     def touch(self, calendar_id: int, day: date | None) -> None:
         """Record that `day` (None: every day) of `calendar_id` changed; listeners hear of
