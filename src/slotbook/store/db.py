@@ -125,6 +125,11 @@ _DRIVER_LOST = (
 )
 
 
+#: `_DRIVER_LOST`, and what asyncpg raises when the server's goodbye (a terminated backend)
+#: arrives as a statement starts (its protocol left mid-way: no use any more either)
+_DRIVER_LOST_MIDWAY = (*_DRIVER_LOST, asyncpg.exceptions.InternalClientError)
+
+
 def _in_one_transaction(driver: Any, work: Callable[[sqlite3.Connection], T | None]) -> T | None:
     """`Database.write_at_once` on the connection's own thread (`driver._conn` may be
     used only there)."""
@@ -254,7 +259,7 @@ class Database:
                 if failure is exc:
                     raise
                 raise failure from exc
-            except _DRIVER_LOST as exc:  # from a statement run straight on its driver
+            except _DRIVER_LOST_MIDWAY as exc:  # from a statement run straight on its driver
                 if not outside:
                     raise
                 await self._discard(conn)
