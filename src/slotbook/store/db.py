@@ -262,7 +262,7 @@ class Database:
             except _DRIVER_LOST_MIDWAY as exc:  # from a statement run straight on its driver
                 if not outside:
                     raise
-                await self._discard(conn)
+                await self._discard_with_its_elders(conn)
                 raise Disconnected() from exc
             finally:
                 await conn.close()
@@ -283,6 +283,16 @@ class Database:
             yield
         finally:
             self._turns.release()
+
+    async def _discard_with_its_elders(self, conn: AsyncConnection) -> None:
+        """`_discard` this connection, and never hand out any the pool opened before it
+        either (each is opened anew at its next checkout): what SQLAlchemy does when one
+        of its statements finds its connection dropped (a server that dropped one has
+        likely dropped them all), for one run straight on the driver."""
+        with suppress(Exception):
+            pooled = await conn.get_raw_connection()
+            self.engine.sync_engine.pool._invalidate(pooled, _checkin=False)
+        await self._discard(conn)
 
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
