@@ -1,5 +1,6 @@
-"""A read-only unit on PostgreSQL runs its hot reads (`find_calendar`, `claimed_times`)
-straight on the driver: they answer exactly what the same reads in a transaction do."""
+"""A read-only unit on PostgreSQL runs its hot reads (`find_calendar`, `get_calendar_row`,
+`claimed_times`) straight on the driver: they answer exactly what the same reads in a
+transaction do."""
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from slotbook.booking.model import BookingStatus
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import claimed_times
-from slotbook.store.calendars import find_calendar, insert_calendar
+from slotbook.store.calendars import find_calendar, get_calendar_row, insert_calendar
 from slotbook.store.db import Database
 from slotbook.store.tables import bookings
 from tests.support.clock import FrozenClock
@@ -71,8 +72,14 @@ async def reads(uow: UnitOfWork, calendar_id: int, now: datetime) -> tuple[Any, 
     start = now + timedelta(days=1, minutes=30)
     found = await find_calendar(uow, kind=KIND, owner_key=OWNER)
     missing = await find_calendar(uow, kind=KIND, owner_key="nobody")
+    by_id = [
+        await get_calendar_row(uow, calendar_id),
+        await get_calendar_row(uow, calendar_id, kind=KIND),
+        await get_calendar_row(uow, calendar_id, kind="event"),
+        await get_calendar_row(uow, calendar_id + 1),
+    ]
     times = [tuple(t) for t in await claimed_times(uow, calendar_id, start, start + 10 * ONE_HOUR)]
-    return found, missing, times
+    return found, missing, by_id, times
 
 
 async def test_driver_reads_answer_as_reads_in_a_transaction(engine, clock, backend):
@@ -84,8 +91,9 @@ async def test_driver_reads_answer_as_reads_in_a_transaction(engine, clock, back
         assert not uow.outside_transaction
         in_transaction = await reads(uow, calendar_id, clock.now)
     assert on_driver == in_transaction
-    found, missing, times = on_driver
+    found, missing, by_id, times = on_driver
     assert found is not None and found.id == calendar_id and missing is None
+    assert by_id == [found, found, None, None]
     day = clock.now + timedelta(days=1)
     assert times == [  # the live hold counts, the stale one and the cancellation do not
         (day, day + ONE_HOUR, 5, 0),

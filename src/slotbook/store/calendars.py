@@ -75,15 +75,41 @@ def _for_claim(uow: UnitOfWork, calendar: Calendar | None, for_claim: bool) -> C
     return calendar
 
 
+def _with_id(query: Select[Any], *, of_kind: bool) -> Select[Any]:
+    """`query` of the calendar whose id is given (`calendar_id`); `of_kind`: and kind."""
+    query = query.where(calendars.c.id == bindparam("calendar_id"))
+    return query.where(calendars.c.kind == bindparam("kind")) if of_kind else query
+
+
+#: `get_calendar_row` in a unit outside any transaction (where no claim reads), by
+#: whether a kind is given
+_WITH_ID_ON_DRIVER = {
+    of_kind: DriverStatement.of(_with_id(select(calendars), of_kind=of_kind))
+    for of_kind in (False, True)
+}
+
+
+async def _read_on_driver(
+    uow: UnitOfWork, statement: DriverStatement, given: dict[str, Any]
+) -> Calendar | None:
+    """The calendar `statement` finds, run straight on the unit's driver."""
+    found = await statement.fetchrow(await uow.driver(), given)
+    return _keep(Calendar(**found)) if found else None
+
+
 async def get_calendar_row(
     uow: UnitOfWork, calendar_id: int, *, kind: str | None = None, for_claim: bool = False
 ) -> Calendar | None:
     """The calendar with this id (and kind, if given); `for_claim`: read as a claim on it
     reads its limits."""
-    query = _select(uow, for_claim=for_claim).where(calendars.c.id == calendar_id)
+    given: dict[str, Any] = {"calendar_id": calendar_id}
     if kind is not None:
-        query = query.where(calendars.c.kind == kind)
-    row = (await uow.conn.execute(query)).first()
+        given["kind"] = kind
+    of_kind = kind is not None
+    if uow.outside_transaction and not for_claim:
+        return await _read_on_driver(uow, _WITH_ID_ON_DRIVER[of_kind], given)
+    query = _with_id(_select(uow, for_claim=for_claim), of_kind=of_kind)
+    row = (await uow.conn.execute(query, given)).first()
     return _for_claim(uow, _calendar(row) if row else None, for_claim)
 
 
@@ -142,8 +168,7 @@ async def find_calendar(
     its limits."""
     given = {"kind": kind, "owner_key": owner_key}
     if uow.outside_transaction and not for_claim:
-        found = await _OF_OWNER_ON_DRIVER.fetchrow(await uow.driver(), given)
-        return _keep(Calendar(**found)) if found else None
+        return await _read_on_driver(uow, _OF_OWNER_ON_DRIVER, given)
     row = (await uow.conn.execute(_of_owner(_select(uow, for_claim=for_claim)), given)).first()
     return _for_claim(uow, _calendar(row) if row else None, for_claim)
 

@@ -125,6 +125,11 @@ _DRIVER_LOST = (
 )
 
 
+#: `_DRIVER_LOST`, and what asyncpg raises when the server's goodbye (a terminated backend)
+#: arrives as a statement starts (its protocol left mid-way: no use any more either)
+_DRIVER_LOST_MIDWAY = (*_DRIVER_LOST, asyncpg.exceptions.InternalClientError)
+
+
 def _in_one_transaction(driver: Any, work: Callable[[sqlite3.Connection], T | None]) -> T | None:
     """`Database.write_at_once` on the connection's own thread (`driver._conn` may be
     used only there)."""
@@ -254,10 +259,10 @@ class Database:
                 if failure is exc:
                     raise
                 raise failure from exc
-            except _DRIVER_LOST as exc:  # from a statement run straight on its driver
+            except _DRIVER_LOST_MIDWAY as exc:  # from a statement run straight on its driver
                 if not outside:
                     raise
-                await self._discard(conn)
+                await self._discard_with_its_elders(conn)
                 raise Disconnected() from exc
             finally:
                 await conn.close()
@@ -278,6 +283,16 @@ class Database:
             yield
         finally:
             self._turns.release()
+
+    async def _discard_with_its_elders(self, conn: AsyncConnection) -> None:
+        """`_discard` this connection, and never hand out any the pool opened before it
+        either (each is opened anew at its next checkout): what SQLAlchemy does when one
+        of its statements finds its connection dropped (a server that dropped one has
+        likely dropped them all), for one run straight on the driver."""
+        with suppress(Exception):
+            pooled = await conn.get_raw_connection()
+            self.engine.sync_engine.pool._invalidate(pooled, _checkin=False)
+        await self._discard(conn)
 
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
