@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import TracebackType
 
+import asyncpg
+
 from slotbook.errors import Deadlocked, TryAgain
 from slotbook.scheduling.rules import Limits
 from slotbook.settings import Settings
@@ -54,11 +56,24 @@ class UnitOfWork:
     #: calendars read `for_claim` in this transaction (`store.calendars`), by id: their
     #: limits' lock is held already, and these are the limits it guards
     claim_limits: dict[int, Limits] = field(default_factory=dict)
+    #: a read-only unit on PostgreSQL, run outside any transaction (each statement its own
+    #: snapshot): the one kind of unit whose statements may run straight on its `driver`
+    outside_transaction: bool = False
+    _driver: asyncpg.Connection | None = field(default=None, repr=False)
 
     @property
     def is_postgresql(self) -> bool:
         """Whether constraints (PostgreSQL) rather than the one writer (SQLite) decide."""
         return self.conn.dialect.name == "postgresql"
+
+    async def driver(self) -> asyncpg.Connection:
+        """The asyncpg connection under `conn`, for `store.driver_sql` statements: only in a
+        unit `outside_transaction` (in any other, a statement on it would not run in the
+        unit's transaction)."""
+        assert self.outside_transaction, "a read-only unit on PostgreSQL only"
+        if self._driver is None:  # asked once: each asking is a hop to SQLAlchemy's greenlet
+            self._driver = (await self.conn.get_raw_connection()).driver_connection
+        return self._driver
 
     def touch(self, calendar_id: int, day: date | None) -> None:
         """Record that `day` (None: every day) of `calendar_id` changed; listeners hear of
@@ -113,7 +128,8 @@ class Engine:
         """Run one use case in one transaction; tell listeners what changed once committed.
         `read_only`: a use case that only reads (`Database.transaction`)."""
         async with self.db.transaction(write=write, read_only=read_only) as conn:
-            uow = UnitOfWork(conn=conn, now=self.clock(), settings=self.settings)
+            outside = self.db.outside_transaction(write=write, read_only=read_only)
+            uow = UnitOfWork(conn, self.clock(), self.settings, outside_transaction=outside)
             yield uow
             if uow.changed:
                 for written in self.news(frozenset(uow.changed), uow.now):

@@ -139,13 +139,13 @@ async def claim_kept_time(
 ) -> tuple[NewBooking, Calendar] | None:
     """`claim_time` in one round trip, on a `calendar` as this process keeps it, from the
     start `start_in` the calendar at an instant names, if everything but the claim itself
-    is known without reading: a calendar without limits whose hours of that day are kept
-    too, on PostgreSQL (constraints decide) without news written by a recorder, or on
-    SQLite (one write transaction in one hop to the connection's thread, where the one
-    writer decides and the recorders' news is written too). Whatever
-    cannot be settled so — no such calendar kept, a rule refusing the time, a calendar
-    changed since, someone waiting, the time not free — is None, and writes nothing: the
-    caller runs `claim_time` in a unit of work, which reads afresh and says why."""
+    is known without reading: a calendar without limits whose hours of that month are
+    kept too, on PostgreSQL (constraints decide) without news written by a recorder, or
+    on SQLite (one write transaction in one hop to the connection's thread, where the one
+    writer decides and the recorders' news is written too). Whatever cannot be settled
+    so — no such calendar kept, a rule refusing the time, a calendar changed since,
+    someone waiting, the time not free — is None, and writes nothing: the caller runs
+    `claim_time` in a unit of work, which reads afresh and says why."""
     if (
         calendar is None
         or (engine.records_in_transactions and not engine.db.is_sqlite)

@@ -4,12 +4,13 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, insert, or_, select, update
 
 from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling import DateHours, WeeklyRule
 from slotbook.store.bookings.predicates import contains_text
+from slotbook.store.driver_sql import DriverStatement
 from slotbook.store.tables import availability_rules, calendars, date_hours
 from slotbook.store.unique import insert_unique
 
@@ -28,7 +29,11 @@ def new_version() -> str:
 
 
 def _calendar(row: Row[Any]) -> Calendar:
-    calendar = Calendar(**row._mapping)
+    return _keep(Calendar(**row._mapping))
+
+
+def _keep(calendar: Calendar) -> Calendar:
+    """`calendar`, as this process last read it (`kept_calendar`)."""
     _kept[calendar.id] = calendar
     if calendar.owner_key is not None:
         _kept_owners[calendar.kind, calendar.owner_key] = calendar.id
@@ -70,15 +75,41 @@ def _for_claim(uow: UnitOfWork, calendar: Calendar | None, for_claim: bool) -> C
     return calendar
 
 
+def _with_id(query: Select[Any], *, of_kind: bool) -> Select[Any]:
+    """`query` of the calendar whose id is given (`calendar_id`); `of_kind`: and kind."""
+    query = query.where(calendars.c.id == bindparam("calendar_id"))
+    return query.where(calendars.c.kind == bindparam("kind")) if of_kind else query
+
+
+#: `get_calendar_row` in a unit outside any transaction (where no claim reads), by
+#: whether a kind is given
+_WITH_ID_ON_DRIVER = {
+    of_kind: DriverStatement.of(_with_id(select(calendars), of_kind=of_kind))
+    for of_kind in (False, True)
+}
+
+
+async def _read_on_driver(
+    uow: UnitOfWork, statement: DriverStatement, given: dict[str, Any]
+) -> Calendar | None:
+    """The calendar `statement` finds, run straight on the unit's driver."""
+    found = await statement.fetchrow(await uow.driver(), given)
+    return _keep(Calendar(**found)) if found else None
+
+
 async def get_calendar_row(
     uow: UnitOfWork, calendar_id: int, *, kind: str | None = None, for_claim: bool = False
 ) -> Calendar | None:
     """The calendar with this id (and kind, if given); `for_claim`: read as a claim on it
     reads its limits."""
-    query = _select(uow, for_claim=for_claim).where(calendars.c.id == calendar_id)
+    given: dict[str, Any] = {"calendar_id": calendar_id}
     if kind is not None:
-        query = query.where(calendars.c.kind == kind)
-    row = (await uow.conn.execute(query)).first()
+        given["kind"] = kind
+    of_kind = kind is not None
+    if uow.outside_transaction and not for_claim:
+        return await _read_on_driver(uow, _WITH_ID_ON_DRIVER[of_kind], given)
+    query = _with_id(_select(uow, for_claim=for_claim), of_kind=of_kind)
+    row = (await uow.conn.execute(query, given)).first()
     return _for_claim(uow, _calendar(row) if row else None, for_claim)
 
 
@@ -119,15 +150,26 @@ async def search_calendars(
     return [_calendar(r) for r in rows]
 
 
+def _of_owner(query: Select[Any]) -> Select[Any]:
+    """`query` of the calendar whose kind and owner key are given (`kind`, `owner_key`)."""
+    return query.where(
+        calendars.c.kind == bindparam("kind"), calendars.c.owner_key == bindparam("owner_key")
+    )
+
+
+#: `find_calendar` in a unit outside any transaction (where no claim reads)
+_OF_OWNER_ON_DRIVER = DriverStatement.of(_of_owner(select(calendars)))
+
+
 async def find_calendar(
     uow: UnitOfWork, *, kind: str, owner_key: str, for_claim: bool = False
 ) -> Calendar | None:
     """The calendar of this kind and owner key; `for_claim`: read as a claim on it reads
     its limits."""
-    query = _select(uow, for_claim=for_claim).where(
-        calendars.c.kind == kind, calendars.c.owner_key == owner_key
-    )
-    row = (await uow.conn.execute(query)).first()
+    given = {"kind": kind, "owner_key": owner_key}
+    if uow.outside_transaction and not for_claim:
+        return await _read_on_driver(uow, _OF_OWNER_ON_DRIVER, given)
+    row = (await uow.conn.execute(_of_owner(_select(uow, for_claim=for_claim)), given)).first()
     return _for_claim(uow, _calendar(row) if row else None, for_claim)
 
 

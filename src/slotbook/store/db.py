@@ -125,6 +125,11 @@ _DRIVER_LOST = (
 )
 
 
+#: `_DRIVER_LOST`, and what asyncpg raises when the server's goodbye (a terminated backend)
+#: arrives as a statement starts (its protocol left mid-way: no use any more either)
+_DRIVER_LOST_MIDWAY = (*_DRIVER_LOST, asyncpg.exceptions.InternalClientError)
+
+
 def _in_one_transaction(driver: Any, work: Callable[[sqlite3.Connection], T | None]) -> T | None:
     """`Database.write_at_once` on the connection's own thread (`driver._conn` may be
     used only there)."""
@@ -212,9 +217,15 @@ class Database:
             async with self._writers, self._transaction(write=True) as conn:
                 yield conn
         else:
-            outside = read_only and not self.is_sqlite
+            outside = self.outside_transaction(write=write, read_only=read_only)
             async with self._transaction(write=write, outside=outside) as conn:
                 yield conn
+
+    def outside_transaction(self, *, write: bool, read_only: bool) -> bool:
+        """Whether `transaction(write=write, read_only=read_only)` runs outside any
+        transaction (a read-only one on PostgreSQL): then its connection's driver may run
+        statements straight (`store.driver_sql`) with the meaning they have on it."""
+        return read_only and not write and not self.is_sqlite
 
     @asynccontextmanager
     async def _transaction(
@@ -248,6 +259,11 @@ class Database:
                 if failure is exc:
                     raise
                 raise failure from exc
+            except _DRIVER_LOST_MIDWAY as exc:  # from a statement run straight on its driver
+                if not outside:
+                    raise
+                await self._discard_with_its_elders(conn)
+                raise Disconnected() from exc
             finally:
                 await conn.close()
 
@@ -268,6 +284,16 @@ class Database:
         finally:
             self._turns.release()
 
+    async def _discard_with_its_elders(self, conn: AsyncConnection) -> None:
+        """`_discard` this connection, and never hand out any the pool opened before it
+        either (each is opened anew at its next checkout): what SQLAlchemy does when one
+        of its statements finds its connection dropped (a server that dropped one has
+        likely dropped them all), for one run straight on the driver."""
+        with suppress(Exception):
+            pooled = await conn.get_raw_connection()
+            self.engine.sync_engine.pool._invalidate(pooled, _checkin=False)
+        await self._discard(conn)
+
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
         """Never hand this connection out again (it dropped, or its server stalled)."""
@@ -275,29 +301,36 @@ class Database:
             await conn.invalidate()
 
     @asynccontextmanager
+    async def _driver(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+        """A pooled connection and its driver's own connection (`Unavailable` if none can
+        be had), returned to the pool when the block ends."""
+        conn = self.engine.connect()
+        try:
+            await conn.start()
+            raw = await conn.get_raw_connection()
+        except (DBAPIError, OSError, PoolTimeout) as exc:
+            await conn.close()
+            raise Unavailable() from exc
+        try:
+            yield conn, raw.driver_connection
+        finally:
+            await conn.close()
+
+    @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[asyncpg.Connection]:
         """A pooled PostgreSQL connection's own driver, outside any transaction: each
         statement on it is a transaction of its own, one round trip. A connection that
         drops while in use is `StatementLost` (it may have committed); a statement that does
         not answer in time is `Unavailable`."""
-        async with self._turn():
-            conn = self.engine.connect()
+        async with self._turn(), self._driver() as (conn, driver):
             try:
-                await conn.start()
-                raw = await conn.get_raw_connection()
-            except (DBAPIError, OSError, PoolTimeout) as exc:
-                await conn.close()
-                raise Unavailable() from exc
-            try:
-                yield raw.driver_connection
+                yield driver
             except _DRIVER_LOST as exc:
                 await self._discard(conn)
                 raise StatementLost() from exc
             except TimeoutError as exc:
                 await self._discard(conn)
                 raise Unavailable("The booking store did not answer in time") from exc
-            finally:
-                await conn.close()
 
     async def write_at_once(self, work: Callable[[sqlite3.Connection], T | None]) -> T | None:
         """SQLite: `work` as one write transaction in one hop to a pooled connection's own
@@ -307,16 +340,8 @@ class Database:
         writers, as `transaction(write=True)` is. SQLite locked past its busy timeout is
         `Busy`."""
         assert self._writers is not None, "SQLite only"
-        async with self._writers:
-            conn = self.engine.connect()
+        async with self._writers, self._driver() as (_, driver):  # an aiosqlite.Connection
             try:
-                await conn.start()
-                raw = await conn.get_raw_connection()
-            except (DBAPIError, OSError, PoolTimeout) as exc:
-                await conn.close()
-                raise Unavailable() from exc
-            try:
-                driver: Any = raw.driver_connection  # an aiosqlite.Connection
                 # aiosqlite's one way to run a function on the connection's thread
                 done: T | None = await driver._execute(_in_one_transaction, driver, work)
                 return done
@@ -324,8 +349,6 @@ class Database:
                 if "locked" in str(exc).lower():
                     raise Busy() from exc
                 raise
-            finally:
-                await conn.close()
 
     async def connect_outside_pool(self) -> asyncpg.Connection:
         """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""

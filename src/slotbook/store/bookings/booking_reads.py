@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select
@@ -15,6 +15,7 @@ from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling.rules import MAX_BUFFER, ClaimedTime
 from slotbook.store.bookings.predicates import (
+    LONGEST_CLAIM,
     claimed_range_meets,
     contains_text,
     live_hold,
@@ -168,22 +169,38 @@ async def claims_near(
     return [booking_from(r) for r in await uow.conn.execute(query)]
 
 
+_b = bookings.c
+#: `claimed_times`' statement, its values given by name (`_claimed_times_params`)
+_CLAIMED_TIMES = (
+    select(_b.start_at, _b.end_at, _b.buffer_before_minutes, _b.buffer_after_minutes)
+    .order_by(_b.start_at)
+    .where(
+        time_claims_overlapping(
+            bindparam("calendar_id"),
+            bindparam("start"),
+            bindparam("end"),
+            started_after=bindparam("started_after"),
+        ),
+        occupying(bindparam("now")),
+    )
+)
+_CLAIMED_TIMES_ON_DRIVER = DriverStatement.of(_CLAIMED_TIMES)
+
+
 async def claimed_times(
     uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
 ) -> Sequence[ClaimedTime]:
     """What slot lists weigh of the calendar's active bookings that may meet [start, end),
     in start order: each one's time and the buffers it was made with, as plain tuples —
-    four columns, not whole bookings (a month of a full calendar is a thousand and more)."""
-    b = bookings.c
-    query = (
-        select(b.start_at, b.end_at, b.buffer_before_minutes, b.buffer_after_minutes)
-        .order_by(b.start_at)
-        .where(
-            time_claims_overlapping(calendar_id, start - MAX_BUFFER, end + MAX_BUFFER),
-            occupying(uow.now),
-        )
-    )
-    return (await uow.conn.execute(query)).all()
+    four columns, not whole bookings (a month of a full calendar is a thousand and more).
+    Straight on the driver in a unit outside any transaction (the same statement)."""
+    start, end = start - MAX_BUFFER, end + MAX_BUFFER
+    given = {"calendar_id": calendar_id, "start": start, "end": end, "now": uow.now}
+    given["started_after"] = start - LONGEST_CLAIM
+    if uow.outside_transaction:
+        rows = await _CLAIMED_TIMES_ON_DRIVER.fetch(await uow.driver(), given)
+        return cast(Sequence[ClaimedTime], rows)
+    return (await uow.conn.execute(_CLAIMED_TIMES, given)).all()
 
 
 async def bookers_between(

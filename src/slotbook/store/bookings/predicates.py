@@ -5,16 +5,18 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, and_, func, or_
+from sqlalchemy import BindParameter, Column, ColumnElement, and_, func, or_
 
 from slotbook.booking.model import BookingStatus
 from slotbook.store.tables import bookings
 
 #: No calendar-time claim is longer than this, so a window query can bound its scan.
 LONGEST_CLAIM = timedelta(days=1)
+#: an instant: a value, or a parameter (`bindparam`) of a statement built once
+Instant = datetime | BindParameter[Any]
 
 
-def occupying(now: datetime) -> ColumnElement[bool]:
+def occupying(now: Instant) -> ColumnElement[bool]:
     """A booking that still occupies its time or seat at `now`: confirmed, pending, or a hold
     whose grace period has not ended (`Booking.is_active` is its Python twin)."""
     return or_(
@@ -23,7 +25,7 @@ def occupying(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def live_hold(now: datetime) -> ColumnElement[bool]:
+def live_hold(now: Instant) -> ColumnElement[bool]:
     """A hold (status aside) whose grace period has not ended at `now`."""
     return bookings.c.hold_expires_at > now
 

@@ -19,6 +19,9 @@ let calendar; // the event or calendar the booking is on
 let picker;
 let opener = null; // the button that opened the panel: focus goes back to it
 let follower = null; // the booking's calendar-day, live
+// Reads and changes of the booking this page has sent: a read's answer counts only if
+// nothing was sent after it (answers can arrive out of order; a later one tells more).
+let sent = 0;
 
 const STATUS = {
   confirmed: 'Confirmed',
@@ -66,12 +69,14 @@ function follow() {
 }
 
 async function reread() {
+  const mine = ++sent;
   let now;
   try {
     now = await api('GET', path);
   } catch {
     return; // the live note of a picker, or the next change, tells more
   }
+  if (mine !== sent) return;
   const changed = now.status !== booking.status || now.start_at !== booking.start_at;
   const approved = booking.status === 'pending' && now.status === 'confirmed';
   booking = now;
@@ -141,6 +146,7 @@ async function move(confirm) {
   // Still focusable while the move is under way: aria-disabled, not disabled.
   confirm.setAttribute('aria-disabled', 'true');
   picker.claiming = slot.key;
+  sent += 1;
   try {
     booking = await api('PUT', path, body);
   } catch (error) {
@@ -172,6 +178,7 @@ function openCancel() {
 async function cancel(yes) {
   if (yes.getAttribute('aria-disabled') === 'true') return;
   yes.setAttribute('aria-disabled', 'true');
+  sent += 1;
   try {
     await api('DELETE', path);
     booking = await api('GET', path);
