@@ -149,10 +149,12 @@ async def cpu_per_request(
     profile: Path | None = None,
     *,
     drain: bool = False,
+    status: int | None = None,
 ) -> float:
-    """Milliseconds of server CPU per request, `count` requests one after the other;
-    `profile`: py-spy samples the server meanwhile into that file (raw, folded stacks);
-    `drain`: and the work they left the outbox's consumers, done after the last one."""
+    """Milliseconds of server CPU per request, `count` requests one after the other, each
+    answered `status` (None: any success); `profile`: py-spy samples the server meanwhile
+    into that file (raw, folded stacks); `drain`: and the work they left the outbox's
+    consumers, done after the last one."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         for i in range(20):  # warm-up
             method, path, body = request(100_000 + i)
@@ -168,7 +170,9 @@ async def cpu_per_request(
         for i in range(count):
             method, path, body = request(i)
             answer = await http.request(method, path, json=body)
-            assert answer.is_success, answer.text
+            assert answer.is_success if status is None else answer.status_code == status, (
+                answer.text
+            )
         if drain:
             await drained(base)
         spent = (cpu_seconds(pid) - before) / count * 1000

@@ -17,14 +17,10 @@ import argparse
 import asyncio
 import os
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-from compare import ENV, appointment, booking, cpu_seconds, server_pid, setup, slot_read
+from compare import ENV, appointment, booking, cpu_per_request, server_pid, setup, slot_read
 from harness import fresh_database, running_servers
 
 Request = Callable[[int], tuple[str, str, object]]
@@ -36,34 +32,6 @@ def health(_: int) -> tuple[str, str, object]:
 
 def fieldless_booking(_: int) -> tuple[str, str, object]:
     return "POST", "/api/v1/bookings", {}
-
-
-async def cpu_per_request(
-    base: str, pid: int, count: int, request: Request, status: int, profile: Path | None
-) -> float:
-    """Milliseconds of server CPU per request over `count` requests one after the other,
-    each answered `status`; `profile`: py-spy samples the server meanwhile."""
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        for i in range(20):  # warm-up
-            method, path, body = request(100_000 + i)
-            await http.request(method, path, json=body)
-        spy = None
-        if profile:
-            py_spy = str(Path(sys.executable).parent / "py-spy")
-            options = ["-p", str(pid), "-f", "raw", "-o", str(profile), "-r", "200"]
-            spy = await asyncio.create_subprocess_exec(
-                py_spy, "record", *options, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-        before = cpu_seconds(pid)
-        for i in range(count):
-            method, path, body = request(i)
-            answer = await http.request(method, path, json=body)
-            assert answer.status_code == status, answer.text
-        spent = (cpu_seconds(pid) - before) / count * 1000
-        if spy:
-            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
-            await spy.wait()
-        return spent
 
 
 async def main() -> None:
@@ -94,7 +62,7 @@ async def main() -> None:
                     args.profile.mkdir(parents=True, exist_ok=True)
                     profile = args.profile / f"{re.sub(r'[^a-z0-9]+', '_', name.lower())}.txt"
                 cpu[name] = await cpu_per_request(
-                    base, pid, args.requests, request, status, profile
+                    base, pid, args.requests, request, profile, status=status
                 )
     load = os.getloadavg()
     print(f"| route ({args.backend}, {args.requests} sequential) | server CPU ms/request |")
