@@ -60,7 +60,7 @@ class RoundTrips:
 
     async def of_one_booking(self) -> int:
         """How many were counted, having checked they are a booking's."""
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # one turn of the loop, not a wait: the loggers' callbacks run
         assert sum("INSERT INTO bookings" in sql for sql in self.sent) == 1, self.sent
         return len(self.sent)
 
