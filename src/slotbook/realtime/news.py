@@ -1,11 +1,12 @@
 """News of a change between processes: "these calendar-days changed", as one JSON text,
 and what every broker shares."""
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Any
+
+import orjson
 
 from slotbook.engine import CalendarDay
 
@@ -24,12 +25,8 @@ FIRST_SUBSCRIBE_TIMEOUT = 5.0
 
 
 def encode(origin: str, days: Iterable[CalendarDay]) -> str:
-    return json.dumps(
-        {
-            "origin": origin,
-            "days": [[d.calendar_id, d.day.isoformat() if d.day else None] for d in days],
-        }
-    )
+    days_named = [[d.calendar_id, d.day.isoformat() if d.day else None] for d in days]
+    return orjson.dumps({"origin": origin, "days": days_named}).decode()
 
 
 class NotNews(ValueError):
@@ -39,7 +36,7 @@ class NotNews(ValueError):
 def decode(raw: str | bytes) -> tuple[str, frozenset[CalendarDay]]:
     """(origin, days) of a message; NotNews if it is anything else."""
     try:
-        message = json.loads(raw)
+        message = orjson.loads(raw)
         return str(message["origin"]), frozenset(
             CalendarDay(int(cid), date.fromisoformat(day) if day else None)
             for cid, day in message["days"]

@@ -6,12 +6,12 @@ exactly once across every process: PostgreSQL skips rows another transaction has
 locked (`FOR UPDATE SKIP LOCKED`); SQLite runs it inside its one writer.
 """
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import func, insert, select, type_coerce, union_all, update
 
 from slotbook.engine import UnitOfWork
@@ -54,7 +54,7 @@ def new_event_id() -> str:
 
 def as_json(document: dict[str, Any]) -> str:
     """A booking's document as an event stores it."""
-    return json.dumps(document, separators=(",", ":"))
+    return orjson.dumps(document).decode()
 
 
 def event_row(
@@ -109,7 +109,7 @@ def _event(row: Any) -> Event:
         type=row.type,
         calendar_id=row.calendar_id,
         booking_id=row.booking_id,
-        booking=json.loads(row.booking),
+        booking=orjson.loads(row.booking),
         occurred_at=row.occurred_at,
         sequence=row.sequence,
         manage_token=row.manage_token,

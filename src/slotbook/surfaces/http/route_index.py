@@ -5,9 +5,12 @@ of the router that included it): 20 µs of CPU for `/health`, 40 µs for
 `POST /api/v1/bookings`, 130 µs for a page of the last router, on every request. The
 index files each route under the path segments its pattern starts with, so a request
 looks at the few routes whose pattern can match its path; those routes are then tried in
-the app's order by FastAPI's own router code (a copy of the app's router that holds only
-them). A route no pattern leaves out can match the path, and one of those kept does, so
-the route chosen, its scope, a 405 and every other answer are what the full router gives.
+the app's order by FastAPI's own router code, on a view of the app's router that holds
+only them — and, where they belong to an included router, only them of it (FastAPI
+matches an included router's routes twice a request, each time checking every one of
+them for changes). A route no pattern leaves out can match the path, and one of those
+kept does, so the route chosen, its scope, a 405 and every other answer are what the
+full router gives.
 A path no pattern matches is answered with the router's default (404) when the full
 router would come to that too (no slash redirect, no low-priority route): a scanner's
 404 no longer tries every route twice. Anything else, and a request under a `root_path`,
@@ -18,8 +21,9 @@ of route the index does not know (then it is off). Routes added after the app is
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from fastapi.routing import APIRouter
@@ -27,13 +31,16 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 Segments = tuple[str, ...]
+#: where a route is: its index in the app router's `routes`, then, for a route of an
+#: included router, its index in that router's `routes` (and so on, down the includes)
+Position = tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """One route's path pattern, and which of the app's routes serves it."""
+    """One route's path pattern, and where in the app's routes it is."""
 
-    position: int  # in the app router's `routes`
+    position: Position
     regex: re.Pattern[str]
     scope_types: frozenset[str]
 
@@ -57,21 +64,36 @@ def _scope_types(route: BaseRoute, *, top: bool) -> tuple[Leaf, frozenset[str]]:
 
 
 def _leaves(
-    route: BaseRoute, routers: list[APIRouter], *, top: bool = True
-) -> Iterator[tuple[Leaf, frozenset[str]]]:
-    """The routes `route` dispatches to whose own patterns are the paths it matches: itself,
-    or those of a router included with no prefix (FastAPI's `_IncludedRouter`), which is
-    added to `routers`."""
+    route: BaseRoute, position: Position, routers: list[APIRouter], *, top: bool = True
+) -> Iterator[tuple[Position, Leaf, frozenset[str]]]:
+    """The routes `route` (at `position`) dispatches to whose own patterns are the paths
+    it matches: itself, or those of a router included with no prefix (FastAPI's
+    `_IncludedRouter`), which is added to `routers`."""
     included: Any = getattr(route, "original_router", None)
     if included is None:
-        yield _scope_types(route, top=top)
+        yield (position, *_scope_types(route, top=top))
         return
     prefix = getattr(getattr(route, "include_context", None), "prefix", None)
     if not isinstance(included, APIRouter) or prefix != "":
         raise Unindexable(route)
     routers.append(included)
-    for inner in included.routes:
-        yield from _leaves(inner, routers, top=False)
+    for index, inner in enumerate(included.routes):
+        yield from _leaves(inner, (*position, index), routers, top=False)
+
+
+def _only(router: APIRouter, positions: Sequence[Position]) -> APIRouter:
+    """A copy of `router` holding only the routes at `positions` (sorted; those within an
+    included router as a copy of its inclusion that includes only them)."""
+    view = copy.copy(router)
+    view.routes = []
+    for index, group in groupby(positions, key=lambda position: position[0]):
+        route: Any = router.routes[index]
+        inner = [position[1:] for position in group]
+        if inner != [()]:  # an inclusion, made as FastAPI makes those it nests
+            only = _only(route.original_router, inner)
+            route = type(route)(original_router=only, include_context=route.include_context)
+        view.routes.append(route)
+    return view
 
 
 def _has_low_priority_routes(router: APIRouter) -> bool:
@@ -98,9 +120,9 @@ class RouteTable:
         self.router = router
         self.routers = [router]  # it and the routers it includes: their routes are filed
         self.buckets: dict[Segments, list[Pattern]] = {}
-        self.views: dict[tuple[int, ...], APIRouter] = {}
-        for position, route in enumerate(router.routes):
-            for leaf, scope_types in _leaves(route, self.routers):
+        self.views: dict[tuple[Position, ...], APIRouter] = {}
+        for index, route in enumerate(router.routes):
+            for position, leaf, scope_types in _leaves(route, (index,), self.routers):
                 pattern = Pattern(position, leaf.path_regex, scope_types)
                 self.buckets.setdefault(_segments(leaf.path_format), []).append(pattern)
         self.depth = max((len(key) for key in self.buckets), default=0)
@@ -111,23 +133,21 @@ class RouteTable:
         """How many routes each router filed has now (a route added later changes it)."""
         return [len(router.routes) for router in self.routers]
 
-    def positions(self, scope_type: str, path: str) -> tuple[int, ...]:
-        """Which of the router's routes match `path` for this kind of scope, in order."""
+    def positions(self, scope_type: str, path: str) -> tuple[Position, ...]:
+        """Where the routes that match `path` for this kind of scope are, in order."""
         parts = path.split("/")[1:]
-        found: set[int] = set()
+        found: set[Position] = set()
         for length in range(min(len(parts), self.depth) + 1):
             for pattern in self.buckets.get(tuple(parts[:length]), ()):
                 if scope_type in pattern.scope_types and pattern.regex.match(path):
                     found.add(pattern.position)
         return tuple(sorted(found))
 
-    def view(self, positions: tuple[int, ...]) -> APIRouter:
+    def view(self, positions: tuple[Position, ...]) -> APIRouter:
         """The router holding only the routes at `positions` (made once per set)."""
         view = self.views.get(positions)
         if view is None:
-            view = copy.copy(self.router)
-            view.routes = [self.router.routes[p] for p in positions]
-            self.views[positions] = view
+            view = self.views[positions] = _only(self.router, positions)
         return view
 
     def only_the_default(self, scope_type: str, path: str) -> bool:
