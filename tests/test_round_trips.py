@@ -197,3 +197,20 @@ async def test_an_appointment_on_sqlite_is_one_hop_to_the_driver(client, hops):
     hops.start()
     assert (await appointment(client, "11:00")).status_code == 200
     assert len(hops.sent) <= SQLITE_BOOKING_HOPS, hops.sent
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_burst_on_a_month_not_read_yet_reads_its_hours_once(client, round_trips):
+    """Claims that find a month's opening hours not kept all wait for one read of them,
+    then each is its one statement (they used to fall back to a unit of work each)."""
+    await owner_calendar(client)
+    assert (await appointment(client, "09:00")).status_code == 200  # January's hours kept
+    await round_trips.start()
+    hours = [f"{hour:02d}:00" for hour in range(9, 17)]
+    answers = await asyncio.gather(*(appointment(client, hour, "2031-02-03") for hour in hours))
+    assert [answer.status_code for answer in answers] == [200] * len(hours)
+    await asyncio.sleep(0)  # one turn of the loop, not a wait: the loggers' callbacks run
+    sent = round_trips.sent
+    assert sum("FROM availability_rules" in sql for sql in sent) == 1, sent
+    assert sum("INSERT INTO bookings" in sql for sql in sent) == len(hours), sent
+    assert len(sent) <= len(hours) * APPOINTMENT_ROUND_TRIPS + 2, sent  # + the hours' read

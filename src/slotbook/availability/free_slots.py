@@ -14,12 +14,13 @@ The booking rules live here in both forms: buffers (`openings(...).open` and
 counters in `booking.transitions`).
 """
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from slotbook.booking.model import Booking
 from slotbook.calendars.model import Calendar, Schedule
-from slotbook.engine import UnitOfWork
+from slotbook.engine import Engine, UnitOfWork
 from slotbook.errors import (
     BeyondHorizon,
     InPast,
@@ -184,15 +185,47 @@ async def check_opening(uow: UnitOfWork, calendar: Calendar, start_at: datetime)
     _check_opens(calendar, schedule, start_at)
 
 
-def check_kept_opening(calendar: Calendar, start_at: datetime) -> bool:
-    """`check_opening` from the hours this process keeps: False if it keeps none for that
-    month (then only `check_opening` can tell)."""
-    first, last = _month_of(calendar.local_day(start_at))
-    schedule = kept_schedule(calendar.id, calendar.schedule_version, first, last)
-    if schedule is None:
+#: reads of a month's hours under way (`check_kept_opening`), keyed as `kept_schedule` is
+_reading: dict[tuple[int, str, date, date], asyncio.Task[Schedule]] = {}
+
+
+async def check_kept_opening(engine: Engine, calendar: Calendar, start_at: datetime) -> bool:
+    """`check_opening` outside a unit of work, from the hours this process keeps for that
+    month, read first (in a read-only unit of its own) if it keeps none: the claims that
+    find a month's hours missing at once — a burst on a new month — all wait for that one
+    read. False if the calendar's hours have no version to keep them by (then only
+    `check_opening` can tell)."""
+    version = calendar.schedule_version
+    if version is None:
         return False
+    first, last = _month_of(calendar.local_day(start_at))
+    schedule = kept_schedule(calendar.id, version, first, last)
+    if schedule is None:
+        key = (calendar.id, version, first, last)
+        reading = _reading.get(key)
+        if reading is None:
+            reading = _reading[key] = asyncio.create_task(_read_month(engine, *key))
+            reading.add_done_callback(lambda done: _read(key, done))
+        schedule = await asyncio.shield(reading)
     _check_opens(calendar, schedule, start_at)
     return True
+
+
+async def _read_month(
+    engine: Engine, calendar_id: int, version: str, first: date, last: date
+) -> Schedule:
+    """The hours of `first`..`last`, read and kept (`load_schedule`)."""
+    async for attempt in engine.attempts(read_only=True):
+        async with attempt as uow:
+            schedule = await load_schedule(uow, calendar_id, first, last, version=version)
+    return schedule
+
+
+def _read(key: tuple[int, str, date, date], done: asyncio.Task[Schedule]) -> None:
+    """A month's read is over: the next miss reads again; its failure is the waiters'."""
+    _reading.pop(key, None)
+    if not done.cancelled():
+        done.exception()  # retrieved here too, in case every waiter was cancelled
 
 
 async def check_unclaimed(

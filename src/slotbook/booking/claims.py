@@ -157,7 +157,9 @@ async def claim_kept_time(
         start_at = start_in(calendar, now)
         draft = _draft(calendar, start_at, now, source=source, name=name, email=email)
         free_slots.check_bookable(calendar, start_at, now)
-        if calendar.enforce_hours and not free_slots.check_kept_opening(calendar, start_at):
+        if calendar.enforce_hours and not await free_slots.check_kept_opening(
+            engine, calendar, start_at
+        ):
             return None
     except DomainError:  # the calendar kept may be out of date: only a unit of work can say
         return None
