@@ -33,7 +33,7 @@ from slotbook.errors import (
 )
 from slotbook.scheduling import (
     Slot,
-    day_slots,
+    day_grid,
     in_window,
     opening_hours,
     window_slots,
@@ -159,7 +159,7 @@ def _check_opens(calendar: Calendar, schedule: Schedule, start_at: datetime) -> 
     OutsideHours."""
     day = calendar.local_day(start_at)
     hours = opening_hours(day, schedule.rules, schedule.dates)
-    slots = day_slots(day, calendar.zone, hours, calendar.slot_minutes)
+    slots = day_grid(day, calendar.zone, hours, calendar.slot_minutes)
     if any(s.start == start_at for s in slots):
         return
     if any(s.start < start_at < s.end for s in slots):

@@ -3,7 +3,7 @@
 Nothing here touches a database or a web framework; `now` is always passed in.
 """
 
-from slotbook.scheduling.grid import Slot, day_slots, window_slots
+from slotbook.scheduling.grid import Slot, day_grid, day_slots, window_slots
 from slotbook.scheduling.hours import DateHours, WeeklyRule, compact, opening_hours
 from slotbook.scheduling.wall_clock import (
     Kind,
@@ -23,6 +23,7 @@ __all__ = [
     "WallTime",
     "WeeklyRule",
     "compact",
+    "day_grid",
     "day_slots",
     "in_window",
     "local_day_bounds",

@@ -14,15 +14,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from slotbook.scheduling.hours import Hours
 from slotbook.scheduling.wall_clock import (
     first_instant_at_or_after,
-    local_day_bounds,
-    offset_at,
     slot_start,
+    steady_offset,
 )
 
 HoursOf = Callable[[date], list[Hours]]
@@ -36,17 +34,6 @@ class Slot:
     start: datetime  # UTC
     end: datetime  # UTC
     local_start: datetime  # naive wall clock in the calendar's zone
-
-
-@lru_cache(maxsize=65_536)
-def steady_offset(day: date, zone: ZoneInfo) -> timedelta | None:
-    """The zone's UTC offset on `day` if it holds all day (sampled hourly), else None."""
-    start, end = local_day_bounds(zone, day)
-    if end - start != timedelta(days=1):
-        return None
-    offsets = {offset_at(start + timedelta(hours=h), zone) for h in range(24)}
-    offsets.add(offset_at(end, zone))
-    return offsets.pop() if len(offsets) == 1 else None
 
 
 def _opening(local: datetime, zone: ZoneInfo) -> datetime:
@@ -103,6 +90,11 @@ class DayGrids:
 _day_grids = DayGrids()
 
 
+def day_grid(day: date, zone: ZoneInfo, hours: list[Hours], minutes: int) -> tuple[Slot, ...]:
+    """`day_slots`, from the day grids this process keeps."""
+    return _day_grids.of(day, zone, hours, minutes)
+
+
 def window_slots(
     first_day: date, last_day: date, zone: ZoneInfo, hours_of: HoursOf, minutes: int
 ) -> list[Slot]:
@@ -110,6 +102,6 @@ def window_slots(
     found: list[Slot] = []
     day = first_day
     while day <= last_day:
-        found.extend(_day_grids.of(day, zone, hours_of(day), minutes))
+        found.extend(day_grid(day, zone, hours_of(day), minutes))
         day += timedelta(days=1)
     return found

@@ -104,16 +104,45 @@ def _first_fitting(
     return next((i for i in occurrences if keeps_offset(i, length, zone)), None)
 
 
+@lru_cache(maxsize=65_536)
+def steady_offset(day: date, zone: tzinfo) -> timedelta | None:
+    """The zone's UTC offset on `day` if it holds all day (sampled hourly), else None."""
+    start, end = local_day_bounds(zone, day)
+    if end - start != timedelta(days=1):
+        return None
+    offsets = {offset_at(start + timedelta(hours=h), zone) for h in range(24)}
+    offsets.add(offset_at(end, zone))
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _steady_start(local: datetime, length: timedelta, zone: tzinfo) -> datetime | None:
+    """The common case, by plain arithmetic: where something of `length` starting at wall
+    time `local` begins when its day reads on one offset throughout and it ends within
+    that day (it exists once and keeps that offset); None when it is not that case."""
+    local = local.replace(tzinfo=None, fold=0)
+    day = local.date()
+    offset = steady_offset(day, zone)
+    if offset is None or local + length > datetime.combine(day + timedelta(days=1), time()):
+        return None
+    return _utc(local, offset)
+
+
 def slot_start(local: datetime, length: timedelta, zone: tzinfo) -> datetime | None:
     """Where a slot of `length` at wall time `local` starts: its first occurrence from
     which it keeps one offset to its end (`keeps_offset`); None if there is none (a gap,
     or every occurrence runs into a change of offset)."""
+    steady = _steady_start(local, length, zone)
+    if steady is not None:
+        return steady
     return _first_fitting(read_wall_time(local, zone).occurrences, length, zone)
 
 
 def start_of(local: datetime, length: timedelta, zone: tzinfo) -> datetime | None:
     """The instant something lasting `length` that starts at wall time `local` begins:
     where a slot there would (`slot_start`), else the first occurrence; None in a gap."""
+    steady = _steady_start(local, length, zone)
+    if steady is not None:
+        return steady
     occurrences = read_wall_time(local, zone).occurrences
     fitting = _first_fitting(occurrences, length, zone)
     if fitting is not None or not occurrences:
