@@ -274,11 +274,14 @@ class Database:
         if self._turns is None:
             yield
             return
-        try:
-            async with asyncio.timeout(self._pool_timeout):
-                await self._turns.acquire()
-        except TimeoutError as exc:
-            raise Unavailable() from exc
+        if not self._turns.locked():  # free, nobody waiting: taken at once, no timer set
+            await self._turns.acquire()
+        else:
+            try:
+                async with asyncio.timeout(self._pool_timeout):
+                    await self._turns.acquire()
+            except TimeoutError as exc:
+                raise Unavailable() from exc
         try:
             yield
         finally:

@@ -23,10 +23,9 @@ from slotbook.errors import (
     InvalidInput,
     PatientsOnly,
 )
-from slotbook.protection.rate_limits import Rule
 from slotbook.scheduling import local_day_bounds
 from slotbook.surfaces.http import fields
-from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
+from slotbook.surfaces.http.deps import IDEMPOTENCY_KEY_DOCUMENTED, BookingAttemptDep, EngineDep
 from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.http.fields import Id, Name, check_supported_moment, parse_moment
 from slotbook.surfaces.http.replies import ManagedBookingOut
@@ -206,14 +205,9 @@ async def _next_free(uow: UnitOfWork, calendar: cal.Calendar, after: datetime) -
     summary="Book a free slot by its start",
     response_model=ManagedBookingOut,
     responses=STYLE.responses(CalendarNotFound, NOT_SHOWN, *TIME_CLAIM_ERRORS),
-    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+    openapi_extra=IDEMPOTENCY_KEY_DOCUMENTED,
 )
-async def book(
-    calendar_id: Id,
-    body: PageBookingIn,
-    engine: EngineDep,
-    idempotency_key: IdempotencyHeader = None,
-) -> dict[str, Any]:
+async def book(attempt: BookingAttemptDep, calendar_id: Id, body: PageBookingIn) -> dict[str, Any]:
     async def claim(uow: UnitOfWork) -> Reply:
         calendar = await time_calendar(uow, calendar_id)
         made = await claim_time(
@@ -227,5 +221,7 @@ async def book(
         return Reply(201, booking_out(made.booking, calendar, made.token, uow.now))
 
     request = {"calendar_id": calendar_id} | body.model_dump(mode="json")
-    reply = await answer_once(engine, idempotency_key, claim, scope="web.bookings", request=request)
+    reply = await answer_once(
+        attempt.engine, attempt.idempotency_key, claim, scope="web.bookings", request=request
+    )
     return reply.body

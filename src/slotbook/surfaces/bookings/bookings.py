@@ -25,9 +25,8 @@ from slotbook.errors import (
     SlotFull,
     SlotNotFound,
 )
-from slotbook.protection.rate_limits import Rule
 from slotbook.store.calendars import kept_calendar
-from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
+from slotbook.surfaces.http.deps import IDEMPOTENCY_KEY_DOCUMENTED, BookingAttemptDep
 from slotbook.surfaces.http.errors import (
     DEFAULT_STYLE,
     STORE_ERRORS,
@@ -156,7 +155,8 @@ def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
             DEFAULT_STYLE.validation_response(),
         ),
     },
-    openapi_extra=documented_body(
+    openapi_extra=IDEMPOTENCY_KEY_DOCUMENTED
+    | documented_body(
         BookingIn,
         name="BookingIn",
         examples={
@@ -168,14 +168,11 @@ def either_shape(*responses: dict[int | str, Any]) -> dict[int | str, Any]:
             },
         },
     ),
-    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
 )
 async def create_booking(
-    request: Request,
-    engine: EngineDep,
-    body: Any = Body(...),
-    idempotency_key: IdempotencyHeader = None,
+    request: Request, attempt: BookingAttemptDep, body: Any = Body(...)
 ) -> JsonAnswer:
+    engine, idempotency_key = attempt.engine, attempt.idempotency_key
     if not isinstance(body, dict):
         raise InvalidInput(NOT_JSON)
     if any(field in body for field in SEAT_FIELDS):

@@ -24,8 +24,12 @@ from slotbook.errors import (
     PatientsOnly,
     SeriesConflict,
 )
-from slotbook.protection.rate_limits import Rule
-from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, TokenGuessesDep, per_address
+from slotbook.surfaces.http.deps import (
+    IDEMPOTENCY_KEY_DOCUMENTED,
+    BookingAttemptDep,
+    EngineDep,
+    TokenGuessesDep,
+)
 from slotbook.surfaces.http.errors import ErrorStyle, surface_route
 from slotbook.surfaces.http.fields import Id, Name, WallMoment
 from slotbook.surfaces.http.replies import Answer, JsonAnswer, ManagedBookingOut, examples
@@ -148,7 +152,6 @@ def series_out(series: use.Series) -> SeriesOut:
     "/calendars/{calendar_id}/series",
     status_code=201,
     summary="Book a recurring series: every occurrence, or none (409 listing each conflict)",
-    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
     response_model=NewSeriesOut,
     responses=STYLE.responses(
         InvalidInput("rrule: FREQ must be DAILY, WEEKLY or MONTHLY"),
@@ -156,10 +159,9 @@ def series_out(series: use.Series) -> SeriesOut:
         CalendarNotFound,
         SEVENTH_TAKEN,
     ),
+    openapi_extra=IDEMPOTENCY_KEY_DOCUMENTED,
 )
-async def create_series(
-    calendar_id: Id, body: SeriesIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
-) -> JsonAnswer:
+async def create_series(attempt: BookingAttemptDep, calendar_id: Id, body: SeriesIn) -> JsonAnswer:
     async def book(uow: UnitOfWork) -> Reply:
         made = await use.create_series(
             uow,
@@ -178,7 +180,9 @@ async def create_series(
         return Reply(201, out.model_dump(mode="json", exclude_none=True))
 
     request = body.model_dump(mode="json") | {"calendar_id": calendar_id}
-    reply = await answer_once(engine, idempotency_key, book, scope="series", request=request)
+    reply = await answer_once(
+        attempt.engine, attempt.idempotency_key, book, scope="series", request=request
+    )
     return JsonAnswer(reply.body, status_code=reply.status)
 
 

@@ -23,12 +23,11 @@ from slotbook.errors import (
     OutsideHours,
     PastDate,
 )
-from slotbook.protection.rate_limits import Rule
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import list_bookings
 from slotbook.store.calendars import kept_calendar
 from slotbook.surfaces.http.auth import StrictUser
-from slotbook.surfaces.http.deps import EngineDep, IdempotencyHeader, per_address
+from slotbook.surfaces.http.deps import IDEMPOTENCY_KEY_DOCUMENTED, BookingAttemptDep, EngineDep
 from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.http.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
 from slotbook.surfaces.http.replies import Answer, MessageOut, examples
@@ -187,11 +186,11 @@ async def get_slots(
     "/appointments",
     summary="Book an appointment with an owner",
     responses=STYLE.responses(CalendarNotFound, *TIME_CLAIM_ERRORS),
-    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+    openapi_extra=IDEMPOTENCY_KEY_DOCUMENTED,
 )
-async def book_appointment(
-    body: AppointmentIn, engine: EngineDep, idempotency_key: IdempotencyHeader = None
-) -> AppointmentBooked:
+async def book_appointment(attempt: BookingAttemptDep, body: AppointmentIn) -> AppointmentBooked:
+    engine, idempotency_key = attempt.engine, attempt.idempotency_key
+
     def start_in(calendar: cal.Calendar, now: datetime) -> datetime:
         _check_booking_date(now, engine.settings, body.date, calendar)
         start_at = calendar.at(body.date, body.slot_start_time)

@@ -52,8 +52,9 @@ from slotbook.scheduling import DateHours, Slot, WeeklyRule
 from slotbook.surfaces.documents.schedule_text import DayCodes, TimeOfDay
 from slotbook.surfaces.http.auth import BearerToken, CurrentUser, current_user, require_role
 from slotbook.surfaces.http.deps import (
+    IDEMPOTENCY_KEY_DOCUMENTED,
+    BookingAttemptDep,
     EngineDep,
-    IdempotencyHeader,
     RateLimiterDep,
     SlotCacheDep,
     address_of,
@@ -543,14 +544,9 @@ async def time_slots(
         OffGrid("09:05 is not on the calendar's 15-minute grid"),
         Forbidden("This needs the patient role"),
     ),
-    dependencies=[per_address(Rule.BOOKINGS_PER_ADDRESS)],
+    openapi_extra=IDEMPOTENCY_KEY_DOCUMENTED,
 )
-async def reserve(
-    body: ReserveIn,
-    engine: EngineDep,
-    patient: Patient,
-    idempotency_key: IdempotencyHeader = None,
-) -> dict[str, Any]:
+async def reserve(attempt: BookingAttemptDep, body: ReserveIn, patient: Patient) -> dict[str, Any]:
     async def hold(uow: UnitOfWork) -> Reply:
         calendar = await accounts.provider_calendar(uow, body.provider_id)
         made = await reservations.reserve(
@@ -569,7 +565,7 @@ async def reserve(
 
     request = {"patient": patient.id} | body.model_dump(mode="json")
     reply = await answer_once(
-        engine, idempotency_key, hold, scope="reservations.reserve", request=request
+        attempt.engine, attempt.idempotency_key, hold, scope="reservations.reserve", request=request
     )
     return reply.body
 

@@ -238,7 +238,7 @@ def surface_route(style: ErrorStyle) -> type[APIRoute]:
 
 
 #: the dependencies that count requests against a rate limit (surfaces.http.deps)
-RATE_LIMITED = {"get_rate_limiter", "count_per_address", "token_guesses"}
+RATE_LIMITED = {"get_rate_limiter", "count_per_address", "token_guesses", "booking_attempt"}
 #: what any route using the database may answer when it cannot (both retryable)
 STORE_ERRORS = (Unavailable, Busy)
 #: what a claim of calendar time may answer, whichever surface makes it (booking/claims.py)
