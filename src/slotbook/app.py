@@ -11,6 +11,7 @@ from slotbook.accounts.signing_keys import signing_key
 from slotbook.availability.slot_cache import SlotCache
 from slotbook.engine import Clock, Engine, system_clock
 from slotbook.errors import DomainError, Unavailable
+from slotbook.gc_tuning import tune_for_serving
 from slotbook.jobs.scheduler import Job, Scheduler
 from slotbook.jobs.sweeper import PURGE_EVERY, purge_idempotent_answers, sweep
 from slotbook.notify.dispatcher import Dispatcher
@@ -51,7 +52,15 @@ log = logging.getLogger("slotbook")
 DISPATCH_SETTLE = 0.2
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+def create_served_app(settings: Settings | None = None) -> FastAPI:
+    """The app as `slotbook serve` runs it: its process's garbage collector is tuned for
+    serving once it has started (`gc_tuning`)."""
+    return create_app(settings, tune_gc=True)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock = system_clock, tune_gc: bool = False
+) -> FastAPI:
     """Build the app. Migrations are not run here: `slotbook serve` runs them first."""
     settings = settings or get_settings()
 
@@ -104,6 +113,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             jobs.start()
         try:
             async with board.live_board(app, engine):
+                if tune_gc:
+                    tune_for_serving()
                 yield
         finally:
             await jobs.stop()

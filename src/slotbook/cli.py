@@ -37,7 +37,7 @@ cli.add_typer(admin, name="admin")
 log = logging.getLogger("slotbook")
 #: the ASGI app factory, loaded by name (as uvicorn does) so that importing the CLI does
 #: not import the app
-APP = "slotbook.app:create_app"
+APP = "slotbook.app:create_served_app"
 #: as `POST /register` asks
 MIN_PASSWORD = 8
 
