@@ -178,8 +178,8 @@ async def day_slots(
                 start_at=s.start.astimezone(local),
                 end_at=s.end.astimezone(local),
                 date=s.local_start.date(),
-                start_time=s.local_start.strftime("%H:%M"),
-                end_time=s.end.astimezone(local).strftime("%H:%M"),
+                start_time=s.local_start.time().isoformat("minutes"),
+                end_time=s.end.astimezone(local).time().isoformat("minutes"),
             )
             for s in free
             if s.start < end

@@ -339,8 +339,8 @@ async def _free_days(
         by_day.setdefault(slot.local_start.date(), []).append(
             PreviewSlot(
                 start_at=slot.start.astimezone(zone),
-                start_time=slot.local_start.strftime("%H:%M"),
-                end_time=slot.end.astimezone(zone).strftime("%H:%M"),
+                start_time=slot.local_start.time().isoformat("minutes"),
+                end_time=slot.end.astimezone(zone).time().isoformat("minutes"),
             )
         )
     return Preview(

@@ -78,8 +78,8 @@ class TimeSlotOut(BaseModel):
         return cls(
             id=slot.id,
             event_id=slot.calendar_id,
-            start_time=start.strftime("%H:%M:%S"),
-            end_time=end.strftime("%H:%M:%S"),
+            start_time=start.time().isoformat("seconds"),
+            end_time=end.time().isoformat("seconds"),
             max_capacity=slot.capacity,
             current_bookings=slot.taken,
             available_spots=slot.available,

@@ -179,7 +179,7 @@ async def get_slots(
             if calendar is None:
                 raise CalendarNotFound()
             free = await free_slots_between(uow, calendar, for_date, for_date)
-    return SlotsOut(available_slots=[s.local_start.strftime("%H:%M") for s in free])
+    return SlotsOut(available_slots=[s.local_start.time().isoformat("minutes") for s in free])
 
 
 @router.post(
@@ -268,8 +268,8 @@ async def list_appointments(
             invitee_name=b.name,
             invitee_email=b.email,
             date=b.start_at.astimezone(zone).date(),
-            start_time=b.start_at.astimezone(zone).strftime("%H:%M"),
-            end_time=b.end_at.astimezone(zone).strftime("%H:%M"),
+            start_time=b.start_at.astimezone(zone).time().isoformat("minutes"),
+            end_time=b.end_at.astimezone(zone).time().isoformat("minutes"),
             status=b.status,
         )
         for b in upcoming

@@ -135,8 +135,8 @@ def provider_booking_out(booking: Booking, calendar: Calendar) -> dict[str, Any]
         "id": booking.id,
         "provider_id": booking.calendar_id,
         "date": local.date().isoformat(),
-        "time": local.strftime("%H:%M:%S"),
-        "end_time": booking.end_at.astimezone(calendar.zone).strftime("%H:%M:%S"),
+        "time": local.time().isoformat("seconds"),
+        "end_time": booking.end_at.astimezone(calendar.zone).time().isoformat("seconds"),
         "status": booking.status,
         "created_at": booking.created_at.isoformat(),
     }
