@@ -19,7 +19,7 @@ from slotbook.notify.mail.consumer import MailConsumer
 from slotbook.notify.mail.transport import transport_for
 from slotbook.notify.outbound import Outbound
 from slotbook.notify.webhooks import WebhookConsumer
-from slotbook.observability import metrics
+from slotbook.observability import logs, metrics
 from slotbook.observability.requests import RequestObserver
 from slotbook.protection.rate_limits import RateLimiter
 from slotbook.realtime.watchers import CalendarWatchers
@@ -54,7 +54,9 @@ DISPATCH_SETTLE = 0.2
 
 def create_served_app(settings: Settings | None = None) -> FastAPI:
     """The app as `slotbook serve` runs it: its process's garbage collector is tuned for
-    serving once it has started (`gc_tuning`)."""
+    serving once it has started (`gc_tuning`), and its log records hold only what the
+    lines say."""
+    logs.record_only_what_is_written()
     return create_app(settings, tune_gc=True)
 
 

@@ -10,7 +10,7 @@ connecting at once cost a few renders, not a thousand.
 import asyncio
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -41,6 +41,16 @@ class _Runs:
 
     current: asyncio.Future[bool]
     next: asyncio.Future[bool] | None = None
+
+
+class _Done:
+    """An awaitable that is done already: awaiting it neither suspends nor allocates."""
+
+    def __await__(self) -> Iterator[None]:
+        return iter(())
+
+
+_NOTHING_TO_WAIT_FOR = _Done()
 
 
 class Hub:
@@ -90,6 +100,8 @@ class Hub:
         return self._refresh({t for topics in self._topics.values() for t in topics})
 
     def _refresh(self, topics: set[Topic]) -> Awaitable[Any]:
+        if not topics:  # most changes: nobody watches their day on this instance
+            return _NOTHING_TO_WAIT_FOR
         return asyncio.gather(*(asyncio.shield(self._request(t)) for t in topics))
 
     def _request(self, topic: Topic) -> asyncio.Future[bool]:

@@ -194,6 +194,12 @@ class Database:
         # at once.
         self._turns = None if self.is_sqlite else asyncio.Semaphore(2 * pool_size)
         self._pool_timeout = pool_timeout
+        # PostgreSQL: a connection that ran single statements (`autocommit`) stays
+        # checked out, parked for the next such statement to take without a checkout;
+        # any checkout that would find the pool empty closes a parked one first.
+        self._capacity = 2 * pool_size
+        self._checked_out = 0  # in use, parked, or about to be checked out
+        self._parked: list[tuple[AsyncConnection, asyncpg.Connection]] = []
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "Database":
@@ -232,10 +238,12 @@ class Database:
         self, *, write: bool, outside: bool = False
     ) -> AsyncIterator[AsyncConnection]:
         async with self._turn():
+            await self._make_room()
             conn = self.engine.connect()
             try:
                 await conn.start()
             except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
+                self._gone()
                 raise Unavailable() from exc
             committing = False
             try:
@@ -265,7 +273,7 @@ class Database:
                 await self._discard_with_its_elders(conn)
                 raise Disconnected() from exc
             finally:
-                await conn.close()
+                await self._close(conn)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -303,37 +311,88 @@ class Database:
         with suppress(Exception):
             await conn.invalidate()
 
-    @asynccontextmanager
-    async def _driver(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+    async def _make_room(self) -> None:
+        """Before a checkout, its turn taken (PostgreSQL): count it, and if the pool would
+        have no connection free, close a parked one."""
+        if self._turns is None:
+            return
+        self._checked_out += 1
+        if self._checked_out > self._capacity and self._parked:
+            conn, _ = self._parked.pop()
+            POOL_IN_USE.inc()  # checked in below, as every one in use is
+            await self._close(conn)
+
+    def _gone(self) -> None:
+        """A connection counted by `_make_room` is back in the pool (or none was had)."""
+        if self._turns is not None:
+            self._checked_out -= 1
+
+    async def _close(self, conn: AsyncConnection) -> None:
+        """Give a checked-out connection back to the pool."""
+        try:
+            await conn.close()
+        finally:
+            self._gone()
+
+    async def _checkout(self) -> tuple[AsyncConnection, Any]:
         """A pooled connection and its driver's own connection (`Unavailable` if none can
-        be had), returned to the pool when the block ends."""
+        be had)."""
+        await self._make_room()
         conn = self.engine.connect()
         try:
             await conn.start()
             raw = await conn.get_raw_connection()
         except (DBAPIError, OSError, PoolTimeout) as exc:
-            await conn.close()
+            await self._close(conn)
             raise Unavailable() from exc
+        return conn, raw.driver_connection
+
+    @asynccontextmanager
+    async def _driver(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+        """`_checkout`, given back to the pool when the block ends."""
+        conn, driver = await self._checkout()
         try:
-            yield conn, raw.driver_connection
+            yield conn, driver
         finally:
-            await conn.close()
+            await self._close(conn)
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[asyncpg.Connection]:
         """A pooled PostgreSQL connection's own driver, outside any transaction: each
         statement on it is a transaction of its own, one round trip. A connection that
-        drops while in use is `StatementLost` (it may have committed); a statement that does
-        not answer in time is `Unavailable`."""
-        async with self._turn(), self._driver() as (conn, driver):
+        drops, or a statement that does not answer in time, is `StatementLost` (it may
+        have committed). Taken from the parked ones if any (no checkout: half of what a
+        booking does besides its statement), and parked again after."""
+        async with self._turn():
+            if self._parked:
+                conn, driver = self._parked.pop()
+                POOL_IN_USE.inc()
+            else:
+                conn, driver = await self._checkout()
+            usable = False
             try:
                 yield driver
-            except _DRIVER_LOST as exc:
+                usable = True
+            except _DRIVER_LOST_MIDWAY as exc:  # a TimeoutError among them: an OSError
                 await self._discard(conn)
                 raise StatementLost() from exc
-            except TimeoutError as exc:
-                await self._discard(conn)
-                raise Unavailable("The booking store did not answer in time") from exc
+            except Exception:  # the statement's own error, or the caller's
+                usable = True
+                raise
+            finally:
+                if usable:
+                    self._parked.append((conn, driver))
+                    POOL_IN_USE.dec()
+                else:
+                    await self._close(conn)
+
+    async def _unpark(self) -> None:
+        """Give every parked connection back to the pool."""
+        parked, self._parked = self._parked, []
+        for conn, _ in parked:
+            POOL_IN_USE.inc()
+            with suppress(Exception):
+                await self._close(conn)
 
     async def write_at_once(self, work: Callable[[sqlite3.Connection], T | None]) -> T | None:
         """SQLite: `work` as one write transaction in one hop to a pooled connection's own
@@ -359,10 +418,6 @@ class Database:
         dsn = url.render_as_string(hide_password=False)
         return await asyncpg.connect(dsn, timeout=self.connect_timeout)
 
-    async def ping(self) -> None:
-        """Raise if the database cannot be reached."""
-        async with self.engine.connect() as conn:
-            await conn.exec_driver_sql("SELECT 1")
-
     async def dispose(self) -> None:
+        await self._unpark()
         await self.engine.dispose()
