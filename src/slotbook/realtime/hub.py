@@ -10,7 +10,7 @@ connecting at once cost a few renders, not a thousand.
 import asyncio
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,8 +46,8 @@ class _Runs:
 class _Done:
     """An awaitable that is done already: awaiting it neither suspends nor allocates."""
 
-    def __await__(self) -> Iterator[None]:
-        return iter(())
+    def __await__(self) -> Generator[None, None, None]:
+        yield from ()
 
 
 _NOTHING_TO_WAIT_FOR = _Done()
