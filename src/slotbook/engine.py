@@ -14,7 +14,7 @@ import asyncpg
 from slotbook.errors import Deadlocked, TryAgain
 from slotbook.scheduling.rules import Limits
 from slotbook.settings import Settings
-from slotbook.store.db import Connection, Database
+from slotbook.store.db import Connection, Database, driver_of
 from slotbook.store.news import News, write_news
 from slotbook.store.notify import notify
 
@@ -59,21 +59,19 @@ class UnitOfWork:
     #: a read-only unit on PostgreSQL, run outside any transaction (each statement its own
     #: snapshot): the one kind of unit whose statements may run straight on its `driver`
     outside_transaction: bool = False
-    _driver: asyncpg.Connection | None = field(default=None, repr=False)
 
     @property
     def is_postgresql(self) -> bool:
         """Whether constraints (PostgreSQL) rather than the one writer (SQLite) decide."""
         return self.conn.dialect.name == "postgresql"
 
-    async def driver(self) -> asyncpg.Connection:
+    def driver(self) -> asyncpg.Connection:
         """The asyncpg connection under `conn`, for `store.driver_sql` statements: only in a
         unit `outside_transaction` (in any other, a statement on it would not run in the
         unit's transaction)."""
         assert self.outside_transaction, "a read-only unit on PostgreSQL only"
-        if self._driver is None:  # asked once: each asking is a hop to SQLAlchemy's greenlet
-            self._driver = (await self.conn.get_raw_connection()).driver_connection
-        return self._driver
+        driver: asyncpg.Connection = driver_of(self.conn)
+        return driver
 
     def touch(self, calendar_id: int, day: date | None) -> None:
         """Record that `day` (None: every day) of `calendar_id` changed; listeners hear of

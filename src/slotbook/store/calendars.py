@@ -93,7 +93,7 @@ async def _read_on_driver(
     uow: UnitOfWork, statement: DriverStatement, given: dict[str, Any]
 ) -> Calendar | None:
     """The calendar `statement` finds, run straight on the unit's driver."""
-    found = await statement.fetchrow(await uow.driver(), given)
+    found = await statement.fetchrow(uow.driver(), given)
     return _keep(Calendar(**found)) if found else None
 
 

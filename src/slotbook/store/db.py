@@ -91,6 +91,14 @@ def _count_pool_use(engine: AsyncEngine) -> None:
         POOL_IN_USE.dec()
 
 
+def driver_of(conn: AsyncConnection) -> Any:
+    """The driver's own connection under a started one (asyncpg's or aiosqlite's), read
+    from what SQLAlchemy holds: no hop to its greenlet (`get_raw_connection`'s)."""
+    held = conn.sync_connection
+    assert held is not None, "a started connection"
+    return held.connection.driver_connection
+
+
 def _is_lock_timeout(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
 
@@ -222,9 +230,11 @@ class Database:
         if write and self._writers is not None:
             async with self._writers, self._transaction(write=True) as conn:
                 yield conn
+        elif self.outside_transaction(write=write, read_only=read_only):
+            async with self._outside_transaction() as conn:
+                yield conn
         else:
-            outside = self.outside_transaction(write=write, read_only=read_only)
-            async with self._transaction(write=write, outside=outside) as conn:
+            async with self._transaction(write=write) as conn:
                 yield conn
 
     def outside_transaction(self, *, write: bool, read_only: bool) -> bool:
@@ -234,23 +244,13 @@ class Database:
         return read_only and not write and not self.is_sqlite
 
     @asynccontextmanager
-    async def _transaction(
-        self, *, write: bool, outside: bool = False
-    ) -> AsyncIterator[AsyncConnection]:
+    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
         async with self._turn():
-            await self._make_room()
-            conn = self.engine.connect()
-            try:
-                await conn.start()
-            except (DBAPIError, OSError, PoolTimeout) as exc:  # OSError: TimeoutError too
-                self._gone()
-                raise Unavailable() from exc
+            conn = await self._connected()
             committing = False
             try:
                 if write:
                     await conn.execution_options(slotbook_write=True)
-                elif outside:
-                    await conn.execution_options(isolation_level="AUTOCOMMIT")
                 transaction = await conn.begin()
                 try:
                     yield conn
@@ -267,13 +267,37 @@ class Database:
                 if failure is exc:
                     raise
                 raise failure from exc
-            except _DRIVER_LOST_MIDWAY as exc:  # from a statement run straight on its driver
-                if not outside:
-                    raise
-                await self._discard_with_its_elders(conn)
-                raise Disconnected() from exc
             finally:
                 await self._close(conn)
+
+    @asynccontextmanager
+    async def _outside_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only unit on PostgreSQL: each statement a transaction of its own, on a
+        parked connection (`_unparked`), parked again after. A connection that drops
+        midway is `Disconnected` (nothing was written: the unit may run again)."""
+        async with self._turn():
+            conn, driver = await self._unparked()
+            usable = False
+            try:
+                yield conn
+                usable = True
+            except (DBAPIError, TimeoutError) as exc:
+                if _lost(exc):
+                    await self._discard(conn)
+                else:
+                    usable = True
+                failure = _as_domain_error(exc, committing=False)
+                if failure is exc:
+                    raise
+                raise failure from exc
+            except _DRIVER_LOST_MIDWAY as exc:  # from a statement run straight on its driver
+                await self._discard_with_its_elders(conn)
+                raise Disconnected() from exc
+            except Exception:  # the caller's own: the connection is as good as before
+                usable = True
+                raise
+            finally:
+                await self._park(conn, driver, usable=usable)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -299,11 +323,13 @@ class Database:
         """`_discard` this connection, and never hand out any the pool opened before it
         either (each is opened anew at its next checkout): what SQLAlchemy does when one
         of its statements finds its connection dropped (a server that dropped one has
-        likely dropped them all), for one run straight on the driver."""
+        likely dropped them all), for one run straight on the driver; the parked ones go
+        back to the pool, to be opened anew likewise."""
         with suppress(Exception):
             pooled = await conn.get_raw_connection()
             self.engine.sync_engine.pool._invalidate(pooled, _checkin=False)
         await self._discard(conn)
+        await self._unpark()
 
     @staticmethod
     async def _discard(conn: AsyncConnection) -> None:
@@ -311,19 +337,29 @@ class Database:
         with suppress(Exception):
             await conn.invalidate()
 
-    async def _make_room(self) -> None:
-        """Before a checkout, its turn taken (PostgreSQL): count it, and if the pool would
-        have no connection free, close a parked one."""
-        if self._turns is None:
-            return
-        self._checked_out += 1
-        if self._checked_out > self._capacity and self._parked:
-            conn, _ = self._parked.pop()
-            POOL_IN_USE.inc()  # checked in below, as every one in use is
-            await self._close(conn)
+    async def _connected(self) -> AsyncConnection:
+        """A connection checked out of the pool, its turn taken (`Unavailable` if none can
+        be had); on PostgreSQL counted, and if the pool would have none free, a parked
+        one closed first."""
+        counted = self._turns is not None
+        if counted:
+            self._checked_out += 1
+        try:
+            if counted and self._checked_out > self._capacity and self._parked:
+                conn, _ = self._parked.pop()
+                POOL_IN_USE.inc()  # checked in below, as every one in use is
+                await self._close(conn)
+            conn = self.engine.connect()
+            await conn.start()
+        except BaseException as exc:
+            self._gone()
+            if isinstance(exc, DBAPIError | OSError | PoolTimeout):  # OSError: TimeoutError too
+                raise Unavailable() from exc
+            raise
+        return conn
 
     def _gone(self) -> None:
-        """A connection counted by `_make_room` is back in the pool (or none was had)."""
+        """A connection counted by `_connected` is back in the pool (or none was had)."""
         if self._turns is not None:
             self._checked_out -= 1
 
@@ -335,17 +371,9 @@ class Database:
             self._gone()
 
     async def _checkout(self) -> tuple[AsyncConnection, Any]:
-        """A pooled connection and its driver's own connection (`Unavailable` if none can
-        be had)."""
-        await self._make_room()
-        conn = self.engine.connect()
-        try:
-            await conn.start()
-            raw = await conn.get_raw_connection()
-        except (DBAPIError, OSError, PoolTimeout) as exc:
-            await self._close(conn)
-            raise Unavailable() from exc
-        return conn, raw.driver_connection
+        """`_connected`, and its driver's own connection."""
+        conn = await self._connected()
+        return conn, driver_of(conn)
 
     @asynccontextmanager
     async def _driver(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
@@ -364,27 +392,47 @@ class Database:
         have committed). Taken from the parked ones if any (no checkout: half of what a
         booking does besides its statement), and parked again after."""
         async with self._turn():
-            if self._parked:
-                conn, driver = self._parked.pop()
-                POOL_IN_USE.inc()
-            else:
-                conn, driver = await self._checkout()
+            conn, driver = await self._unparked()
             usable = False
             try:
                 yield driver
                 usable = True
             except _DRIVER_LOST_MIDWAY as exc:  # a TimeoutError among them: an OSError
-                await self._discard(conn)
+                if isinstance(exc, TimeoutError):  # no answer in time: this one is no use
+                    await self._discard(conn)
+                else:  # dropped: likely every one opened before it too
+                    await self._discard_with_its_elders(conn)
                 raise StatementLost() from exc
             except Exception:  # the statement's own error, or the caller's
                 usable = True
                 raise
             finally:
-                if usable:
-                    self._parked.append((conn, driver))
-                    POOL_IN_USE.dec()
-                else:
-                    await self._close(conn)
+                await self._park(conn, driver, usable=usable)
+
+    async def _unparked(self) -> tuple[AsyncConnection, asyncpg.Connection]:
+        """A parked connection and its driver, or a new one checked out and set to run
+        each statement as a transaction of its own (as every parked one is)."""
+        if self._parked:
+            POOL_IN_USE.inc()
+            return self._parked.pop()
+        conn, driver = await self._checkout()
+        try:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        except BaseException:
+            await self._close(conn)
+            raise
+        return conn, driver
+
+    async def _park(
+        self, conn: AsyncConnection, driver: asyncpg.Connection, *, usable: bool
+    ) -> None:
+        """Keep a connection checked out for the next single statement or read-only unit,
+        unless it is no use any more or a statement left SQLAlchemy inside a transaction."""
+        if usable and not conn.in_transaction():
+            self._parked.append((conn, driver))
+            POOL_IN_USE.dec()
+        else:
+            await self._close(conn)
 
     async def _unpark(self) -> None:
         """Give every parked connection back to the pool."""

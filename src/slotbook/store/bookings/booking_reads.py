@@ -198,7 +198,7 @@ async def claimed_times(
     given = {"calendar_id": calendar_id, "start": start, "end": end, "now": uow.now}
     given["started_after"] = start - LONGEST_CLAIM
     if uow.outside_transaction:
-        rows = await _CLAIMED_TIMES_ON_DRIVER.fetch(await uow.driver(), given)
+        rows = await _CLAIMED_TIMES_ON_DRIVER.fetch(uow.driver(), given)
         return cast(Sequence[ClaimedTime], rows)
     return (await uow.conn.execute(_CLAIMED_TIMES, given)).all()
 
