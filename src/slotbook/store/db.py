@@ -202,12 +202,13 @@ class Database:
         # at once.
         self._turns = None if self.is_sqlite else asyncio.Semaphore(2 * pool_size)
         self._pool_timeout = pool_timeout
-        # PostgreSQL: a connection that ran single statements (`autocommit`) stays
-        # checked out, parked for the next such statement to take without a checkout;
-        # any checkout that would find the pool empty closes a parked one first.
+        # A connection that ran single statements (`autocommit`), a read-only unit on
+        # PostgreSQL or a write in one go on SQLite (`write_at_once`) stays checked out,
+        # parked for the next such use to take without a checkout; on PostgreSQL any
+        # checkout that would find the pool empty closes a parked one first.
         self._capacity = 2 * pool_size
         self._checked_out = 0  # in use, parked, or about to be checked out
-        self._parked: list[tuple[AsyncConnection, asyncpg.Connection]] = []
+        self._parked: list[tuple[AsyncConnection, Any]] = []
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "Database":
@@ -376,15 +377,6 @@ class Database:
         return conn, driver_of(conn)
 
     @asynccontextmanager
-    async def _driver(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
-        """`_checkout`, given back to the pool when the block ends."""
-        conn, driver = await self._checkout()
-        try:
-            yield conn, driver
-        finally:
-            await self._close(conn)
-
-    @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[asyncpg.Connection]:
         """A pooled PostgreSQL connection's own driver, outside any transaction: each
         statement on it is a transaction of its own, one round trip. A connection that
@@ -409,18 +401,20 @@ class Database:
             finally:
                 await self._park(conn, driver, usable=usable)
 
-    async def _unparked(self) -> tuple[AsyncConnection, asyncpg.Connection]:
-        """A parked connection and its driver, or a new one checked out and set to run
-        each statement as a transaction of its own (as every parked one is)."""
+    async def _unparked(self) -> tuple[AsyncConnection, Any]:
+        """A parked connection and its driver, or a new one checked out; on PostgreSQL set
+        to run each statement as a transaction of its own, as every parked one is (on
+        SQLite, `write_at_once` says when its transaction starts)."""
         if self._parked:
             POOL_IN_USE.inc()
             return self._parked.pop()
         conn, driver = await self._checkout()
-        try:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-        except BaseException:
-            await self._close(conn)
-            raise
+        if self._turns is not None:
+            try:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+            except BaseException:
+                await self._close(conn)
+                raise
         return conn, driver
 
     async def _park(
@@ -448,17 +442,24 @@ class Database:
         (its statements straight on the driver), then COMMIT if it answered something,
         ROLLBACK if it answered None or raised — queued behind this process's other
         writers, as `transaction(write=True)` is. SQLite locked past its busy timeout is
-        `Busy`."""
+        `Busy`. The connection stays parked for the next such write (one at a time: the
+        writers queue), which so needs no checkout."""
         assert self._writers is not None, "SQLite only"
-        async with self._writers, self._driver() as (_, driver):  # an aiosqlite.Connection
+        async with self._writers:
+            conn, driver = await self._unparked()  # an aiosqlite.Connection
+            usable = False
             try:
                 # aiosqlite's one way to run a function on the connection's thread
                 done: T | None = await driver._execute(_in_one_transaction, driver, work)
+                usable = True
                 return done
             except sqlite3.OperationalError as exc:
+                usable = True  # its transaction was rolled back
                 if "locked" in str(exc).lower():
                     raise Busy() from exc
                 raise
+            finally:
+                await self._park(conn, driver, usable=usable)
 
     async def connect_outside_pool(self) -> asyncpg.Connection:
         """A PostgreSQL connection of its own, outside the pool (for LISTEN)."""

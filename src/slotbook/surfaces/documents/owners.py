@@ -30,7 +30,7 @@ from slotbook.surfaces.http.auth import StrictUser
 from slotbook.surfaces.http.deps import IDEMPOTENCY_KEY_DOCUMENTED, BookingAttemptDep, EngineDep
 from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.http.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
-from slotbook.surfaces.http.replies import Answer, MessageOut, examples
+from slotbook.surfaces.http.replies import Answer, JsonAnswer, MessageOut, examples
 from slotbook.surfaces.http.shared import Reply, answer_once
 
 KIND = CalendarKind.OWNER
@@ -185,10 +185,15 @@ async def get_slots(
 @router.post(
     "/appointments",
     summary="Book an appointment with an owner",
-    responses=STYLE.responses(CalendarNotFound, *TIME_CLAIM_ERRORS),
+    # answered as built (`booked`), not validated again against the model it is
+    response_model=None,
+    responses={
+        200: {"model": AppointmentBooked, "description": "Successful Response"},
+        **STYLE.responses(CalendarNotFound, *TIME_CLAIM_ERRORS),
+    },
     openapi_extra=IDEMPOTENCY_KEY_DOCUMENTED,
 )
-async def book_appointment(attempt: BookingAttemptDep, body: AppointmentIn) -> AppointmentBooked:
+async def book_appointment(attempt: BookingAttemptDep, body: AppointmentIn) -> JsonAnswer:
     engine, idempotency_key = attempt.engine, attempt.idempotency_key
 
     def start_in(calendar: cal.Calendar, now: datetime) -> datetime:
@@ -218,7 +223,7 @@ async def book_appointment(attempt: BookingAttemptDep, body: AppointmentIn) -> A
             email=str(body.invitee_email),
         )
         if express is not None:
-            return AppointmentBooked.model_validate(booked(express[0]))
+            return JsonAnswer(booked(express[0]))
 
     async def book(uow: UnitOfWork) -> Reply:
         calendar = await cal.find_calendar(
@@ -241,7 +246,7 @@ async def book_appointment(attempt: BookingAttemptDep, body: AppointmentIn) -> A
     reply = await answer_once(
         engine, idempotency_key, book, scope="owners.appointments", request=request
     )
-    return AppointmentBooked.model_validate(reply.body)
+    return JsonAnswer(reply.body, status_code=reply.status)
 
 
 @router.get("/appointments", summary="An owner's upcoming appointments")
