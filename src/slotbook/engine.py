@@ -11,10 +11,12 @@ from types import TracebackType
 
 import asyncpg
 
+from slotbook.calendars.model import Calendar
 from slotbook.errors import Deadlocked, TryAgain
 from slotbook.scheduling.rules import Limits
 from slotbook.settings import Settings
 from slotbook.store.db import Connection, Database, driver_of
+from slotbook.store.kept_calendars import KeptCalendars
 from slotbook.store.news import News, write_news
 from slotbook.store.notify import notify
 
@@ -52,6 +54,7 @@ class UnitOfWork:
     conn: Connection
     now: datetime
     settings: Settings
+    kept: KeptCalendars  # the engine's
     changed: set[CalendarDay] = field(default_factory=set)
     #: calendars read `for_claim` in this transaction (`store.calendars`), by id: their
     #: limits' lock is held already, and these are the limits it guards
@@ -59,6 +62,15 @@ class UnitOfWork:
     #: a read-only unit on PostgreSQL, run outside any transaction (each statement its own
     #: snapshot): the one kind of unit whose statements may run straight on its `driver`
     outside_transaction: bool = False
+    #: `kept.forgettings` as the unit began: what it reads is kept only if still so
+    _began_after: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._began_after = self.kept.forgettings
+
+    def keep(self, calendar: Calendar) -> Calendar:
+        """`calendar` as this unit read it, kept by the engine (`KeptCalendars.keep`)."""
+        return self.kept.keep(calendar, read_after=self._began_after)
 
     @property
     def is_postgresql(self) -> bool:
@@ -89,6 +101,8 @@ class Engine:
         self._listeners: list[ChangeListener] = []
         self._recorders: list[Recorder] = []
         self._notices: list[Notice] = []
+        self.kept = KeptCalendars()
+        self.on_change(self._forget_changed)
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` with the changed calendar-days after every committed write."""
@@ -127,7 +141,9 @@ class Engine:
         `read_only`: a use case that only reads (`Database.transaction`)."""
         async with self.db.transaction(write=write, read_only=read_only) as conn:
             outside = self.db.outside_transaction(write=write, read_only=read_only)
-            uow = UnitOfWork(conn, self.clock(), self.settings, outside_transaction=outside)
+            uow = UnitOfWork(
+                conn, self.clock(), self.settings, self.kept, outside_transaction=outside
+            )
             yield uow
             if uow.changed:
                 for written in self.news(frozenset(uow.changed), uow.now):
@@ -156,6 +172,19 @@ class Engine:
     async def announce(self, days: frozenset[CalendarDay]) -> None:
         for listener in self._listeners:
             await listener(days)
+
+    def heard(self, changed: frozenset[CalendarDay] | None) -> None:
+        """News of committed changes, this process's or another's (None: news may have
+        been missed): a calendar changed itself (every day of it) is no longer kept."""
+        if changed is None:
+            self.kept.forget(None)
+            return
+        for days in changed:
+            if days.day is None:
+                self.kept.forget(days.calendar_id)
+
+    async def _forget_changed(self, changed: frozenset[CalendarDay]) -> None:
+        self.heard(changed)
 
 
 class Attempts:

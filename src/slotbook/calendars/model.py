@@ -69,7 +69,7 @@ class Calendar:
     notice_email: str | None = None  # where owner notices go, before the provider's own
     #: changes whenever the opening hours are replaced (`store.calendars.load_schedule`)
     schedule_version: str | None = None
-    #: changes with every change of the calendar (`store.calendars.kept_calendar`)
+    #: changes with every change of the calendar (`store.kept_calendars`)
     version: str = ""
 
     @property

@@ -14,48 +14,14 @@ from slotbook.store.driver_sql import DriverStatement
 from slotbook.store.tables import availability_rules, calendars, date_hours
 from slotbook.store.unique import insert_unique
 
-#: calendars read by this process, by id, and their ids by (kind, owner key): a claim
-#: that trusts a kept calendar names its `version`, a random token every change of the
-#: row replaces (`new_version`), and writes nothing if the row is not at that version —
-#: so a kept calendar is never wrong for long in any process, nor for another database
-_kept: dict[int, Calendar] = {}
-_kept_owners: dict[tuple[str, str], int] = {}
-#: the most calendars it keeps: past this, the oldest goes
-CALENDARS_KEPT = 4096
-
 
 def new_version() -> str:
+    """A calendar row's new `version` (see `store.kept_calendars`)."""
     return secrets.token_hex(16)
 
 
-def _calendar(row: Row[Any]) -> Calendar:
-    return _keep(Calendar(**row._mapping))
-
-
-def _keep(calendar: Calendar) -> Calendar:
-    """`calendar`, as this process last read it (`kept_calendar`)."""
-    _kept[calendar.id] = calendar
-    if calendar.owner_key is not None:
-        _kept_owners[calendar.kind, calendar.owner_key] = calendar.id
-    while len(_kept) > CALENDARS_KEPT:
-        del _kept[next(iter(_kept))]
-    return calendar
-
-
-def kept_calendar(
-    kind: str, *, calendar_id: int | None = None, owner_key: str | None = None
-) -> Calendar | None:
-    """The calendar of this kind with this id or owner key as this process last read it,
-    if it did (it may have changed since: check its `version` where that matters)."""
-    if calendar_id is None and owner_key is not None:
-        calendar_id = _kept_owners.get((kind, owner_key))
-    calendar = _kept.get(calendar_id) if calendar_id is not None else None
-    return calendar if calendar is not None and calendar.kind == kind else None
-
-
-def forget_calendar(calendar_id: int) -> None:
-    """Stop trusting what this process kept of the calendar (it has changed)."""
-    _kept.pop(calendar_id, None)
+def _calendar(uow: UnitOfWork, row: Row[Any]) -> Calendar:
+    return uow.keep(Calendar(**row._mapping))
 
 
 def _select(uow: UnitOfWork, *, for_claim: bool) -> Select[Any]:
@@ -94,7 +60,7 @@ async def _read_on_driver(
 ) -> Calendar | None:
     """The calendar `statement` finds, run straight on the unit's driver."""
     found = await statement.fetchrow(uow.driver(), given)
-    return _keep(Calendar(**found)) if found else None
+    return uow.keep(Calendar(**found)) if found else None
 
 
 async def get_calendar_row(
@@ -107,22 +73,24 @@ async def get_calendar_row(
         given["kind"] = kind
     of_kind = kind is not None
     if uow.outside_transaction and not for_claim:
+        if kept := uow.kept.get(kind, calendar_id=calendar_id, fresh=True):
+            return kept
         return await _read_on_driver(uow, _WITH_ID_ON_DRIVER[of_kind], given)
     query = _with_id(_select(uow, for_claim=for_claim), of_kind=of_kind)
     row = (await uow.conn.execute(query, given)).first()
-    return _for_claim(uow, _calendar(row) if row else None, for_claim)
+    return _for_claim(uow, _calendar(uow, row) if row else None, for_claim)
 
 
 async def calendars_by_id(uow: UnitOfWork, calendar_ids: set[int]) -> dict[int, Calendar]:
     """Each of these calendars, by id."""
     rows = await uow.conn.execute(select(calendars).where(calendars.c.id.in_(calendar_ids)))
-    return {row.id: _calendar(row) for row in rows}
+    return {row.id: _calendar(uow, row) for row in rows}
 
 
 async def find_calendar_of_user(uow: UnitOfWork, user_id: int) -> Calendar | None:
     """The calendar this user owns, if any (a user owns at most one)."""
     row = (await uow.conn.execute(select(calendars).where(calendars.c.user_id == user_id))).first()
-    return _calendar(row) if row else None
+    return _calendar(uow, row) if row else None
 
 
 async def list_calendars(
@@ -131,7 +99,7 @@ async def list_calendars(
     """Calendars of one kind, oldest first."""
     query = select(calendars).where(calendars.c.kind == kind).order_by(calendars.c.id)
     rows = await uow.conn.execute(query.limit(limit).offset(offset))
-    return [_calendar(r) for r in rows]
+    return [_calendar(uow, r) for r in rows]
 
 
 async def search_calendars(
@@ -147,7 +115,7 @@ async def search_calendars(
             contains_text((calendars.c.name, calendars.c.email, calendars.c.owner_key), text)
         )
     rows = await uow.conn.execute(query.limit(limit).offset(offset))
-    return [_calendar(r) for r in rows]
+    return [_calendar(uow, r) for r in rows]
 
 
 def _of_owner(query: Select[Any]) -> Select[Any]:
@@ -168,21 +136,23 @@ async def find_calendar(
     its limits."""
     given = {"kind": kind, "owner_key": owner_key}
     if uow.outside_transaction and not for_claim:
+        if kept := uow.kept.get(kind, owner_key=owner_key, fresh=True):
+            return kept
         return await _read_on_driver(uow, _OF_OWNER_ON_DRIVER, given)
     row = (await uow.conn.execute(_of_owner(_select(uow, for_claim=for_claim)), given)).first()
-    return _for_claim(uow, _calendar(row) if row else None, for_claim)
+    return _for_claim(uow, _calendar(uow, row) if row else None, for_claim)
 
 
 async def insert_calendar(uow: UnitOfWork, values: dict[str, Any]) -> Calendar | None:
     """Write a calendar (every column but the id); None if its email or (kind, owner
     key) is already taken (the rest of the transaction goes on)."""
     row = await insert_unique(uow, calendars, values | {"version": new_version()})
-    return _calendar(row) if row else None
+    return Calendar(**row._mapping) if row else None  # not kept: it may yet roll back
 
 
 async def update_calendar_row(uow: UnitOfWork, calendar_id: int, changes: dict[str, Any]) -> None:
     """Change the calendar's row (under a new version)."""
-    forget_calendar(calendar_id)
+    uow.kept.forget(calendar_id)
     changed = update(calendars).where(calendars.c.id == calendar_id)
     await uow.conn.execute(changed.values(changes | {"version": new_version()}))
 

@@ -1,6 +1,6 @@
 """calendar version: a token that changes with every change of a calendar's row
 
-A process keeps the calendars it has read (`store.calendars.kept_calendar`); a claim that
+A process keeps the calendars it has read (`store.kept_calendars`); a claim that
 trusts its kept copy names the version it holds, and writes nothing if the row changed.
 
 Revision ID: 0010

@@ -25,7 +25,6 @@ from slotbook.errors import (
     SlotFull,
     SlotNotFound,
 )
-from slotbook.store.calendars import kept_calendar
 from slotbook.surfaces.http.deps import IDEMPOTENCY_KEY_DOCUMENTED, BookingAttemptDep
 from slotbook.surfaces.http.errors import (
     DEFAULT_STYLE,
@@ -221,7 +220,7 @@ async def book_provider_time(
         )
 
     if idempotency_key is None:
-        calendar = kept_calendar(CalendarKind.PROVIDER, calendar_id=provider_id)
+        calendar = engine.kept.get(CalendarKind.PROVIDER, calendar_id=provider_id)
         express = await claim_kept_time(engine, calendar, start_in, source=Source.PROVIDERS)
         if express is not None:
             return booked(*express)

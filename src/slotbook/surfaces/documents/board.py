@@ -107,11 +107,14 @@ async def live_board(app: FastAPI, engine: Engine) -> AsyncIterator[None]:
     watchers: CalendarWatchers = app.state.watchers
 
     def news(days: Iterable[CalendarDay]) -> Awaitable[Any]:
-        cache.heard(frozenset(days))
-        watchers.notify(days)
-        return hub.notify(days)
+        changed = frozenset(days)
+        engine.heard(changed)
+        cache.heard(changed)
+        watchers.notify(changed)
+        return hub.notify(changed)
 
     def resync() -> Awaitable[Any]:
+        engine.heard(None)
         cache.heard(None)
         watchers.notify_all()
         return hub.notify_all()

@@ -25,7 +25,6 @@ from slotbook.errors import (
 )
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import list_bookings
-from slotbook.store.calendars import kept_calendar
 from slotbook.surfaces.http.auth import StrictUser
 from slotbook.surfaces.http.deps import IDEMPOTENCY_KEY_DOCUMENTED, BookingAttemptDep, EngineDep
 from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
@@ -164,13 +163,17 @@ async def set_availability(body: OwnerHoursIn, engine: EngineDep, user: StrictUs
 @router.get(
     "/slots",
     summary="Free slot start times of an owner on a date",
-    responses=STYLE.responses(CalendarNotFound, PastDate("Cannot retrieve slots for a past date")),
+    response_model=None,  # answered as built, not validated again against its model
+    responses={
+        200: {"model": SlotsOut, "description": "Successful Response"},
+        **STYLE.responses(CalendarNotFound, PastDate("Cannot retrieve slots for a past date")),
+    },
 )
 async def get_slots(
     engine: EngineDep,
     calendar_owner_id: Annotated[OwnerKey, Query()],
     for_date: Annotated[Day, Query()],
-) -> SlotsOut:
+) -> JsonAnswer:
     async for attempt in engine.attempts(read_only=True):
         async with attempt as uow:
             calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
@@ -179,14 +182,15 @@ async def get_slots(
             if calendar is None:
                 raise CalendarNotFound()
             free = await free_slots_between(uow, calendar, for_date, for_date)
-    return SlotsOut(available_slots=[s.local_start.time().isoformat("minutes") for s in free])
+    return JsonAnswer(
+        {"available_slots": [s.local_start.time().isoformat("minutes") for s in free]}
+    )
 
 
 @router.post(
     "/appointments",
     summary="Book an appointment with an owner",
-    # answered as built (`booked`), not validated again against the model it is
-    response_model=None,
+    response_model=None,  # answered as built (`booked`), not validated again against its model
     responses={
         200: {"model": AppointmentBooked, "description": "Successful Response"},
         **STYLE.responses(CalendarNotFound, *TIME_CLAIM_ERRORS),
@@ -216,7 +220,7 @@ async def book_appointment(attempt: BookingAttemptDep, body: AppointmentIn) -> J
     if idempotency_key is None:
         express = await claim_kept_time(
             engine,
-            kept_calendar(KIND, owner_key=body.calendar_owner_id),
+            engine.kept.get(KIND, owner_key=body.calendar_owner_id),
             start_in,
             source=Source.OWNERS,
             name=body.invitee_name,
