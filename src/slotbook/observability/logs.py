@@ -8,6 +8,7 @@ theirs (`Settings.database_display`), and request lines name the route, not the 
 
 import json
 import logging
+import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +62,19 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._second = -1
+        self._stamp = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """As `logging.Formatter`'s, the date and time rendered once a second (a server
+        writes a line a request)."""
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        if second != self._second:
+            stamp = time.strftime(self.default_time_format, self.converter(second))
+            self._second, self._stamp = second, stamp
+        return f"{self._stamp},{int(record.msecs):03d}"  # as the default msec format
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

@@ -108,14 +108,20 @@ def booking_attempt(surface: str) -> Iterator[None]:
     try:
         yield
     except DomainError as exc:
-        BOOKINGS.labels(surface, booking_outcome(exc)).inc()
+        _bookings(surface, booking_outcome(exc)).inc()
         raise
     count_created(surface)
 
 
+@cache
+def _bookings(surface: str, outcome: str) -> Counter:
+    """The booking counter's child for these (bounded) labels, made once."""
+    return BOOKINGS.labels(surface, outcome)
+
+
 def count_created(surface: str) -> None:
     """Count one booking made."""
-    BOOKINGS.labels(surface, "created").inc()
+    _bookings(surface, "created").inc()
 
 
 def cache_lookups(hits: int, misses: int) -> None:

@@ -6,7 +6,7 @@ exactly once across every process: PostgreSQL skips rows another transaction has
 locked (`FOR UPDATE SKIP LOCKED`); SQLite runs it inside its one writer.
 """
 
-import uuid
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,8 +48,9 @@ class Backlog:
 
 
 def new_event_id() -> str:
-    """A unique id in the Standard Webhooks `msg_` style."""
-    return f"msg_{uuid.uuid4().hex}"
+    """A unique id in the Standard Webhooks `msg_` style: 128 random bits in hex (a
+    uuid4's hex but for its version digits, without building the UUID)."""
+    return f"msg_{secrets.token_hex(16)}"
 
 
 def as_json(document: dict[str, Any]) -> str:
