@@ -19,7 +19,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any, TypeVar
 
 import asyncpg
@@ -153,6 +153,22 @@ def _in_one_transaction(driver: Any, work: Callable[[sqlite3.Connection], T | No
     return done
 
 
+class _Turn:
+    """A unit's turn at the pool (`Database._take_turn`, `_give_turn`) as an async
+    context manager: a class, not a generator, since every unit enters one."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: "Database") -> None:
+        self._db = db
+
+    async def __aenter__(self) -> None:
+        await self._db._take_turn()
+
+    async def __aexit__(self, *_: object) -> None:
+        self._db._give_turn()
+
+
 class Database:
     """Owns the engine; hands out transactions."""
 
@@ -201,6 +217,7 @@ class Database:
         # `pool_timeout` (503s, the hot-slot benchmark's tail) while most were served
         # at once.
         self._turns = None if self.is_sqlite else asyncio.Semaphore(2 * pool_size)
+        self._turn = _Turn(self)
         self._pool_timeout = pool_timeout
         # A connection that ran single statements (`autocommit`), a read-only unit on
         # PostgreSQL or a write in one go on SQLite (`write_at_once`) stays checked out,
@@ -220,23 +237,25 @@ class Database:
             pool_timeout=settings.db_pool_timeout_seconds,
         )
 
-    @asynccontextmanager
-    async def transaction(
+    def transaction(
         self, *, write: bool = False, read_only: bool = False
-    ) -> AsyncIterator[AsyncConnection]:
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
         """One transaction: committed when the block ends, rolled back on any error.
         `read_only` (a block that only reads): on PostgreSQL none, each statement its own
         snapshot as under READ COMMITTED inside one, without the BEGIN and COMMIT round
         trips; on SQLite one read transaction still (one snapshot)."""
         if write and self._writers is not None:
-            async with self._writers, self._transaction(write=True) as conn:
-                yield conn
-        elif self.outside_transaction(write=write, read_only=read_only):
-            async with self._outside_transaction() as conn:
-                yield conn
-        else:
-            async with self._transaction(write=write) as conn:
-                yield conn
+            return self._written_in_turn()
+        if self.outside_transaction(write=write, read_only=read_only):
+            return self._outside_transaction()
+        return self._transaction(write=write)
+
+    @asynccontextmanager
+    async def _written_in_turn(self) -> AsyncIterator[AsyncConnection]:
+        """SQLite: a write transaction behind this process's other writers."""
+        assert self._writers is not None
+        async with self._writers, self._transaction(write=True) as conn:
+            yield conn
 
     def outside_transaction(self, *, write: bool, read_only: bool) -> bool:
         """Whether `transaction(write=write, read_only=read_only)` runs outside any
@@ -246,7 +265,7 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
-        async with self._turn():
+        async with self._turn:
             conn = await self._connected()
             committing = False
             try:
@@ -276,7 +295,7 @@ class Database:
         """A read-only unit on PostgreSQL: each statement a transaction of its own, on a
         parked connection (`_unparked`), parked again after. A connection that drops
         midway is `Disconnected` (nothing was written: the unit may run again)."""
-        async with self._turn():
+        async with self._turn:
             conn, driver = await self._unparked()
             usable = False
             try:
@@ -300,24 +319,22 @@ class Database:
             finally:
                 await self._park(conn, driver, usable=usable)
 
-    @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
+    async def _take_turn(self) -> None:
         """This unit's turn at the pool (PostgreSQL), in the order asked; `Unavailable`
-        past the pool timeout."""
+        past the pool timeout. Given back by `_give_turn`."""
         if self._turns is None:
-            yield
             return
         if not self._turns.locked():  # free, nobody waiting: taken at once, no timer set
             await self._turns.acquire()
-        else:
-            try:
-                async with asyncio.timeout(self._pool_timeout):
-                    await self._turns.acquire()
-            except TimeoutError as exc:
-                raise Unavailable() from exc
+            return
         try:
-            yield
-        finally:
+            async with asyncio.timeout(self._pool_timeout):
+                await self._turns.acquire()
+        except TimeoutError as exc:
+            raise Unavailable() from exc
+
+    def _give_turn(self) -> None:
+        if self._turns is not None:
             self._turns.release()
 
     async def _discard_with_its_elders(self, conn: AsyncConnection) -> None:
@@ -383,7 +400,7 @@ class Database:
         drops, or a statement that does not answer in time, is `StatementLost` (it may
         have committed). Taken from the parked ones if any (no checkout: half of what a
         booking does besides its statement), and parked again after."""
-        async with self._turn():
+        async with self._turn:
             conn, driver = await self._unparked()
             usable = False
             try:

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, EmailStr, Field
 
 from slotbook.accounts import permissions
@@ -26,7 +26,12 @@ from slotbook.errors import (
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import list_bookings
 from slotbook.surfaces.http.auth import StrictUser
-from slotbook.surfaces.http.deps import IDEMPOTENCY_KEY_DOCUMENTED, BookingAttemptDep, EngineDep
+from slotbook.surfaces.http.deps import (
+    IDEMPOTENCY_KEY_DOCUMENTED,
+    BookingAttemptDep,
+    EngineDep,
+    engine_of,
+)
 from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.http.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
 from slotbook.surfaces.http.replies import Answer, JsonAnswer, MessageOut, examples
@@ -170,11 +175,11 @@ async def set_availability(body: OwnerHoursIn, engine: EngineDep, user: StrictUs
     },
 )
 async def get_slots(
-    engine: EngineDep,
+    request: Request,
     calendar_owner_id: Annotated[OwnerKey, Query()],
     for_date: Annotated[Day, Query()],
 ) -> JsonAnswer:
-    async for attempt in engine.attempts(read_only=True):
+    async for attempt in engine_of(request).attempts(read_only=True):
         async with attempt as uow:
             calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
             if for_date < _today(uow.now, uow.settings, calendar):
