@@ -7,8 +7,9 @@ import asyncio
 
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import event, text
 
-from slotbook.store.db import Database
+from slotbook.store.db import Database, driver_of
 from tests.test_faults_database import admin, database_name
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
@@ -70,3 +71,22 @@ async def test_units_of_work_get_connections_the_single_statements_parked(databa
     finally:
         await db.dispose()
     assert await open_connections(database_name(database_url)) == 0
+
+
+async def test_read_only_units_park_their_connection_whatever_runs_on_it(database_url):
+    """A read-only unit runs its statements either straight on the driver or through
+    SQLAlchemy (which begins a transaction of its own, a no-op under autocommit): either
+    way the next one gets the same connection, with no checkout."""
+    db = Database(database_url, pool_size=POOL_SIZE, pool_timeout=1.0)
+    checkouts = []
+    event.listen(db.engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
+    try:
+        for _ in range(3):
+            async with db.transaction(read_only=True) as conn:
+                await conn.execute(text("SELECT 1"))
+                assert conn.in_transaction()  # SQLAlchemy's own, under autocommit
+            async with db.transaction(read_only=True) as conn:
+                await driver_of(conn).fetchval("SELECT 1")
+        assert len(checkouts) == 1
+    finally:
+        await db.dispose()
