@@ -17,13 +17,13 @@ letter that carries one.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from icalendar import Calendar as ICalendar
 from icalendar import Timezone, vText
-from icalendar.parser import Contentline, Contentlines, Parameters
-from icalendar.timezone.tzid import tzid_from_dt
+from icalendar.parser import Contentline, Parameters
+from icalendar.timezone.tzid import tzid_from_dt, tzid_from_tzinfo
 
 from slotbook import __version__
 from slotbook.booking.model import Booking, BookingStatus
@@ -58,9 +58,17 @@ def _status(booking: Booking) -> str:
     return "TENTATIVE" if booking.status == BookingStatus.HELD else "CONFIRMED"
 
 
+@lru_cache(maxsize=256)
+def _tzid_of(zone: tzinfo) -> str | None:
+    """`icalendar`'s id for a zone (`tzid_from_tzinfo`: a search among equivalent ids)."""
+    return tzid_from_tzinfo(zone)
+
+
 def _instant(name: str, at: datetime) -> str:
-    """A DATE-TIME property: `Z` in UTC, else with the `TZID` of its zone."""
-    tzid = tzid_from_dt(at)
+    """A DATE-TIME property: `Z` in UTC, else with the `TZID` of its zone (named as
+    `icalendar`'s `tzid_from_dt` names it)."""
+    assert at.tzinfo is not None
+    tzid = _tzid_of(at.tzinfo) or at.tzname()
     text = f"{at.year:04}{at.month:02}{at.day:02}T{at.hour:02}{at.minute:02}{at.second:02}"
     if tzid == "UTC":
         return f"{name}:{text}Z"
@@ -96,8 +104,25 @@ def _event(booking: Booking, calendar: Calendar, summary: str, people: People | 
     if people is not None:
         lines.append(f"ORGANIZER:mailto:{people.organizer}")
     lines += [f"STATUS:{_status(booking)}", "END:VEVENT"]
-    folded = Contentlines(Contentline(line) for line in lines)  # type: ignore[no-untyped-call]
-    return bytes(folded.to_ical())  # type: ignore[no-untyped-call]
+    return folded(lines)
+
+
+#: a content line of this many octets or more is folded (`icalendar`'s limit)
+FOLD_AT = 75
+
+
+def folded(lines: Sequence[str]) -> bytes:
+    """Content lines as `icalendar` writes them (`Contentlines.to_ical`): each followed by
+    CRLF, folded by its own folding if it reaches `FOLD_AT` octets. Most are shorter and
+    are written as they are: its folding walks every character of every line."""
+    written = []
+    for line in lines:
+        raw = line.encode()
+        if len(raw) >= FOLD_AT:
+            raw = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
+        if raw:
+            written.append(raw)
+    return b"\r\n".join(written) + b"\r\n"
 
 
 @lru_cache(maxsize=1024)
