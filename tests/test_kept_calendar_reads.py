@@ -1,36 +1,22 @@
-"""A read outside any transaction (PostgreSQL) answers from the calendar the engine read
-moments ago, without asking the database; the news of a change to the calendar — made
-through this engine, or heard from another instance — is read at once, and a change made
-straight in the database shows within the trust period."""
+"""An engine keeps the calendars it reads, for claims only (a claim checks the kept copy's
+version in its statement): a read answers from the database, so a change committed on
+another instance shows at once, before its news arrives; news of a change to the
+calendar itself forgets the kept copy."""
 
 from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
 
-from slotbook.calendars import calendars as cal
 from slotbook.calendars.model import Calendar
 from slotbook.engine import CalendarDay, Engine
 from slotbook.settings import Settings
 from slotbook.store.calendars import find_calendar, get_calendar_row, insert_calendar
 from slotbook.store.db import Database
-from slotbook.store.kept_calendars import TRUSTED_FOR_READS_SECONDS, KeptCalendars
 from tests.support.clock import FrozenClock
 from tests.test_kept_calendars import change_elsewhere
 
-pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
-
 KIND, OWNER = "owner", "kept-reads"
-
-
-class Monotonic:
-    """The kept calendars' clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -42,13 +28,6 @@ async def engine(settings: Settings, clock: FrozenClock) -> AsyncIterator[Engine
         await db.dispose()
 
 
-@pytest.fixture
-def monotonic(engine: Engine) -> Monotonic:
-    clock = Monotonic()
-    engine.kept = KeptCalendars(clock)
-    return clock
-
-
 async def new_calendar(engine: Engine, now: datetime) -> int:
     async with engine.unit(write=True) as uow:
         values = {"kind": KIND, "owner_key": OWNER, "timezone": "Europe/Paris"}
@@ -58,68 +37,31 @@ async def new_calendar(engine: Engine, now: datetime) -> int:
         return made.id
 
 
-async def read(engine: Engine, calendar_id: int) -> tuple[Calendar | None, Calendar | None]:
-    """The calendar by owner key and by id, as a read-only unit finds it."""
+async def read(engine: Engine, calendar_id: int) -> list[str | None]:
+    """The calendar's zone by owner key and by id, as a read-only unit finds it."""
     async with engine.unit(read_only=True) as uow:
-        assert uow.outside_transaction
-        by_key = await find_calendar(uow, kind=KIND, owner_key=OWNER)
-        by_id = await get_calendar_row(uow, calendar_id, kind=KIND)
-    return by_key, by_id
-
-
-def zones(found: tuple[Calendar | None, Calendar | None]) -> list[str | None]:
+        found: list[Calendar | None] = [
+            await find_calendar(uow, kind=KIND, owner_key=OWNER),
+            await get_calendar_row(uow, calendar_id, kind=KIND),
+        ]
     return [c.timezone if c else None for c in found]
 
 
-async def test_a_change_straight_in_the_database_shows_within_the_trust_period(
-    engine, clock, monotonic, database_url
-):
+async def test_a_read_shows_a_change_made_elsewhere_at_once(engine, clock, database_url):
     calendar_id = await new_calendar(engine, clock.now)
-    assert zones(await read(engine, calendar_id)) == ["Europe/Paris"] * 2
-    await change_elsewhere(database_url, calendar_id, timezone="Asia/Tokyo")
-    # Moments later the kept copy answers: the database was not asked.
-    monotonic.now += TRUSTED_FOR_READS_SECONDS / 2
-    assert zones(await read(engine, calendar_id)) == ["Europe/Paris"] * 2
-    monotonic.now += TRUSTED_FOR_READS_SECONDS
-    assert zones(await read(engine, calendar_id)) == ["Asia/Tokyo"] * 2
+    assert await read(engine, calendar_id) == ["Europe/Paris"] * 2
+    assert engine.kept.get(KIND, owner_key=OWNER) is not None  # kept, for claims
+    await change_elsewhere(database_url, calendar_id, timezone="Asia/Tokyo")  # no news yet
+    assert await read(engine, calendar_id) == ["Asia/Tokyo"] * 2
 
 
-async def test_news_of_a_change_from_another_instance_is_read_at_once(
-    engine, clock, monotonic, database_url
-):
+async def test_news_of_a_change_to_the_calendar_forgets_the_kept_copy(engine, clock):
     calendar_id = await new_calendar(engine, clock.now)
     await read(engine, calendar_id)
-    await change_elsewhere(database_url, calendar_id, timezone="Asia/Tokyo")
-    # News of one day's bookings says nothing of the calendar itself.
-    engine.heard(frozenset({CalendarDay(calendar_id, clock.now.date())}))
-    assert zones(await read(engine, calendar_id)) == ["Europe/Paris"] * 2
-    engine.heard(frozenset({CalendarDay(calendar_id, None)}))  # as a broker delivers it
-    assert zones(await read(engine, calendar_id)) == ["Asia/Tokyo"] * 2
-    await change_elsewhere(database_url, calendar_id, timezone="America/Lima")
-    engine.heard(None)  # news may have been missed: nothing kept is trusted
-    assert zones(await read(engine, calendar_id)) == ["America/Lima"] * 2
-
-
-async def test_a_change_through_this_engine_is_read_at_once(engine, clock, monotonic):
-    calendar_id = await new_calendar(engine, clock.now)
+    engine.heard(frozenset({CalendarDay(calendar_id, clock.now.date())}))  # a day's bookings
+    assert engine.kept.get(KIND, calendar_id=calendar_id) is not None
+    engine.heard(frozenset({CalendarDay(calendar_id, None)}))  # the calendar itself
+    assert engine.kept.get(KIND, calendar_id=calendar_id) is None
     await read(engine, calendar_id)
-    async with engine.unit(write=True) as uow:
-        calendar = await get_calendar_row(uow, calendar_id)
-        assert calendar is not None
-        await cal.update_calendar(uow, calendar, timezone="Asia/Tokyo")
-    assert zones(await read(engine, calendar_id)) == ["Asia/Tokyo"] * 2
-
-
-async def test_a_read_begun_before_news_of_a_change_keeps_nothing(
-    engine, clock, monotonic, database_url
-):
-    calendar_id = await new_calendar(engine, clock.now)
-    async with engine.unit(read_only=True) as uow:
-        # The change commits and its news arrives while this unit reads: what it read
-        # may be the row as it was before, so it is answered but not kept.
-        engine.heard(frozenset({CalendarDay(calendar_id, None)}))
-        found = await find_calendar(uow, kind=KIND, owner_key=OWNER)
-    assert found is not None
+    engine.heard(None)  # news may have been missed: nothing is trusted
     assert engine.kept.get(KIND, owner_key=OWNER) is None
-    await read(engine, calendar_id)
-    assert engine.kept.get(KIND, owner_key=OWNER, fresh=True) is not None

@@ -62,15 +62,10 @@ class UnitOfWork:
     #: a read-only unit on PostgreSQL, run outside any transaction (each statement its own
     #: snapshot): the one kind of unit whose statements may run straight on its `driver`
     outside_transaction: bool = False
-    #: `kept.forgettings` as the unit began: what it reads is kept only if still so
-    _began_after: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._began_after = self.kept.forgettings
 
     def keep(self, calendar: Calendar) -> Calendar:
-        """`calendar` as this unit read it, kept by the engine (`KeptCalendars.keep`)."""
-        return self.kept.keep(calendar, read_after=self._began_after)
+        """`calendar` as this unit read it, kept by the engine for claims."""
+        return self.kept.keep(calendar)
 
     @property
     def is_postgresql(self) -> bool:
@@ -102,7 +97,6 @@ class Engine:
         self._recorders: list[Recorder] = []
         self._notices: list[Notice] = []
         self.kept = KeptCalendars()
-        self.on_change(self._forget_changed)
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` with the changed calendar-days after every committed write."""
@@ -182,9 +176,6 @@ class Engine:
         for days in changed:
             if days.day is None:
                 self.kept.forget(days.calendar_id)
-
-    async def _forget_changed(self, changed: frozenset[CalendarDay]) -> None:
-        self.heard(changed)
 
 
 class Attempts:

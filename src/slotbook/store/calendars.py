@@ -73,8 +73,6 @@ async def get_calendar_row(
         given["kind"] = kind
     of_kind = kind is not None
     if uow.outside_transaction and not for_claim:
-        if kept := uow.kept.get(kind, calendar_id=calendar_id, fresh=True):
-            return kept
         return await _read_on_driver(uow, _WITH_ID_ON_DRIVER[of_kind], given)
     query = _with_id(_select(uow, for_claim=for_claim), of_kind=of_kind)
     row = (await uow.conn.execute(query, given)).first()
@@ -136,8 +134,6 @@ async def find_calendar(
     its limits."""
     given = {"kind": kind, "owner_key": owner_key}
     if uow.outside_transaction and not for_claim:
-        if kept := uow.kept.get(kind, owner_key=owner_key, fresh=True):
-            return kept
         return await _read_on_driver(uow, _OF_OWNER_ON_DRIVER, given)
     row = (await uow.conn.execute(_of_owner(_select(uow, for_claim=for_claim)), given)).first()
     return _for_claim(uow, _calendar(uow, row) if row else None, for_claim)
