@@ -13,11 +13,17 @@ from slotbook.booking.model import BookingStatus
 from slotbook.engine import Engine, UnitOfWork
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import claimed_times
-from slotbook.store.calendars import find_calendar, get_calendar_row, insert_calendar
+from slotbook.store.calendars import (
+    find_calendar,
+    find_calendar_and_claims,
+    get_calendar_row,
+    insert_calendar,
+)
 from slotbook.store.db import Database
 from slotbook.store.tables import bookings
 from tests.support.clock import FrozenClock
 from tests.test_faults_database import database_name, terminate_backends
+from tests.test_kept_calendars import change_elsewhere
 
 KIND, OWNER = "owner", "driver-reads"
 ONE_HOUR = timedelta(hours=1)
@@ -117,3 +123,29 @@ async def test_a_driver_read_on_a_killed_connection_runs_its_unit_again(engine, 
             found = await find_calendar(uow, kind=KIND, owner_key=OWNER)
     assert runs == 2
     assert found is not None and found.id == calendar_id
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_calendar_read_with_its_claims_answers_as_the_two_reads(
+    engine, clock, database_url
+):
+    """`find_calendar_and_claims` (one round trip) finds what `find_calendar` and then
+    `claimed_times` find; a calendar changed since it was kept gets no claims (the
+    listing reads them for the calendar as it is)."""
+    calendar_id = await a_calendar_with_claims(engine, clock.now)
+    start = clock.now + timedelta(days=1, minutes=30)
+    end = start + 10 * ONE_HOUR
+    async with engine.unit(read_only=True) as uow:
+        kept = await find_calendar(uow, kind=KIND, owner_key=OWNER)
+        assert kept is not None
+        apart = await claimed_times(uow, calendar_id, start, end)
+        together = await find_calendar_and_claims(
+            uow, kind=KIND, owner_key=OWNER, expected=kept, start=start, end=end
+        )
+    assert together == (kept, [tuple(t) for t in apart])
+    await change_elsewhere(database_url, calendar_id, timezone="Asia/Tokyo")
+    async with engine.unit(read_only=True) as uow:
+        found, claims = await find_calendar_and_claims(
+            uow, kind=KIND, owner_key=OWNER, expected=kept, start=start, end=end
+        )
+    assert found is not None and found.timezone == "Asia/Tokyo" and claims is None

@@ -26,7 +26,7 @@ from sqlalchemy.pool import Pool
 
 from slotbook.settings import Settings
 from tests.support.events import book_seat, create_event
-from tests.support.owners import appointment, owner_calendar
+from tests.support.owners import DAY, appointment, owner_calendar
 from tests.test_providers import book, new_provider
 
 #: the round trips one booking costs on PostgreSQL, at most: one statement that commits by
@@ -125,6 +125,27 @@ async def test_an_appointment_is_at_most_a_few_round_trips(client, round_trips):
     await round_trips.start()
     assert (await appointment(client, "11:00")).status_code == 200
     assert await round_trips.of_one_booking() <= APPOINTMENT_ROUND_TRIPS, round_trips.sent
+
+
+#: a slot list of a calendar this process read before: the calendar as it is now and the
+#: claims of the day in one statement, which uses the claims only if the calendar is still
+#: at the version kept (`free_slots.find_for_listing`; it was two: the calendar, then the
+#: claims)
+SLOT_LIST_ROUND_TRIPS = 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_slot_list_is_one_round_trip(client, round_trips):
+    await owner_calendar(client)
+    assert (await appointment(client, "09:00")).status_code == 200
+    query = {"calendar_owner_id": "alice", "for_date": DAY}
+    first = await client.get("/api/v1/slots", params=query)  # the day's hours, kept
+    assert first.status_code == 200 and "09:00" not in first.json()["available_slots"]
+    await round_trips.start()
+    listed = await client.get("/api/v1/slots", params=query)
+    assert listed.json() == first.json()
+    sent = await round_trips.counted()
+    assert len(sent) <= SLOT_LIST_ROUND_TRIPS, sent
 
 
 #: what a booking the one statement cannot settle costs, at most: a calendar with limits

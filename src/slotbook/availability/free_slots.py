@@ -15,6 +15,7 @@ counters in `booking.transitions`).
 """
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -39,6 +40,7 @@ from slotbook.scheduling import (
     window_slots,
 )
 from slotbook.scheduling.rules import (
+    ClaimedTime,
     Counts,
     booker_key,
     clear_of,
@@ -48,7 +50,12 @@ from slotbook.scheduling.rules import (
 )
 from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import bookers_between, claimed_times, claims_near
-from slotbook.store.calendars import kept_schedule, load_schedule
+from slotbook.store.calendars import (
+    find_calendar,
+    find_calendar_and_claims,
+    kept_schedule,
+    load_schedule,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,20 +94,26 @@ def claims_window(calendar: Calendar, first: date, last: date) -> tuple[datetime
 
 
 async def openings(
-    uow: UnitOfWork, calendar: Calendar, first: date, last: date, schedule: Schedule | None = None
+    uow: UnitOfWork,
+    calendar: Calendar,
+    first: date,
+    last: date,
+    schedule: Schedule | None = None,
+    claimed: Sequence[ClaimedTime] | None = None,
 ) -> Openings:
     """The calendar's slots (under its hours, or a draft `schedule` of them) on the local
     days `first`..`last`, whatever the booking
     window (past ones included): which of them no active booking's time overlaps, and
     which of those a booking could claim — clear of every booking's buffers with its own
     (`check_unclaimed`) and on a day and week below the calendar's limits (the counters
-    a claim takes, `booking.transitions`, count the same active bookings)."""
+    a claim takes, `booking.transitions`, count the same active bookings). `claimed`:
+    the claims of `claims_window`, if read already (`find_for_listing`)."""
     slots = await grid(uow, calendar, first, last, schedule)
     if not slots:
         return Openings([], [], [])
-    times, ranges = indexed(
-        await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
-    )
+    if claimed is None:
+        claimed = await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
+    times, ranges = indexed(claimed)
     free = times.free_of(slots)
     clear = clear_of(free, ranges, calendar.buffers)
     limits = calendar.limits
@@ -144,13 +157,35 @@ def check_window_length(settings: Settings, first: date, last: date) -> None:
 
 
 async def free_slots_between(
-    uow: UnitOfWork, calendar: Calendar, first: date, last: date, schedule: Schedule | None = None
+    uow: UnitOfWork,
+    calendar: Calendar,
+    first: date,
+    last: date,
+    schedule: Schedule | None = None,
+    claimed: Sequence[ClaimedTime] | None = None,
 ) -> list[Slot]:
     """Bookable slots of the local days `first`..`last`, in time order (under a draft
-    `schedule` of the calendar's hours, if given: what saving it would offer)."""
+    `schedule` of the calendar's hours, if given: what saving it would offer; `claimed`:
+    see `openings`)."""
     check_window_length(uow.settings, first, last)
-    found = await openings(uow, calendar, first, last, schedule)
+    found = await openings(uow, calendar, first, last, schedule, claimed)
     return bookable(calendar, found.open, uow.now)
+
+
+async def find_for_listing(
+    uow: UnitOfWork, *, kind: str, owner_key: str, first: date, last: date
+) -> tuple[Calendar | None, Sequence[ClaimedTime] | None]:
+    """The calendar of this kind and owner key, read afresh, and the claims a listing of
+    its days `first`..`last` weighs: read in the same round trip if this engine keeps the
+    calendar and it has not changed since (a read-only unit on PostgreSQL), else None
+    (the listing reads them, for the calendar as it is now)."""
+    expected = uow.kept.get(kind, owner_key=owner_key)
+    if expected is None or not uow.outside_transaction:
+        return await find_calendar(uow, kind=kind, owner_key=owner_key), None
+    start, end = claims_window(expected, first, last)
+    return await find_calendar_and_claims(
+        uow, kind=kind, owner_key=owner_key, expected=expected, start=start, end=end
+    )
 
 
 def _check_opens(calendar: Calendar, schedule: Schedule, start_at: datetime) -> None:

@@ -1,7 +1,8 @@
 """Calendars and their opening hours in the database."""
 
 import secrets
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, delete, insert, or_, select, update
@@ -9,6 +10,8 @@ from sqlalchemy import Row, Select, bindparam, delete, insert, or_, select, upda
 from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling import DateHours, WeeklyRule
+from slotbook.scheduling.rules import ClaimedTime
+from slotbook.store.bookings.booking_reads import CLAIMED_TIMES_ARRAY, claimed_times_given
 from slotbook.store.bookings.predicates import contains_text
 from slotbook.store.driver_sql import DriverStatement
 from slotbook.store.tables import availability_rules, calendars, date_hours
@@ -125,6 +128,40 @@ def _of_owner(query: Select[Any]) -> Select[Any]:
 
 #: `find_calendar` in a unit outside any transaction (where no claim reads)
 _OF_OWNER_ON_DRIVER = DriverStatement.of(_of_owner(select(calendars)))
+
+
+#: `_OF_OWNER_ON_DRIVER`, and in the same statement the claimed times of the calendar
+#: expected to be the one found (`claimed_times_given`'s parameters)
+_OF_OWNER_WITH_CLAIMS_ON_DRIVER = DriverStatement.of(
+    _of_owner(select(calendars, CLAIMED_TIMES_ARRAY.label("claimed_times")))
+)
+
+
+async def find_calendar_and_claims(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    owner_key: str,
+    expected: Calendar,
+    start: datetime,
+    end: datetime,
+) -> tuple[Calendar | None, Sequence[ClaimedTime] | None]:
+    """`find_calendar` in a unit outside any transaction, and in the same round trip the
+    calendar's `claimed_times` of [start, end) if the calendar found is still `expected`
+    — the same row at the same version, so a window made from `expected` is its own;
+    None for them otherwise (the caller reads them for the calendar as it is now)."""
+    given = claimed_times_given(expected.id, start, end, uow.now)
+    found = await _OF_OWNER_WITH_CLAIMS_ON_DRIVER.fetchrow(
+        uow.driver(), given | {"kind": kind, "owner_key": owner_key}
+    )
+    if found is None:
+        return None, None
+    row = dict(found)
+    claimed: Sequence[ClaimedTime] = row.pop("claimed_times")
+    calendar = uow.keep(Calendar(**row))
+    if calendar.id != expected.id or calendar.version != expected.version:
+        return calendar, None
+    return calendar, claimed
 
 
 async def find_calendar(

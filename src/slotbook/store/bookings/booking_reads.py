@@ -8,7 +8,18 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.calendars.model import Calendar
@@ -185,6 +196,25 @@ _CLAIMED_TIMES = (
     )
 )
 _CLAIMED_TIMES_ON_DRIVER = DriverStatement.of(_CLAIMED_TIMES)
+_claimed = _CLAIMED_TIMES.subquery("claimed")
+#: `claimed_times`' rows as one value (an array of rows, in start order), for a statement
+#: that reads them with something else; its parameters are `claimed_times_given`'s
+CLAIMED_TIMES_ARRAY = select(
+    func.coalesce(
+        func.array_agg(aggregate_order_by(tuple_(*_claimed.c), _claimed.c.start_at)),
+        literal_column("'{}'"),
+    )
+).scalar_subquery()
+
+
+def claimed_times_given(
+    calendar_id: int, start: datetime, end: datetime, now: datetime
+) -> dict[str, Any]:
+    """The parameters of `claimed_times`' statement for [start, end) at `now`."""
+    start, end = start - MAX_BUFFER, end + MAX_BUFFER
+    given = {"calendar_id": calendar_id, "start": start, "end": end, "now": now}
+    given["started_after"] = start - LONGEST_CLAIM
+    return given
 
 
 async def claimed_times(
@@ -194,9 +224,7 @@ async def claimed_times(
     in start order: each one's time and the buffers it was made with, as plain tuples —
     four columns, not whole bookings (a month of a full calendar is a thousand and more).
     Straight on the driver in a unit outside any transaction (the same statement)."""
-    start, end = start - MAX_BUFFER, end + MAX_BUFFER
-    given = {"calendar_id": calendar_id, "start": start, "end": end, "now": uow.now}
-    given["started_after"] = start - LONGEST_CLAIM
+    given = claimed_times_given(calendar_id, start, end, uow.now)
     if uow.outside_transaction:
         rows = await _CLAIMED_TIMES_ON_DRIVER.fetch(uow.driver(), given)
         return cast(Sequence[ClaimedTime], rows)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, EmailStr, Field
 
 from slotbook.accounts import permissions
-from slotbook.availability.free_slots import free_slots_between
+from slotbook.availability.free_slots import find_for_listing, free_slots_between
 from slotbook.booking.claims import claim_kept_time, claim_time
 from slotbook.booking.model import BookingStatus, NewBooking, Source
 from slotbook.calendars import calendars as cal
@@ -181,12 +181,14 @@ async def get_slots(
 ) -> JsonAnswer:
     async for attempt in engine_of(request).attempts(read_only=True):
         async with attempt as uow:
-            calendar = await cal.find_calendar(uow, kind=KIND, owner_key=calendar_owner_id)
+            calendar, claimed = await find_for_listing(
+                uow, kind=KIND, owner_key=calendar_owner_id, first=for_date, last=for_date
+            )
             if for_date < _today(uow.now, uow.settings, calendar):
                 raise PastDate("Cannot retrieve slots for a past date")
             if calendar is None:
                 raise CalendarNotFound()
-            free = await free_slots_between(uow, calendar, for_date, for_date)
+            free = await free_slots_between(uow, calendar, for_date, for_date, claimed=claimed)
     return JsonAnswer(
         {"available_slots": [s.local_start.time().isoformat("minutes") for s in free]}
     )
