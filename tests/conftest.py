@@ -7,7 +7,9 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from slotbook.engine import Engine
 from slotbook.settings import Settings
+from slotbook.store.db import Database
 from tests.support.apps import in_process_app
 from tests.support.clock import FrozenClock
 from tests.support.databases import (
@@ -86,6 +88,16 @@ def settings(database_url: str) -> Settings:
         password_hash_memory_kib=1024,
         _env_file=None,
     )
+
+
+@pytest.fixture
+async def engine(settings: Settings, clock: FrozenClock) -> AsyncIterator[Engine]:
+    """The booking engine on the test's database and clock, without an app."""
+    db = Database(settings.database_url)
+    try:
+        yield Engine(settings, db, clock)
+    finally:
+        await db.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 `claimed_times`) straight on the driver: they answer exactly what the same reads in a
 transaction do."""
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +10,6 @@ from sqlalchemy import insert
 
 from slotbook.booking.model import BookingStatus
 from slotbook.engine import Engine, UnitOfWork
-from slotbook.settings import Settings
 from slotbook.store.bookings.booking_reads import claimed_times
 from slotbook.store.calendars import (
     find_calendar,
@@ -19,23 +17,12 @@ from slotbook.store.calendars import (
     get_calendar_row,
     insert_calendar,
 )
-from slotbook.store.db import Database
 from slotbook.store.tables import bookings
-from tests.support.clock import FrozenClock
 from tests.test_faults_database import database_name, terminate_backends
 from tests.test_kept_calendars import change_elsewhere
 
 KIND, OWNER = "owner", "driver-reads"
 ONE_HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-async def engine(settings: Settings, clock: FrozenClock) -> AsyncIterator[Engine]:
-    db = Database(settings.database_url)
-    try:
-        yield Engine(settings, db, clock)
-    finally:
-        await db.dispose()
 
 
 def booking(calendar_id: int, start: datetime, status: str) -> dict[str, Any]:

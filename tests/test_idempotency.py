@@ -5,18 +5,10 @@ from sqlalchemy import func, select
 
 from slotbook.engine import Engine
 from slotbook.errors import IdempotencyMismatch
-from slotbook.store.db import Database
 from slotbook.store.idempotency import purge_expired
 from slotbook.store.tables import idempotency_keys
 from slotbook.surfaces.http.shared import IdempotencyKey, Reply, idempotent
 from tests.support.clock import FrozenClock
-
-
-@pytest.fixture
-async def engine(settings, clock):
-    db = Database(settings.database_url)
-    yield Engine(settings, db, clock)
-    await db.dispose()
 
 
 def key(body: dict) -> IdempotencyKey:

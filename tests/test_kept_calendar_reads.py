@@ -3,29 +3,14 @@ version in its statement): a read answers from the database, so a change committ
 another instance shows at once, before its news arrives; news of a change to the
 calendar itself forgets the kept copy."""
 
-from collections.abc import AsyncIterator
 from datetime import datetime
-
-import pytest
 
 from slotbook.calendars.model import Calendar
 from slotbook.engine import CalendarDay, Engine
-from slotbook.settings import Settings
 from slotbook.store.calendars import find_calendar, get_calendar_row, insert_calendar
-from slotbook.store.db import Database
-from tests.support.clock import FrozenClock
 from tests.test_kept_calendars import change_elsewhere
 
 KIND, OWNER = "owner", "kept-reads"
-
-
-@pytest.fixture
-async def engine(settings: Settings, clock: FrozenClock) -> AsyncIterator[Engine]:
-    db = Database(settings.database_url)
-    try:
-        yield Engine(settings, db, clock)
-    finally:
-        await db.dispose()
 
 
 async def new_calendar(engine: Engine, now: datetime) -> int:

@@ -20,7 +20,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 from sqlalchemy import event
@@ -122,6 +122,14 @@ def _as_domain_error(exc: BaseException, *, committing: bool) -> BaseException:
     elif isinstance(exc, TimeoutError):  # asyncpg's command timeout, or a connect timeout
         return Unavailable("The booking store did not answer in time")
     return exc
+
+
+def _raise_as_domain_error(exc: BaseException, *, committing: bool) -> NoReturn:
+    """Raise what a failure of the database means to a client, or `exc` itself."""
+    failure = _as_domain_error(exc, committing=committing)
+    if failure is exc:
+        raise exc
+    raise failure from exc
 
 
 #: what asyncpg raises when its connection is gone (killed, closed, reset)
@@ -283,10 +291,7 @@ class Database:
             except (DBAPIError, TimeoutError) as exc:
                 if _lost(exc):
                     await self._discard(conn)
-                failure = _as_domain_error(exc, committing=committing)
-                if failure is exc:
-                    raise
-                raise failure from exc
+                _raise_as_domain_error(exc, committing=committing)
             finally:
                 await self._close(conn)
 
@@ -308,10 +313,7 @@ class Database:
                     await self._discard(conn)
                 else:
                     usable = True
-                failure = _as_domain_error(exc, committing=False)
-                if failure is exc:
-                    raise
-                raise failure from exc
+                _raise_as_domain_error(exc, committing=False)
             except _DRIVER_LOST_MIDWAY as exc:  # from a statement run straight on its driver
                 await self._discard_with_its_elders(conn)
                 raise Disconnected() from exc
