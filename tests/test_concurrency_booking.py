@@ -85,3 +85,52 @@ async def test_sixty_simultaneous_overlapping_provider_bookings_make_exactly_one
     counts = await fire(servers, "/api/v1/bookings", bodies)
     assert counts == {201: 1, 409: REQUESTS - 1}
     assert await active_bookings(database_url) == 1
+
+
+async def test_a_tiny_pool_serves_one_statement_bookings_units_and_reads_at_once(database_url):
+    """Connections that ran a booking's one statement or a read stay parked for the next;
+    with a pool of two connections per process, bookings made in one statement,
+    bookings made in a unit of work (an `Idempotency-Key`), reads, and a race for one
+    slot, all at once on two processes: nobody waits out the pool (no 503), every free
+    time is booked, and the contested one exactly once."""
+    env = {"SLOTBOOK_DB_POOL_SIZE": "1", "SLOTBOOK_DB_POOL_TIMEOUT_SECONDS": "5"}
+    first_day = datetime.fromisoformat(DAY).date()
+    with running_servers(database_url, count=2, env=env) as urls:
+        async with httpx.AsyncClient(timeout=60) as http:
+            made = await http.post(
+                f"{urls[0]}/api/v1/providers", json={"name": "Tiny", "email": "tiny@example.com"}
+            )
+            provider_id = made.json()["id"]
+            first = {"provider_id": provider_id, "date": DAY, "time": "08:00"}
+            assert (await http.post(f"{urls[1]}/api/v1/bookings", json=first)).status_code == 201
+
+            def booking(n: int) -> tuple[str, httpx.Request]:
+                """("contested" or "free", the request) of the n-th booking."""
+                if n % 3 == 0:
+                    kind, day, hour = "contested", first_day, "18:00"
+                else:
+                    kind, day, hour = "free", first_day + timedelta(days=1 + n // 8), 9 + n % 8
+                    hour = f"{hour:02d}:00"
+                body = {"provider_id": provider_id, "date": day.isoformat(), "time": hour}
+                headers = {"Idempotency-Key": f"tiny-{n}"} if n % 5 == 0 else {}
+                url = f"{urls[n % 2]}/api/v1/bookings"
+                return kind, http.build_request("POST", url, json=body, headers=headers)
+
+            def read(n: int) -> tuple[str, httpx.Request]:
+                url = f"{urls[n % 2]}/api/v1/providers/{provider_id}"
+                return "read", http.build_request("GET", url)
+
+            requests = [booking(n) if n % 4 else read(n) for n in range(REQUESTS)]
+            answers = await asyncio.gather(*(http.send(r) for _, r in requests))
+    by_kind: dict[str, Counter[int]] = {}
+    for (kind, _), answer in zip(requests, answers, strict=True):
+        by_kind.setdefault(kind, Counter())[answer.status_code] += 1
+    contested = sum(kind == "contested" for kind, _ in requests)
+    free = sum(kind == "free" for kind, _ in requests)
+    reads = sum(kind == "read" for kind, _ in requests)
+    assert by_kind == {
+        "contested": Counter({201: 1, 409: contested - 1}),
+        "free": Counter({201: free}),
+        "read": Counter({200: reads}),
+    }, [a.text for a in answers if a.status_code >= 500]
+    assert await active_bookings(database_url) == 1 + 1 + free
