@@ -34,6 +34,7 @@ from slotbook.surfaces.http.deps import (
 )
 from slotbook.surfaces.http.errors import TIME_CLAIM_ERRORS, ErrorStyle, surface_route
 from slotbook.surfaces.http.fields import Day, Days, HourOfDay, Minutes, Name, OwnerKey
+from slotbook.surfaces.http.query import QueryModel
 from slotbook.surfaces.http.replies import Answer, JsonAnswer, MessageOut, examples
 from slotbook.surfaces.http.shared import Reply, answer_once
 
@@ -84,6 +85,14 @@ class AppointmentIn(BaseModel):
     invitee_email: EmailStr
     date: Day
     slot_start_time: HourOfDay
+
+
+class SlotsQuery(BaseModel):
+    calendar_owner_id: OwnerKey
+    for_date: Day
+
+
+SLOTS_QUERY = QueryModel(SlotsQuery)
 
 
 class SlotsOut(BaseModel):
@@ -173,12 +182,11 @@ async def set_availability(body: OwnerHoursIn, engine: EngineDep, user: StrictUs
         200: {"model": SlotsOut, "description": "Successful Response"},
         **STYLE.responses(CalendarNotFound, PastDate("Cannot retrieve slots for a past date")),
     },
+    openapi_extra=SLOTS_QUERY.documented,  # read in one validation (`QueryModel`)
 )
-async def get_slots(
-    request: Request,
-    calendar_owner_id: Annotated[OwnerKey, Query()],
-    for_date: Annotated[Day, Query()],
-) -> JsonAnswer:
+async def get_slots(request: Request) -> JsonAnswer:
+    query = SLOTS_QUERY.read(request)
+    calendar_owner_id, for_date = query.calendar_owner_id, query.for_date
     async for attempt in engine_of(request).attempts(read_only=True):
         async with attempt as uow:
             calendar, claimed = await find_for_listing(

@@ -307,9 +307,15 @@ def documented_errors(route: APIRoute) -> dict[int | str, Any]:
     if calls & RATE_LIMITED:
         errors.append(TooManyRequests)
     answers = style.responses(*errors)
-    if route.body_field is not None or get_flat_params(route.dependant):
+    if route.body_field is not None or get_flat_params(route.dependant) or _reads_query(route):
         return merge_responses(answers, style.validation_response())
     return answers
+
+
+def _reads_query(route: APIRoute) -> bool:
+    """Whether the route documents query parameters it reads itself (`QueryModel`)."""
+    documented = (route.openapi_extra or {}).get("parameters", ())
+    return any(parameter.get("in") == "query" for parameter in documented)
 
 
 def style_for(scope: Scope) -> ErrorStyle:
