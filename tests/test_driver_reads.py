@@ -71,7 +71,9 @@ async def reads(uow: UnitOfWork, calendar_id: int, now: datetime) -> tuple[Any, 
         await get_calendar_row(uow, calendar_id, kind="event"),
         await get_calendar_row(uow, calendar_id + 1),
     ]
-    times = [tuple(t) for t in await claimed_times(uow, calendar_id, start, start + 10 * ONE_HOUR)]
+    assert found is not None
+    claimed = await claimed_times(uow, found, start, start + 10 * ONE_HOUR)
+    times = [tuple(t) for t in claimed]
     return found, missing, by_id, times
 
 
@@ -95,6 +97,39 @@ async def test_driver_reads_answer_as_reads_in_a_transaction(engine, clock, back
         (day + 10 * ONE_HOUR, day + 11 * ONE_HOUR, 0, 0),
     ]
     assert all(t.tzinfo is not None for row in times for t in row[:2])
+
+
+async def test_claimed_times_are_those_whose_claimed_range_meets_the_widened_window(engine, clock):
+    """Bookings within the margin the reads scan for buffers whose claimed range misses
+    the window are left out, on the driver and in a transaction alike; one that reaches
+    in only through its own buffer, or only through the calendar's, is weighed."""
+    day = clock.now + timedelta(days=1)
+    async with engine.unit(write=True) as uow:
+        values = {"kind": KIND, "owner_key": "buffers", "timezone": "UTC", "slot_minutes": 60}
+        values |= {"created_at": clock.now, "buffer_before_minutes": 30}
+        values |= {"buffer_after_minutes": 30, "horizon_days": 30}
+        calendar = await insert_calendar(uow, values)
+        assert calendar is not None
+        rows = [
+            booking(calendar.id, day - 6 * ONE_HOUR, BookingStatus.CONFIRMED),  # misses
+            booking(calendar.id, day - 3 * ONE_HOUR, BookingStatus.CONFIRMED),  # own buffer
+            booking(calendar.id, day + 2 * ONE_HOUR, BookingStatus.CONFIRMED),  # in it
+            booking(calendar.id, day + 4 * ONE_HOUR, BookingStatus.CONFIRMED),  # calendar's
+            booking(calendar.id, day + 8 * ONE_HOUR, BookingStatus.CONFIRMED),  # misses
+        ]
+        rows[1] |= {"buffer_after_minutes": 150}  # claims up to day + 30 min
+        await uow.conn.execute(insert(bookings), rows)
+    window = (day, day + 4 * ONE_HOUR)  # with the calendar's buffers: day - 30 min to + 4:30
+    async with engine.unit(read_only=True) as uow:
+        on_driver = await claimed_times(uow, calendar, *window)
+    async with engine.unit() as uow:
+        in_transaction = await claimed_times(uow, calendar, *window)
+    assert [tuple(t) for t in on_driver] == [tuple(t) for t in in_transaction]
+    assert [t[0] for t in on_driver] == [
+        day - 3 * ONE_HOUR,
+        day + 2 * ONE_HOUR,
+        day + 4 * ONE_HOUR,
+    ]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -125,7 +160,7 @@ async def test_a_calendar_read_with_its_claims_answers_as_the_two_reads(
     async with engine.unit(read_only=True) as uow:
         kept = await find_calendar(uow, kind=KIND, owner_key=OWNER)
         assert kept is not None
-        apart = await claimed_times(uow, calendar_id, start, end)
+        apart = await claimed_times(uow, kept, start, end)
         together = await find_calendar_and_claims(
             uow, kind=KIND, owner_key=OWNER, expected=kept, start=start, end=end
         )

@@ -112,7 +112,7 @@ async def openings(
     if not slots:
         return Openings([], [], [])
     if claimed is None:
-        claimed = await claimed_times(uow, calendar.id, *claims_window(calendar, first, last))
+        claimed = await claimed_times(uow, calendar, *claims_window(calendar, first, last))
     times, ranges = indexed(claimed)
     free = times.free_of(slots)
     clear = clear_of(free, ranges, calendar.buffers)

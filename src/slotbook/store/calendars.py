@@ -5,13 +5,17 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, insert, or_, select, true, update
 
 from slotbook.calendars.model import Calendar, Schedule
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling import DateHours, WeeklyRule
 from slotbook.scheduling.rules import ClaimedTime
-from slotbook.store.bookings.booking_reads import CLAIMED_TIMES_ARRAY, claimed_times_given
+from slotbook.store.bookings.booking_reads import (
+    CLAIMED_TIMES_ARRAYS,
+    claimed_times_given,
+    claimed_times_of,
+)
 from slotbook.store.bookings.predicates import contains_text
 from slotbook.store.driver_sql import DriverStatement
 from slotbook.store.tables import availability_rules, calendars, date_hours
@@ -133,8 +137,13 @@ _OF_OWNER_ON_DRIVER = DriverStatement.of(_of_owner(select(calendars)))
 #: `_OF_OWNER_ON_DRIVER`, and in the same statement the claimed times of the calendar
 #: expected to be the one found (`claimed_times_given`'s parameters)
 _OF_OWNER_WITH_CLAIMS_ON_DRIVER = DriverStatement.of(
-    _of_owner(select(calendars, CLAIMED_TIMES_ARRAY.label("claimed_times")))
+    _of_owner(
+        select(calendars, CLAIMED_TIMES_ARRAYS).select_from(
+            calendars.join(CLAIMED_TIMES_ARRAYS, true())
+        )
+    )
 )
+_CLAIMED_TIMES_ARRAYS = tuple(c.name for c in CLAIMED_TIMES_ARRAYS.c)
 
 
 async def find_calendar_and_claims(
@@ -150,14 +159,14 @@ async def find_calendar_and_claims(
     calendar's `claimed_times` of [start, end) if the calendar found is still `expected`
     — the same row at the same version, so a window made from `expected` is its own;
     None for them otherwise (the caller reads them for the calendar as it is now)."""
-    given = claimed_times_given(expected.id, start, end, uow.now)
+    given = claimed_times_given(expected.id, start, end, uow.now, expected.buffers)
     found = await _OF_OWNER_WITH_CLAIMS_ON_DRIVER.fetchrow(
         uow.driver(), given | {"kind": kind, "owner_key": owner_key}
     )
     if found is None:
         return None, None
     row = dict(found)
-    claimed: Sequence[ClaimedTime] = row.pop("claimed_times")
+    claimed = claimed_times_of([row.pop(name) for name in _CLAIMED_TIMES_ARRAYS])
     calendar = uow.keep(Calendar(**row))
     if calendar.id != expected.id or calendar.version != expected.version:
         return calendar, None

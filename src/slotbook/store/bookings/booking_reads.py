@@ -17,14 +17,14 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
-from slotbook.scheduling.rules import MAX_BUFFER, ClaimedTime
+from slotbook.scheduling.rules import MAX_BUFFER, Buffers, ClaimedTime
+from slotbook.scheduling.window import Interval
 from slotbook.store.bookings.predicates import (
     LONGEST_CLAIM,
     claimed_range_meets,
@@ -195,40 +195,71 @@ _CLAIMED_TIMES = (
         occupying(bindparam("now")),
     )
 )
-_CLAIMED_TIMES_ON_DRIVER = DriverStatement.of(_CLAIMED_TIMES)
-_claimed = _CLAIMED_TIMES.subquery("claimed")
-#: `claimed_times`' rows as one value (an array of rows, in start order), for a statement
-#: that reads them with something else; its parameters are `claimed_times_given`'s
-CLAIMED_TIMES_ARRAY = select(
-    func.coalesce(
-        func.array_agg(aggregate_order_by(tuple_(*_claimed.c), _claimed.c.start_at)),
-        literal_column("'{}'"),
+#: `_CLAIMED_TIMES` on PostgreSQL, on the driver: only the claims whose claimed range (their
+#: time with the buffers each was made with) meets [lo, hi), the window widened by the
+#: calendar's own buffers — the ones a slot list can meet; the `MAX_BUFFER` margins bound
+#: the index's scan, this sends the rest no further (a day's list reads a day's claims,
+#: not three days')
+_CLAIMED_MEETING = _CLAIMED_TIMES.where(claimed_range_meets(bindparam("lo"), bindparam("hi")))
+_CLAIMED_TIMES_ON_DRIVER = DriverStatement.of(_CLAIMED_MEETING)
+_claimed = _CLAIMED_MEETING.subquery("claimed")
+#: `_CLAIMED_MEETING`'s rows as one row of four arrays (starts, ends, buffers before and
+#: after, in start order), for a statement that reads them with something else (joined
+#: to it: it is always one row); its parameters are `claimed_times_given`'s. Arrays of
+#: plain types, not one array of rows: the driver decodes them in a third of the time.
+CLAIMED_TIMES_ARRAYS = select(
+    *(
+        func.coalesce(
+            func.array_agg(aggregate_order_by(column, _claimed.c.start_at)),
+            literal_column("'{}'"),
+        ).label(f"claimed_{column.name}")
+        for column in _claimed.c
     )
-).scalar_subquery()
+).subquery("claimed_times")
+
+
+def claimed_times_of(arrays: Sequence[Sequence[Any]]) -> list[ClaimedTime]:
+    """The claimed times in `CLAIMED_TIMES_ARRAYS`' four arrays."""
+    return list(zip(*arrays, strict=True))
 
 
 def claimed_times_given(
-    calendar_id: int, start: datetime, end: datetime, now: datetime
+    calendar_id: int, start: datetime, end: datetime, now: datetime, buffers: Buffers
 ) -> dict[str, Any]:
-    """The parameters of `claimed_times`' statement for [start, end) at `now`."""
+    """The parameters of `claimed_times`' statement for [start, end) at `now`, for a
+    calendar whose bookings take `buffers`."""
+    meets = buffers.around(start, end)
     start, end = start - MAX_BUFFER, end + MAX_BUFFER
     given = {"calendar_id": calendar_id, "start": start, "end": end, "now": now}
-    given["started_after"] = start - LONGEST_CLAIM
+    given |= {"started_after": start - LONGEST_CLAIM, "lo": meets.start, "hi": meets.end}
     return given
 
 
 async def claimed_times(
-    uow: UnitOfWork, calendar_id: int, start: datetime, end: datetime
+    uow: UnitOfWork, calendar: Calendar, start: datetime, end: datetime
 ) -> Sequence[ClaimedTime]:
-    """What slot lists weigh of the calendar's active bookings that may meet [start, end),
-    in start order: each one's time and the buffers it was made with, as plain tuples —
+    """What slot lists weigh of the calendar's active bookings: those whose claimed range
+    (their time with the buffers each was made with) meets [start, end) widened by the
+    calendar's own buffers, in start order — each one's time and buffers, as plain tuples,
     four columns, not whole bookings (a month of a full calendar is a thousand and more).
-    Straight on the driver in a unit outside any transaction (the same statement)."""
-    given = claimed_times_given(calendar_id, start, end, uow.now)
+    Straight on the driver in a unit outside any transaction (the database leaves out
+    the rest there)."""
+    given = claimed_times_given(calendar.id, start, end, uow.now, calendar.buffers)
     if uow.outside_transaction:
         rows = await _CLAIMED_TIMES_ON_DRIVER.fetch(uow.driver(), given)
         return cast(Sequence[ClaimedTime], rows)
-    return (await uow.conn.execute(_CLAIMED_TIMES, given)).all()
+    lo, hi = given["lo"], given["hi"]
+    return [
+        claim
+        for claim in (await uow.conn.execute(_CLAIMED_TIMES, given)).all()
+        if (claimed := _claimed_range(claim)).start < hi and claimed.end > lo
+    ]
+
+
+def _claimed_range(claim: Sequence[Any]) -> Interval:
+    """A claimed time's range: its time with the buffers it was made with."""
+    start, end, before, after = claim
+    return Buffers(before, after).around(start, end)
 
 
 async def bookers_between(

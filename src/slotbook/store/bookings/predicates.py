@@ -51,9 +51,10 @@ def time_claims_overlapping(
     )
 
 
-def claimed_range_meets(start: datetime, end: datetime) -> ColumnElement[bool]:
+def claimed_range_meets(start: Any, end: Any) -> ColumnElement[bool]:
     """PostgreSQL: the booking's claimed range (its time with the buffers it was made
-    with, as the `bookings_no_overlap` constraint sees it) meets [start, end)."""
+    with, as the `bookings_no_overlap` constraint sees it) meets [start, end) (values or
+    parameters)."""
     claimed = func.booking_claimed_range(
         bookings.c.start_at,
         bookings.c.end_at,
