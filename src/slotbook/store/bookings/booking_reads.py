@@ -24,7 +24,6 @@ from slotbook.booking.model import OCCUPYING, Booking, BookingStatus, SeatSlot
 from slotbook.calendars.model import Calendar
 from slotbook.engine import UnitOfWork
 from slotbook.scheduling.rules import MAX_BUFFER, Buffers, ClaimedTime
-from slotbook.scheduling.window import Interval
 from slotbook.store.bookings.predicates import (
     LONGEST_CLAIM,
     claimed_range_meets,
@@ -246,20 +245,20 @@ async def claimed_times(
     the rest there)."""
     given = claimed_times_given(calendar.id, start, end, uow.now, calendar.buffers)
     if uow.outside_transaction:
-        rows = await _CLAIMED_TIMES_ON_DRIVER.fetch(uow.driver(), given)
-        return cast(Sequence[ClaimedTime], rows)
+        on_driver = await _CLAIMED_TIMES_ON_DRIVER.fetch(uow.driver(), given)
+        return cast(Sequence[ClaimedTime], on_driver)
     lo, hi = given["lo"], given["hi"]
-    return [
-        claim
-        for claim in (await uow.conn.execute(_CLAIMED_TIMES, given)).all()
-        if (claimed := _claimed_range(claim)).start < hi and claimed.end > lo
-    ]
+    rows = (await uow.conn.execute(_CLAIMED_TIMES, given)).all()
+    return [claim for claim in rows if _claimed_range_meets(claim, lo, hi)]
 
 
-def _claimed_range(claim: Sequence[Any]) -> Interval:
-    """A claimed time's range: its time with the buffers it was made with."""
+def _claimed_range_meets(claim: Sequence[Any], lo: datetime, hi: datetime) -> bool:
+    """Whether a claimed time's range (its time with the buffers it was made with, as
+    `Buffers.around` widens it) meets [lo, hi)."""
     start, end, before, after = claim
-    return Buffers(before, after).around(start, end)
+    if before or after:  # most bookings have none: no arithmetic for them
+        start, end = start - timedelta(minutes=before), end + timedelta(minutes=after)
+    return bool(start < hi and end > lo)
 
 
 async def bookers_between(
