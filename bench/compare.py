@@ -16,7 +16,9 @@ PostgreSQL on loopback, fresh databases, one server process each, driven by `wrk
 py-spy samples the server during the sequential 002 bookings (`--no-profile`: not) and
 the share of samples per function is printed. Writes its section of bench/RESULTS.md.
 The machine's load average is printed with the figures: on a shared machine they are
-only as good as it is idle.
+only as good as it is idle. So is how busy its cores were during each wrk run (from
+/proc/stat): with `--workers N`, for one process and for N — near 100% with one, a
+second process can only share the cores, not add to them.
 """
 
 import argparse
@@ -134,6 +136,22 @@ def server_pid(base: str) -> int:
             if b"--port" in argv and argv[argv.index(b"--port") + 1] == port.encode():
                 return int(entry.name)
     raise LookupError(base)
+
+
+def machine_busy(run: Callable[[], float]) -> tuple[float, float]:
+    """`run()`'s result, and the share of the machine's CPU time (every core, from
+    /proc/stat) that was busy meanwhile: near 1, one more server process can only share
+    the cores, not add to them."""
+
+    def busy_and_total() -> tuple[int, int]:
+        ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = ticks[3] + ticks[4]  # idle, iowait
+        return sum(ticks) - idle, sum(ticks)
+
+    busy, total = busy_and_total()
+    result = run()
+    busy_after, total_after = busy_and_total()
+    return result, (busy_after - busy) / max(1, total_after - total)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -284,24 +302,47 @@ def bare_server(dsn: str) -> Iterator[str]:
         proc.wait()
 
 
+def _env(args: argparse.Namespace) -> dict[str, str]:
+    return ENV | ({"SLOTBOOK_RUN_JOBS": "false"} if args.request_path_only else {})
+
+
+async def load_both(
+    base: str, args: argparse.Namespace
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Bookings/s of 001 and 002 under wrk on `base`, and how busy the machine's cores
+    were during each run."""
+    who = dict(zip(("001", "002"), await setup(base, 1), strict=True))
+    rate, busy = {}, {}
+    for surface in who:
+        rate[surface], busy[surface] = machine_busy(
+            lambda s=surface: wrk(base, s, who[s], args.seconds, args.connections)
+        )
+    return rate, busy
+
+
+async def rates_with(
+    url: str, args: argparse.Namespace, workers: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """`load_both` on `workers` server processes on one port."""
+    with running_servers(url, count=1, env=_env(args), workers=workers) as (base,):
+        return await load_both(base, args)
+
+
 async def measure_slotbook(
     url: str, args: argparse.Namespace, profile: Path | None
 ) -> tuple[dict[str, float], dict[str, float]]:
     """slotbook's bookings/s under wrk and CPU per request, on the database at `url`."""
-    env = ENV | ({"SLOTBOOK_RUN_JOBS": "false"} if args.request_path_only else {})
-    with running_servers(url, count=1, env=env, workers=args.workers) as (base,):
-        who_001, who_002 = await setup(base, 1)
-        rate = {
-            "001": wrk(base, "001", who_001, args.seconds, args.connections),
-            "002": wrk(base, "002", who_002, args.seconds, args.connections),
-        }
-        if args.workers > 1:  # CPU per request: of one process
-            return rate, {}
-        if not args.request_path_only:
+    with running_servers(url, count=1, env=_env(args)) as (base,):
+        rate, busy = await load_both(base, args)
+        print(
+            "the machine's CPU busy during the wrk runs: "
+            + ", ".join(f"{b:.0%}" for b in busy.values())
+        )
+        jobs = not args.request_path_only
+        if jobs:
             await drained(base)
         pid = server_pid(base)
         who_001, who_002 = await setup(base, 2)
-        jobs = not args.request_path_only
         cpu = {
             "001": await cpu_per_request(
                 base, pid, args.sequential, appointment(who_001), drain=jobs
@@ -347,16 +388,14 @@ async def main() -> None:
     load_before = os.getloadavg()
     if args.workers > 1:
         async with fresh_database("postgresql") as url:
-            many, _ = await measure_slotbook(url, args, None)
+            many, busy_many = await rates_with(url, args, args.workers)
         async with fresh_database("postgresql") as url:
-            one, _ = await measure_slotbook(
-                url, argparse.Namespace(**vars(args) | {"workers": 1}), None
-            )
+            one, busy_one = await rates_with(url, args, 1)
         print(
-            f"PostgreSQL, c={args.connections}, bookings/s: "
+            f"PostgreSQL, c={args.connections}, bookings/s (the machine's CPU busy): "
             + "; ".join(
-                f"{s} {one[s]:,.0f} with one process, {many[s]:,.0f} with {args.workers} "
-                f"({many[s] / one[s]:.2f}x)"
+                f"{s} {one[s]:,.0f} with one process ({busy_one[s]:.0%}), {many[s]:,.0f} "
+                f"with {args.workers} ({busy_many[s]:.0%}; {many[s] / one[s]:.2f}x)"
                 for s in ("001", "002")
             )
             + f"; load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
