@@ -4,6 +4,7 @@ and what every broker shares."""
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
+from functools import cache
 from typing import Any
 
 import orjson
@@ -45,10 +46,21 @@ def decode(raw: str | bytes) -> tuple[str, frozenset[CalendarDay]]:
         raise NotNews(type(exc).__name__) from exc
 
 
+@cache
+def _own_prefix(origin: str) -> str:
+    """How every message `encode` makes for `origin` begins."""
+    return encode(origin, ())[: -len(',"days":[]}')]
+
+
 def hear(raw: str | bytes, *, own_origin: str, deliver: Deliver, source: str) -> None:
     """Hand a message from `source` to `deliver`, unless it is this instance's own news
-    (delivered when published) or not news at all (logged and skipped). Never raises:
+    (delivered when published; known by how it begins, without decoding it: an instance
+    hears every change it makes) or not news at all (logged and skipped). Never raises:
     whatever one message was, the next must still be heard."""
+    prefix = _own_prefix(own_origin)
+    own = raw.startswith(prefix) if isinstance(raw, str) else raw.startswith(prefix.encode())
+    if own:
+        return
     try:
         origin, days = decode(raw)
     except NotNews as exc:
