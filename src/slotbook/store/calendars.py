@@ -143,7 +143,8 @@ _OF_OWNER_WITH_CLAIMS_ON_DRIVER = DriverStatement.of(
         )
     )
 )
-_CLAIMED_TIMES_ARRAYS = tuple(c.name for c in CLAIMED_TIMES_ARRAYS.c)
+#: the names of its four columns of claims (the rest are the calendar's)
+_CLAIMS_COLUMNS = tuple(c.name for c in CLAIMED_TIMES_ARRAYS.c)
 
 
 async def find_calendar_and_claims(
@@ -166,7 +167,7 @@ async def find_calendar_and_claims(
     if found is None:
         return None, None
     row = dict(found)
-    claimed = claimed_times_of([row.pop(name) for name in _CLAIMED_TIMES_ARRAYS])
+    claimed = claimed_times_of([row.pop(name) for name in _CLAIMS_COLUMNS])
     calendar = uow.keep(Calendar(**row))
     if calendar.id != expected.id or calendar.version != expected.version:
         return calendar, None
