@@ -438,9 +438,7 @@ class Database:
                 raise
         return conn, driver
 
-    async def _park(
-        self, conn: AsyncConnection, driver: asyncpg.Connection, *, usable: bool
-    ) -> None:
+    async def _park(self, conn: AsyncConnection, driver: Any, *, usable: bool) -> None:
         """Keep a connection checked out for the next single statement or read-only unit,
         unless it is no use any more or a statement left SQLAlchemy inside a transaction."""
         if usable and not conn.in_transaction():
